@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/**
+ * A platform event reduced to what routing needs, platform-neutral. Webhook functions turn
+ * Messenger and Telegram payloads into these and put them on the inbound FIFO queue; the
+ * router reads them back through the same schema.
+ */
+const attachment = z.object({ type: z.string(), url: z.string(), name: z.string().optional() });
+
+const customerProfile = z.object({
+  id: z.string(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  username: z.string().optional(),
+  languageCode: z.string().optional(),
+});
+
+export const inboundEventSchema = z.discriminatedUnion('kind', [
+  /** A customer wrote (text, attachments, quick reply, postback, callback). */
+  z.object({
+    kind: z.literal('message'),
+    platformMessageId: z.string(),
+    timestamp: z.number(),
+    customer: customerProfile,
+    text: z.string().optional(),
+    attachments: z.array(attachment).optional(),
+    payload: z.string().optional(),
+    /** Messenger `standby`: a bot owns the thread, store without routing. */
+    standby: z.boolean().optional(),
+    /** Telegram callback query to answer so the customer's spinner stops. */
+    callbackQueryId: z.string().optional(),
+  }),
+  /** The customer edited an earlier message (Telegram). */
+  z.object({
+    kind: z.literal('edit'),
+    platformMessageId: z.string(),
+    timestamp: z.number(),
+    customer: customerProfile,
+    text: z.string().optional(),
+  }),
+  /** Our outgoing messages reached the customer (by ids, or all up to the watermark). */
+  z.object({ kind: z.literal('delivery'), timestamp: z.number(), mids: z.array(z.string()).optional(), watermark: z.number().optional() }),
+  /** The customer read everything sent up to the watermark. */
+  z.object({ kind: z.literal('read'), timestamp: z.number(), watermark: z.number() }),
+  /** A message the Page sent: ours (ignored by app id) or another app's (stored as outgoing). */
+  z.object({
+    kind: z.literal('echo'),
+    platformMessageId: z.string(),
+    timestamp: z.number(),
+    appId: z.string().optional(),
+    text: z.string().optional(),
+    attachments: z.array(attachment).optional(),
+  }),
+  /** Messenger handover protocol (conversation routing). */
+  z.object({
+    kind: z.literal('handover'),
+    timestamp: z.number(),
+    action: z.enum(['pass', 'take', 'request']),
+    newOwnerAppId: z.string().optional(),
+    previousOwnerAppId: z.string().optional(),
+    metadata: z.string().optional(),
+  }),
+]);
+
+export type InboundEvent = z.infer<typeof inboundEventSchema>;
+export type CustomerProfile = z.infer<typeof customerProfile>;
+
+/** One event on the inbound queue: which channel and conversation it belongs to. */
+export const inboundEnvelopeSchema = z.object({
+  channelType: z.enum(['messenger', 'telegram']),
+  /** Messenger: the Page id (`entry[].id`); Telegram: our channel id. */
+  channelKey: z.string(),
+  /** The customer's id on the platform (Messenger PSID, Telegram chat id). */
+  conversationKey: z.string(),
+  receivedAt: z.string(),
+  /** The platform's id of this delivery, stored once however often it arrives (Messenger `mid`, Telegram `update_id`). */
+  deliveryId: z.string().optional(),
+  event: inboundEventSchema,
+});
+
+export type InboundEnvelope = z.infer<typeof inboundEnvelopeSchema>;
+
+/** FIFO message group: one per conversation, so a conversation is processed in order. */
+export function messageGroupOf(envelope: Pick<InboundEnvelope, 'channelType' | 'channelKey' | 'conversationKey'>): string {
+  return `${envelope.channelType}:${envelope.channelKey}:${envelope.conversationKey}`;
+}
+
+/** A stable id for SQS deduplication within its five-minute window. */
+export function deduplicationKeyOf(envelope: InboundEnvelope): string {
+  const e = envelope.event;
+  switch (e.kind) {
+    case 'message':
+    case 'edit':
+    case 'echo':
+      return `${e.kind}:${e.platformMessageId}:${e.timestamp}`;
+    case 'delivery':
+      return `delivery:${e.watermark ?? ''}:${(e.mids ?? []).join(',')}:${e.timestamp}`;
+    case 'read':
+      return `read:${e.watermark}:${e.timestamp}`;
+    case 'handover':
+      return `handover:${e.action}:${e.timestamp}`;
+  }
+}
