@@ -1,0 +1,268 @@
+import { z } from 'zod';
+import type { InboundEnvelope, InboundEvent } from './inbound';
+import { secretTokensEqual } from './signature';
+
+/**
+ * The Messenger webhook body (`object: "page"`), as Meta posts it to the app's callback URL.
+ * Objects are loose: Meta adds fields over time and an unknown field must never cost a 400.
+ */
+
+// Meta documents app ids as strings but sends numbers in practice; they are ids, so strings here.
+const appId = z.union([z.string(), z.number()]).transform((id) => String(id));
+const ownerAppId = appId.nullable().optional();
+
+const attachmentSchema = z.looseObject({
+  type: z.string(),
+  // `fallback` (shared links) carries `payload: null` with `title`/`url` beside it.
+  payload: z
+    .looseObject({
+      url: z.string().optional(),
+      title: z.string().optional(),
+      text: z.string().optional(),
+      elements: z.array(z.looseObject({ title: z.string().optional() })).optional(),
+    })
+    .nullable()
+    .optional(),
+  title: z.string().optional(),
+  url: z.string().optional(),
+});
+
+const messageSchema = z.looseObject({
+  mid: z.string(),
+  text: z.string().optional(),
+  is_echo: z.boolean().optional(),
+  app_id: appId.nullable().optional(),
+  quick_reply: z.looseObject({ payload: z.string() }).optional(),
+  attachments: z.array(attachmentSchema).optional(),
+});
+
+const postbackSchema = z.looseObject({
+  mid: z.string().optional(),
+  title: z.string().optional(),
+  payload: z.string().optional(),
+});
+
+const deliverySchema = z.looseObject({ mids: z.array(z.string()).optional(), watermark: z.number().optional() });
+const readSchema = z.looseObject({ watermark: z.number() });
+
+const threadControlSchema = z.looseObject({
+  new_owner_app_id: ownerAppId,
+  previous_owner_app_id: ownerAppId,
+  metadata: z.string().optional(),
+});
+const requestThreadControlSchema = z.looseObject({ requested_owner_app_id: ownerAppId, metadata: z.string().optional() });
+
+const knownKinds = [
+  'message',
+  'postback',
+  'delivery',
+  'read',
+  'pass_thread_control',
+  'take_thread_control',
+  'request_thread_control',
+] as const;
+
+const messagingEventSchema = z
+  .looseObject({
+    // Optional here because some events we ignore (app_roles, checkbox opt-ins) have no sender id.
+    sender: z.looseObject({ id: z.string().optional() }).optional(),
+    recipient: z.looseObject({ id: z.string().optional() }).optional(),
+    timestamp: z.number().optional(),
+    message: messageSchema.optional(),
+    postback: postbackSchema.optional(),
+    delivery: deliverySchema.optional(),
+    read: readSchema.optional(),
+    pass_thread_control: threadControlSchema.optional(),
+    take_thread_control: threadControlSchema.optional(),
+    request_thread_control: requestThreadControlSchema.optional(),
+  })
+  .superRefine((event, ctx) => {
+    if (!knownKinds.some((kind) => event[kind] !== undefined)) return;
+    if (event.sender?.id === undefined) ctx.addIssue({ code: 'custom', path: ['sender', 'id'], message: 'Required for this event' });
+    if (event.recipient?.id === undefined) ctx.addIssue({ code: 'custom', path: ['recipient', 'id'], message: 'Required for this event' });
+    if (event.timestamp === undefined) ctx.addIssue({ code: 'custom', path: ['timestamp'], message: 'Required for this event' });
+  });
+
+const entrySchema = z.looseObject({
+  id: z.string(),
+  time: z.number(),
+  messaging: z.array(messagingEventSchema).optional(),
+  standby: z.array(messagingEventSchema).optional(),
+});
+
+export const messengerWebhookSchema = z.looseObject({
+  object: z.literal('page'),
+  entry: z.array(entrySchema),
+});
+
+export type MessengerWebhook = z.infer<typeof messengerWebhookSchema>;
+type MessagingEvent = z.infer<typeof messagingEventSchema>;
+type MessengerAttachment = z.infer<typeof attachmentSchema>;
+type Attachment = NonNullable<Extract<InboundEvent, { kind: 'message' }>['attachments']>[number];
+
+export interface ParseIssue {
+  path: string;
+  message: string;
+}
+
+export type MessengerParseResult =
+  | { ok: true; envelopes: InboundEnvelope[]; ignored: number }
+  | { ok: false; issues: ParseIssue[] };
+
+/** Turns a Messenger webhook body into inbound envelopes, one per event Omnichat handles, for every Page in it. */
+export function parseMessengerWebhook(body: unknown, receivedAt: string): MessengerParseResult {
+  const parsed = messengerWebhookSchema.safeParse(body);
+  if (!parsed.success) {
+    return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
+  }
+  const envelopes: InboundEnvelope[] = [];
+  let ignored = 0;
+  for (const entry of parsed.data.entry) {
+    const events = [
+      ...(entry.messaging ?? []).map((event) => ({ event, standby: false })),
+      ...(entry.standby ?? []).map((event) => ({ event, standby: true })),
+    ];
+    for (const { event, standby } of events) {
+      const envelope = toEnvelope(event, entry.id, standby, receivedAt);
+      if (envelope) envelopes.push(envelope);
+      else ignored += 1;
+    }
+  }
+  return { ok: true, envelopes, ignored };
+}
+
+function toEnvelope(event: MessagingEvent, pageId: string, standby: boolean, receivedAt: string): InboundEnvelope | null {
+  const senderId = event.sender?.id;
+  const recipientId = event.recipient?.id;
+  const timestamp = event.timestamp;
+  // The schema's refinement guarantees these for every kind handled below.
+  if (senderId === undefined || recipientId === undefined || timestamp === undefined) return null;
+  const base = { channelType: 'messenger' as const, channelKey: pageId, conversationKey: senderId, receivedAt };
+
+  if (event.message?.is_echo) {
+    const m = event.message;
+    const content = contentOf(m.attachments ?? [], m.text);
+    return {
+      ...base,
+      // The Page wrote to the customer: the customer is the recipient.
+      conversationKey: recipientId,
+      deliveryId: m.mid,
+      event: {
+        kind: 'echo',
+        platformMessageId: m.mid,
+        timestamp,
+        ...(m.app_id != null && { appId: m.app_id }),
+        ...content,
+      },
+    };
+  }
+  if (event.message) {
+    const m = event.message;
+    return {
+      ...base,
+      deliveryId: m.mid,
+      event: {
+        kind: 'message',
+        platformMessageId: m.mid,
+        timestamp,
+        customer: { id: senderId },
+        ...contentOf(m.attachments ?? [], m.text),
+        ...(m.quick_reply && { payload: m.quick_reply.payload }),
+        ...(standby && { standby: true }),
+      },
+    };
+  }
+  if (event.postback) {
+    const p = event.postback;
+    // Older postbacks carry no mid; sender and timestamp identify one tap.
+    const id = p.mid ?? `postback:${senderId}:${timestamp}`;
+    return {
+      ...base,
+      deliveryId: id,
+      event: {
+        kind: 'message',
+        platformMessageId: id,
+        timestamp,
+        customer: { id: senderId },
+        ...(p.title !== undefined && { text: p.title }),
+        ...(p.payload !== undefined && { payload: p.payload }),
+        ...(standby && { standby: true }),
+      },
+    };
+  }
+  if (event.delivery) {
+    const d = event.delivery;
+    return {
+      ...base,
+      event: {
+        kind: 'delivery',
+        timestamp,
+        ...(d.mids && { mids: d.mids }),
+        ...(d.watermark !== undefined && { watermark: d.watermark }),
+      },
+    };
+  }
+  if (event.read) {
+    return { ...base, event: { kind: 'read', timestamp, watermark: event.read.watermark } };
+  }
+  const pass = event.pass_thread_control;
+  const take = event.take_thread_control;
+  if (pass || take) {
+    const h = pass ?? take;
+    return {
+      ...base,
+      event: {
+        kind: 'handover',
+        timestamp,
+        action: pass ? 'pass' : 'take',
+        ...(h?.new_owner_app_id != null && { newOwnerAppId: h.new_owner_app_id }),
+        ...(h?.previous_owner_app_id != null && { previousOwnerAppId: h.previous_owner_app_id }),
+        ...(h?.metadata !== undefined && { metadata: h.metadata }),
+      },
+    };
+  }
+  if (event.request_thread_control) {
+    const r = event.request_thread_control;
+    return {
+      ...base,
+      event: {
+        kind: 'handover',
+        timestamp,
+        action: 'request',
+        ...(r.requested_owner_app_id != null && { newOwnerAppId: r.requested_owner_app_id }),
+        ...(r.metadata !== undefined && { metadata: r.metadata }),
+      },
+    };
+  }
+  return null;
+}
+
+/** Text and URL attachments of a message; templates have no URL, so their words become the text. */
+function contentOf(attachments: MessengerAttachment[], text: string | undefined): { text?: string; attachments?: Attachment[] } {
+  const reduced: Attachment[] = [];
+  let templateText: string | undefined;
+  for (const a of attachments) {
+    if (a.type === 'template') {
+      templateText ??= a.payload?.text ?? a.payload?.elements?.find((e) => e.title !== undefined)?.title;
+      continue;
+    }
+    const url = a.payload?.url ?? a.url;
+    if (url === undefined) continue;
+    const name = a.payload?.title ?? a.title;
+    // `fallback` is Meta's name for a shared link.
+    reduced.push({ type: a.type === 'fallback' ? 'link' : a.type, url, ...(name !== undefined && { name }) });
+  }
+  const finalText = text ?? templateText;
+  return {
+    ...(finalText !== undefined && { text: finalText }),
+    ...(reduced.length > 0 && { attachments: reduced }),
+  };
+}
+
+/** The GET handshake: Meta's challenge to echo back when mode and verify token match, otherwise null. */
+export function isMessengerVerification(query: Record<string, string | undefined> | null | undefined, verifyToken: string): string | null {
+  if (!query || query['hub.mode'] !== 'subscribe') return null;
+  const challenge = query['hub.challenge'];
+  if (challenge === undefined || challenge.length === 0) return null;
+  return secretTokensEqual(query['hub.verify_token'], verifyToken) ? challenge : null;
+}
