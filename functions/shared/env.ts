@@ -33,11 +33,13 @@ export const envKeys = envSchema.keyof().options;
 
 /** Reads and validates the named variables once; call at module scope (cold start). */
 export function readEnv<K extends EnvKey>(...keys: K[]): Pick<Env, K> {
-  const picked = envSchema.pick(Object.fromEntries(keys.map((k) => [k, true])) as { [P in K]: true });
-  const result = picked.safeParse(process.env);
-  if (!result.success) {
-    const fields = result.error.issues.map((i) => i.path.join('.')).join(', ');
-    throw new Error(`Invalid or missing environment variables: ${fields}`);
+  const values: Partial<Record<EnvKey, string>> = {};
+  const bad: string[] = [];
+  for (const key of keys) {
+    const result = envSchema.shape[key].safeParse(process.env[key]);
+    if (result.success) values[key] = result.data;
+    else bad.push(key);
   }
-  return result.data as Pick<Env, K>;
+  if (bad.length) throw new Error(`Invalid or missing environment variables: ${bad.join(', ')}`);
+  return values as Pick<Env, K>;
 }

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import type { AgentEvent } from '../../domain/ports';
+import { keys, ttlAfter } from './keys';
+import type { Table } from './table';
+
+/** State events are kept two days, so a client back from a long cut still catches up. */
+const eventRetentionSeconds = 2 * 24 * 3600;
+/** Connections outlive API Gateway's two-hour limit by a margin; stale ones also go on GoneException. */
+const connectionRetentionSeconds = 3 * 3600;
+
+const cursorItem = z.object({ cursor: z.number().int() });
+const loggedEvent = z.object({ cursor: z.number().int(), event: z.record(z.string(), z.unknown()) });
+const connectionItem = z.object({ agentId: z.string(), connectionId: z.string() });
+
+export type LoggedEvent = { cursor: number; event: Record<string, unknown> };
+
+/** Per-agent event log with a cursor that only grows, and the agent's live connections. */
+export class AgentLog {
+  constructor(private readonly table: Table) {}
+
+  /** Appends an event and returns its cursor. */
+  async append(agentId: string, event: AgentEvent, now: Date): Promise<number> {
+    const k = keys.agentCursor(agentId);
+    const counted = cursorItem.parse(
+      await this.table.update({ pk: k.pk, sk: k.sk, update: 'ADD #cursor :one', names: { '#cursor': 'cursor' }, values: { ':one': 1 } }),
+    );
+    await this.table.put({ ...keys.agentEvent(agentId, counted.cursor), cursor: counted.cursor, event, ttl: ttlAfter(now, eventRetentionSeconds) });
+    return counted.cursor;
+  }
+
+  /** Events after a cursor, oldest first. */
+  async since(agentId: string, cursor: number): Promise<LoggedEvent[]> {
+    const out: LoggedEvent[] = [];
+    let startKey: Record<string, unknown> | undefined = keys.agentEvent(agentId, cursor);
+    do {
+      const page: { items: LoggedEvent[]; lastKey?: Record<string, unknown> } = await this.table.query(loggedEvent, {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :evt)',
+        ExpressionAttributeValues: { ':pk': keys.agentCursor(agentId).pk, ':evt': 'EVT#' },
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      });
+      out.push(...page.items.filter((e) => e.cursor > cursor));
+      startKey = page.lastKey;
+    } while (startKey);
+    return out;
+  }
+
+  async currentCursor(agentId: string): Promise<number> {
+    const k = keys.agentCursor(agentId);
+    return (await this.table.get(cursorItem, k.pk, k.sk, true))?.cursor ?? 0;
+  }
+
+  async connectionsOf(agentId: string): Promise<string[]> {
+    const { items } = await this.table.queryPartition(connectionItem, { pk: keys.agent(agentId).pk, skPrefix: 'CONN#', consistent: true });
+    return items.map((c) => c.connectionId);
+  }
+
+  async agentOfConnection(connectionId: string): Promise<string | undefined> {
+    const k = keys.connection(connectionId);
+    return (await this.table.get(connectionItem, k.pk, k.sk, true))?.agentId;
+  }
+
+  /** The two items that record a live connection (written with the agent's presence change). */
+  connectionItems(agentId: string, connectionId: string, now: Date): Record<string, unknown>[] {
+    const ttl = ttlAfter(now, connectionRetentionSeconds);
+    return [
+      { ...keys.connection(connectionId), agentId, connectionId, ttl },
+      { ...keys.agentConnection(agentId, connectionId), agentId, connectionId, ttl },
+    ];
+  }
+}

@@ -1,0 +1,320 @@
+import { z } from 'zod';
+import type { Settings, WithdrawReason, CloseReason } from '../../domain/model';
+import { canTakeChat, capacityOf, effectiveStatus, readyRank, type Candidate } from '../../domain/routing';
+import { agentItem, type AgentItem } from './directory';
+import { chatItem, type ChatItem } from './chats';
+import { indexKeys, keys } from './keys';
+import { lostRace, type Table, type TransactItem } from './table';
+
+/**
+ * The writes that routing races on. Each one is a single DynamoDB transaction conditioned on
+ * the versions it read (`rev` of an agent, `version` of a chat), so of two concurrent
+ * decisions exactly one lands; the other gets `lost` and decides again from fresh reads.
+ */
+export type Outcome = 'done' | 'lost';
+
+const membershipItem = z.object({
+  agentId: z.string(),
+  queueId: z.string(),
+  load: z.number().int().optional(),
+  capacity: z.number().int().optional(),
+  lastTakenAt: z.string().optional(),
+});
+
+export const offerItem = z.object({
+  chatId: z.string(),
+  agentId: z.string(),
+  offeredAt: z.string(),
+  expiresAt: z.string().optional(),
+});
+export type OfferItem = z.infer<typeof offerItem>;
+
+const heldChat = z.object({ chatId: z.string() });
+
+export function candidateOf(agent: AgentItem, settings: Settings): Candidate {
+  return {
+    agentId: agent.id,
+    status: effectiveStatus(agent.presence, agent.connections),
+    load: agent.load,
+    capacity: capacityOf(agent, settings),
+    lastTakenAt: agent.lastTakenAt,
+  };
+}
+
+export class RoutingStore {
+  constructor(private readonly table: Table) {}
+
+  // ---- facts -------------------------------------------------------------------------
+
+  /** Agents of a queue who can take a chat now, best first (eventually consistent; writes re-check). */
+  async readyCandidates(queueId: string, limit: number): Promise<Candidate[]> {
+    const { items } = await this.table.queryPartition(membershipItem, { index: 'ready', pk: indexKeys.ready(queueId), limit });
+    return items.map((m) => ({
+      agentId: m.agentId,
+      status: 'active' as const,
+      load: m.load ?? 0,
+      capacity: m.capacity ?? 0,
+      lastTakenAt: m.lastTakenAt,
+    }));
+  }
+
+  /** Chats waiting in a queue for an agent, oldest first. */
+  async waitingChats(queueId: string, limit: number): Promise<ChatItem[]> {
+    const { items } = await this.table.queryPartition(chatItem, { index: 'waiting', pk: indexKeys.waiting(queueId), limit });
+    return items;
+  }
+
+  async offersOf(agentId: string): Promise<OfferItem[]> {
+    const { items } = await this.table.queryPartition(offerItem, { index: 'byAgent', pk: indexKeys.byAgent(agentId), skPrefix: 'OFFER#' });
+    return items;
+  }
+
+  async chatIdsHeldBy(agentId: string): Promise<string[]> {
+    const { items } = await this.table.queryPartition(heldChat.passthrough(), { index: 'byAgent', pk: indexKeys.byAgent(agentId), skPrefix: 'CHAT#' });
+    return items.map((i) => i.chatId);
+  }
+
+  async offer(chatId: string, agentId: string): Promise<OfferItem | undefined> {
+    const k = keys.offer(chatId, agentId);
+    return this.table.get(offerItem, k.pk, k.sk, true);
+  }
+
+  async agent(agentId: string): Promise<AgentItem | undefined> {
+    const k = keys.agent(agentId);
+    return this.table.get(agentItem, k.pk, k.sk, true);
+  }
+
+  // ---- agents ------------------------------------------------------------------------
+
+  /** Writes an agent and keeps its queue memberships (and their place in the ready index) in step. */
+  agentWrites(before: AgentItem | undefined, after: AgentItem, settings: Settings): TransactItem[] {
+    const ready = canTakeChat(candidateOf(after, settings));
+    const capacity = capacityOf(after, settings);
+    const writes: TransactItem[] = [
+      {
+        Put: {
+          TableName: '',
+          Item: { ...keys.agent(after.id), ...after, rev: (before?.rev ?? 0) + 1, kindPk: indexKeys.kind('AGENT'), kindSk: `${after.createdAt}#${after.id}` },
+          ConditionExpression: before ? 'rev = :rev' : 'attribute_not_exists(pk)',
+          ExpressionAttributeValues: before ? { ':rev': before.rev } : undefined,
+        },
+      },
+    ];
+    for (const queueId of after.queues) {
+      writes.push({
+        Put: {
+          TableName: '',
+          Item: {
+            ...keys.membership(after.id, queueId),
+            agentId: after.id,
+            queueId,
+            ...(ready
+              ? { readyPk: indexKeys.ready(queueId), readySk: readyRank(candidateOf(after, settings)), load: after.load, capacity, lastTakenAt: after.lastTakenAt }
+              : {}),
+          },
+        },
+      });
+    }
+    for (const queueId of before?.queues ?? []) {
+      if (!after.queues.includes(queueId)) writes.push({ Delete: { TableName: '', Key: keys.membership(after.id, queueId) } });
+    }
+    return writes;
+  }
+
+  /** Saves an agent read at `before` (undefined: a new agent); `lost` if it changed since. */
+  async saveAgent(before: AgentItem | undefined, after: AgentItem, settings: Settings, extra: TransactItem[] = []): Promise<Outcome> {
+    return this.attempt([...this.agentWrites(before, after, settings), ...extra]);
+  }
+
+  // ---- chat transitions ----------------------------------------------------------------
+
+  /** Offers a chat to one agent: the agent's load grows by one, the chat becomes offered. */
+  async offerChat(input: {
+    chat: ChatItem;
+    agent: AgentItem;
+    settings: Settings;
+    rule: 'all-agents' | 'available-agent';
+    now: Date;
+    expiresAt?: Date;
+  }): Promise<Outcome> {
+    const { chat, agent, settings, now } = input;
+    if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
+    const after: AgentItem = { ...agent, load: agent.load + 1 };
+    // all-agents chats stay in the waiting index until accepted, so agents who become ready later get them too
+    const leaveWaiting = input.rule === 'available-agent';
+    return this.attempt([
+      ...this.agentWrites(agent, after, settings),
+      {
+        Put: {
+          TableName: '',
+          Item: {
+            ...keys.offer(chat.id, agent.id),
+            chatId: chat.id,
+            agentId: agent.id,
+            offeredAt: now.toISOString(),
+            ...(input.expiresAt ? { expiresAt: input.expiresAt.toISOString() } : {}),
+            agentPk: indexKeys.byAgent(agent.id),
+            agentSk: `OFFER#${chat.id}`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      this.chatUpdate(chat, {
+        set: { state: 'offered', offeredTo: [...chat.offeredTo, agent.id], kindPk: indexKeys.kind('CHATS#offered') },
+        remove: leaveWaiting ? ['waitPk', 'waitSk'] : [],
+      }),
+    ]);
+  }
+
+  /** The agent takes an offered chat; fails (`lost`) if the offer was withdrawn or taken. */
+  async acceptChat(input: { chat: ChatItem; agent: AgentItem; settings: Settings; now: Date }): Promise<Outcome> {
+    const { chat, agent, settings, now } = input;
+    if (chat.state !== 'offered' || !chat.offeredTo.includes(agent.id)) return 'lost';
+    const after: AgentItem = { ...agent, lastTakenAt: now.toISOString() };
+    return this.attempt([
+      ...this.agentWrites(agent, after, settings),
+      { Delete: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' } },
+      this.chatUpdate(chat, {
+        set: {
+          state: 'assigned',
+          agentId: agent.id,
+          // the other offers are withdrawn right after; none of them can win any more
+          offeredTo: [],
+          agentPk: indexKeys.byAgent(agent.id),
+          agentSk: `CHAT#${chat.id}`,
+          kindPk: indexKeys.kind('CHATS#assigned'),
+        },
+        remove: ['waitPk', 'waitSk'],
+      }),
+    ]);
+  }
+
+  /**
+   * Takes an offer back from an agent (timeout, taken by another, agent offline, chat closed).
+   * With `requeue` a chat left with no offer goes back to waiting in its queue.
+   */
+  async withdrawOffer(input: {
+    chat: ChatItem;
+    agent: AgentItem;
+    settings: Settings;
+    reason: WithdrawReason;
+    requeue: boolean;
+    now: Date;
+  }): Promise<Outcome> {
+    const { chat, agent, settings } = input;
+    const after: AgentItem = { ...agent, load: Math.max(0, agent.load - 1) };
+    const offeredTo = chat.offeredTo.filter((a) => a !== agent.id);
+    const skipped = input.reason === 'timeout' && !chat.skipped.includes(agent.id) ? [...chat.skipped, agent.id] : chat.skipped;
+    const backToWaiting = input.requeue && chat.state === 'offered' && offeredTo.length === 0 && chat.queueId !== null;
+    return this.attempt([
+      ...this.agentWrites(agent, after, settings),
+      { Delete: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' } },
+      ...(input.requeue
+        ? [
+            this.chatUpdate(chat, {
+              set: {
+                offeredTo,
+                skipped,
+                ...(backToWaiting
+                  ? {
+                      state: 'waiting',
+                      kindPk: indexKeys.kind('CHATS#waiting'),
+                      waitPk: indexKeys.waiting(chat.queueId as string),
+                      waitSk: `${chat.createdAt}#${chat.id}`,
+                    }
+                  : {}),
+              },
+              remove: [],
+            }),
+          ]
+        : []),
+    ]);
+  }
+
+  /**
+   * Closes a chat: the conversation forgets it, and its agent's capacity frees. Offers still
+   * pending are withdrawn by the caller first (each frees its own agent).
+   */
+  async closeChat(input: { chat: ChatItem; agent?: AgentItem; settings: Settings; reason: CloseReason; now: Date }): Promise<Outcome> {
+    const { chat, agent, settings, now } = input;
+    const writes: TransactItem[] = [
+      this.chatUpdate(chat, {
+        set: { state: 'closed', closedAt: now.toISOString(), closeReason: input.reason, kindPk: indexKeys.kind('CHATS#closed') },
+        remove: ['waitPk', 'waitSk', 'agentPk', 'agentSk', 'completionToken'],
+      }),
+      {
+        Update: {
+          TableName: '',
+          Key: keys.conversation(chat.channelId, chat.customer.id),
+          UpdateExpression: 'REMOVE openChatId',
+          ConditionExpression: 'openChatId = :chat',
+          ExpressionAttributeValues: { ':chat': chat.id },
+        },
+      },
+    ];
+    if (agent && chat.agentId === agent.id) writes.push(...this.agentWrites(agent, { ...agent, load: Math.max(0, agent.load - 1) }, settings));
+    return this.attempt(writes);
+  }
+
+  /** Hands an assigned chat back to routing (transfer to a queue, or a named agent's offer). */
+  async releaseChat(input: { chat: ChatItem; agent: AgentItem; settings: Settings; toQueueId: string; now: Date }): Promise<Outcome> {
+    const { chat, agent, settings } = input;
+    return this.attempt([
+      ...this.agentWrites(agent, { ...agent, load: Math.max(0, agent.load - 1) }, settings),
+      this.chatUpdate(chat, {
+        set: {
+          state: 'waiting',
+          agentId: null,
+          queueId: input.toQueueId,
+          offeredTo: [],
+          skipped: [],
+          kindPk: indexKeys.kind('CHATS#waiting'),
+          waitPk: indexKeys.waiting(input.toQueueId),
+          waitSk: `${chat.createdAt}#${chat.id}`,
+        },
+        remove: ['agentPk', 'agentSk', 'completionToken'],
+      }),
+    ]);
+  }
+
+  /** Arms (token) or disarms (undefined) the completion timeout of an assigned chat. */
+  async setCompletionToken(chat: ChatItem, token: string | undefined): Promise<Outcome> {
+    return this.attempt([this.chatUpdate(chat, token ? { set: { completionToken: token }, remove: [] } : { set: {}, remove: ['completionToken'] })]);
+  }
+
+  /** A conditional update of a chat at the version it was read; bumps the version. */
+  private chatUpdate(chat: ChatItem, change: { set: Record<string, unknown>; remove: string[] }): TransactItem {
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':version': chat.version, ':next': chat.version + 1 };
+    const sets = ['#version = :next'];
+    Object.entries(change.set).forEach(([field, value], i) => {
+      names[`#s${i}`] = field;
+      values[`:s${i}`] = value;
+      sets.push(`#s${i} = :s${i}`);
+    });
+    const removes = change.remove.map((field, i) => {
+      names[`#r${i}`] = field;
+      return `#r${i}`;
+    });
+    return {
+      Update: {
+        TableName: '',
+        Key: keys.chat(chat.id),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  private async attempt(writes: TransactItem[]): Promise<Outcome> {
+    try {
+      await this.table.transact(writes);
+      return 'done';
+    } catch (error) {
+      if (lostRace(error)) return 'lost';
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  DeleteCommand,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { z } from 'zod';
+import { table as shape } from '../../shared/resources';
+
+export type Item = Record<string, unknown>;
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** DynamoDB request units consumed, summed per table client; read by the benchmarks. */
+export interface CapacityCounter {
+  read: number;
+  write: number;
+  requests: number;
+}
+
+/**
+ * The one table, with the few operations the stores use. Items read back are parsed with a
+ * zod schema, so a malformed item is an error here rather than a surprise later.
+ */
+export class Table {
+  readonly capacity: CapacityCounter = { read: 0, write: 0, requests: 0 };
+
+  constructor(
+    readonly client: DynamoDBDocumentClient,
+    readonly name: string,
+  ) {}
+
+  static fromEnv(tableName: string): Table {
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+    return new Table(client, tableName);
+  }
+
+  async get<T>(schema: z.ZodType<T>, pk: string, sk: string, consistent = false): Promise<T | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.name, Key: { pk, sk }, ConsistentRead: consistent, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    this.count(out.ConsumedCapacity, 'read');
+    return out.Item ? schema.parse(out.Item) : undefined;
+  }
+
+  async put(item: Item, condition?: { expression: string; names?: Record<string, string>; values?: Item }): Promise<void> {
+    const out = await this.client.send(
+      new PutCommand({
+        TableName: this.name,
+        Item: item,
+        ConditionExpression: condition?.expression,
+        ExpressionAttributeNames: condition?.names,
+        ExpressionAttributeValues: condition?.values,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.count(out.ConsumedCapacity, 'write');
+  }
+
+  async update(input: {
+    pk: string;
+    sk: string;
+    update: string;
+    condition?: string;
+    names?: Record<string, string>;
+    values?: Item;
+  }): Promise<Item> {
+    const out = await this.client.send(
+      new UpdateCommand({
+        TableName: this.name,
+        Key: { pk: input.pk, sk: input.sk },
+        UpdateExpression: input.update,
+        ConditionExpression: input.condition,
+        ExpressionAttributeNames: input.names,
+        ExpressionAttributeValues: input.values,
+        ReturnValues: 'ALL_NEW',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.count(out.ConsumedCapacity, 'write');
+    return out.Attributes ?? {};
+  }
+
+  async delete(pk: string, sk: string, condition?: string): Promise<void> {
+    const out = await this.client.send(
+      new DeleteCommand({ TableName: this.name, Key: { pk, sk }, ConditionExpression: condition, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    this.count(out.ConsumedCapacity, 'write');
+  }
+
+  async query<T>(
+    schema: z.ZodType<T>,
+    input: Omit<QueryCommandInput, 'TableName' | 'ReturnConsumedCapacity'>,
+  ): Promise<{ items: T[]; lastKey?: Item }> {
+    const out = await this.client.send(new QueryCommand({ ...input, TableName: this.name, ReturnConsumedCapacity: 'TOTAL' }));
+    this.count(out.ConsumedCapacity, 'read');
+    return { items: (out.Items ?? []).map((i) => schema.parse(i)), lastKey: out.LastEvaluatedKey };
+  }
+
+  /** Queries a partition of the table or of an index, newest or oldest first. */
+  queryPartition<T>(
+    schema: z.ZodType<T>,
+    opts: { index?: keyof typeof shape.indexes; pk: string; skPrefix?: string; limit?: number; descending?: boolean; startKey?: Item; consistent?: boolean },
+  ): Promise<{ items: T[]; lastKey?: Item }> {
+    const index = opts.index ? shape.indexes[opts.index] : undefined;
+    const pkName = index?.partitionKey ?? shape.partitionKey;
+    const skName = index?.sortKey ?? shape.sortKey;
+    return this.query(schema, {
+      IndexName: index?.name,
+      KeyConditionExpression: opts.skPrefix ? '#pk = :pk AND begins_with(#sk, :sk)' : '#pk = :pk',
+      ExpressionAttributeNames: opts.skPrefix ? { '#pk': pkName, '#sk': skName } : { '#pk': pkName },
+      ExpressionAttributeValues: opts.skPrefix ? { ':pk': opts.pk, ':sk': opts.skPrefix } : { ':pk': opts.pk },
+      Limit: opts.limit,
+      ScanIndexForward: !opts.descending,
+      ExclusiveStartKey: opts.startKey,
+      ConsistentRead: index ? undefined : opts.consistent,
+    });
+  }
+
+  /** All-or-nothing write; a failed condition surfaces as `TransactionCanceledException`. */
+  async transact(items: TransactItem[]): Promise<void> {
+    const out = await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: items.map((i) => withTable(i, this.name)),
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    for (const c of out.ConsumedCapacity ?? []) this.count(c, 'write');
+  }
+
+  private count(consumed: { ReadCapacityUnits?: number; WriteCapacityUnits?: number; CapacityUnits?: number } | undefined, kind: 'read' | 'write'): void {
+    this.capacity.requests += 1;
+    if (!consumed) return;
+    const units = (kind === 'read' ? consumed.ReadCapacityUnits : consumed.WriteCapacityUnits) ?? consumed.CapacityUnits ?? 0;
+    this.capacity[kind] += units;
+  }
+}
+
+function withTable(item: TransactItem, tableName: string): TransactItem {
+  if (item.Put) return { Put: { ...item.Put, TableName: tableName } };
+  if (item.Update) return { Update: { ...item.Update, TableName: tableName } };
+  if (item.Delete) return { Delete: { ...item.Delete, TableName: tableName } };
+  if (item.ConditionCheck) return { ConditionCheck: { ...item.ConditionCheck, TableName: tableName } };
+  return item;
+}
+
+/** True when a write lost on its condition (alone or inside a transaction) or to a concurrent transaction. */
+export function lostRace(error: unknown): boolean {
+  if (error instanceof ConditionalCheckFailedException) return true;
+  if (error instanceof TransactionCanceledException) {
+    return (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
+  }
+  const name = (error as { name?: string } | null)?.name;
+  return name === 'ConditionalCheckFailedException' || name === 'TransactionConflictException';
+}

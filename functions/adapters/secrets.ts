@@ -1,0 +1,71 @@
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+
+/** Secrets are cached this long per container, like middy's secrets-manager middleware. */
+const cacheMillis = 5 * 60 * 1000;
+
+/** Where each secret lives: app secrets, page tokens and bot tokens, under one prefix. */
+export const secretNames = {
+  messengerAppSecret: (prefix: string, appId: string) => `${prefix}/messenger-app/${appId}`,
+  channelToken: (prefix: string, channelId: string) => `${prefix}/channel/${channelId}`,
+};
+
+/**
+ * Secrets Manager behind a small cache. Values never leave this module except to the
+ * caller that asked; nothing here logs them.
+ */
+export class Secrets {
+  private readonly cache = new Map<string, { value: string; until: number }>();
+
+  constructor(
+    private readonly client: SecretsManagerClient,
+    readonly prefix: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(name: string): Promise<string | undefined> {
+    const hit = this.cache.get(name);
+    if (hit && hit.until > this.now()) return hit.value;
+    try {
+      const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }));
+      if (out.SecretString === undefined) return undefined;
+      this.cache.set(name, { value: out.SecretString, until: this.now() + cacheMillis });
+      return out.SecretString;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    }
+  }
+
+  /** Creates or replaces a secret's value. */
+  async put(name: string, value: string): Promise<void> {
+    try {
+      await this.client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+    } catch (error) {
+      if (!(error instanceof ResourceExistsException)) throw error;
+      await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+    }
+    this.cache.set(name, { value, until: this.now() + cacheMillis });
+  }
+
+  async remove(name: string): Promise<void> {
+    this.cache.delete(name);
+    try {
+      await this.client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+  }
+
+  /** Drops a cached value, e.g. after the platform said the token is no longer valid. */
+  forget(name: string): void {
+    this.cache.delete(name);
+  }
+}

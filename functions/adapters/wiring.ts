@@ -1,0 +1,64 @@
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Dispatcher } from '../routing/dispatcher';
+import { readEnv } from '../shared/env';
+import { SocketNotifier } from './agent-socket';
+import { AgentLog } from './dynamodb/agent-log';
+import { ChatStore } from './dynamodb/chats';
+import { Directory } from './dynamodb/directory';
+import { RoutingStore } from './dynamodb/routing-store';
+import { Table } from './dynamodb/table';
+import { EventBusPublisher } from './event-bus';
+import { SqsOutboundQueue } from './queues';
+import { SchedulerTimers } from './scheduler';
+import { Secrets } from './secrets';
+
+/**
+ * Builds the adapters a routing-side function needs, once per container. Each getter
+ * reads only the environment variables of what it builds.
+ */
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}
+
+export const clock = (): Date => new Date();
+
+export const table = once(() => Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME));
+export const directory = once(() => new Directory(table()));
+export const chatStore = once(() => new ChatStore(table()));
+export const routingStore = once(() => new RoutingStore(table()));
+export const agentLog = once(() => new AgentLog(table()));
+export const sqs = once(() => new SQSClient({}));
+export const secrets = once(() => new Secrets(new SecretsManagerClient({}), readEnv('SECRETS_PREFIX').SECRETS_PREFIX));
+export const outboundQueue = once(() => new SqsOutboundQueue(sqs(), readEnv('OUTBOUND_QUEUE_URL').OUTBOUND_QUEUE_URL));
+
+export const socketNotifier = once(() => {
+  const { SOCKET_CALLBACK_URL } = readEnv('SOCKET_CALLBACK_URL');
+  return new SocketNotifier(new ApiGatewayManagementApiClient({ endpoint: SOCKET_CALLBACK_URL }), agentLog(), clock);
+});
+
+export const dispatcher = once(() => {
+  const env = readEnv('EVENT_BUS_NAME', 'SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN', 'TIMER_TARGET_ARN', 'TIMER_DLQ_ARN');
+  const notifier = socketNotifier();
+  const built = new Dispatcher({
+    store: routingStore(),
+    chats: chatStore(),
+    directory: directory(),
+    log: agentLog(),
+    notifier,
+    timers: new SchedulerTimers(new SchedulerClient({}), {
+      group: env.SCHEDULER_GROUP,
+      roleArn: env.SCHEDULER_ROLE_ARN,
+      targetArn: env.TIMER_TARGET_ARN,
+      deadLetterArn: env.TIMER_DLQ_ARN,
+    }),
+    events: new EventBusPublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME),
+    clock,
+  });
+  notifier.onGone = (agentId, connectionId) => built.disconnected(connectionId, agentId);
+  return built;
+});

@@ -1,0 +1,49 @@
+import type { Chat, Message, WithdrawReason, CloseReason, AgentStatus } from './model';
+
+/** What an agent's client is told (API.md §4, server → client, state events). */
+export type AgentEvent =
+  | { type: 'chatOffered'; chat: Chat; expiresAt?: string }
+  | { type: 'offerWithdrawn'; chatId: string; reason: WithdrawReason }
+  | { type: 'chatAssigned'; chat: Chat; messages: Message[] }
+  | { type: 'message'; chatId: string; message: Message }
+  | { type: 'messageStatus'; chatId: string; messageId: string; status: Message['status']; error?: string }
+  | { type: 'chatClosed'; chatId: string; reason: CloseReason }
+  | { type: 'statusChanged'; status: AgentStatus; reason?: string };
+
+/** Delivers state events to every live connection of an agent, and keeps them for `sync`. */
+export interface AgentNotifier {
+  notify(agentId: string, event: AgentEvent): Promise<void>;
+}
+
+/** A timer that routing arms; it fires once, carrying what it was armed for. */
+export type TimerPayload =
+  | { kind: 'acceptTimeout'; chatId: string; agentId: string; version: number }
+  | { kind: 'completionTimeout'; chatId: string; token: string };
+
+/** One-time timers: EventBridge Scheduler in AWS, a local timer in the local runtime. */
+export interface Timers {
+  arm(name: string, at: Date, payload: TimerPayload): Promise<void>;
+  disarm(name: string): Promise<void>;
+}
+
+/** Integration events on the product's bus (API.md §5). */
+export interface EventPublisher {
+  publish(detailType: string, detail: Record<string, unknown>): Promise<void>;
+}
+
+/** An agent's reply on its way to the platform, through the outbound queue. */
+export interface OutboundJob {
+  chatId: string;
+  messageId: string;
+  sentAt: string;
+}
+
+export interface OutboundQueue {
+  enqueue(job: OutboundJob): Promise<void>;
+}
+
+/** Timer names are deterministic so disarming needs no lookup. */
+export const timerNames = {
+  acceptTimeout: (chatId: string, agentId: string) => `accept-${chatId}-${agentId}`,
+  completionTimeout: (chatId: string) => `complete-${chatId}`,
+};

@@ -1,0 +1,258 @@
+import type { Queue, Settings, WithdrawReason, CloseReason } from '../domain/model';
+import { completionDeadline, offerExpiry, offerTargets, waitRank, type Candidate } from '../domain/routing';
+import { timerNames, type AgentNotifier, type EventPublisher, type Timers } from '../domain/ports';
+import { chatView, type ChatItem, type ChatStore } from '../adapters/dynamodb/chats';
+import type { AgentItem, Directory } from '../adapters/dynamodb/directory';
+import { candidateOf, type RoutingStore } from '../adapters/dynamodb/routing-store';
+import type { AgentLog } from '../adapters/dynamodb/agent-log';
+import { keys } from '../adapters/dynamodb/keys';
+
+export interface DispatcherDeps {
+  store: RoutingStore;
+  chats: ChatStore;
+  directory: Directory;
+  log: AgentLog;
+  notifier: AgentNotifier;
+  timers: Timers;
+  events: EventPublisher;
+  clock: () => Date;
+}
+
+/** How often a decision is retried after losing a race before the caller's retry takes over. */
+const maxAttempts = 8;
+/** Waiting chats looked at per pass of a queue. */
+const waitingPage = 25;
+
+export type AcceptResult = { ok: true } | { ok: false; code: 'offer_gone' | 'not_found' };
+
+/**
+ * Carries out the queue rules of `domain/routing.ts` against the tables: offers, accepts,
+ * withdrawals and closes, each a conditional write, each followed by what the agents must
+ * be told and the timers that must run.
+ */
+export class Dispatcher {
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  /**
+   * Offers a queue's waiting chats, oldest first, for as long as someone can take them.
+   * `extra` carries what the eventually consistent indexes may not show yet: a chat just
+   * created, an agent who just gained capacity.
+   */
+  async routeQueue(queueId: string, extra: { chat?: ChatItem; agent?: AgentItem } = {}): Promise<void> {
+    const { directory, store } = this.deps;
+    const queue = await directory.queue(queueId);
+    if (!queue) return;
+    const settings = await directory.settings();
+    const seen = new Set<string>();
+    for (;;) {
+      const waiting = mergeWaiting(await store.waitingChats(queueId, waitingPage), extra.chat, queueId).filter((c) => !seen.has(c.id));
+      if (waiting.length === 0) return;
+      for (const chat of waiting) {
+        seen.add(chat.id);
+        const placed = await this.routeChat(queue, chat.id, settings, extra.agent);
+        // Under available-agent, if the oldest chat finds nobody, no younger chat may jump ahead.
+        if (!placed && queue.routingRule === 'available-agent') return;
+      }
+    }
+  }
+
+  /** Re-routes every queue an agent belongs to after the agent gained capacity or became active. */
+  async agentReady(agentId: string): Promise<void> {
+    const agent = await this.deps.store.agent(agentId);
+    if (!agent) return;
+    for (const queueId of agent.queues) await this.routeQueue(queueId, { agent });
+  }
+
+  /** Offers one chat under its queue's rule; false if it still waits for an agent. */
+  private async routeChat(queue: Queue, chatId: string, settings: Settings, hint?: AgentItem): Promise<boolean> {
+    const { store, chats, notifier, timers, clock } = this.deps;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const chat = await chats.chat(chatId);
+      if (!chat || chat.queueId !== queue.id || (chat.state !== 'waiting' && chat.state !== 'offered')) return true;
+      if (queue.routingRule === 'available-agent' && chat.state === 'offered') return true;
+      const candidates = await this.candidates(queue, chat, settings, hint);
+      const targets = offerTargets(queue.routingRule, candidates, { offeredTo: new Set(chat.offeredTo), skipped: new Set(chat.skipped) });
+      if (targets.length === 0) return chat.state === 'offered';
+      let current = chat;
+      let lost = false;
+      for (const target of targets) {
+        const agent = await store.agent(target.agentId);
+        if (!agent) continue;
+        const now = clock();
+        const expiresAt = offerExpiry(queue.routingRule, now, settings);
+        const outcome = await store.offerChat({ chat: current, agent, settings, rule: queue.routingRule, now, expiresAt });
+        if (outcome === 'lost') {
+          lost = true;
+          break;
+        }
+        current = { ...current, state: 'offered', version: current.version + 1, offeredTo: [...current.offeredTo, agent.id] };
+        if (expiresAt) {
+          await timers.arm(timerNames.acceptTimeout(chat.id, agent.id), expiresAt, { kind: 'acceptTimeout', chatId: chat.id, agentId: agent.id, version: current.version });
+        }
+        await notifier.notify(agent.id, { type: 'chatOffered', chat: chatView(current), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
+      }
+      if (!lost) return true;
+    }
+    return false;
+  }
+
+  private async candidates(queue: Queue, chat: ChatItem, settings: Settings, hint?: AgentItem): Promise<Candidate[]> {
+    const limit = queue.routingRule === 'all-agents' ? 1000 : 5 + chat.skipped.length + chat.offeredTo.length;
+    const found = await this.deps.store.readyCandidates(queue.id, limit);
+    if (hint && hint.queues.includes(queue.id) && !found.some((c) => c.agentId === hint.id)) found.push(candidateOf(hint, settings));
+    return found;
+  }
+
+  /** The agent takes an offered chat; the first accept wins, everyone else's offer is withdrawn. */
+  async accept(agentId: string, chatId: string): Promise<AcceptResult> {
+    const { store, chats, directory, notifier, timers, events, clock } = this.deps;
+    const settings = await directory.settings();
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const [chat, agent] = await Promise.all([chats.chat(chatId), store.agent(agentId)]);
+      if (!chat || !agent) return { ok: false, code: 'not_found' };
+      if (chat.state !== 'offered' || !chat.offeredTo.includes(agentId)) return { ok: false, code: 'offer_gone' };
+      const outcome = await store.acceptChat({ chat, agent, settings, now: clock() });
+      if (outcome === 'lost') continue;
+      await timers.disarm(timerNames.acceptTimeout(chatId, agentId));
+      const assigned = { ...chat, state: 'assigned' as const, agentId, version: chat.version + 1, offeredTo: [] };
+      await notifier.notify(agentId, { type: 'chatAssigned', chat: chatView(assigned), messages: await chats.messages(chatId) });
+      await events.publish('ChatAssigned', { chatId, agentId, queueId: chat.queueId, channelId: chat.channelId });
+      for (const other of chat.offeredTo.filter((a) => a !== agentId)) await this.withdraw(chatId, other, 'taken', false);
+      return { ok: true };
+    }
+    return { ok: false, code: 'offer_gone' };
+  }
+
+  /**
+   * Withdraws an agent's offer of a chat. With `requeue` the chat goes back to its queue
+   * and is routed again at once.
+   */
+  async withdraw(chatId: string, agentId: string, reason: WithdrawReason, requeue: boolean, expectVersion?: number): Promise<boolean> {
+    const { store, chats, directory, notifier, timers, clock } = this.deps;
+    const settings = await directory.settings();
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const [chat, agent, offer] = await Promise.all([chats.chat(chatId), store.agent(agentId), store.offer(chatId, agentId)]);
+      if (!chat || !agent || !offer) return false;
+      if (expectVersion !== undefined && chat.version !== expectVersion) return false;
+      const outcome = await store.withdrawOffer({ chat, agent, settings, reason, requeue, now: clock() });
+      if (outcome === 'lost') continue;
+      await timers.disarm(timerNames.acceptTimeout(chatId, agentId));
+      await notifier.notify(agentId, { type: 'offerWithdrawn', chatId, reason });
+      if (requeue && chat.queueId) await this.routeQueue(chat.queueId);
+      await this.agentReady(agentId);
+      return true;
+    }
+    return false;
+  }
+
+  /** The accept timeout fired: withdraw, make the agent inactive, offer the chat to the next agent. */
+  async acceptTimedOut(chatId: string, agentId: string, version: number): Promise<void> {
+    const withdrawn = await this.withdraw(chatId, agentId, 'timeout', true, version);
+    if (withdrawn) await this.setPresence(agentId, 'inactive', 'accept_timeout');
+  }
+
+  /** Sets whether an agent takes chats; becoming active pulls waiting chats. */
+  async setPresence(agentId: string, presence: 'active' | 'inactive', reason?: string): Promise<void> {
+    const { store, directory, notifier } = this.deps;
+    const settings = await directory.settings();
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const agent = await store.agent(agentId);
+      if (!agent) return;
+      if (agent.presence === presence) break;
+      if ((await store.saveAgent(agent, { ...agent, presence }, settings)) === 'lost') continue;
+      await notifier.notify(agentId, { type: 'statusChanged', status: agent.connections > 0 ? presence : 'offline', ...(reason ? { reason } : {}) });
+      break;
+    }
+    if (presence === 'active') await this.agentReady(agentId);
+  }
+
+  /** A connection opened: the agent is online; an active agent pulls waiting chats. */
+  async connected(agentId: string, connectionId: string): Promise<boolean> {
+    const { store, directory, log, notifier, clock } = this.deps;
+    const settings = await directory.settings();
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const agent = await store.agent(agentId);
+      if (!agent) return false;
+      const extra = log.connectionItems(agentId, connectionId, clock()).map((Item) => ({ Put: { TableName: '', Item } }));
+      if ((await store.saveAgent(agent, { ...agent, connections: agent.connections + 1 }, settings, extra)) === 'lost') continue;
+      if (agent.connections === 0) await notifier.notify(agentId, { type: 'statusChanged', status: agent.presence });
+      if (agent.presence === 'active') await this.agentReady(agentId);
+      return true;
+    }
+    return false;
+  }
+
+  /** A connection closed (or was found gone). The last one makes the agent offline: offers go elsewhere, chats stay. */
+  async disconnected(connectionId: string, knownAgentId?: string): Promise<void> {
+    const { store, directory, log } = this.deps;
+    const agentId = knownAgentId ?? (await log.agentOfConnection(connectionId));
+    if (!agentId) return;
+    const settings = await directory.settings();
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const agent = await store.agent(agentId);
+      if (!agent) return;
+      const extra = [keys.connection(connectionId), keys.agentConnection(agentId, connectionId)].map((Key) => ({
+        Delete: { TableName: '', Key, ConditionExpression: 'attribute_exists(pk)' },
+      }));
+      const outcome = await store.saveAgent(agent, { ...agent, connections: Math.max(0, agent.connections - 1) }, settings, extra);
+      if (outcome === 'lost') {
+        // already removed by a concurrent disconnect or GoneException
+        if (!(await log.agentOfConnection(connectionId))) return;
+        continue;
+      }
+      if (agent.connections <= 1) {
+        for (const offer of await store.offersOf(agentId)) await this.withdraw(offer.chatId, agentId, 'offline', true);
+      }
+      return;
+    }
+  }
+
+  /** Closes a chat (agent, completion timeout); capacity frees and waiting chats move. */
+  async close(chatId: string, reason: CloseReason, byAgentId?: string): Promise<{ ok: boolean }> {
+    const { store, chats, directory, notifier, timers, events, clock } = this.deps;
+    const settings = await directory.settings();
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const chat = await chats.chat(chatId);
+      if (!chat || chat.state === 'closed') return { ok: false };
+      if (byAgentId && chat.agentId !== byAgentId) return { ok: false };
+      for (const offered of chat.offeredTo) await this.withdraw(chatId, offered, 'closed', false);
+      const fresh = chat.offeredTo.length ? await chats.chat(chatId) : chat;
+      if (!fresh) return { ok: false };
+      const agent = fresh.agentId ? await store.agent(fresh.agentId) : undefined;
+      const outcome = await store.closeChat({ chat: fresh, agent, settings, reason, now: clock() });
+      if (outcome === 'lost') continue;
+      await timers.disarm(timerNames.completionTimeout(chatId));
+      if (fresh.agentId) await notifier.notify(fresh.agentId, { type: 'chatClosed', chatId, reason });
+      await events.publish('ChatClosed', { chatId, reason, agentId: fresh.agentId, queueId: fresh.queueId, channelId: fresh.channelId });
+      if (fresh.agentId) await this.agentReady(fresh.agentId);
+      return { ok: true };
+    }
+    return { ok: false };
+  }
+
+  /** An agent message arms the queue's completion timeout (if the queue has one). */
+  async armCompletion(chat: ChatItem, messageId: string, at: Date): Promise<void> {
+    if (!chat.queueId) return;
+    const queue = await this.deps.directory.queue(chat.queueId);
+    const deadline = queue ? completionDeadline(queue, at) : undefined;
+    if (!deadline) return;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const fresh = await this.deps.chats.chat(chat.id);
+      if (!fresh || fresh.state !== 'assigned') return;
+      if ((await this.deps.store.setCompletionToken(fresh, messageId)) === 'done') break;
+    }
+    await this.deps.timers.arm(timerNames.completionTimeout(chat.id), deadline, { kind: 'completionTimeout', chatId: chat.id, token: messageId });
+  }
+
+  /** The completion timeout fired: close the chat unless the customer wrote or the agent replied since. */
+  async completionTimedOut(chatId: string, token: string): Promise<void> {
+    const chat = await this.deps.chats.chat(chatId);
+    if (!chat || chat.state !== 'assigned' || chat.completionToken !== token) return;
+    await this.close(chatId, 'timeout');
+  }
+}
+
+function mergeWaiting(found: ChatItem[], extra: ChatItem | undefined, queueId: string): ChatItem[] {
+  const all = extra && extra.queueId === queueId && !found.some((c) => c.id === extra.id) ? [...found, extra] : found;
+  return all.sort((a, b) => (waitRank(a) < waitRank(b) ? -1 : 1));
+}
