@@ -1,0 +1,240 @@
+import { z } from 'zod';
+import type { CustomerProfile, InboundEnvelope, InboundEvent } from './inbound';
+
+/**
+ * A Telegram Bot API `Update`, as Telegram posts it to our webhook. Objects are loose:
+ * the Bot API adds fields often and an unknown one must not refuse an update.
+ */
+
+const userSchema = z.looseObject({
+  id: z.number(),
+  is_bot: z.boolean().optional(),
+  first_name: z.string().optional(),
+  last_name: z.string().optional(),
+  username: z.string().optional(),
+  language_code: z.string().optional(),
+});
+
+const chatSchema = z.looseObject({
+  id: z.number(),
+  type: z.string(),
+  first_name: z.string().optional(),
+  last_name: z.string().optional(),
+  username: z.string().optional(),
+});
+
+const photoSizeSchema = z.looseObject({
+  file_id: z.string(),
+  width: z.number(),
+  height: z.number(),
+  file_size: z.number().optional(),
+});
+
+const fileSchema = z.looseObject({
+  file_id: z.string(),
+  file_name: z.string().optional(),
+  mime_type: z.string().optional(),
+  file_size: z.number().optional(),
+});
+
+const messageSchema = z.looseObject({
+  message_id: z.number(),
+  from: userSchema.optional(),
+  chat: chatSchema,
+  date: z.number(),
+  edit_date: z.number().optional(),
+  text: z.string().optional(),
+  caption: z.string().optional(),
+  photo: z.array(photoSizeSchema).optional(),
+  document: fileSchema.optional(),
+  video: fileSchema.optional(),
+  audio: fileSchema.optional(),
+  voice: fileSchema.optional(),
+});
+
+const callbackQuerySchema = z.looseObject({
+  id: z.string(),
+  from: userSchema,
+  // Absent for buttons under inline-mode messages; those never belong to a private chat with us.
+  message: messageSchema.optional(),
+  data: z.string().optional(),
+});
+
+export const telegramUpdateSchema = z.looseObject({
+  update_id: z.number().int(),
+  message: messageSchema.optional(),
+  edited_message: messageSchema.optional(),
+  callback_query: callbackQuerySchema.optional(),
+});
+
+export type TelegramUpdate = z.infer<typeof telegramUpdateSchema>;
+type TelegramMessage = z.infer<typeof messageSchema>;
+type TelegramUser = z.infer<typeof userSchema>;
+type Attachment = NonNullable<Extract<InboundEvent, { kind: 'message' }>['attachments']>[number];
+
+export interface ParseIssue {
+  path: string;
+  message: string;
+}
+
+export type TelegramParseResult =
+  | { ok: true; envelope: InboundEnvelope | null; ignoredKind?: string }
+  | { ok: false; issues: ParseIssue[] };
+
+/** Turns a Telegram update into an inbound envelope, or null with the kind of update that was ignored. */
+export function parseTelegramUpdate(body: unknown, channelId: string, receivedAt: string): TelegramParseResult {
+  const parsed = telegramUpdateSchema.safeParse(body);
+  if (!parsed.success) {
+    return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
+  }
+  const update = parsed.data;
+  const deliveryId = String(update.update_id);
+  const envelopeFor = (message: { chat: { id: number } }, event: InboundEvent): InboundEnvelope => ({
+    channelType: 'telegram',
+    channelKey: channelId,
+    conversationKey: String(message.chat.id),
+    receivedAt,
+    deliveryId,
+    event,
+  });
+
+  // Omnichat serves one customer per conversation; a bot added to a group is not a support channel.
+  const groupChat = (m: TelegramMessage | undefined) => m !== undefined && m.chat.type !== 'private';
+
+  if (update.message) {
+    const m = update.message;
+    if (groupChat(m)) return { ok: true, envelope: null, ignoredKind: 'group_chat' };
+    const content = contentOf(m);
+    // Stickers, locations, contacts and service messages carry nothing an agent can read or open.
+    if (content.text === undefined && content.attachments === undefined) {
+      return { ok: true, envelope: null, ignoredKind: 'unsupported_content' };
+    }
+    return {
+      ok: true,
+      envelope: envelopeFor(m, {
+        kind: 'message',
+        platformMessageId: messageIdOf(m),
+        timestamp: m.date * 1000,
+        customer: customerOf(m.from, m),
+        ...content,
+      }),
+    };
+  }
+  if (update.edited_message) {
+    const m = update.edited_message;
+    if (groupChat(m)) return { ok: true, envelope: null, ignoredKind: 'group_chat' };
+    const text = m.text ?? m.caption;
+    return {
+      ok: true,
+      envelope: envelopeFor(m, {
+        kind: 'edit',
+        platformMessageId: messageIdOf(m),
+        timestamp: (m.edit_date ?? m.date) * 1000,
+        customer: customerOf(m.from, m),
+        ...(text !== undefined && { text }),
+      }),
+    };
+  }
+  if (update.callback_query) {
+    const q = update.callback_query;
+    if (q.message === undefined) return { ok: true, envelope: null, ignoredKind: 'inline_callback_query' };
+    if (groupChat(q.message)) return { ok: true, envelope: null, ignoredKind: 'group_chat' };
+    const receivedMs = Date.parse(receivedAt);
+    return {
+      ok: true,
+      envelope: envelopeFor(q.message, {
+        kind: 'message',
+        platformMessageId: `callback:${q.id}`,
+        // A callback query has no date of its own; it happened when it reached us.
+        timestamp: Number.isNaN(receivedMs) ? q.message.date * 1000 : receivedMs,
+        customer: customerOf(q.from, q.message),
+        ...(q.data !== undefined && { text: q.data, payload: q.data }),
+        callbackQueryId: q.id,
+      }),
+    };
+  }
+  const kind = Object.keys(update).find((key) => key !== 'update_id') ?? 'empty';
+  return { ok: true, envelope: null, ignoredKind: kind };
+}
+
+/** Chat and message id together, so an edit finds the message it changes. */
+function messageIdOf(m: TelegramMessage): string {
+  return `${m.chat.id}:${m.message_id}`;
+}
+
+function customerOf(from: TelegramUser | undefined, m: TelegramMessage): CustomerProfile {
+  // In a private chat the chat is the customer; `from` is only missing for anonymous senders.
+  const who = from ?? { id: m.chat.id, first_name: m.chat.first_name, last_name: m.chat.last_name, username: m.chat.username };
+  return {
+    id: String(who.id),
+    ...(who.first_name !== undefined && { firstName: who.first_name }),
+    ...(who.last_name !== undefined && { lastName: who.last_name }),
+    ...(who.username !== undefined && { username: who.username }),
+    ...('language_code' in who && who.language_code !== undefined && { languageCode: who.language_code }),
+  };
+}
+
+function contentOf(m: TelegramMessage): { text?: string; attachments?: Attachment[] } {
+  const attachments: Attachment[] = [];
+  const largest = largestPhoto(m.photo ?? []);
+  if (largest) attachments.push({ type: 'image', url: `tg-file:${largest.file_id}` });
+  if (m.document) attachments.push(fileAttachment(m.document, m.document.mime_type ?? 'file'));
+  if (m.video) attachments.push(fileAttachment(m.video, 'video'));
+  if (m.audio) attachments.push(fileAttachment(m.audio, 'audio'));
+  if (m.voice) attachments.push(fileAttachment(m.voice, 'audio'));
+  const text = m.text ?? m.caption;
+  return {
+    ...(text !== undefined && { text }),
+    ...(attachments.length > 0 && { attachments }),
+  };
+}
+
+function fileAttachment(file: z.infer<typeof fileSchema>, type: string): Attachment {
+  return { type, url: `tg-file:${file.file_id}`, ...(file.file_name !== undefined && { name: file.file_name }) };
+}
+
+/** Telegram sends one photo in several sizes; keep the biggest (by pixels, then bytes). */
+function largestPhoto<P extends { width: number; height: number; file_size?: number }>(sizes: P[]): P | undefined {
+  let best: P | undefined;
+  for (const p of sizes) {
+    if (
+      best === undefined ||
+      p.width * p.height > best.width * best.height ||
+      (p.width * p.height === best.width * best.height && (p.file_size ?? 0) > (best.file_size ?? 0))
+    ) {
+      best = p;
+    }
+  }
+  return best;
+}
+
+/**
+ * Splits text into Telegram messages of at most `limit` UTF-16 units (Telegram's unit), at the last
+ * line break or space that fits; a word longer than the limit is cut, never inside a surrogate pair.
+ */
+export function splitTelegramText(text: string, limit = 4096): string[] {
+  if (!Number.isInteger(limit) || limit < 2) throw new RangeError('limit must be an integer of at least 2');
+  const parts: string[] = [];
+  let rest = text.trim();
+  while (rest.length > limit) {
+    const window = rest.slice(0, limit + 1);
+    // A line break is the nicer cut, unless it would leave a part much shorter than the limit.
+    let cut = window.lastIndexOf('\n');
+    if (cut < limit / 2) cut = Math.max(cut, window.lastIndexOf(' '), window.lastIndexOf('\t'));
+    let next: number;
+    if (cut > 0) {
+      next = cut + 1;
+    } else {
+      cut = limit;
+      // Do not leave half of an emoji at the end of a part.
+      const code = rest.charCodeAt(cut - 1);
+      if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
+      next = cut;
+    }
+    const part = rest.slice(0, cut).trimEnd();
+    if (part.length > 0) parts.push(part);
+    rest = rest.slice(next).trimStart();
+  }
+  if (rest.length > 0) parts.push(rest);
+  return parts;
+}
