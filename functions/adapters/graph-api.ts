@@ -1,0 +1,284 @@
+import { z } from 'zod';
+import { readEnv } from '../shared/env';
+
+/** Meta's error body: `{ error: { message, type, code, error_subcode, fbtrace_id } }`. */
+const graphErrorBodySchema = z.object({
+  error: z.looseObject({
+    message: z.string().optional(),
+    type: z.string().optional(),
+    code: z.number().optional(),
+    error_subcode: z.number().optional(),
+    fbtrace_id: z.string().optional(),
+    is_transient: z.boolean().optional(),
+  }),
+});
+
+const pageSchema = z.looseObject({ id: z.string(), name: z.string() });
+const sendResultSchema = z.looseObject({ recipient_id: z.string(), message_id: z.string() });
+const profileSchema = z.looseObject({
+  id: z.string(),
+  first_name: z.string().optional(),
+  last_name: z.string().optional(),
+  profile_pic: z.string().optional(),
+});
+const successSchema = z.looseObject({ success: z.boolean() });
+
+/** App-, user-, page-level and custom rate limits, and Messenger's business-use-case limit. */
+const rateLimitCodes = new Set([4, 17, 32, 613, 80006]);
+
+export interface GraphApiErrorDetails {
+  operation: string;
+  status?: number;
+  code?: number;
+  subcode?: number;
+  type?: string;
+  fbtraceId?: string;
+  /** Meta marks some failures as transient. */
+  transient?: boolean;
+  /** The request never got an HTTP answer (refused, reset, timed out). */
+  network?: boolean;
+}
+
+/** A failed Graph API call, classified so callers can decide: retry, refuse, or mark the channel failed. */
+export class GraphApiError extends Error {
+  override readonly name = 'GraphApiError';
+  readonly operation: string;
+  readonly status: number | undefined;
+  readonly code: number | undefined;
+  readonly subcode: number | undefined;
+  readonly type: string | undefined;
+  readonly fbtraceId: string | undefined;
+  readonly network: boolean;
+  private readonly transient: boolean;
+
+  constructor(message: string, details: GraphApiErrorDetails, options?: { cause?: unknown }) {
+    super(message, options);
+    this.operation = details.operation;
+    this.status = details.status;
+    this.code = details.code;
+    this.subcode = details.subcode;
+    this.type = details.type;
+    this.fbtraceId = details.fbtraceId;
+    this.network = details.network ?? false;
+    this.transient = details.transient ?? false;
+  }
+
+  /** The Page access token expired or was revoked: the channel needs a new one. */
+  get isTokenInvalid(): boolean {
+    return this.code === 190;
+  }
+
+  get isRateLimited(): boolean {
+    return this.code !== undefined && rateLimitCodes.has(this.code);
+  }
+
+  /** Sent outside the 24-hour window without an allowed tag. */
+  get isOutsideWindow(): boolean {
+    return this.code === 10 && this.subcode === 2018278;
+  }
+
+  /** The customer's profile cannot be read (privacy settings, or no such user for this Page). */
+  get isNoProfile(): boolean {
+    return this.subcode === 2018218;
+  }
+
+  /** "This person isn't available right now": blocked the Page or deactivated. */
+  get isRecipientUnavailable(): boolean {
+    return this.code === 551;
+  }
+
+  get retryable(): boolean {
+    return this.network || this.transient || this.isRateLimited || (this.status !== undefined && this.status >= 500) || this.code === 1 || this.code === 2;
+  }
+}
+
+export type MessagingType = 'RESPONSE' | 'UPDATE' | 'MESSAGE_TAG';
+
+export interface SendMessageInput {
+  recipientId: string;
+  text?: string;
+  attachment?: { type: 'image' | 'video' | 'audio' | 'file'; url: string };
+  messagingType: MessagingType;
+  /** Only with `MESSAGE_TAG`, e.g. `HUMAN_AGENT` (7 days after the customer's last message). */
+  tag?: string;
+}
+
+export interface MessengerProfile {
+  id: string;
+  firstName?: string;
+  lastName?: string;
+  profilePic?: string;
+}
+
+export interface GraphApiOptions {
+  /** e.g. `https://graph.facebook.com/v23.0`; a path in it is kept. */
+  baseUrl: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+/** The few Graph API calls Omnichat makes, with a Page access token per call. */
+export class GraphApi {
+  private readonly baseUrl: string;
+  private readonly fetchFn: typeof fetch;
+  private readonly timeoutMs: number;
+
+  constructor(options: GraphApiOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  async getPage(pageId: string, token: string): Promise<{ id: string; name: string }> {
+    const page = await this.call('getPage', 'GET', `/${encodeURIComponent(pageId)}`, token, pageSchema, { query: { fields: 'name,id' } });
+    return { id: page.id, name: page.name };
+  }
+
+  async sendMessage(pageId: string, token: string, input: SendMessageInput): Promise<{ messageId: string; recipientId: string }> {
+    if ((input.text === undefined) === (input.attachment === undefined)) {
+      throw new TypeError('sendMessage needs exactly one of text or attachment');
+    }
+    if ((input.messagingType === 'MESSAGE_TAG') !== (input.tag !== undefined)) {
+      throw new TypeError('sendMessage takes a tag exactly when messagingType is MESSAGE_TAG');
+    }
+    const message =
+      input.attachment !== undefined
+        ? { attachment: { type: input.attachment.type, payload: { url: input.attachment.url, is_reusable: true } } }
+        : { text: input.text };
+    const body = {
+      recipient: { id: input.recipientId },
+      messaging_type: input.messagingType,
+      message,
+      ...(input.tag !== undefined && { tag: input.tag }),
+    };
+    const result = await this.call('sendMessage', 'POST', `/${encodeURIComponent(pageId)}/messages`, token, sendResultSchema, { body });
+    return { messageId: result.message_id, recipientId: result.recipient_id };
+  }
+
+  async getProfile(psid: string, token: string): Promise<MessengerProfile> {
+    const p = await this.call('getProfile', 'GET', `/${encodeURIComponent(psid)}`, token, profileSchema, {
+      query: { fields: 'first_name,last_name,profile_pic' },
+    });
+    return {
+      id: p.id,
+      ...(p.first_name !== undefined && { firstName: p.first_name }),
+      ...(p.last_name !== undefined && { lastName: p.last_name }),
+      ...(p.profile_pic !== undefined && { profilePic: p.profile_pic }),
+    };
+  }
+
+  /** Hands the thread to another app (e.g. back to the primary receiver when a chat closes). */
+  async passThreadControl(pageId: string, token: string, input: { recipientId: string; targetAppId: string; metadata?: string }): Promise<void> {
+    await this.threadControl('passThreadControl', pageId, token, 'pass_thread_control', {
+      recipient: { id: input.recipientId },
+      target_app_id: input.targetAppId,
+      ...(input.metadata !== undefined && { metadata: input.metadata }),
+    });
+  }
+
+  /** Takes the thread from its owner (only the primary receiver may). */
+  async takeThreadControl(pageId: string, token: string, input: { recipientId: string; metadata?: string }): Promise<void> {
+    await this.threadControl('takeThreadControl', pageId, token, 'take_thread_control', {
+      recipient: { id: input.recipientId },
+      ...(input.metadata !== undefined && { metadata: input.metadata }),
+    });
+  }
+
+  /** Asks the primary receiver to pass the thread to this app. */
+  async requestThreadControl(pageId: string, token: string, input: { recipientId: string; metadata?: string }): Promise<void> {
+    await this.threadControl('requestThreadControl', pageId, token, 'request_thread_control', {
+      recipient: { id: input.recipientId },
+      ...(input.metadata !== undefined && { metadata: input.metadata }),
+    });
+  }
+
+  private async threadControl(operation: string, pageId: string, token: string, edge: string, body: object): Promise<void> {
+    const result = await this.call(operation, 'POST', `/${encodeURIComponent(pageId)}/${edge}`, token, successSchema, { body });
+    if (!result.success) throw new GraphApiError(`Graph API ${operation} was refused`, { operation, status: 200 });
+  }
+
+  private async call<S extends z.ZodType>(
+    operation: string,
+    method: 'GET' | 'POST',
+    path: string,
+    token: string,
+    schema: S,
+    options: { query?: Record<string, string>; body?: object },
+  ): Promise<z.output<S>> {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
+    // Meta documents the Page token as the `access_token` query parameter.
+    url.searchParams.set('access_token', token);
+
+    let status: number;
+    let text: string;
+    try {
+      const response = await this.fetchFn(url, {
+        method,
+        headers: options.body ? { 'content-type': 'application/json' } : {},
+        ...(options.body && { body: JSON.stringify(options.body) }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = response.status;
+      text = await response.text();
+    } catch (cause) {
+      const scrubbed = redactedCause(cause, token);
+      const reason = isTimeout(cause) ? 'timed out' : scrubbed.message;
+      throw new GraphApiError(`Graph API ${operation} got no answer (${reason})`, { operation, network: true }, { cause: scrubbed });
+    }
+
+    const json = parseJson(text);
+    if (status < 200 || status >= 300) {
+      const parsed = graphErrorBodySchema.safeParse(json);
+      if (!parsed.success) {
+        throw new GraphApiError(`Graph API ${operation} failed with HTTP ${status}`, { operation, status });
+      }
+      const e = parsed.data.error;
+      const label = [e.code, e.error_subcode].filter((n) => n !== undefined).join('/');
+      throw new GraphApiError(
+        `Graph API ${operation} failed with HTTP ${status}${label ? ` (${label})` : ''}: ${redact(e.message ?? 'no message', token)}`,
+        { operation, status, code: e.code, subcode: e.error_subcode, type: e.type, fbtraceId: e.fbtrace_id, transient: e.is_transient },
+      );
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new GraphApiError(`Graph API ${operation} answered HTTP ${status} with an unexpected body`, { operation, status }, { cause: parsed.error });
+    }
+    return parsed.data;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Tokens must never reach a log line, even when Meta or the network echo them back. */
+function redact(text: string, token: string): string {
+  return token.length > 0 ? text.split(token).join('[redacted]') : text;
+}
+
+// Fetch failures may come from another realm (DOMException, undici errors), so read them by shape.
+const errorShape = z.object({ name: z.string(), message: z.string(), cause: z.unknown().optional() });
+
+function isTimeout(cause: unknown): boolean {
+  return errorShape.safeParse(cause).data?.name === 'TimeoutError';
+}
+
+/** Fetch errors can quote the URL, which holds the token; keep only a scrubbed message. */
+function redactedCause(cause: unknown, token: string): Error {
+  const outer = errorShape.safeParse(cause);
+  if (!outer.success) return new Error(redact(String(cause), token));
+  const inner = errorShape.safeParse(outer.data.cause);
+  const scrubbed = new Error(redact(`${outer.data.message}${inner.success ? `: ${inner.data.message}` : ''}`, token));
+  scrubbed.name = outer.data.name;
+  return scrubbed;
+}
+
+const env = readEnv('GRAPH_API_URL');
+
+/** The shared client for the configured Graph API (real or local fake). */
+export const graphApi = new GraphApi({ baseUrl: env.GRAPH_API_URL });

@@ -1,0 +1,238 @@
+import { GraphApi, GraphApiError } from '../../functions/adapters/graph-api';
+import { graphErrors, startFakeGraph, type FakeGraph } from '../support/fake-graph';
+
+const pageId = '105123456789012';
+const token = 'EAAGpageTokenSecret0123456789';
+const psid = '7215551234567890';
+
+let fake: FakeGraph;
+let graph: GraphApi;
+
+beforeEach(async () => {
+  fake = await startFakeGraph({
+    pages: { [pageId]: { name: 'Acme Support', token }, '208765432109876': { name: 'Acme Lisboa', token: 'EAAGotherPageToken' } },
+    profiles: { [psid]: { first_name: 'Marta', last_name: 'Silva', profile_pic: 'https://cdn.example.net/p.jpg' } },
+  });
+  graph = new GraphApi({ baseUrl: fake.url });
+});
+
+afterEach(async () => {
+  expect(fake.violations).toEqual([]);
+  await fake.stop();
+});
+
+async function failureOf(call: Promise<unknown>): Promise<GraphApiError> {
+  const error = await call.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: unknown) => e,
+  );
+  if (!(error instanceof GraphApiError)) throw error;
+  expect(error.message).not.toContain(token);
+  expect(error.stack ?? '').not.toContain(token);
+  expect(String(error.cause ?? '')).not.toContain(token);
+  return error;
+}
+
+const textTo = (text: string) => ({ recipientId: psid, text, messagingType: 'RESPONSE' as const });
+
+describe('Graph API client', () => {
+  it('reads the Page name with its access token, under the configured version path', async () => {
+    // when
+    const page = await graph.getPage(pageId, token);
+    // then
+    expect(page).toEqual({ id: pageId, name: 'Acme Support' });
+    expect(fake.requests[0]).toMatchObject({ method: 'GET', path: `/${pageId}`, token, query: { fields: 'name,id' } });
+  });
+
+  it('sends a text reply within the window and returns the message id', async () => {
+    // when
+    const result = await graph.sendMessage(pageId, token, textTo('Your parcel ships today.'));
+    // then
+    expect(result).toEqual({ messageId: fake.sent[0]?.messageId, recipientId: psid });
+    expect(fake.sent).toEqual([
+      { pageId, recipientId: psid, messagingType: 'RESPONSE', text: 'Your parcel ships today.', messageId: result.messageId },
+    ]);
+  });
+
+  it('sends with the HUMAN_AGENT tag as a MESSAGE_TAG message', async () => {
+    // when
+    await graph.sendMessage(pageId, token, { recipientId: psid, text: 'Following up', messagingType: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' });
+    // then
+    expect(fake.sent[0]).toMatchObject({ messagingType: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' });
+    expect(fake.requests[0]?.body).toEqual({
+      recipient: { id: psid },
+      messaging_type: 'MESSAGE_TAG',
+      message: { text: 'Following up' },
+      tag: 'HUMAN_AGENT',
+    });
+  });
+
+  it('sends an attachment by URL', async () => {
+    // when
+    await graph.sendMessage(pageId, token, { recipientId: psid, attachment: { type: 'image', url: 'https://cdn.example.net/label.png' }, messagingType: 'RESPONSE' });
+    // then
+    expect(fake.sent[0]).toMatchObject({ attachment: { type: 'image', url: 'https://cdn.example.net/label.png' } });
+  });
+
+  it('refuses, before calling Meta, a tag without MESSAGE_TAG or a message with neither text nor attachment', async () => {
+    await expect(graph.sendMessage(pageId, token, { ...textTo('x'), tag: 'HUMAN_AGENT' })).rejects.toThrow(TypeError);
+    await expect(graph.sendMessage(pageId, token, { recipientId: psid, messagingType: 'MESSAGE_TAG' })).rejects.toThrow(TypeError);
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('reads a customer profile', async () => {
+    // when
+    const profile = await graph.getProfile(psid, token);
+    // then
+    expect(profile).toEqual({ id: psid, firstName: 'Marta', lastName: 'Silva', profilePic: 'https://cdn.example.net/p.jpg' });
+    expect(fake.requests[0]?.query).toMatchObject({ fields: 'first_name,last_name,profile_pic' });
+  });
+
+  it('passes, takes and requests thread control for a customer', async () => {
+    // when
+    await graph.passThreadControl(pageId, token, { recipientId: psid, targetAppId: '1517776481860111', metadata: 'chat closed' });
+    await graph.takeThreadControl(pageId, token, { recipientId: psid });
+    await graph.requestThreadControl(pageId, token, { recipientId: psid, metadata: 'agent asks' });
+    // then
+    expect(fake.handovers).toEqual([
+      { pageId, action: 'pass', recipientId: psid, targetAppId: '1517776481860111', metadata: 'chat closed' },
+      { pageId, action: 'take', recipientId: psid },
+      { pageId, action: 'request', recipientId: psid, metadata: 'agent asks' },
+    ]);
+  });
+});
+
+describe('Graph API errors', () => {
+  it('reports an invalidated Page token without repeating the token', async () => {
+    // when
+    const error = await failureOf(graph.getPage(pageId, `${token}-revoked`));
+    // then
+    expect(error).toMatchObject({ status: 400, code: 190, operation: 'getPage', isTokenInvalid: true, retryable: false });
+    expect(error.fbtraceId).toBe('AfakeTraceId01');
+  });
+
+  it("refuses one Page's token for another Page", async () => {
+    const error = await failureOf(graph.sendMessage('208765432109876', token, textTo('hi')));
+    expect(error.isTokenInvalid).toBe(true);
+  });
+
+  it('reports a send outside the 24-hour window', async () => {
+    // given
+    fake.reply(graphErrors.outsideWindow);
+    // when
+    const error = await failureOf(graph.sendMessage(pageId, token, textTo('late')));
+    // then
+    expect(error).toMatchObject({ code: 10, subcode: 2018278, isOutsideWindow: true, retryable: false, isTokenInvalid: false });
+  });
+
+  it('reports a missing profile', async () => {
+    // when
+    const error = await failureOf(graph.getProfile('9990001112223334', token));
+    // then
+    expect(error).toMatchObject({ subcode: 2018218, isNoProfile: true, retryable: false });
+  });
+
+  it('reports rate limits (codes 4 and 613) as retryable', async () => {
+    // given
+    fake.reply(graphErrors.appRateLimited);
+    fake.reply(graphErrors.customRateLimited);
+    // when
+    const first = await failureOf(graph.sendMessage(pageId, token, textTo('a')));
+    const second = await failureOf(graph.sendMessage(pageId, token, textTo('b')));
+    // then
+    expect(first).toMatchObject({ code: 4, isRateLimited: true, retryable: true });
+    expect(second).toMatchObject({ code: 613, isRateLimited: true, retryable: true });
+  });
+
+  it('answers normally again after the scripted failures are used up', async () => {
+    // given
+    fake.reply(graphErrors.serverError, 2);
+    // when
+    const first = await failureOf(graph.sendMessage(pageId, token, textTo('a')));
+    await failureOf(graph.sendMessage(pageId, token, textTo('a')));
+    const third = await graph.sendMessage(pageId, token, textTo('a'));
+    // then
+    expect(first).toMatchObject({ status: 500, code: 2, retryable: true });
+    expect(third.recipientId).toBe(psid);
+  });
+
+  it('reports a customer who is no longer reachable', async () => {
+    fake.reply(graphErrors.recipientUnavailable);
+    const error = await failureOf(graph.sendMessage(pageId, token, textTo('hello?')));
+    expect(error).toMatchObject({ code: 551, isRecipientUnavailable: true, retryable: false });
+  });
+
+  it('scrubs the token even when Meta quotes it back', async () => {
+    // given
+    fake.reply({ status: 400, body: { error: { message: `Malformed access token ${token}`, type: 'OAuthException', code: 190 } } });
+    // when
+    const error = await failureOf(graph.getPage(pageId, token));
+    // then
+    expect(error.message).toContain('[redacted]');
+  });
+
+  it('reports a non-JSON gateway failure as retryable with its status', async () => {
+    // given
+    fake.reply({ status: 502, body: '<html>Bad Gateway</html>' });
+    // when
+    const error = await failureOf(graph.getPage(pageId, token));
+    // then
+    expect(error).toMatchObject({ status: 502, code: undefined, retryable: true });
+  });
+
+  it('reports an unexpected success body as a failure, not a success', async () => {
+    // given
+    fake.reply({ status: 200, body: { id: pageId } });
+    // when
+    const error = await failureOf(graph.getPage(pageId, token));
+    // then
+    expect(error).toMatchObject({ status: 200, retryable: false });
+    expect(error.message).toContain('unexpected body');
+  });
+
+  it('reports an unreachable Graph API as a retryable network failure', async () => {
+    // given
+    const unreachable = new GraphApi({ baseUrl: fake.url });
+    await fake.stop();
+    fake = await startFakeGraph();
+    // when
+    const error = await failureOf(unreachable.getPage(pageId, token));
+    // then
+    expect(error).toMatchObject({ network: true, retryable: true, status: undefined });
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  it('gives up on a Graph API that does not answer in time', async () => {
+    // given a fetch that never answers until aborted
+    const hanging: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+    const slow = new GraphApi({ baseUrl: fake.url, fetch: hanging, timeoutMs: 50 });
+    // when
+    const error = await failureOf(slow.getPage(pageId, token));
+    // then
+    expect(error).toMatchObject({ network: true, retryable: true });
+    expect(error.message).toContain('timed out');
+  });
+});
+
+describe('the shared Graph API client', () => {
+  it('talks to GRAPH_API_URL', async () => {
+    // given
+    const previous = process.env.GRAPH_API_URL;
+    process.env.GRAPH_API_URL = fake.url;
+    try {
+      await jest.isolateModulesAsync(async () => {
+        const { graphApi } = await import('../../functions/adapters/graph-api');
+        // when
+        const page = await graphApi.getPage(pageId, token);
+        // then
+        expect(page.name).toBe('Acme Support');
+      });
+    } finally {
+      if (previous === undefined) delete process.env.GRAPH_API_URL;
+      else process.env.GRAPH_API_URL = previous;
+    }
+  });
+});
