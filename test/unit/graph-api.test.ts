@@ -217,6 +217,29 @@ describe('Graph API errors', () => {
   });
 });
 
+describe('the fake Graph API', () => {
+  it('records Send API requests Meta would refuse, and refuses them', async () => {
+    // given requests breaking Meta's rules, sent around the client
+    const post = (body: unknown) =>
+      fetch(`${fake.url}/${pageId}/messages?access_token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // when
+    const statuses = [
+      (await post({ recipient: { id: psid }, messaging_type: 'RESPONSE', tag: 'HUMAN_AGENT', message: { text: 'x' } })).status,
+      (await post({ recipient: { id: psid }, messaging_type: 'NOTIFY', message: { text: 'x' } })).status,
+      (await post({ recipient: {}, messaging_type: 'RESPONSE', message: { text: 'x' } })).status,
+    ];
+    // then
+    expect(statuses).toEqual([400, 400, 400]);
+    expect(fake.violations).toEqual([
+      'send: tag given without messaging_type MESSAGE_TAG',
+      'send: messaging_type NOTIFY is not one of RESPONSE, UPDATE, MESSAGE_TAG',
+      expect.stringContaining('send: recipient.id'),
+    ]);
+    expect(fake.sent).toEqual([]);
+    fake.violations.length = 0;
+  });
+});
+
 describe('the shared Graph API client', () => {
   it('talks to GRAPH_API_URL', async () => {
     // given

@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import { readEnv } from '../shared/env';
+
+/** Every Bot API answer: `{ ok: true, result }` or `{ ok: false, error_code, description, parameters }`. */
+const failureSchema = z.looseObject({
+  ok: z.literal(false),
+  error_code: z.number(),
+  description: z.string(),
+  parameters: z.looseObject({ retry_after: z.number().optional(), migrate_to_chat_id: z.number().optional() }).optional(),
+});
+const successSchema = z.looseObject({ ok: z.literal(true), result: z.unknown() });
+
+const botSchema = z.looseObject({
+  id: z.number(),
+  is_bot: z.boolean(),
+  first_name: z.string(),
+  username: z.string(),
+});
+const webhookInfoSchema = z.looseObject({
+  url: z.string(),
+  has_custom_certificate: z.boolean().optional(),
+  pending_update_count: z.number(),
+  last_error_date: z.number().optional(),
+  last_error_message: z.string().optional(),
+  allowed_updates: z.array(z.string()).optional(),
+});
+const sentMessageSchema = z.looseObject({
+  message_id: z.number(),
+  date: z.number(),
+  chat: z.looseObject({ id: z.number() }),
+});
+const fileSchema = z.looseObject({
+  file_id: z.string(),
+  file_unique_id: z.string(),
+  file_size: z.number().optional(),
+  file_path: z.string().optional(),
+});
+
+export type TelegramBot = z.infer<typeof botSchema>;
+export type TelegramWebhookInfo = z.infer<typeof webhookInfoSchema>;
+export type TelegramSentMessage = z.infer<typeof sentMessageSchema>;
+export type TelegramFile = z.infer<typeof fileSchema>;
+
+export interface TelegramApiErrorDetails {
+  method: string;
+  code?: number;
+  description?: string;
+  retryAfterSeconds?: number;
+  /** The request never got an HTTP answer (refused, reset, timed out). */
+  network?: boolean;
+}
+
+/** A failed Bot API call, classified so callers can decide: retry later, give up, or mark the channel failed. */
+export class TelegramApiError extends Error {
+  override readonly name = 'TelegramApiError';
+  readonly method: string;
+  readonly code: number | undefined;
+  readonly description: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly network: boolean;
+
+  constructor(message: string, details: TelegramApiErrorDetails, options?: { cause?: unknown }) {
+    super(message, options);
+    this.method = details.method;
+    this.code = details.code;
+    this.description = details.description;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+    this.network = details.network ?? false;
+  }
+
+  /** The customer blocked the bot (or the bot may not write to that chat). */
+  get isBlocked(): boolean {
+    return this.code === 403;
+  }
+
+  get isRateLimited(): boolean {
+    return this.code === 429;
+  }
+
+  /** The bot token was revoked or never valid. */
+  get isUnauthorized(): boolean {
+    return this.code === 401 || this.code === 404;
+  }
+
+  get retryable(): boolean {
+    return this.network || this.isRateLimited || (this.code !== undefined && this.code >= 500);
+  }
+}
+
+export interface TelegramApiOptions {
+  /** e.g. `https://api.telegram.org`; a path in it is kept. */
+  baseUrl: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+/** The Bot API methods Omnichat calls, with the bot token per call. */
+export class TelegramApi {
+  private readonly baseUrl: string;
+  private readonly fetchFn: typeof fetch;
+  private readonly timeoutMs: number;
+
+  constructor(options: TelegramApiOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  getMe(token: string): Promise<TelegramBot> {
+    return this.call(token, 'getMe', {}, botSchema);
+  }
+
+  async setWebhook(token: string, params: { url: string; secret_token: string; allowed_updates?: string[]; drop_pending_updates?: boolean }): Promise<void> {
+    await this.call(token, 'setWebhook', params, z.literal(true));
+  }
+
+  async deleteWebhook(token: string, params: { drop_pending_updates?: boolean } = {}): Promise<void> {
+    await this.call(token, 'deleteWebhook', params, z.literal(true));
+  }
+
+  getWebhookInfo(token: string): Promise<TelegramWebhookInfo> {
+    return this.call(token, 'getWebhookInfo', {}, webhookInfoSchema);
+  }
+
+  sendMessage(token: string, params: { chat_id: string | number; text: string }): Promise<TelegramSentMessage> {
+    return this.call(token, 'sendMessage', params, sentMessageSchema);
+  }
+
+  /** Stops the spinner on the customer's button; `text` shows as a short notice. */
+  async answerCallbackQuery(token: string, params: { callback_query_id: string; text?: string }): Promise<void> {
+    await this.call(token, 'answerCallbackQuery', params, z.literal(true));
+  }
+
+  getFile(token: string, params: { file_id: string }): Promise<TelegramFile> {
+    return this.call(token, 'getFile', params, fileSchema);
+  }
+
+  private async call<S extends z.ZodType>(token: string, method: string, params: object, result: S): Promise<z.output<S>> {
+    // The token is part of the path, so neither this URL nor the fetch error ever goes into a message.
+    const url = `${this.baseUrl}/bot${token}/${method}`;
+    let status: number;
+    let text: string;
+    try {
+      const response = await this.fetchFn(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(params),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = response.status;
+      text = await response.text();
+    } catch (cause) {
+      const scrubbed = redactedCause(cause, token);
+      const reason = isTimeout(cause) ? 'timed out' : scrubbed.message;
+      throw new TelegramApiError(`Telegram ${method} got no answer (${reason})`, { method, network: true }, { cause: scrubbed });
+    }
+
+    const json = parseJson(text);
+    const failure = failureSchema.safeParse(json);
+    if (failure.success) {
+      const f = failure.data;
+      const description = redact(f.description, token);
+      throw new TelegramApiError(`Telegram ${method} failed (${f.error_code}): ${description}`, {
+        method,
+        code: f.error_code,
+        description,
+        retryAfterSeconds: f.parameters?.retry_after,
+      });
+    }
+    const envelope = successSchema.safeParse(json);
+    const success = envelope.success ? result.safeParse(envelope.data.result) : envelope;
+    if (!success.success) {
+      throw new TelegramApiError(
+        `Telegram ${method} answered HTTP ${status} with an unexpected body`,
+        { method, ...(status >= 300 && { code: status }) },
+        { cause: success.error },
+      );
+    }
+    return success.data;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function redact(text: string, token: string): string {
+  return token.length > 0 ? text.split(token).join('[redacted]') : text;
+}
+
+// Fetch failures may come from another realm (DOMException, undici errors), so read them by shape.
+const errorShape = z.object({ name: z.string(), message: z.string(), cause: z.unknown().optional() });
+
+function isTimeout(cause: unknown): boolean {
+  return errorShape.safeParse(cause).data?.name === 'TimeoutError';
+}
+
+/** Fetch errors can quote the URL, which holds the token; keep only a scrubbed message. */
+function redactedCause(cause: unknown, token: string): Error {
+  const outer = errorShape.safeParse(cause);
+  if (!outer.success) return new Error(redact(String(cause), token));
+  const inner = errorShape.safeParse(outer.data.cause);
+  const scrubbed = new Error(redact(`${outer.data.message}${inner.success ? `: ${inner.data.message}` : ''}`, token));
+  scrubbed.name = outer.data.name;
+  return scrubbed;
+}
+
+const env = readEnv('TELEGRAM_API_URL');
+
+/** The shared client for the configured Bot API (real or local fake). */
+export const telegramApi = new TelegramApi({ baseUrl: env.TELEGRAM_API_URL });
