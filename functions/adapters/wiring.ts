@@ -4,6 +4,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Dispatcher } from '../routing/dispatcher';
+import { Membership } from '../routing/membership';
 import { readEnv } from '../shared/env';
 import { SocketNotifier } from './agent-socket';
 import { AgentLog } from './dynamodb/agent-log';
@@ -41,8 +42,19 @@ export const socketNotifier = once(() => {
   return new SocketNotifier(new ApiGatewayManagementApiClient({ endpoint: SOCKET_CALLBACK_URL }), agentLog(), clock);
 });
 
+export const timers = once(() => {
+  const env = readEnv('SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN', 'TIMER_TARGET_ARN', 'TIMER_DLQ_ARN');
+  return new SchedulerTimers(new SchedulerClient({}), {
+    group: env.SCHEDULER_GROUP,
+    roleArn: env.SCHEDULER_ROLE_ARN,
+    targetArn: env.TIMER_TARGET_ARN,
+    deadLetterArn: env.TIMER_DLQ_ARN,
+  });
+});
+
+export const eventBus = once(() => new EventBusPublisher(new EventBridgeClient({}), readEnv('EVENT_BUS_NAME').EVENT_BUS_NAME));
+
 export const dispatcher = once(() => {
-  const env = readEnv('EVENT_BUS_NAME', 'SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN', 'TIMER_TARGET_ARN', 'TIMER_DLQ_ARN');
   const notifier = socketNotifier();
   const built = new Dispatcher({
     store: routingStore(),
@@ -50,15 +62,12 @@ export const dispatcher = once(() => {
     directory: directory(),
     log: agentLog(),
     notifier,
-    timers: new SchedulerTimers(new SchedulerClient({}), {
-      group: env.SCHEDULER_GROUP,
-      roleArn: env.SCHEDULER_ROLE_ARN,
-      targetArn: env.TIMER_TARGET_ARN,
-      deadLetterArn: env.TIMER_DLQ_ARN,
-    }),
-    events: new EventBusPublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME),
+    timers: timers(),
+    events: eventBus(),
     clock,
   });
   notifier.onGone = (agentId, connectionId) => built.disconnected(connectionId, agentId);
   return built;
 });
+
+export const membership = once(() => new Membership({ store: routingStore(), directory: directory(), dispatcher: dispatcher(), clock }));

@@ -151,15 +151,14 @@ export class Dispatcher {
     if (withdrawn) await this.setPresence(agentId, 'inactive', 'accept_timeout');
   }
 
-  /** Sets whether an agent takes chats; becoming active pulls waiting chats. */
+  /** Sets whether an agent takes chats; becoming active pulls waiting chats. The agent is always told the outcome. */
   async setPresence(agentId: string, presence: 'active' | 'inactive', reason?: string): Promise<void> {
     const { store, directory, notifier } = this.deps;
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const agent = await store.agent(agentId);
       if (!agent) return;
-      if (agent.presence === presence) break;
-      if ((await store.saveAgent(agent, { ...agent, presence }, settings)) === 'lost') continue;
+      if (agent.presence !== presence && (await store.saveAgent(agent, { ...agent, presence }, settings)) === 'lost') continue;
       await notifier.notify(agentId, { type: 'statusChanged', status: agent.connections > 0 ? presence : 'offline', ...(reason ? { reason } : {}) });
       break;
     }

@@ -146,6 +146,13 @@ export class ChatStore {
     return items.reverse().map(messageView);
   }
 
+  /** One message, by its chat, time and id. */
+  async messageAt(ref: { chatId: string; sentAt: string; id: string }): Promise<Message | undefined> {
+    const k = keys.message(ref.chatId, ref.sentAt, ref.id);
+    const item = await this.table.get(messageItem, k.pk, k.sk, true);
+    return item ? messageView(item) : undefined;
+  }
+
   /** Records what became of a message; `sentAt` and id locate it within its chat. */
   async setMessageStatus(
     ref: { chatId: string; sentAt: string; id: string },
@@ -187,8 +194,13 @@ export class ChatStore {
   }
 
   private async seen(d: { channelType: string; channelKey: string; deliveryId: string }): Promise<boolean> {
+    return (await this.deliveredMessageId(d)) !== undefined;
+  }
+
+  /** The message a delivery was stored as, if it was. */
+  async deliveredMessageId(d: { channelType: string; channelKey: string; deliveryId: string }): Promise<string | undefined> {
     const k = keys.delivery(d.channelType, d.channelKey, d.deliveryId);
-    return (await this.table.get(z.object({ messageId: z.string() }), k.pk, k.sk, true)) !== undefined;
+    return (await this.table.get(z.object({ messageId: z.string() }), k.pk, k.sk, true))?.messageId;
   }
 }
 

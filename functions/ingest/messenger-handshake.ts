@@ -1,0 +1,21 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { isMessengerVerification } from '../domain/messenger';
+import { directory } from '../adapters/wiring';
+import { httpErrors, text, type HttpEvent, type HttpResult } from '../shared/http';
+import { logger } from '../shared/logger';
+
+const apps = directory();
+
+/** Meta's subscription handshake: echo `hub.challenge` when the verify token matches. */
+async function verifySubscription(event: HttpEvent): Promise<HttpResult> {
+  const app = await apps.messengerApp(event.pathParameters?.appId ?? '');
+  const challenge = app ? isMessengerVerification(event.queryStringParameters, app.verifyToken) : null;
+  if (challenge === null) {
+    logger.warn('webhook verification refused', { appId: event.pathParameters?.appId, knownApp: Boolean(app) });
+    return text(403, 'Forbidden');
+  }
+  return text(200, challenge);
+}
+
+export const handler = middy(verifySubscription).use(injectLambdaContext(logger)).use(httpErrors());

@@ -1,0 +1,30 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { graphApi } from '../adapters/graph-api';
+import { chatStore, directory, secrets, socketNotifier } from '../adapters/wiring';
+import { queues } from '../shared/resources';
+import { logger } from '../shared/logger';
+import { Delivery } from './delivery';
+
+const delivery = new Delivery({ chats: chatStore(), directory: directory(), secrets: secrets(), graph: graphApi, notifier: socketNotifier() });
+const processor = new SqsFifoPartialProcessorAsync();
+
+const outboundJob = z.object({ chatId: z.string(), messageId: z.string(), sentAt: z.string() });
+
+async function sendRecord(record: SQSRecord): Promise<void> {
+  const job = outboundJob.parse(JSON.parse(record.body));
+  // the last receive before the DLQ reports the failure to the agent instead of retrying
+  const final = Number(record.attributes.ApproximateReceiveCount) >= queues.maxReceiveCount;
+  const outcome = await delivery.deliver(job, { final });
+  logger.info('outbound message', { chatId: job.chatId, messageId: job.messageId, outcome });
+}
+
+/** Consumes the outbound FIFO queue: one chat's replies leave in order. */
+async function send(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  return processPartialResponse(event, sendRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+}
+
+export const handler = middy(send).use(injectLambdaContext(logger));

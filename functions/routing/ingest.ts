@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { customerFrom, initialState, routesChats } from '../domain/chat';
+import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
+import type { Channel, Chat, Message } from '../domain/model';
+import { timerNames, type AgentNotifier, type EventPublisher, type Timers } from '../domain/ports';
+import { chatItem, newChatItem, type ChatStore } from '../adapters/dynamodb/chats';
+import type { Directory } from '../adapters/dynamodb/directory';
+import type { Dispatcher } from './dispatcher';
+
+export interface IngestDeps {
+  directory: Directory;
+  chats: ChatStore;
+  dispatcher: Dispatcher;
+  notifier: AgentNotifier;
+  timers: Timers;
+  events: EventPublisher;
+  clock: () => Date;
+}
+
+export type IngestOutcome = 'stored' | 'duplicate' | 'unknown_channel' | 'ignored';
+
+type CustomerMessage = Extract<InboundEvent, { kind: 'message' }>;
+
+/**
+ * What the router does with one inbound event: a customer message joins the conversation's
+ * open chat or opens a new one, which enters its queue's routing.
+ */
+export class Ingest {
+  constructor(private readonly deps: IngestDeps) {}
+
+  async handle(envelope: InboundEnvelope): Promise<IngestOutcome> {
+    const channel = await this.channelOf(envelope);
+    if (!channel) return 'unknown_channel';
+    const event = envelope.event;
+    switch (event.kind) {
+      case 'message':
+        return this.customerMessage(channel, envelope, event);
+      default:
+        return 'ignored';
+    }
+  }
+
+  private channelOf(envelope: InboundEnvelope): Promise<Channel | undefined> {
+    return envelope.channelType === 'messenger'
+      ? this.deps.directory.channelOfPage(envelope.channelKey)
+      : this.deps.directory.channel(envelope.channelKey);
+  }
+
+  private async customerMessage(channel: Channel, envelope: InboundEnvelope, event: CustomerMessage): Promise<IngestOutcome> {
+    const { chats, notifier, timers } = this.deps;
+    const delivery = envelope.deliveryId
+      ? { channelType: envelope.channelType, channelKey: envelope.channelKey, deliveryId: envelope.deliveryId }
+      : undefined;
+    const open = await chats.openChatOf(channel.id, envelope.conversationKey);
+    if (!open) return this.openChat(channel, event, delivery);
+    const message = inboundMessage(open.id, event);
+    if (!(await chats.append(open.id, { message, delivery }, this.deps.clock()))) return 'duplicate';
+    if (open.completionToken) await timers.disarm(timerNames.completionTimeout(open.id));
+    const audience = open.state === 'assigned' && open.agentId ? [open.agentId] : open.offeredTo;
+    for (const agentId of audience) await notifier.notify(agentId, { type: 'message', chatId: open.id, message });
+    return 'stored';
+  }
+
+  private async openChat(channel: Channel, event: CustomerMessage, delivery: { channelType: string; channelKey: string; deliveryId: string } | undefined): Promise<IngestOutcome> {
+    const { chats, dispatcher, events } = this.deps;
+    const customer = customerFrom(event.customer);
+    const routed = routesChats(channel);
+    const sentAt = new Date(event.timestamp).toISOString();
+    const chat: Chat = {
+      id: randomUUID(),
+      channelId: channel.id,
+      channelType: channel.type,
+      // chats of an inactive channel are kept but never enter a queue
+      queueId: routed ? channel.queueId : null,
+      state: initialState(event),
+      agentId: null,
+      customer,
+      contactId: null,
+      language: channel.language ?? customer.languageCode ?? null,
+      createdAt: this.deps.clock().toISOString(),
+      lastMessageAt: sentAt,
+      version: 1,
+    };
+    if (!(await chats.openChat(chat, { message: inboundMessage(chat.id, event), delivery }))) return 'duplicate';
+    await events.publish('ChatCreated', { chatId: chat.id, channelId: chat.channelId, queueId: chat.queueId, customerId: customer.id });
+    if (chat.queueId && chat.state === 'waiting') await dispatcher.routeQueue(chat.queueId, { chat: chatItem.parse(newChatItem(chat)) });
+    return 'stored';
+  }
+}
+
+function inboundMessage(chatId: string, event: CustomerMessage): Message {
+  return {
+    id: randomUUID(),
+    chatId,
+    direction: 'in',
+    ...(event.text !== undefined ? { text: event.text } : {}),
+    ...(event.attachments?.length ? { attachments: event.attachments } : {}),
+    ...(event.payload !== undefined ? { payload: event.payload } : {}),
+    sentAt: new Date(event.timestamp).toISOString(),
+    status: 'received',
+    platformMessageId: event.platformMessageId,
+  };
+}

@@ -1,0 +1,38 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { OmnichatError } from './errors';
+import { logger } from './logger';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+export function text(statusCode: number, body: string): HttpResult {
+  return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
+}
+
+/** The exact bytes the platform sent: API Gateway base64-encodes bodies it deems binary. */
+export function rawBody(event: HttpEvent): Buffer {
+  return Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+/** Errors answer as `{ error: { code, message, details } }`; unexpected ones as a bare 500, logged. */
+export function errorResponse(error: unknown): HttpResult {
+  if (error instanceof OmnichatError && error.status < 500) {
+    return json(error.status, { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
+  }
+  logger.error('request failed', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+  const status = error instanceof OmnichatError ? error.status : 500;
+  const code = error instanceof OmnichatError ? error.code : 'internal_error';
+  return json(status, { error: { code, message: status === 503 ? 'Temporarily unavailable; try again.' : 'Something went wrong on our side.' } });
+}
+
+/** Maps typed errors to HTTP answers in one place (middy `onError`). */
+export const httpErrors = (): MiddlewareObj<HttpEvent, HttpResult> => ({
+  onError: async (request) => {
+    request.response = errorResponse(request.error);
+  },
+});

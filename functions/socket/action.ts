@@ -1,0 +1,49 @@
+import middy from '@middy/core';
+import { z } from 'zod';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { agentLog, chatStore, clock, dispatcher, outboundQueue, routingStore, socketNotifier } from '../adapters/wiring';
+import { detailsFromIssues } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { AgentActions } from './agent-actions';
+import { agentOf, clientFrameSchema, type SocketEvent } from './frames';
+
+const notifier = socketNotifier();
+const actions = new AgentActions({
+  dispatcher: dispatcher(),
+  chats: chatStore(),
+  store: routingStore(),
+  log: agentLog(),
+  outbound: outboundQueue(),
+  notifier,
+  clock,
+});
+
+/** Every client frame: validate, act, answer on the same connection; a bad frame gets an error frame, never a dropped socket. */
+async function onFrame(event: SocketEvent): Promise<{ statusCode: number }> {
+  const agentId = agentOf(event);
+  const connectionId = event.requestContext.connectionId;
+  let body: unknown;
+  try {
+    body = JSON.parse(event.body ?? '');
+  } catch {
+    await notifier.reply(agentId, connectionId, { type: 'error', code: 'bad_frame', message: 'Frames must be JSON objects.' });
+    return { statusCode: 200 };
+  }
+  const frame = clientFrameSchema.safeParse(body);
+  if (!frame.success) {
+    const requestId = z.object({ requestId: z.string() }).safeParse(body).data?.requestId;
+    await notifier.reply(agentId, connectionId, {
+      type: 'error',
+      code: 'bad_frame',
+      message: 'The frame is not a valid action.',
+      details: detailsFromIssues(frame.error.issues),
+      ...(requestId ? { requestId } : {}),
+    });
+    return { statusCode: 200 };
+  }
+  const reply = await actions.handle(agentId, frame.data);
+  if (reply) await notifier.reply(agentId, connectionId, reply);
+  return { statusCode: 200 };
+}
+
+export const handler = middy(onFrame).use(injectLambdaContext(logger));

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { Message } from '../domain/model';
+import type { OutboundQueue } from '../domain/ports';
+import type { ReplyFrame, SocketNotifier } from '../adapters/agent-socket';
+import type { AgentLog } from '../adapters/dynamodb/agent-log';
+import { chatView, type ChatStore } from '../adapters/dynamodb/chats';
+import { agentView } from '../adapters/dynamodb/directory';
+import type { RoutingStore } from '../adapters/dynamodb/routing-store';
+import type { Dispatcher } from '../routing/dispatcher';
+import type { ClientFrame } from './frames';
+
+export interface AgentActionsDeps {
+  dispatcher: Dispatcher;
+  chats: ChatStore;
+  store: RoutingStore;
+  log: AgentLog;
+  outbound: OutboundQueue;
+  notifier: SocketNotifier;
+  clock: () => Date;
+}
+
+const error = (code: string, message: string, requestId?: string): ReplyFrame => ({ type: 'error', code, message, ...(requestId ? { requestId } : {}) });
+
+/** What each client frame does; returns the reply for the connection that sent it, if any. */
+export class AgentActions {
+  constructor(private readonly deps: AgentActionsDeps) {}
+
+  async handle(agentId: string, frame: ClientFrame): Promise<ReplyFrame | undefined> {
+    const { dispatcher, requestId } = { dispatcher: this.deps.dispatcher, requestId: frame.requestId };
+    const withId = (reply: ReplyFrame): ReplyFrame => (requestId ? { ...reply, requestId } : reply);
+    switch (frame.action) {
+      case 'ping':
+        return withId({ type: 'pong' });
+      case 'setStatus':
+        await dispatcher.setPresence(agentId, frame.status);
+        return undefined;
+      case 'accept': {
+        const result = await dispatcher.accept(agentId, frame.chatId);
+        return result.ok ? undefined : error(result.code, 'This chat is no longer offered to you.', requestId);
+      }
+      case 'send':
+        return withId(await this.send(agentId, frame));
+      case 'close': {
+        const closed = await dispatcher.close(frame.chatId, 'agent', agentId);
+        return closed.ok ? undefined : error('not_your_chat', 'Only the agent who holds an open chat can close it.', requestId);
+      }
+      case 'sync':
+        return withId(await this.snapshot(agentId, frame.since));
+      case 'transfer':
+      case 'runAction':
+        return error('unsupported_action', `${frame.action} is not available on this server yet.`, requestId);
+    }
+  }
+
+  /** Stores the reply, queues it for the platform, and arms the completion timeout. Retries with the same clientMessageId send once. */
+  private async send(agentId: string, frame: Extract<ClientFrame, { action: 'send' }>): Promise<ReplyFrame> {
+    const { chats, outbound, notifier, dispatcher, clock } = this.deps;
+    const chat = await chats.chat(frame.chatId);
+    if (!chat || chat.state !== 'assigned' || chat.agentId !== agentId) {
+      return error('not_your_chat', 'You can only write in chats assigned to you.');
+    }
+    const now = clock();
+    const delivery = { channelType: 'agent', channelKey: agentId, deliveryId: frame.clientMessageId };
+    const message: Message = { id: randomUUID(), chatId: chat.id, direction: 'out', text: frame.text, sentAt: now.toISOString(), status: 'pending', agentId };
+    if (!(await chats.append(chat.id, { message: { ...message, clientMessageId: frame.clientMessageId }, delivery }, now))) {
+      const messageId = await chats.deliveredMessageId(delivery);
+      return { type: 'sent', chatId: chat.id, clientMessageId: frame.clientMessageId, messageId, duplicate: true };
+    }
+    await outbound.enqueue({ chatId: chat.id, messageId: message.id, sentAt: message.sentAt });
+    await dispatcher.armCompletion(chat, message.id, now);
+    await notifier.notify(agentId, { type: 'message', chatId: chat.id, message });
+    return { type: 'sent', chatId: chat.id, clientMessageId: frame.clientMessageId, messageId: message.id, message };
+  }
+
+  /** Open chats, pending offers and every event after `since`: what a reconnecting client needs. */
+  private async snapshot(agentId: string, since?: number): Promise<ReplyFrame> {
+    const { chats, store, log } = this.deps;
+    const cursor = await log.currentCursor(agentId);
+    const [agent, heldIds, offers, events] = await Promise.all([
+      store.agent(agentId),
+      store.chatIdsHeldBy(agentId),
+      store.offersOf(agentId),
+      since === undefined ? Promise.resolve([]) : log.since(agentId, since),
+    ]);
+    const held = await Promise.all(
+      heldIds.map(async (id) => {
+        const chat = await chats.chat(id);
+        return chat ? { chat: chatView(chat), messages: await chats.messages(id) } : undefined;
+      }),
+    );
+    const offered = await Promise.all(
+      offers.map(async (o) => {
+        const chat = await chats.chat(o.chatId);
+        return chat ? { chat: chatView(chat), ...(o.expiresAt ? { expiresAt: o.expiresAt } : {}) } : undefined;
+      }),
+    );
+    return {
+      type: 'snapshot',
+      cursor: Math.max(cursor, ...events.map((e) => e.cursor)),
+      status: agent ? agentView(agent).status : 'offline',
+      chats: held.filter((c) => c !== undefined),
+      offers: offered.filter((o) => o !== undefined),
+      events: events.map((e) => ({ ...e.event, cursor: e.cursor })),
+    };
+  }
+}

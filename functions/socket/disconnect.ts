@@ -1,0 +1,15 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { dispatcher } from '../adapters/wiring';
+import { logger } from '../shared/logger';
+import type { SocketEvent } from './frames';
+
+const routing = dispatcher();
+
+/** A connection closed; the agent's last one makes them offline. */
+async function disconnect(event: SocketEvent): Promise<{ statusCode: number }> {
+  await routing.disconnected(event.requestContext.connectionId);
+  return { statusCode: 200 };
+}
+
+export const handler = middy(disconnect).use(injectLambdaContext(logger));

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+
+/** Client frames of API.md §4, validated at the edge. */
+const requestId = z.string().max(128).optional();
+const chatId = z.string().min(1).max(128);
+
+export const clientFrameSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('ping'), requestId }),
+  z.object({ action: z.literal('setStatus'), requestId, status: z.enum(['active', 'inactive']) }),
+  z.object({ action: z.literal('accept'), requestId, chatId }),
+  z.object({
+    action: z.literal('send'),
+    requestId,
+    chatId,
+    text: z.string().min(1).max(20_000),
+    clientMessageId: z.string().min(1).max(128),
+  }),
+  z.object({ action: z.literal('close'), requestId, chatId }),
+  z.object({ action: z.literal('transfer'), requestId, chatId, queueId: z.string().optional(), agentId: z.string().optional() }),
+  z.object({ action: z.literal('runAction'), requestId, chatId, actionId: z.string().min(1) }),
+  z.object({ action: z.literal('sync'), requestId, since: z.number().int().min(0).optional() }),
+]);
+
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+const authorizerContext = z.object({ agentId: z.string().min(1) });
+
+/** The agent a connection belongs to, as the `$connect` authorizer established it. */
+export function agentOf(event: { requestContext: unknown }): string {
+  const context = z.object({ authorizer: authorizerContext }).parse(event.requestContext);
+  return context.authorizer.agentId;
+}
+
+export type SocketEvent = APIGatewayProxyWebsocketEventV2;
