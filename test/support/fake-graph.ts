@@ -87,13 +87,8 @@ function metaError(status: number, code: number, message: string, subcode?: numb
 export const graphErrors = {
   tokenInvalid: metaError(400, 190, 'Error validating access token: The session has been invalidated.', 460),
   noProfile: metaError(400, 100, 'No profile available for this user.', 2018218),
-  outsideWindow: metaError(
-    400,
-    10,
-    '(#10) This message is sent outside of allowed window.',
-    2018278,
-  ),
-  appRateLimited: metaError(400, 4, '(#4) Application request limit reached', undefined, 'OAuthException'),
+  outsideWindow: metaError(400, 10, '(#10) This message is sent outside of allowed window.', 2018278),
+  appRateLimited: metaError(400, 4, '(#4) Application request limit reached'),
   customRateLimited: metaError(400, 613, '(#613) Calls to this api have exceeded the rate limit.'),
   recipientUnavailable: metaError(400, 551, "This person isn't available right now.", 1545041),
   serverError: { status: 500, body: { error: { message: 'An unexpected error has occurred. Please retry your request later.', type: 'OAuthException', code: 2, is_transient: true, fbtrace_id: 'AfakeTraceId02' } } },
