@@ -15,6 +15,8 @@ export const table = {
     waiting: { name: 'waiting', partitionKey: 'waitPk', sortKey: 'waitSk' },
     /** Offers and chats held by one agent (sparse). */
     byAgent: { name: 'byAgent', partitionKey: 'agentPk', sortKey: 'agentSk' },
+    /** Chats of one channel, oldest first. */
+    byChannel: { name: 'byChannel', partitionKey: 'channelPk', sortKey: 'channelSk' },
   },
 } as const;
 

@@ -68,6 +68,8 @@ export function newChatItem(chat: Chat): Record<string, unknown> {
     skipped: [],
     kindPk: indexKeys.kind(`CHATS#${chat.state}`),
     kindSk: `${chat.createdAt}#${chat.id}`,
+    channelPk: indexKeys.byChannel(chat.channelId),
+    channelSk: `${chat.createdAt}#${chat.id}`,
     ...(chat.state === 'waiting' && chat.queueId ? { waitPk: indexKeys.waiting(chat.queueId), waitSk: `${chat.createdAt}#${chat.id}` } : {}),
   };
 }

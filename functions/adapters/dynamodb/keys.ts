@@ -47,6 +47,7 @@ export const indexKeys = {
   ready: (queueId: string) => `READY#${queueId}`,
   waiting: (queueId: string) => `WAIT#${queueId}`,
   byAgent: (agentId: string) => `AGENT#${agentId}`,
+  byChannel: (channelId: string) => `CHANNEL#${channelId}`,
 } as const;
 
 /** Epoch seconds for DynamoDB TTL. */
