@@ -1,0 +1,164 @@
+import { routingHarness } from '../support/routing-harness';
+
+describe('routing against DynamoDB Local', () => {
+  it('offers a new chat to the connected agent with the fewest chats, with an expiry and an accept timer', async () => {
+    // given
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    await h.agent('bob', { connected: true });
+    await h.customerWrites('support');
+    // when
+    const chatId = await h.customerWrites('support');
+    // then: the first chat went to ann (never took one, id order), the second to bob (fewer chats)
+    expect(h.offersTo('bob')).toEqual([chatId]);
+    const offered = h.eventsOf('bob').find((e) => e.type === 'chatOffered');
+    expect(offered && 'expiresAt' in offered && offered.expiresAt).toBe('2026-03-01T09:05:00.000Z');
+    expect([...h.timers.armed.keys()]).toContain(`accept-${chatId}-bob`);
+  });
+
+  it('assigns the chat on accept and refuses a second accept with offer_gone', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    const chatId = await h.customerWrites('support');
+    // when
+    const first = await h.dispatcher.accept('ann', chatId);
+    const again = await h.dispatcher.accept('ann', chatId);
+    // then
+    expect(first).toEqual({ ok: true });
+    expect(again).toEqual({ ok: false, code: 'offer_gone' });
+    const chat = await h.chats.chat(chatId);
+    expect(chat).toMatchObject({ state: 'assigned', agentId: 'ann' });
+    expect(h.eventsOf('ann').map((e) => e.type)).toEqual(['statusChanged', 'chatOffered', 'chatAssigned']);
+    expect(h.timers.armed.size).toBe(0);
+  });
+
+  it('keeps a chat waiting while the only agent is at capacity, and offers it when a chat closes', async () => {
+    const h = await routingHarness({ simultaneousChats: 1 });
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    const first = await h.customerWrites('support');
+    await h.dispatcher.accept('ann', first);
+    const second = await h.customerWrites('support');
+    expect(h.offersTo('ann')).toEqual([first]);
+    expect((await h.chats.chat(second))?.state).toBe('waiting');
+    // when
+    await h.dispatcher.close(first, 'agent', 'ann');
+    // then
+    expect(h.offersTo('ann')).toEqual([first, second]);
+    expect((await h.store.agent('ann'))?.load).toBe(1);
+  });
+
+  it('offers waiting chats oldest first when an agent connects', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.agent('ann');
+    const older = await h.customerWrites('support');
+    const younger = await h.customerWrites('support');
+    const youngest = await h.customerWrites('support');
+    // when
+    await h.dispatcher.connected('ann', 'conn-1');
+    // then: capacity 2, so the two oldest
+    expect(h.offersTo('ann')).toEqual([older, younger]);
+    expect((await h.chats.chat(youngest))?.state).toBe('waiting');
+  });
+
+  it('under all-agents lets exactly one of three simultaneous accepts win and withdraws the others as taken', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'sales', routingRule: 'all-agents' });
+    for (const id of ['ann', 'bob', 'cid']) await h.agent(id, { connected: true });
+    const chatId = await h.customerWrites('sales');
+    expect(['ann', 'bob', 'cid'].map((a) => h.offersTo(a))).toEqual([[chatId], [chatId], [chatId]]);
+    // when
+    const results = await Promise.all(['ann', 'bob', 'cid'].map((a) => h.dispatcher.accept(a, chatId)));
+    // then
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    const chat = await h.chats.chat(chatId);
+    const winner = chat?.agentId as string;
+    const losers = ['ann', 'bob', 'cid'].filter((a) => a !== winner);
+    for (const loser of losers) {
+      const told = h.eventsOf(loser).filter((e) => e.type === 'offerWithdrawn');
+      const refused = results[['ann', 'bob', 'cid'].indexOf(loser)];
+      // a loser either saw the offer withdrawn as taken, or accepted too late and got offer_gone, or both
+      expect(told.length > 0 || (!refused?.ok && refused?.code === 'offer_gone')).toBe(true);
+      expect((await h.store.agent(loser))?.load).toBe(0);
+      expect(await h.store.offersOf(loser)).toEqual([]);
+    }
+    expect((await h.store.agent(winner))?.load).toBe(1);
+  });
+
+  it('withdraws an unaccepted offer on timeout, makes the agent inactive and offers the chat to the next agent', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    await h.agent('bob', { connected: true });
+    await h.dispatcher.accept('bob', await h.customerWrites('support')).catch(() => undefined);
+    const chatId = await h.customerWrites('support');
+    const timedOut = h.offersTo('ann').includes(chatId) ? 'ann' : 'bob';
+    const next = timedOut === 'ann' ? 'bob' : 'ann';
+    const timer = h.timers.armed.get(`accept-${chatId}-${timedOut}`);
+    expect(timer?.payload.kind).toBe('acceptTimeout');
+    // when
+    if (timer?.payload.kind === 'acceptTimeout') await h.dispatcher.acceptTimedOut(chatId, timedOut, timer.payload.version);
+    // then
+    expect(h.eventsOf(timedOut)).toEqual(
+      expect.arrayContaining([
+        { type: 'offerWithdrawn', chatId, reason: 'timeout' },
+        { type: 'statusChanged', status: 'inactive', reason: 'accept_timeout' },
+      ]),
+    );
+    expect(h.offersTo(next)).toContain(chatId);
+    expect((await h.store.agent(timedOut))?.presence).toBe('inactive');
+  });
+
+  it('ignores an accept timeout that fires after the chat was accepted', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    const chatId = await h.customerWrites('support');
+    const timer = h.timers.armed.get(`accept-${chatId}-ann`);
+    await h.dispatcher.accept('ann', chatId);
+    // when
+    if (timer?.payload.kind === 'acceptTimeout') await h.dispatcher.acceptTimedOut(chatId, 'ann', timer.payload.version);
+    // then
+    expect((await h.chats.chat(chatId))).toMatchObject({ state: 'assigned', agentId: 'ann' });
+    expect((await h.store.agent('ann'))?.presence).toBe('active');
+  });
+
+  it('re-routes the pending offers of an agent whose last connection closes, and keeps their accepted chats', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.agent('ann');
+    await h.dispatcher.connected('ann', 'ann-1');
+    const kept = await h.customerWrites('support');
+    await h.dispatcher.accept('ann', kept);
+    const pending = await h.customerWrites('support');
+    await h.agent('bob', { connected: true });
+    // when
+    await h.dispatcher.disconnected('ann-1');
+    // then
+    expect(h.eventsOf('ann')).toContainEqual({ type: 'offerWithdrawn', chatId: pending, reason: 'offline' });
+    expect(h.offersTo('bob')).toContain(pending);
+    expect(await h.chats.chat(kept)).toMatchObject({ state: 'assigned', agentId: 'ann' });
+  });
+
+  it('closes a chat on completion timeout only if no message came since the agent wrote', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support', completionTimeoutSeconds: 60 });
+    await h.agent('ann', { connected: true });
+    const chatId = await h.customerWrites('support');
+    await h.dispatcher.accept('ann', chatId);
+    const chat = await h.chats.chat(chatId);
+    await h.dispatcher.armCompletion(chat!, 'msg-1', new Date('2026-03-01T09:00:10.000Z'));
+    expect(h.timers.armed.get(`complete-${chatId}`)?.at.toISOString()).toBe('2026-03-01T09:01:10.000Z');
+    // when a stale token fires, nothing happens; the current one closes the chat
+    await h.dispatcher.completionTimedOut(chatId, 'msg-0');
+    expect((await h.chats.chat(chatId))?.state).toBe('assigned');
+    await h.dispatcher.completionTimedOut(chatId, 'msg-1');
+    // then
+    expect((await h.chats.chat(chatId))?.state).toBe('closed');
+    expect(h.eventsOf('ann')).toContainEqual({ type: 'chatClosed', chatId, reason: 'timeout' });
+    expect((await h.store.agent('ann'))?.load).toBe(0);
+  });
+});
