@@ -1,5 +1,5 @@
 import type { Queue, Settings, WithdrawReason, CloseReason } from '../domain/model';
-import { completionDeadline, offerExpiry, offerTargets, waitRank, type Candidate } from '../domain/routing';
+import { canTakeChat, completionDeadline, offerExpiry, offerTargets, waitRank, type Candidate } from '../domain/routing';
 import { timerNames, type AgentNotifier, type EventPublisher, type Timers } from '../domain/ports';
 import { chatView, type ChatItem, type ChatStore } from '../adapters/dynamodb/chats';
 import type { AgentItem, Directory } from '../adapters/dynamodb/directory';
@@ -22,6 +22,8 @@ export interface DispatcherDeps {
 const maxAttempts = 8;
 /** Waiting chats looked at per pass of a queue. */
 const waitingPage = 25;
+
+export type TransferResult = { ok: true } | { ok: false; code: 'not_your_chat' | 'agent_not_found' | 'agent_unavailable' | 'queue_not_found' | 'busy' };
 
 export type AcceptResult = { ok: true } | { ok: false; code: 'offer_gone' | 'not_found' };
 
@@ -227,6 +229,47 @@ export class Dispatcher {
       return { ok: true };
     }
     return { ok: false };
+  }
+
+  /**
+   * Hands an assigned chat over: to another queue (routed by that queue's rule) or to a named
+   * agent (offered to them, subject to their capacity).
+   */
+  async transfer(agentId: string, chatId: string, to: { queueId?: string; agentId?: string }): Promise<TransferResult> {
+    const { store, chats, directory, notifier, timers, clock } = this.deps;
+    const settings = await directory.settings();
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const [chat, from] = await Promise.all([chats.chat(chatId), store.agent(agentId)]);
+      if (!chat || !from || chat.state !== 'assigned' || chat.agentId !== agentId) return { ok: false, code: 'not_your_chat' };
+      let outcome: 'done' | 'lost';
+      let targetQueue = chat.queueId;
+      if (to.agentId) {
+        const target = await store.agent(to.agentId);
+        if (!target || target.id === agentId) return { ok: false, code: 'agent_not_found' };
+        if (!canTakeChat(candidateOf(target, settings))) return { ok: false, code: 'agent_unavailable' };
+        const expiresAt = offerExpiry('available-agent', clock(), settings);
+        outcome = await store.handOver({ chat, from, to: target, settings, now: clock(), expiresAt });
+        if (outcome === 'done') {
+          await timers.disarm(timerNames.completionTimeout(chatId));
+          const offered = { ...chat, state: 'offered' as const, agentId: null, version: chat.version + 1 };
+          if (expiresAt) {
+            await timers.arm(timerNames.acceptTimeout(chatId, target.id), expiresAt, { kind: 'acceptTimeout', chatId, agentId: target.id, version: offered.version });
+          }
+          await notifier.notify(target.id, { type: 'chatOffered', chat: chatView(offered), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
+        }
+      } else {
+        targetQueue = to.queueId ?? null;
+        if (!targetQueue || !(await directory.queue(targetQueue))) return { ok: false, code: 'queue_not_found' };
+        outcome = await store.releaseChat({ chat, agent: from, settings, toQueueId: targetQueue, now: clock() });
+        if (outcome === 'done') await timers.disarm(timerNames.completionTimeout(chatId));
+      }
+      if (outcome === 'lost') continue;
+      await notifier.notify(agentId, { type: 'chatClosed', chatId, reason: 'transfer' });
+      if (!to.agentId && targetQueue) await this.routeQueue(targetQueue);
+      await this.agentReady(agentId);
+      return { ok: true };
+    }
+    return { ok: false, code: 'busy' };
   }
 
   /** An agent message arms the queue's completion timeout (if the queue has one). */

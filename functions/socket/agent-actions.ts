@@ -21,6 +21,14 @@ export interface AgentActionsDeps {
 
 const error = (code: string, message: string, requestId?: string): ReplyFrame => ({ type: 'error', code, message, ...(requestId ? { requestId } : {}) });
 
+const transferMessages = {
+  not_your_chat: 'You can only transfer chats assigned to you.',
+  agent_not_found: 'That agent does not exist.',
+  agent_unavailable: 'That agent is not active or has no free capacity.',
+  queue_not_found: 'That queue does not exist.',
+  busy: 'The chat kept changing; try again.',
+} as const;
+
 /** What each client frame does; returns the reply for the connection that sent it, if any. */
 export class AgentActions {
   constructor(private readonly deps: AgentActionsDeps) {}
@@ -46,7 +54,11 @@ export class AgentActions {
       }
       case 'sync':
         return withId(await this.snapshot(agentId, frame.since));
-      case 'transfer':
+      case 'transfer': {
+        if (!frame.queueId === !frame.agentId) return error('bad_frame', 'Give exactly one of queueId or agentId.', requestId);
+        const result = await dispatcher.transfer(agentId, frame.chatId, { queueId: frame.queueId, agentId: frame.agentId });
+        return result.ok ? undefined : error(result.code, transferMessages[result.code], requestId);
+      }
       case 'runAction':
         return error('unsupported_action', `${frame.action} is not available on this server yet.`, requestId);
     }

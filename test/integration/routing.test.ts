@@ -162,3 +162,45 @@ describe('routing against DynamoDB Local', () => {
     expect((await h.store.agent('ann'))?.load).toBe(0);
   });
 });
+
+describe('transfer', () => {
+  it('moves a chat to another queue, where that queue routes it', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.queue({ id: 'billing', members: { users: ['bob'], groups: [] } });
+    await h.agent('ann', { connected: true });
+    await h.agent('bob', { connected: true, groups: ['billing'] });
+    const chatId = await h.customerWrites('support');
+    await h.dispatcher.accept('ann', chatId);
+    // when
+    const result = await h.dispatcher.transfer('ann', chatId, { queueId: 'billing' });
+    // then
+    expect(result).toEqual({ ok: true });
+    expect(h.eventsOf('ann')).toContainEqual({ type: 'chatClosed', chatId, reason: 'transfer' });
+    expect(h.offersTo('bob')).toEqual([chatId]);
+    expect(await h.chats.chat(chatId)).toMatchObject({ queueId: 'billing', state: 'offered' });
+    expect((await h.store.agent('ann'))?.load).toBe(0);
+  });
+
+  it('offers a chat to a named agent, and refuses when that agent is full', async () => {
+    const h = await routingHarness({ simultaneousChats: 1 });
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    const chatId = await h.customerWrites('support');
+    await h.dispatcher.accept('ann', chatId);
+    await h.agent('bob', { connected: true });
+    await h.agent('cid', { connected: true });
+    const other = await h.customerWrites('support');
+    const full = h.offersTo('bob').includes(other) ? 'bob' : 'cid';
+    const free = full === 'bob' ? 'cid' : 'bob';
+    // when
+    const refused = await h.dispatcher.transfer('ann', chatId, { agentId: full });
+    const done = await h.dispatcher.transfer('ann', chatId, { agentId: free });
+    // then
+    expect(refused).toEqual({ ok: false, code: 'agent_unavailable' });
+    expect(done).toEqual({ ok: true });
+    expect(h.offersTo(free)).toContain(chatId);
+    expect(await h.dispatcher.accept(free, chatId)).toEqual({ ok: true });
+    expect(await h.chats.chat(chatId)).toMatchObject({ agentId: free, state: 'assigned' });
+  });
+});

@@ -277,6 +277,35 @@ export class RoutingStore {
     ]);
   }
 
+  /** Transfers an assigned chat straight to a named agent as an offer, in one step: no one else can grab it between. */
+  async handOver(input: { chat: ChatItem; from: AgentItem; to: AgentItem; settings: Settings; now: Date; expiresAt?: Date }): Promise<Outcome> {
+    const { chat, from, to, settings, now } = input;
+    if (!canTakeChat(candidateOf(to, settings)) || from.id === to.id) return 'lost';
+    return this.attempt([
+      ...this.agentWrites(from, { ...from, load: Math.max(0, from.load - 1) }, settings),
+      ...this.agentWrites(to, { ...to, load: to.load + 1 }, settings),
+      {
+        Put: {
+          TableName: '',
+          Item: {
+            ...keys.offer(chat.id, to.id),
+            chatId: chat.id,
+            agentId: to.id,
+            offeredAt: now.toISOString(),
+            ...(input.expiresAt ? { expiresAt: input.expiresAt.toISOString() } : {}),
+            agentPk: indexKeys.byAgent(to.id),
+            agentSk: `OFFER#${chat.id}`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      this.chatUpdate(chat, {
+        set: { state: 'offered', agentId: null, offeredTo: [to.id], skipped: [], kindPk: indexKeys.kind('CHATS#offered') },
+        remove: ['agentPk', 'agentSk', 'completionToken', 'waitPk', 'waitSk'],
+      }),
+    ]);
+  }
+
   /** Arms (token) or disarms (undefined) the completion timeout of an assigned chat. */
   async setCompletionToken(chat: ChatItem, token: string | undefined): Promise<Outcome> {
     return this.attempt([this.chatUpdate(chat, token ? { set: { completionToken: token }, remove: [] } : { set: {}, remove: ['completionToken'] })]);
