@@ -1,0 +1,78 @@
+/**
+ * `npm start`: the whole backend on this machine (API.md §1).
+ * Environment: PORT (default 3000, 0 = any free port), OMNICHAT_IN_MEMORY=1 (nothing written to
+ * .omnichat/), OMNICHAT_DATA_DIR, OMNICHAT_RESOURCE_PREFIX, OMNICHAT_DYNAMODB_ENDPOINT and
+ * OMNICHAT_SQS_ENDPOINT (share running emulators instead of starting them), OMNICHAT_HANDLERS_DIR
+ * (default functions/), OMNICHAT_RETRY_DELAY_SECONDS, OMNICHAT_WS_IDLE_TIMEOUT_SECONDS,
+ * OMNICHAT_WS_MAX_CONNECTION_SECONDS, GRAPH_API_URL, TELEGRAM_API_URL.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { JavaUnavailable } from '../local/errors';
+import { startRuntime, type Runtime } from '../local/runtime';
+
+const settings = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    OMNICHAT_IN_MEMORY: z.enum(['0', '1', 'true', 'false', '']).optional(),
+    OMNICHAT_DATA_DIR: z.string().min(1).optional(),
+    OMNICHAT_RESOURCE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]*$/).optional(),
+    OMNICHAT_DYNAMODB_ENDPOINT: z.string().url().optional(),
+    OMNICHAT_SQS_ENDPOINT: z.string().url().optional(),
+    OMNICHAT_HANDLERS_DIR: z.string().min(1).optional(),
+    OMNICHAT_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(43_200).optional(),
+    OMNICHAT_WS_IDLE_TIMEOUT_SECONDS: z.coerce.number().min(0).optional(),
+    OMNICHAT_WS_MAX_CONNECTION_SECONDS: z.coerce.number().min(0).optional(),
+  })
+  .safeParse(process.env);
+if (!settings.success) {
+  console.error(`Invalid settings: ${settings.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  process.exit(1);
+}
+const config = settings.data;
+const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+let runtime: Runtime | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await runtime?.stop();
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+process.on('uncaughtException', (error) => {
+  console.error('Local runtime crashed:', error);
+  void shutdown(1);
+});
+process.on('unhandledRejection', (error) => {
+  console.error('Local runtime crashed:', error);
+  void shutdown(1);
+});
+
+try {
+  runtime = await startRuntime({
+    rootDir,
+    port: config.PORT,
+    inMemory: config.OMNICHAT_IN_MEMORY === '1' || config.OMNICHAT_IN_MEMORY === 'true',
+    dataDir: config.OMNICHAT_DATA_DIR && resolve(config.OMNICHAT_DATA_DIR),
+    resourcePrefix: config.OMNICHAT_RESOURCE_PREFIX,
+    dynamodbEndpoint: config.OMNICHAT_DYNAMODB_ENDPOINT,
+    sqsEndpoint: config.OMNICHAT_SQS_ENDPOINT,
+    handlersDir: config.OMNICHAT_HANDLERS_DIR && resolve(config.OMNICHAT_HANDLERS_DIR),
+    retryDelaySeconds: config.OMNICHAT_RETRY_DELAY_SECONDS,
+    socketIdleTimeoutMs: (config.OMNICHAT_WS_IDLE_TIMEOUT_SECONDS ?? 0) * 1000,
+    socketMaxConnectionMs: (config.OMNICHAT_WS_MAX_CONNECTION_SECONDS ?? 0) * 1000,
+  });
+} catch (error) {
+  if (error instanceof JavaUnavailable) console.error(error.message);
+  else console.error('Local runtime failed to start:', error);
+  process.exit(1);
+}
+if (runtime.dynamodbPid !== undefined) console.log(`DynamoDB Local running as pid ${runtime.dynamodbPid}`);
+console.log(`Omnichat local runtime ready at ${runtime.baseUrl} (agent WebSocket ${runtime.wsUrl})`);
+if (stopping) await shutdown(0);

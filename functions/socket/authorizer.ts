@@ -1,0 +1,28 @@
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { verifyToken } from '../shared/auth';
+
+/** Group a token needs to open the agent socket. */
+const agentGroup = 'agents';
+
+/**
+ * `$connect` REQUEST authorizer: the token comes in `?token=`. A missing or bad token throws
+ * `Unauthorized` (API Gateway answers 401); a valid token without the agents group gets Deny (403).
+ * The context reaches every route of the connection as `requestContext.authorizer`.
+ */
+export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+  const token = event.queryStringParameters?.token;
+  if (!token) throw new Error('Unauthorized');
+  const caller = await verifyToken(token).catch(() => {
+    throw new Error('Unauthorized');
+  });
+  const allowed = caller.groups.includes(agentGroup);
+  return {
+    principalId: caller.sub,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: allowed ? 'Allow' : 'Deny', Resource: event.methodArn }],
+    },
+    // Authorizer context values must be strings, numbers or booleans.
+    context: { agentId: caller.sub, name: caller.name ?? '', groups: caller.groups.join(',') },
+  };
+}

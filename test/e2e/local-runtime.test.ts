@@ -1,0 +1,304 @@
+import { chmodSync, mkdtempSync, rmSync, statSync, symlinkSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException as SecretNotFound,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  GetScheduleCommand,
+  ResourceNotFoundException as ScheduleNotFound,
+  SchedulerClient,
+} from '@aws-sdk/client-scheduler';
+import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { verifyToken } from '../../functions/shared/auth';
+import { eventually, nodeBinary, spawnLocalRuntime, startLocalRuntime, type LocalRuntime } from '../support/runtime';
+
+const handlersDir = join(__dirname, '..', 'fixtures-handlers');
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const region = 'us-east-1';
+const endpointsSchema = z.object({ sqs: z.string(), secretsManager: z.string(), scheduler: z.string() });
+
+/** `at()` expression for the whole second at least `ms` from now, and that instant. */
+function atExpression(ms: number): { expression: string; due: number } {
+  const due = Math.ceil((Date.now() + ms) / 1000) * 1000;
+  return { expression: `at(${new Date(due).toISOString().slice(0, 19)})`, due };
+}
+
+async function endpointsOf(local: LocalRuntime) {
+  return endpointsSchema.parse((await local.api('GET', '/dev/endpoints')).body);
+}
+
+describe('local runtime with the test handlers', () => {
+  const prefix = `e${Date.now().toString(36)}-`;
+  let local: LocalRuntime;
+
+  beforeAll(async () => {
+    local = await startLocalRuntime({ env: { OMNICHAT_HANDLERS_DIR: handlersDir, OMNICHAT_RESOURCE_PREFIX: prefix } });
+  });
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  it('prints exactly one ready line naming its base URL', () => {
+    // then
+    const readyLines = local.output().split('\n').filter((line) => line.includes('ready'));
+    expect(readyLines).toEqual([expect.stringContaining(local.baseUrl)]);
+  });
+
+  it('issues dev tokens that the shared token verifier accepts', async () => {
+    // given
+    process.env.JWT_ISSUER = `${local.baseUrl}/dev`;
+    process.env.JWKS_URI = `${local.baseUrl}/dev/jwks.json`;
+    process.env.JWT_AUDIENCE = 'omnichat-local';
+    // when
+    const token = await local.token('alice', ['chat-admins', 'agents'], 'Alice');
+    // then
+    await expect(verifyToken(token)).resolves.toEqual({ sub: 'alice', name: 'Alice', groups: ['chat-admins', 'agents'] });
+  });
+
+  it('refuses a token request without a subject and names the field', async () => {
+    // when
+    const response = await local.api('POST', '/dev/token', { groups: ['agents'] });
+    // then
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: { details: [expect.objectContaining({ field: 'sub' })] } });
+  });
+
+  it('answers 401 on the management API without a valid token and passes API Gateway-shaped claims with one', async () => {
+    // given
+    const token = await local.token('admin', ['chat-admins', 'agents']);
+    // when
+    const missing = await local.api('GET', '/api/settings');
+    const forged = await local.api('GET', '/api/settings', undefined, `${token.slice(0, -4)}AAAA`);
+    const allowed = await local.api('GET', '/api/queues/q1?x=1&x=2', undefined, token);
+    // then
+    expect(missing).toMatchObject({ status: 401, body: { message: 'Unauthorized' } });
+    expect(forged.status).toBe(401);
+    expect(allowed.status).toBe(200);
+    expect(allowed.body).toMatchObject({
+      routeKey: 'ANY /api/{proxy+}',
+      pathParameters: { proxy: 'queues/q1' },
+      queryStringParameters: { x: '1,2' },
+      claims: { sub: 'admin', 'cognito:groups': '[chat-admins agents]', client_id: 'omnichat-local' },
+      tableName: `${prefix}omnichat`,
+    });
+  });
+
+  it('base64-encodes a binary webhook body like API Gateway', async () => {
+    // when
+    const response = await fetch(`${local.baseUrl}/webhooks/telegram/c1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: 'raw bytes',
+    });
+    // then
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ isBase64Encoded: true, body: Buffer.from('raw bytes').toString('base64'), channelId: 'c1' });
+  });
+
+  it('refuses the agent socket for a bad token or a token without the agents group, and accepts an agent', async () => {
+    // given
+    const admin = await local.token('root', ['chat-admins']);
+    const agentToken = await local.token('bob', ['agents'], 'Bob');
+    // when / then
+    await expect(local.connectAgent('not-a-jwt')).rejects.toMatchObject({ status: 401 });
+    await expect(local.connectAgent(admin)).rejects.toMatchObject({ status: 403 });
+    const agent = await local.connectAgent(agentToken);
+    agent.send({ action: 'ping', requestId: 'r1' });
+    const echo = await agent.next('echo');
+    expect(echo).toMatchObject({ routeKey: 'ping', authorizer: { agentId: 'bob', name: 'Bob', groups: 'agents' } });
+    agent.send({ action: 'dance' });
+    await expect(agent.next('echo')).resolves.toMatchObject({ routeKey: '$default' });
+    await agent.close();
+  });
+
+  it('refuses the upgrade when the connect route answers non-2xx', async () => {
+    // given
+    const token = await local.token('refused', ['agents']);
+    // when / then
+    await expect(local.connectAgent(token)).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('delivers @connections posts to the socket, describes it, and answers 410 for unknown connections', async () => {
+    // given
+    const agent = await local.connectAgent(await local.token('carol', ['agents']));
+    agent.send({ action: 'sync' });
+    const { connectionId } = z.object({ connectionId: z.string() }).parse(await agent.next('echo'));
+    // when
+    const posted = await fetch(`${local.baseUrl}/@connections/${encodeURIComponent(connectionId)}`, {
+      method: 'POST',
+      body: JSON.stringify({ type: 'pong' }),
+    });
+    const described = await fetch(`${local.baseUrl}/@connections/${encodeURIComponent(connectionId)}`);
+    const unknown = await fetch(`${local.baseUrl}/@connections/nobody`, { method: 'POST', body: '{}' });
+    // then
+    expect(posted.status).toBe(200);
+    await expect(agent.next('pong')).resolves.toEqual({ type: 'pong' });
+    expect(await described.json()).toMatchObject({ connectedAt: expect.any(String), identity: { sourceIp: expect.any(String) } });
+    expect(unknown.status).toBe(410);
+    expect(unknown.headers.get('x-amzn-errortype')).toBe('GoneException');
+    await agent.close();
+  });
+
+  it('answers a frame over 128 KB with a frame_too_large error frame', async () => {
+    // given
+    const agent = await local.connectAgent(await local.token('dave', ['agents']));
+    // when
+    agent.send({ action: 'send', text: 'x'.repeat(130 * 1024) });
+    // then
+    await expect(agent.next('error')).resolves.toMatchObject({ code: 'frame_too_large' });
+    await agent.close();
+  });
+
+  it('runs $disconnect when an agent leaves', async () => {
+    // given
+    const agent = await local.connectAgent(await local.token('erin', ['agents']));
+    agent.send({ action: 'ping' });
+    const { connectionId } = z.object({ connectionId: z.string() }).parse(await agent.next('echo'));
+    // when
+    await agent.close();
+    // then
+    await eventually(async () => (await local.events('disconnect')).find((e) => JSON.stringify(e.detail).includes(connectionId)));
+  });
+
+  it('stores and returns secrets through the real Secrets Manager client', async () => {
+    // given
+    const client = new SecretsManagerClient({ endpoint: (await endpointsOf(local)).secretsManager, region, credentials });
+    // when
+    await client.send(new CreateSecretCommand({ Name: 'omnichat/test/one', SecretString: 's3cret' }));
+    const read = await client.send(new GetSecretValueCommand({ SecretId: 'omnichat/test/one' }));
+    // then
+    expect(read.SecretString).toBe('s3cret');
+    await expect(client.send(new CreateSecretCommand({ Name: 'omnichat/test/one', SecretString: 'x' }))).rejects.toBeInstanceOf(ResourceExistsException);
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'omnichat/test/none' }))).rejects.toBeInstanceOf(SecretNotFound);
+  });
+
+  it('hands an SQS message to its consumer within moments and redelivers a reported batch item failure', async () => {
+    // given
+    const sqs = new SQSClient({ endpoint: (await endpointsOf(local)).sqs, region, credentials });
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: `${prefix}omnichat-inbound.fifo` }));
+    // when
+    const sentAt = Date.now();
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'fast', MessageGroupId: 'g1', MessageDeduplicationId: 'fast' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'fail-first', MessageGroupId: 'g2', MessageDeduplicationId: 'ff' }));
+    // then
+    const deliveries = z.array(z.object({ body: z.string(), receiveCount: z.string(), groupId: z.string(), eventSource: z.string(), handledAt: z.number() }));
+    const fast = await eventually(async () => deliveries.parse((await local.events('inbound')).map((e) => e.detail)).find((d) => d.body === 'fast'));
+    expect(fast).toMatchObject({ receiveCount: '1', groupId: 'g1', eventSource: 'aws:sqs' });
+    expect(fast.handledAt - sentAt).toBeLessThan(500);
+    const retried = await eventually(async () => {
+      const seen = deliveries.parse((await local.events('inbound')).map((e) => e.detail)).filter((d) => d.body === 'fail-first');
+      return seen.length >= 2 ? seen : undefined;
+    });
+    expect(retried.map((d) => d.receiveCount)).toEqual(['1', '2']);
+  });
+
+  it('fires a one-time schedule into the timer handler at its second and deletes it afterwards', async () => {
+    // given
+    const scheduler = new SchedulerClient({ endpoint: (await endpointsOf(local)).scheduler, region, credentials });
+    const { expression, due } = atExpression(1_500);
+    const target = { Arn: `arn:aws:lambda:us-east-1:000000000000:function:${prefix}omnichat-local-routing-timer`, RoleArn: 'arn:aws:iam::000000000000:role/x' };
+    const schedule = (name: string, input: unknown) =>
+      new CreateScheduleCommand({
+        Name: name,
+        GroupName: 'timers',
+        ScheduleExpression: expression,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Target: { ...target, Input: JSON.stringify(input) },
+      });
+    // when
+    await scheduler.send(schedule('accept-c1', { kind: 'accept', chatId: 'c1' }));
+    await scheduler.send(schedule('cancelled', { kind: 'cancelled' }));
+    await scheduler.send(new DeleteScheduleCommand({ Name: 'cancelled', GroupName: 'timers' }));
+    // then
+    await expect(scheduler.send(schedule('accept-c1', {}))).rejects.toBeInstanceOf(ConflictException);
+    const fired = await eventually(async () => (await local.events('timer')).map((e) => z.object({ event: z.unknown(), firedAt: z.number() }).parse(e.detail)).at(0));
+    expect(fired.event).toEqual({ kind: 'accept', chatId: 'c1' });
+    expect(fired.firedAt).toBeGreaterThanOrEqual(due);
+    expect(fired.firedAt - due).toBeLessThan(1_000);
+    await eventually(async () =>
+      scheduler.send(new GetScheduleCommand({ Name: 'accept-c1', GroupName: 'timers' })).then(
+        () => undefined,
+        (error: unknown) => (error instanceof ScheduleNotFound ? true : undefined),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await local.events('timer')).toHaveLength(1);
+  });
+});
+
+describe('local runtime lifecycle', () => {
+  it('keeps secrets and pending schedules across a restart in persisted mode, with secret files private', async () => {
+    // given
+    const dataDir = mkdtempSync(join(tmpdir(), 'omnichat-data-'));
+    const env = { OMNICHAT_IN_MEMORY: '0', OMNICHAT_DATA_DIR: dataDir, OMNICHAT_HANDLERS_DIR: handlersDir, OMNICHAT_RESOURCE_PREFIX: `p${Date.now().toString(36)}-` };
+    const first = await startLocalRuntime({ env });
+    const endpoints = await endpointsOf(first);
+    const { expression } = atExpression(3_000);
+    await new SecretsManagerClient({ endpoint: endpoints.secretsManager, region, credentials }).send(
+      new CreateSecretCommand({ Name: 'omnichat/kept', SecretString: 'still here' }),
+    );
+    await new SchedulerClient({ endpoint: endpoints.scheduler, region, credentials }).send(
+      new CreateScheduleCommand({
+        Name: 'survivor',
+        ScheduleExpression: expression,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Target: { Arn: `arn:aws:lambda:us-east-1:000000000000:function:${env.OMNICHAT_RESOURCE_PREFIX}omnichat-local-routing-timer`, RoleArn: 'arn:aws:iam::000000000000:role/x', Input: '{"kind":"completion"}' },
+      }),
+    );
+    // when
+    expect(await first.stop()).toBe(0);
+    const second = await startLocalRuntime({ env });
+    try {
+      // then
+      const secret = await new SecretsManagerClient({ endpoint: (await endpointsOf(second)).secretsManager, region, credentials }).send(
+        new GetSecretValueCommand({ SecretId: 'omnichat/kept' }),
+      );
+      expect(secret.SecretString).toBe('still here');
+      const fired = await eventually(async () => (await second.events('timer')).at(0));
+      expect(fired.detail).toMatchObject({ event: { kind: 'completion' } });
+      expect(statSync(join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dataDir, 'keys.json')).mode & 0o777).toBe(0o600);
+    } finally {
+      await second.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops cleanly on SIGTERM and leaves no DynamoDB Local process behind', async () => {
+    // given: a runtime that starts its own DynamoDB Local
+    const local = await startLocalRuntime({ env: { OMNICHAT_DYNAMODB_ENDPOINT: undefined } });
+    const pid = Number(/DynamoDB Local running as pid (\d+)/.exec(local.output())?.[1]);
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    // when
+    const code = await local.stop();
+    // then
+    expect(code).toBe(0);
+    expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  });
+
+  it('explains in one line how to install Java when java is missing', async () => {
+    // given: a PATH with node but no java
+    const bin = mkdtempSync(join(tmpdir(), 'omnichat-nojava-'));
+    symlinkSync(realpathSync(nodeBinary), join(bin, 'node'));
+    chmodSync(bin, 0o755);
+    // when
+    const started = spawnLocalRuntime({ env: { PATH: bin, OMNICHAT_DYNAMODB_ENDPOINT: undefined } });
+    const code = await started.exited;
+    rmSync(bin, { recursive: true, force: true });
+    // then
+    expect(code).toBe(1);
+    const javaLines = started.output().split('\n').filter((line) => /java/i.test(line));
+    expect(javaLines).toEqual([expect.stringContaining('sudo apt-get install -y openjdk-17-jre-headless')]);
+  });
+});
