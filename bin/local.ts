@@ -5,6 +5,8 @@
  * OMNICHAT_SQS_ENDPOINT (share running emulators instead of starting them), OMNICHAT_HANDLERS_DIR
  * (default functions/), OMNICHAT_RETRY_DELAY_SECONDS, OMNICHAT_WS_IDLE_TIMEOUT_SECONDS,
  * OMNICHAT_WS_MAX_CONNECTION_SECONDS, GRAPH_API_URL, TELEGRAM_API_URL.
+ * DynamoDB tables, secrets, pending schedules and the dev signing key persist in .omnichat/; messages
+ * waiting in the SQS emulator live in memory only and are lost on restart.
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

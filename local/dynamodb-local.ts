@@ -55,7 +55,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Never leave java behind, even when this process exits without stop() (crash, signal during startup).
+  const killOnExit = () => killNow(child);
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      process.off('exit', killOnExit);
+      resolve();
+    }),
+  );
   const endpoint = `http://127.0.0.1:${port}`;
   const instance: DynamoDbLocal = {
     endpoint,

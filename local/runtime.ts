@@ -36,7 +36,10 @@ export interface RuntimeOptions {
   sqsEndpoint?: string;
   /** Directory holding `<handler id>.ts` modules. Default `<rootDir>/functions`. */
   handlersDir?: string;
-  /** Overrides how handler modules are loaded (wins over handlersDir). */
+  /**
+   * Overrides how handler modules are loaded (wins over handlersDir). Needed when running in-process
+   * under Jest, whose CommonJS transform cannot `import()` a file URL; pass `sqsEndpoint` there too.
+   */
   loadHandler?: HandlerLoader;
   /** Concurrent pollers per queue. Default 3. */
   pollersPerQueue?: number;
@@ -91,8 +94,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       dynamodb = await startDynamoDbLocal({ dataDir: dataDir && join(dataDir, 'dynamodb') });
       const started = dynamodb;
       cleanups.push(() => started.stop());
-      // Never leave java behind, even when this process dies without stop().
-      process.once('exit', () => started.kill());
       dynamodbEndpoint = dynamodb.endpoint;
     }
 

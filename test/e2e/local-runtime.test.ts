@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
+  InvalidRequestException,
+  PutSecretValueCommand,
   ResourceExistsException,
   ResourceNotFoundException as SecretNotFound,
   SecretsManagerClient,
@@ -19,6 +23,7 @@ import {
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { verifyToken } from '../../functions/shared/auth';
+import { startAwsControlPlane } from '../support/aws';
 import { eventually, nodeBinary, spawnLocalRuntime, startLocalRuntime, type LocalRuntime } from '../support/runtime';
 
 const handlersDir = join(__dirname, '..', 'fixtures-handlers');
@@ -300,5 +305,48 @@ describe('local runtime lifecycle', () => {
     expect(code).toBe(1);
     const javaLines = started.output().split('\n').filter((line) => /java/i.test(line));
     expect(javaLines).toEqual([expect.stringContaining('sudo apt-get install -y openjdk-17-jre-headless')]);
+  });
+});
+
+describe('emulated AWS control planes', () => {
+  it('rotates a secret with PutSecretValue and refuses reads once it is scheduled for deletion, like Secrets Manager', async () => {
+    // given
+    const controlPlane = await startAwsControlPlane();
+    const client = new SecretsManagerClient({ endpoint: controlPlane.endpoint, region, credentials });
+    try {
+      await client.send(new CreateSecretCommand({ Name: 'omnichat/rotating', SecretString: 'v1' }));
+      // when
+      await client.send(new PutSecretValueCommand({ SecretId: 'omnichat/rotating', SecretString: 'v2' }));
+      const current = await client.send(new GetSecretValueCommand({ SecretId: 'omnichat/rotating' }));
+      const previous = await client.send(new GetSecretValueCommand({ SecretId: 'omnichat/rotating', VersionStage: 'AWSPREVIOUS' }));
+      await client.send(new DeleteSecretCommand({ SecretId: current.ARN }));
+      // then
+      expect([current.SecretString, previous.SecretString]).toEqual(['v2', 'v1']);
+      await expect(client.send(new DescribeSecretCommand({ SecretId: 'omnichat/rotating' }))).resolves.toMatchObject({ DeletedDate: expect.any(Date) });
+      await expect(client.send(new GetSecretValueCommand({ SecretId: 'omnichat/rotating' }))).rejects.toBeInstanceOf(InvalidRequestException);
+    } finally {
+      await controlPlane.stop();
+    }
+  });
+
+  it('refuses recurring schedule expressions it cannot run, naming the supported form', async () => {
+    // given
+    const controlPlane = await startAwsControlPlane();
+    const scheduler = new SchedulerClient({ endpoint: controlPlane.endpoint, region, credentials });
+    try {
+      // when
+      const created = scheduler.send(
+        new CreateScheduleCommand({
+          Name: 'hourly',
+          ScheduleExpression: 'rate(1 hour)',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          Target: { Arn: 'arn:aws:lambda:us-east-1:000000000000:function:x', RoleArn: 'arn:aws:iam::000000000000:role/x' },
+        }),
+      );
+      // then
+      await expect(created).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('at(yyyy-mm-ddThh:mm:ss)') });
+    } finally {
+      await controlPlane.stop();
+    }
   });
 });

@@ -18,7 +18,6 @@ export const sharedEmulatorsKey = Symbol.for('omnichat.test.sharedEmulators');
 
 export default async function globalSetup(): Promise<void> {
   const [dynamodb, sqs] = await Promise.all([startDynamoDbLocal(), startSqsEmulator()]);
-  process.once('exit', () => dynamodb.kill());
   process.env.OMNICHAT_DYNAMODB_ENDPOINT = dynamodb.endpoint;
   process.env.OMNICHAT_SQS_ENDPOINT = sqs.address;
   const shared: SharedEmulators = { dynamodb, sqs };
