@@ -146,6 +146,38 @@ export class Directory {
     return this.listKind(agentItem, 'AGENT');
   }
 
+  // ---- lists and writes of the management API ------------------------------------------
+
+  /** Every channel (admins keep few); used to find the channels of a queue or a Meta app. */
+  listChannels(): Promise<Channel[]> {
+    return this.listKind(channelItem, 'CHANNEL');
+  }
+
+  /** One page of a kind's items, oldest first, from `startKey` (a previous page's `lastKey`). */
+  queuesPage(page: { limit: number; startKey?: Record<string, unknown> }): Promise<{ items: Queue[]; lastKey?: Record<string, unknown> }> {
+    return this.table.queryPartition(queueItem, { index: 'byKind', pk: indexKeys.kind('QUEUE'), limit: page.limit, startKey: page.startKey });
+  }
+
+  channelsPage(page: { limit: number; startKey?: Record<string, unknown> }): Promise<{ items: Channel[]; lastKey?: Record<string, unknown> }> {
+    return this.table.queryPartition(channelItem, { index: 'byKind', pk: indexKeys.kind('CHANNEL'), limit: page.limit, startKey: page.startKey });
+  }
+
+  messengerAppsPage(page: { limit: number; startKey?: Record<string, unknown> }): Promise<{ items: MessengerApp[]; lastKey?: Record<string, unknown> }> {
+    return this.table.queryPartition(messengerAppItem, { index: 'byKind', pk: indexKeys.kind('MAPP'), limit: page.limit, startKey: page.startKey });
+  }
+
+  agentItemsPage(page: { limit: number; startKey?: Record<string, unknown> }): Promise<{ items: AgentItem[]; lastKey?: Record<string, unknown> }> {
+    return this.table.queryPartition(agentItem, { index: 'byKind', pk: indexKeys.kind('AGENT'), limit: page.limit, startKey: page.startKey });
+  }
+
+  /** Replaces an existing Meta app (verify token rotation). */
+  async saveMessengerApp(app: MessengerApp): Promise<void> {
+    await this.table.put(
+      { ...keys.messengerApp(app.appId), ...app, kindPk: indexKeys.kind('MAPP'), kindSk: `${app.createdAt}#${app.appId}` },
+      { expression: 'attribute_exists(pk)' },
+    );
+  }
+
   private async listKind<T>(schema: z.ZodType<T>, kind: string): Promise<T[]> {
     const all: T[] = [];
     let startKey: Record<string, unknown> | undefined;

@@ -1,0 +1,290 @@
+import { z } from 'zod';
+import { chatItem, type ChatItem } from './chats';
+import { indexKeys, keys } from './keys';
+import { lostRace, type Item, type Table } from './table';
+
+/**
+ * Items only the management API writes, beside those of `keys.ts`:
+ *
+ *   ACTION#<id>                    | ACTION    chat action (caption, queue, EventBridge detail-type)
+ *   QREPLY#<id>                    | QREPLY    quick-reply template (language, text, queue?)
+ *   CONTACT#<id>                   | CONTACT   contact record
+ *   CUSTOMER#<channelId>#<customerId> | CUSTOMER  customer → contact link; a chat that opens reads it
+ *
+ * Each list item carries `kindPk`/`kindSk` so the byKind index lists it, oldest first.
+ */
+export const adminKeys = {
+  action: (id: string) => ({ pk: `ACTION#${id}`, sk: 'ACTION' }),
+  quickReply: (id: string) => ({ pk: `QREPLY#${id}`, sk: 'QREPLY' }),
+  contact: (id: string) => ({ pk: `CONTACT#${id}`, sk: 'CONTACT' }),
+  customer: (channelId: string, customerId: string) => ({ pk: `CUSTOMER#${channelId}#${customerId}`, sk: 'CUSTOMER' }),
+} as const;
+
+export const chatActionItem = z.object({
+  id: z.string(),
+  caption: z.string(),
+  queueId: z.string(),
+  detailType: z.string(),
+  createdAt: z.string(),
+});
+export type ChatAction = z.infer<typeof chatActionItem>;
+
+export const quickReplyItem = z.object({
+  id: z.string(),
+  language: z.string(),
+  text: z.string(),
+  queueId: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type QuickReply = z.infer<typeof quickReplyItem>;
+
+export const contactItem = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  createdAt: z.string(),
+});
+export type Contact = z.infer<typeof contactItem>;
+
+const customerLinkItem = z.object({ contactId: z.string() });
+const keyOnly = z.object({ pk: z.string(), sk: z.string() });
+
+export interface PageRequest {
+  limit: number;
+  startKey?: Item;
+}
+
+export interface Page<T> {
+  items: T[];
+  lastKey?: Item;
+}
+
+/** The agent holds chats (offered or accepted), so they cannot be removed now. */
+export class AgentStillBusy extends Error {
+  constructor(agentId: string, options?: { cause?: unknown }) {
+    super(`Agent ${agentId} holds chats.`, options);
+    this.name = 'AgentStillBusy';
+  }
+}
+
+function listed(kind: string, createdAt: string, id: string): Item {
+  return { kindPk: indexKeys.kind(kind), kindSk: `${createdAt}#${id}` };
+}
+
+/** Chat actions, quick replies, contacts and customer links, plus the deletes admins make. */
+export class AdminStore {
+  constructor(private readonly table: Table) {}
+
+  // ---- chat actions -------------------------------------------------------------------
+
+  async putAction(action: ChatAction, create: boolean): Promise<void> {
+    await this.table.put(
+      { ...adminKeys.action(action.id), ...action, ...listed('ACTION', action.createdAt, action.id) },
+      { expression: create ? 'attribute_not_exists(pk)' : 'attribute_exists(pk)' },
+    );
+  }
+
+  action(id: string): Promise<ChatAction | undefined> {
+    const k = adminKeys.action(id);
+    return this.table.get(chatActionItem, k.pk, k.sk);
+  }
+
+  actions(page: PageRequest): Promise<Page<ChatAction>> {
+    return this.kindPage(chatActionItem, 'ACTION', page);
+  }
+
+  /** False when there was nothing to delete. */
+  deleteAction(id: string): Promise<boolean> {
+    return this.deleteExisting(adminKeys.action(id));
+  }
+
+  // ---- quick replies ------------------------------------------------------------------
+
+  async createQuickReply(reply: QuickReply): Promise<void> {
+    await this.table.put(
+      { ...adminKeys.quickReply(reply.id), ...reply, ...listed('QREPLY', reply.createdAt, reply.id) },
+      { expression: 'attribute_not_exists(pk)' },
+    );
+  }
+
+  quickReplies(page: PageRequest): Promise<Page<QuickReply>> {
+    return this.kindPage(quickReplyItem, 'QREPLY', page);
+  }
+
+  deleteQuickReply(id: string): Promise<boolean> {
+    return this.deleteExisting(adminKeys.quickReply(id));
+  }
+
+  // ---- contacts -----------------------------------------------------------------------
+
+  async createContact(contact: Contact): Promise<void> {
+    await this.table.put(
+      { ...adminKeys.contact(contact.id), ...contact, ...listed('CONTACT', contact.createdAt, contact.id) },
+      { expression: 'attribute_not_exists(pk)' },
+    );
+  }
+
+  contact(id: string): Promise<Contact | undefined> {
+    const k = adminKeys.contact(id);
+    return this.table.get(contactItem, k.pk, k.sk);
+  }
+
+  contacts(page: PageRequest): Promise<Page<Contact>> {
+    return this.kindPage(contactItem, 'CONTACT', page);
+  }
+
+  /**
+   * Links a chat to a contact, and its customer too, so later chats of the same customer on
+   * the same channel carry it. The chat's `version` is left alone: timers armed on it stay valid.
+   */
+  async linkContact(chat: Pick<ChatItem, 'id' | 'channelId' | 'customer'>, contactId: string): Promise<void> {
+    await this.table.transact([
+      {
+        Update: {
+          TableName: '',
+          Key: keys.chat(chat.id),
+          UpdateExpression: 'SET contactId = :contact',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':contact': contactId },
+        },
+      },
+      {
+        Put: {
+          TableName: '',
+          Item: { ...adminKeys.customer(chat.channelId, chat.customer.id), channelId: chat.channelId, customerId: chat.customer.id, contactId },
+        },
+      },
+      { ConditionCheck: { TableName: '', Key: adminKeys.contact(contactId), ConditionExpression: 'attribute_exists(pk)' } },
+    ]);
+  }
+
+  /** The contact a customer of a channel was linked to, if any; read when a chat opens. */
+  async contactOfCustomer(channelId: string, customerId: string): Promise<string | undefined> {
+    const k = adminKeys.customer(channelId, customerId);
+    return (await this.table.get(customerLinkItem, k.pk, k.sk))?.contactId;
+  }
+
+  // ---- chats --------------------------------------------------------------------------
+
+  /** Chats of one state (byKind `CHATS#<state>`), oldest first, optionally of one queue and agent. */
+  chatsInState(state: ChatItem['state'], filter: { queueId?: string; agentId?: string }, page: PageRequest): Promise<Page<ChatItem>> {
+    return this.filteredChats({ index: 'byKind', pkName: 'kindPk', pk: indexKeys.kind(`CHATS#${state}`) }, filter, page);
+  }
+
+  /** Chats an agent holds now (byAgent, `CHAT#` entries), optionally of one queue. */
+  chatsHeldBy(agentId: string, filter: { queueId?: string }, page: PageRequest): Promise<Page<ChatItem>> {
+    return this.filteredChats({ index: 'byAgent', pkName: 'agentPk', pk: indexKeys.byAgent(agentId), skName: 'agentSk', skPrefix: 'CHAT#' }, filter, page);
+  }
+
+  /** True when at least one chat (of any state) came in through the channel. */
+  async channelHasChats(channelId: string): Promise<boolean> {
+    const { items } = await this.table.queryPartition(keyOnly.passthrough(), { index: 'byChannel', pk: indexKeys.byChannel(channelId), limit: 1 });
+    return items.length > 0;
+  }
+
+  /** True when a chat waits in the queue. */
+  async queueHasWaitingChats(queueId: string): Promise<boolean> {
+    const { items } = await this.table.queryPartition(keyOnly.passthrough(), { index: 'waiting', pk: indexKeys.waiting(queueId), limit: 1 });
+    return items.length > 0;
+  }
+
+  // ---- deletes of directory items -----------------------------------------------------
+
+  deleteQueue(id: string): Promise<boolean> {
+    return this.deleteExisting(keys.queue(id));
+  }
+
+  deleteMessengerApp(appId: string): Promise<boolean> {
+    return this.deleteExisting(keys.messengerApp(appId));
+  }
+
+  /** Removes a channel and, for Messenger, its Page lookup, in one transaction. */
+  async deleteChannel(channel: { id: string; pageId?: string }): Promise<void> {
+    await this.table.transact([
+      { Delete: { TableName: '', Key: keys.channel(channel.id), ConditionExpression: 'attribute_exists(pk)' } },
+      ...(channel.pageId ? [{ Delete: { TableName: '', Key: keys.page(channel.pageId) } }] : []),
+    ]);
+  }
+
+  /**
+   * Removes an agent and every item of their partition (memberships, connections, event log).
+   * The agent item goes only while the agent holds no chat; otherwise `AgentStillBusy`.
+   */
+  async deleteAgent(agentId: string): Promise<void> {
+    const agentKey = keys.agent(agentId);
+    try {
+      await this.table.transact([
+        {
+          Delete: {
+            TableName: '',
+            Key: agentKey,
+            ConditionExpression: 'attribute_exists(pk) AND #load = :zero',
+            ExpressionAttributeNames: { '#load': 'load' },
+            ExpressionAttributeValues: { ':zero': 0 },
+          },
+        },
+      ]);
+    } catch (error) {
+      if (lostRace(error)) throw new AgentStillBusy(agentId, { cause: error });
+      throw error;
+    }
+    let startKey: Item | undefined;
+    do {
+      const page = await this.table.queryPartition(keyOnly, { pk: agentKey.pk, startKey, consistent: true });
+      for (const item of page.items) await this.table.delete(item.pk, item.sk);
+      startKey = page.lastKey;
+    } while (startKey);
+  }
+
+  // ---- helpers ------------------------------------------------------------------------
+
+  private kindPage<T>(schema: z.ZodType<T>, kind: string, page: PageRequest): Promise<Page<T>> {
+    return this.table.queryPartition(schema, { index: 'byKind', pk: indexKeys.kind(kind), limit: page.limit, startKey: page.startKey });
+  }
+
+  private async filteredChats(
+    where: { index: 'byKind' | 'byAgent'; pkName: string; pk: string; skName?: string; skPrefix?: string },
+    filter: { queueId?: string; agentId?: string },
+    page: PageRequest,
+  ): Promise<Page<ChatItem>> {
+    const names: Record<string, string> = { '#pk': where.pkName };
+    const values: Item = { ':pk': where.pk };
+    let condition = '#pk = :pk';
+    if (where.skName && where.skPrefix) {
+      names['#sk'] = where.skName;
+      values[':sk'] = where.skPrefix;
+      condition += ' AND begins_with(#sk, :sk)';
+    }
+    const filters: string[] = [];
+    if (filter.queueId !== undefined) {
+      names['#queueId'] = 'queueId';
+      values[':queueId'] = filter.queueId;
+      filters.push('#queueId = :queueId');
+    }
+    if (filter.agentId !== undefined) {
+      names['#agentId'] = 'agentId';
+      values[':agentId'] = filter.agentId;
+      filters.push('#agentId = :agentId');
+    }
+    return this.table.query(chatItem, {
+      IndexName: where.index,
+      KeyConditionExpression: condition,
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      Limit: page.limit,
+      ExclusiveStartKey: page.startKey,
+    });
+  }
+
+  private async deleteExisting(key: { pk: string; sk: string }): Promise<boolean> {
+    try {
+      await this.table.delete(key.pk, key.sk, 'attribute_exists(pk)');
+      return true;
+    } catch (error) {
+      if (lostRace(error)) return false;
+      throw error;
+    }
+  }
+}

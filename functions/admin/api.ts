@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { AdminStore } from '../adapters/dynamodb/admin-store';
+import { graphApi } from '../adapters/graph-api';
+import { telegramApi } from '../adapters/telegram-api';
+import { chatStore, clock, directory, membership, secrets, table } from '../adapters/wiring';
+import { readEnv } from '../shared/env';
+import { logger } from '../shared/logger';
+import { adminHandler } from './app';
+
+const env = readEnv('PUBLIC_API_URL');
+
+/** `ANY /api/{proxy+}`: the management API, one function behind the JWT authorizer. */
+export const handler = adminHandler({
+  directory: directory(),
+  admin: new AdminStore(table()),
+  chats: chatStore(),
+  secrets: secrets(),
+  graph: graphApi,
+  telegram: telegramApi,
+  membership,
+  clock,
+  newId: randomUUID,
+  publicApiUrl: env.PUBLIC_API_URL,
+}).use(injectLambdaContext(logger));

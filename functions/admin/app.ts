@@ -1,0 +1,130 @@
+import middy from '@middy/core';
+import { z } from 'zod';
+import { groupsFromClaims } from '../shared/auth';
+import { Forbidden, NotFound, OmnichatError, Unauthorized, ValidationFailed } from '../shared/errors';
+import { httpErrors, json, rawBody, type HttpEvent, type HttpResult } from '../shared/http';
+import { logger } from '../shared/logger';
+import { actionRoutes } from './actions';
+import { agentRoutes } from './agents';
+import { channelRoutes } from './channels';
+import { chatRoutes } from './chats';
+import { contactRoutes } from './contacts';
+import { messengerAppRoutes } from './messenger-apps';
+import { openApiDocument } from './openapi';
+import { queueRoutes } from './queues';
+import { quickReplyRoutes } from './quick-replies';
+import { route, type AdminDeps, type AdminRoute } from './route-table';
+import { settingsRoutes } from './settings';
+
+export const adminGroup = 'chat-admins';
+
+const resourceRoutes: AdminRoute[] = [
+  ...settingsRoutes,
+  ...agentRoutes,
+  ...queueRoutes,
+  ...messengerAppRoutes,
+  ...channelRoutes,
+  ...actionRoutes,
+  ...quickReplyRoutes,
+  ...contactRoutes,
+  ...chatRoutes,
+];
+
+let document: Record<string, unknown> | undefined;
+
+/** Every operation of the management API, the OpenAPI document included. */
+export const adminRoutes: readonly AdminRoute[] = [
+  ...resourceRoutes,
+  route({
+    method: 'GET',
+    path: '/api/openapi.json',
+    tag: 'openapi',
+    summary: 'This API described as OpenAPI 3.1.',
+    response: z.record(z.string(), z.unknown()),
+    handle: async () => (document ??= openApiDocument(adminRoutes)),
+  }),
+];
+
+interface CompiledRoute {
+  route: AdminRoute;
+  pattern: RegExp;
+  names: string[];
+}
+
+const compiled: CompiledRoute[] = adminRoutes.map((r) => {
+  const names: string[] = [];
+  const source = r.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route: r, pattern: new RegExp(`^${source}/?$`), names };
+});
+
+class MethodNotAllowed extends OmnichatError {
+  constructor(method: string, path: string) {
+    super(`${method} is not supported on ${path}.`, { code: 'method_not_allowed', status: 405 });
+  }
+}
+
+// API Gateway's JWT authorizer has checked the token; a request without claims never passed it.
+const authorizedEvent = z.object({
+  requestContext: z.object({ authorizer: z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }) }).optional() }),
+});
+
+function callerOf(event: HttpEvent): { sub: string } {
+  const claims = authorizedEvent.safeParse(event).data?.requestContext.authorizer?.jwt.claims;
+  if (!claims) throw new Unauthorized();
+  if (!groupsFromClaims(claims).includes(adminGroup)) throw new Forbidden();
+  return { sub: typeof claims.sub === 'string' ? claims.sub : 'unknown' };
+}
+
+function match(method: string, path: string): { route: AdminRoute; params: Record<string, string> } {
+  let pathMatched = false;
+  for (const c of compiled) {
+    const found = c.pattern.exec(path);
+    if (!found) continue;
+    pathMatched = true;
+    if (c.route.method !== method) continue;
+    const params: Record<string, string> = {};
+    for (const [i, name] of c.names.entries()) {
+      try {
+        params[name] = decodeURIComponent(found[i + 1] ?? '');
+      } catch {
+        throw new ValidationFailed([{ field: name, message: 'Not a valid URL path segment.' }]);
+      }
+    }
+    return { route: c.route, params };
+  }
+  if (pathMatched) throw new MethodNotAllowed(method, path);
+  throw new NotFound('Route', `${method} ${path}`);
+}
+
+function bodyOf(event: HttpEvent): unknown {
+  if (event.body === undefined || event.body === '') return undefined;
+  try {
+    return JSON.parse(rawBody(event).toString('utf8'));
+  } catch {
+    throw new ValidationFailed([{ field: '(body)', message: 'The body is not valid JSON.' }]);
+  }
+}
+
+function queryOf(event: HttpEvent): Record<string, string> {
+  return Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** Auth, route, parse, run, answer: the whole management API over the given adapters. */
+export function adminApi(deps: AdminDeps): (event: HttpEvent) => Promise<HttpResult> {
+  return async (event) => {
+    const caller = callerOf(event);
+    const method = event.requestContext.http.method.toUpperCase();
+    const { route: matched, params } = match(method, event.rawPath);
+    const result = await matched.run({ params, query: queryOf(event), body: bodyOf(event) }, deps);
+    logger.info('admin request', { method, route: matched.path, status: matched.status, caller: caller.sub });
+    return matched.status === 204 ? { statusCode: 204, body: '' } : json(matched.status, result);
+  };
+}
+
+/** The Lambda handler over the given adapters: errors are mapped to HTTP answers once, here. */
+export function adminHandler(deps: AdminDeps) {
+  return middy(adminApi(deps)).use(httpErrors());
+}

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import type { Queue } from '../domain/model';
+import { Conflict, NotFound } from '../shared/errors';
+import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';
+import { idSchema, route, type AdminDeps } from './route-table';
+
+export const queueSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  routingRule: z.enum(['all-agents', 'available-agent']),
+  completionTimeoutSeconds: z.number().int().nullable(),
+  members: z.object({ users: z.array(z.string()), groups: z.array(z.string()) }),
+  createdAt: z.string(),
+});
+
+const fields = {
+  name: z.string().trim().min(1).max(200),
+  routingRule: z.enum(['all-agents', 'available-agent']),
+  completionTimeoutSeconds: z.number().int().min(10).max(30 * 24 * 3600).nullable().describe('Seconds after the last agent message; null: never.'),
+  members: z.strictObject({ users: z.array(idSchema).max(1000), groups: z.array(idSchema).max(100) }),
+};
+
+const queueCreate = z.strictObject({
+  name: fields.name,
+  routingRule: fields.routingRule,
+  completionTimeoutSeconds: fields.completionTimeoutSeconds.default(null),
+  members: fields.members.default({ users: [], groups: [] }),
+});
+const queuePatch = z.strictObject({
+  name: fields.name.optional(),
+  routingRule: fields.routingRule.optional(),
+  completionTimeoutSeconds: fields.completionTimeoutSeconds.optional(),
+  members: fields.members.optional(),
+});
+const queuePath = z.strictObject({ queueId: idSchema });
+
+export async function existingQueue(deps: AdminDeps, queueId: string): Promise<Queue> {
+  const queue = await deps.directory.queue(queueId);
+  if (!queue) throw new NotFound('Queue', queueId);
+  return queue;
+}
+
+export const queueRoutes = [
+  route({
+    method: 'POST',
+    path: '/api/queues',
+    tag: 'queues',
+    summary: 'Create a chat queue; its members can take its chats at once.',
+    body: queueCreate,
+    response: queueSchema,
+    async handle({ body }, deps) {
+      const queue: Queue = { id: deps.newId(), ...body, createdAt: deps.clock().toISOString() };
+      await deps.membership().saveQueue(queue);
+      return queue;
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/queues',
+    tag: 'queues',
+    summary: 'List chat queues, oldest first.',
+    query: z.strictObject(pageQuery),
+    response: listOf(queueSchema),
+    async handle({ query }, deps) {
+      const page = await deps.directory.queuesPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken) });
+      return listAnswer(page.items, page.lastKey);
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/queues/{queueId}',
+    tag: 'queues',
+    summary: 'Read a chat queue.',
+    params: queuePath,
+    response: queueSchema,
+    errors: [404],
+    handle: ({ params }, deps) => existingQueue(deps, params.queueId),
+  }),
+  route({
+    method: 'PATCH',
+    path: '/api/queues/{queueId}',
+    tag: 'queues',
+    summary: 'Change a chat queue; membership and waiting chats follow at once.',
+    params: queuePath,
+    body: queuePatch,
+    response: queueSchema,
+    errors: [404],
+    async handle({ params, body }, deps) {
+      const before = await existingQueue(deps, params.queueId);
+      const after: Queue = {
+        ...before,
+        ...(body.name !== undefined ? { name: body.name } : {}),
+        ...(body.routingRule !== undefined ? { routingRule: body.routingRule } : {}),
+        ...(body.completionTimeoutSeconds !== undefined ? { completionTimeoutSeconds: body.completionTimeoutSeconds } : {}),
+        ...(body.members !== undefined ? { members: body.members } : {}),
+      };
+      await deps.membership().saveQueue(after);
+      return after;
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/api/queues/{queueId}',
+    tag: 'queues',
+    summary: 'Delete a chat queue that no channel uses and no chat waits in.',
+    params: queuePath,
+    errors: [404, 409],
+    async handle({ params }, deps) {
+      const queue = await existingQueue(deps, params.queueId);
+      const users = (await deps.directory.listChannels()).filter((c) => c.queueId === queue.id);
+      if (users.length > 0) {
+        throw new Conflict('queue_in_use', `Queue ${queue.id} is linked to channels ${users.map((c) => c.id).join(', ')}; link them elsewhere first.`);
+      }
+      if (await deps.admin.queueHasWaitingChats(queue.id)) throw new Conflict('queue_has_chats', `Chats wait in queue ${queue.id}; transfer or close them first.`);
+      // Emptying it first takes the queue off every agent through the one path that keeps the ready index right.
+      await deps.membership().saveQueue({ ...queue, members: { users: [], groups: [] } });
+      await deps.admin.deleteQueue(queue.id);
+    },
+  }),
+];

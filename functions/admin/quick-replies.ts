@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import type { QuickReply } from '../adapters/dynamodb/admin-store';
+import { NotFound } from '../shared/errors';
+import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';
+import { existingQueue } from './queues';
+import { idSchema, route } from './route-table';
+
+export const quickReplySchema = z.object({ id: z.string(), language: z.string(), text: z.string(), queueId: z.string().nullable(), createdAt: z.string() });
+
+const quickReplyCreate = z.strictObject({
+  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'A language tag such as en or pt-BR.'),
+  text: z.string().trim().min(1).max(2000),
+  queueId: idSchema.optional().describe('Only for agents of this queue; absent: for everyone.'),
+});
+
+export const quickReplyRoutes = [
+  route({
+    method: 'POST',
+    path: '/api/quick-replies',
+    tag: 'quick-replies',
+    summary: 'Add a quick-reply template for a language (and optionally one queue).',
+    body: quickReplyCreate,
+    response: quickReplySchema,
+    errors: [404],
+    async handle({ body }, deps) {
+      if (body.queueId !== undefined) await existingQueue(deps, body.queueId);
+      const reply: QuickReply = { id: deps.newId(), language: body.language, text: body.text, queueId: body.queueId ?? null, createdAt: deps.clock().toISOString() };
+      await deps.admin.createQuickReply(reply);
+      return reply;
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/quick-replies',
+    tag: 'quick-replies',
+    summary: 'List quick-reply templates.',
+    query: z.strictObject(pageQuery),
+    response: listOf(quickReplySchema),
+    async handle({ query }, deps) {
+      const page = await deps.admin.quickReplies({ limit: query.limit, startKey: decodeNextToken(query.nextToken) });
+      return listAnswer(page.items, page.lastKey);
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/api/quick-replies/{quickReplyId}',
+    tag: 'quick-replies',
+    summary: 'Delete a quick-reply template.',
+    params: z.strictObject({ quickReplyId: idSchema }),
+    errors: [404],
+    async handle({ params }, deps) {
+      if (!(await deps.admin.deleteQuickReply(params.quickReplyId))) throw new NotFound('Quick reply', params.quickReplyId);
+    },
+  }),
+];

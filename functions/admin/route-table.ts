@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import type { AdminStore } from '../adapters/dynamodb/admin-store';
+import type { ChatStore } from '../adapters/dynamodb/chats';
+import type { Directory } from '../adapters/dynamodb/directory';
+import type { GraphApi } from '../adapters/graph-api';
+import type { Secrets } from '../adapters/secrets';
+import type { TelegramApi } from '../adapters/telegram-api';
+import type { Membership } from '../routing/membership';
+import { ValidationFailed, detailsFromIssues } from '../shared/errors';
+
+/** What the management API's routes work with; built once per container in `api.ts`, by hand in tests. */
+export interface AdminDeps {
+  directory: Directory;
+  admin: AdminStore;
+  chats: ChatStore;
+  secrets: Pick<Secrets, 'prefix' | 'get' | 'put' | 'remove' | 'forget'>;
+  graph: Pick<GraphApi, 'getPage'>;
+  telegram: Pick<TelegramApi, 'getMe' | 'setWebhook' | 'deleteWebhook'>;
+  /** Built on first use: it brings the whole routing side along. */
+  membership(): Pick<Membership, 'saveAgent' | 'saveQueue' | 'settingsChanged'>;
+  clock(): Date;
+  newId(): string;
+  /** Base of webhook callback URLs until the `siteUrl` setting names one. */
+  publicApiUrl: string;
+}
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RawRequest {
+  params: Record<string, string>;
+  query: Record<string, string>;
+  /** Parsed JSON, or undefined when no body came. */
+  body: unknown;
+}
+
+/** One operation of the management API: where it lives, what it accepts, what it answers. */
+export interface AdminRoute {
+  method: Method;
+  /** e.g. `/api/queues/{queueId}` */
+  path: string;
+  tag: string;
+  summary: string;
+  status: 200 | 201 | 204;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  response?: z.ZodType;
+  /** Error statuses the operation may answer besides 400/401/403. */
+  errors: number[];
+  run(request: RawRequest, deps: AdminDeps): Promise<unknown>;
+}
+
+type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteDefinition<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.ZodType | undefined, R extends z.ZodType | undefined> {
+  method: Method;
+  path: string;
+  tag: string;
+  summary: string;
+  status?: 200 | 201 | 204;
+  params?: P;
+  query?: Q;
+  body?: B;
+  response?: R;
+  errors?: number[];
+  handle(input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> }, deps: AdminDeps): Promise<R extends z.ZodType ? z.input<R> : void>;
+}
+
+/**
+ * Declares a route. Path, query and body are parsed together so one answer names every bad
+ * field; the handler's result is parsed by the response schema, which drops whatever it does
+ * not list (a secret can never ride along).
+ */
+export function route<
+  P extends z.ZodObject | undefined = undefined,
+  Q extends z.ZodObject | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  R extends z.ZodType | undefined = undefined,
+>(definition: RouteDefinition<P, Q, B, R>): AdminRoute {
+  const { handle, ...rest } = definition;
+  return {
+    ...rest,
+    status: definition.status ?? (definition.method === 'POST' ? 201 : definition.method === 'DELETE' ? 204 : 200),
+    errors: definition.errors ?? [],
+    async run(request, deps) {
+      const details: { field: string; message: string }[] = [];
+      const parse = <S extends z.ZodType | undefined>(schema: S | undefined, value: unknown, where: string): Infer<S> => {
+        if (!schema) return undefined as Infer<S>;
+        const result = schema.safeParse(value);
+        if (result.success) return result.data as Infer<S>;
+        details.push(...detailsFromIssues(result.error.issues).map((d) => (where === 'body' ? d : { ...d, field: d.field === '(body)' ? where : d.field })));
+        return undefined as Infer<S>;
+      };
+      const params = parse<P>(definition.params, request.params, 'path');
+      const query = parse<Q>(definition.query, request.query, 'query');
+      const body = parse<B>(definition.body, request.body, 'body');
+      if (details.length > 0) throw new ValidationFailed(details);
+      const result = await handle({ params, query, body }, deps);
+      return definition.response ? definition.response.parse(result) : undefined;
+    },
+  };
+}
+
+/** Ids in paths and bodies: what Cognito subs, Meta ids and our UUIDs look like, nothing that could escape a key. */
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.@:-]+$/, 'Use letters, digits and _ . @ : - only.');
+
+export const errorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  }),
+});
