@@ -24,6 +24,14 @@ describe('a Messenger chat from webhook to agent and back', () => {
   let agent: AgentSocket;
   let verifyToken: string;
 
+  /** The next customer message pushed to the agent (the agent's own replies are pushed too, for their other tabs). */
+  const nextCustomerMessage = async (): Promise<Record<string, unknown>> => {
+    for (;;) {
+      const frame = await agent.next('message');
+      if ((frame.message as { direction: string }).direction === 'in') return frame;
+    }
+  };
+
   const post = (body: unknown, signature?: string | null, path = `/webhooks/messenger/${appId}`) => {
     const raw = typeof body === 'string' ? body : JSON.stringify(body);
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -62,7 +70,9 @@ describe('a Messenger chat from webhook to agent and back', () => {
     expect(registered.status).toBe(200);
 
     agent = await local.connectAgent(await local.token('alice', ['agents'], 'Alice'));
-    await agent.next('statusChanged');
+    // nothing can be pushed during $connect; a client asks for its state once connected
+    agent.send({ action: 'sync', requestId: 'hello' });
+    expect(await agent.next('snapshot')).toMatchObject({ requestId: 'hello', status: 'active', chats: [], offers: [] });
   }, 90_000);
 
   afterAll(async () => {
@@ -124,7 +134,7 @@ describe('a Messenger chat from webhook to agent and back', () => {
     }
     const texts: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const m = await agent.next('message');
+      const m = await nextCustomerMessage();
       texts.push((m.message as { text: string }).text);
       expect(m.chatId).toBe(chat.id);
     }
@@ -134,7 +144,7 @@ describe('a Messenger chat from webhook to agent and back', () => {
   it('stores a message delivered three times once', async () => {
     const body = fixture('quick-reply.json');
     for (let i = 0; i < 3; i++) expect((await post(body)).status).toBe(200);
-    const first = await agent.next('message');
+    const first = await nextCustomerMessage();
     expect((first.message as { payload?: string }).payload).toBe('TRACK_ORDER');
     await new Promise((r) => setTimeout(r, 1500));
     const copies = agent.frames.filter((f) => (f as { message?: { text?: string } }).message?.text === 'Track my order');

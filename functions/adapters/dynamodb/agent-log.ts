@@ -10,7 +10,12 @@ const connectionRetentionSeconds = 3 * 3600;
 
 const cursorItem = z.object({ cursor: z.number().int() });
 const loggedEvent = z.object({ cursor: z.number().int(), event: z.record(z.string(), z.unknown()) });
-const connectionItem = z.object({ agentId: z.string(), connectionId: z.string() });
+const connectionItem = z.object({ agentId: z.string(), connectionId: z.string(), connectedAt: z.string().optional() });
+
+export interface LiveConnection {
+  connectionId: string;
+  connectedAt?: string;
+}
 
 export type LoggedEvent = { cursor: number; event: Record<string, unknown> };
 
@@ -50,9 +55,9 @@ export class AgentLog {
     return (await this.table.get(cursorItem, k.pk, k.sk, true))?.cursor ?? 0;
   }
 
-  async connectionsOf(agentId: string): Promise<string[]> {
+  async connectionsOf(agentId: string): Promise<LiveConnection[]> {
     const { items } = await this.table.queryPartition(connectionItem, { pk: keys.agent(agentId).pk, skPrefix: 'CONN#', consistent: true });
-    return items.map((c) => c.connectionId);
+    return items.map((c) => ({ connectionId: c.connectionId, connectedAt: c.connectedAt }));
   }
 
   async agentOfConnection(connectionId: string): Promise<string | undefined> {
@@ -63,9 +68,10 @@ export class AgentLog {
   /** The two items that record a live connection (written with the agent's presence change). */
   connectionItems(agentId: string, connectionId: string, now: Date): Record<string, unknown>[] {
     const ttl = ttlAfter(now, connectionRetentionSeconds);
+    const connectedAt = now.toISOString();
     return [
-      { ...keys.connection(connectionId), agentId, connectionId, ttl },
-      { ...keys.agentConnection(agentId, connectionId), agentId, connectionId, ttl },
+      { ...keys.connection(connectionId), agentId, connectionId, connectedAt, ttl },
+      { ...keys.agentConnection(agentId, connectionId), agentId, connectionId, connectedAt, ttl },
     ];
   }
 }
