@@ -1,0 +1,79 @@
+import { Lazy } from 'aws-cdk-lib';
+import type { EnvKey } from '../functions/shared/env';
+import type { HandlerId } from '../functions/shared/routes';
+
+/** What every function that drives a chat reads: the router, the timer, the agent socket and the admin API. */
+const chatDriver = [
+  'TABLE_NAME',
+  'INBOUND_QUEUE_URL',
+  'OUTBOUND_QUEUE_URL',
+  'SOCKET_CALLBACK_URL',
+  'EVENT_BUS_NAME',
+  'SCHEDULER_GROUP',
+  'SCHEDULER_ROLE_ARN',
+  'TIMER_TARGET_ARN',
+  'TIMER_DLQ_ARN',
+  'SECRETS_PREFIX',
+  'GRAPH_API_URL',
+  'TELEGRAM_API_URL',
+] as const satisfies readonly EnvKey[];
+
+const webhook = ['TABLE_NAME', 'INBOUND_QUEUE_URL', 'SECRETS_PREFIX'] as const satisfies readonly EnvKey[];
+
+/** The environment variables each handler reads, and no others. */
+export const handlerEnvironment: Record<HandlerId, readonly EnvKey[]> = {
+  'ingest/messenger-handshake': ['TABLE_NAME'],
+  'ingest/messenger-webhook': webhook,
+  'ingest/telegram-webhook': webhook,
+  'routing/router': chatDriver,
+  'routing/timer': chatDriver,
+  'socket/authorizer': ['JWT_ISSUER', 'JWKS_URI', 'JWT_AUDIENCE', 'TABLE_NAME'],
+  'socket/connect': chatDriver,
+  'socket/disconnect': chatDriver,
+  'socket/action': chatDriver,
+  'admin/api': [...chatDriver, 'PUBLIC_API_URL'],
+  'outbound/sender': [
+    'TABLE_NAME',
+    'SECRETS_PREFIX',
+    'GRAPH_API_URL',
+    'TELEGRAM_API_URL',
+    'SOCKET_CALLBACK_URL',
+    'EVENT_BUS_NAME',
+    'OUTBOUND_QUEUE_URL',
+  ],
+};
+
+/** Raised at synthesis when a function reads a variable that no stage of the stack provides. */
+export class MissingEnvironmentValue extends Error {
+  constructor(readonly key: EnvKey) {
+    super(`No stage of the stack provides a value for ${key}`);
+    this.name = 'MissingEnvironmentValue';
+  }
+}
+
+/**
+ * The values behind the environment variables, each provided by the stage that owns the
+ * resource. Values resolve at synthesis, so a function of an early stage (the router) can read
+ * a resource of a later one (the outbound queue).
+ */
+export class FunctionEnvironment {
+  private readonly values = new Map<EnvKey, string>();
+
+  provide(key: EnvKey, value: string): void {
+    if (this.values.has(key)) throw new Error(`${key} is already provided`);
+    this.values.set(key, value);
+  }
+
+  /** The variables for one handler, as lazy values. */
+  forHandler(handler: HandlerId): Record<string, string> {
+    return Object.fromEntries(
+      handlerEnvironment[handler].map((key) => [key, Lazy.string({ produce: () => this.valueOf(key) })]),
+    );
+  }
+
+  private valueOf(key: EnvKey): string {
+    const value = this.values.get(key);
+    if (value === undefined) throw new MissingEnvironmentValue(key);
+    return value;
+  }
+}

@@ -1,0 +1,69 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { AdminApi } from './admin-api';
+import { AgentSocket } from './agent-socket';
+import { FunctionEnvironment } from './function-environment';
+import { HandlerFunctions } from './handler-function';
+import { Ingest } from './ingest';
+import { Outbound } from './outbound';
+import { Routing } from './routing';
+import { PlatformSecrets } from './secrets';
+import { type OmnichatSettings, settingsFromContext } from './settings';
+
+export interface OmnichatStackProps extends StackProps {
+  /** Defaults to the CDK context (see `lib/settings.ts`). */
+  readonly settings?: OmnichatSettings;
+  /** Where `functions/` lives; defaults to the working directory. */
+  readonly projectRoot?: string;
+}
+
+/** The whole product in one stack, stage by stage in the order a message flows. */
+export class OmnichatStack extends Stack {
+  readonly ingest: Ingest;
+  readonly routing: Routing;
+  readonly socket: AgentSocket;
+  readonly admin: AdminApi;
+  readonly outbound: Outbound;
+
+  constructor(scope: Construct, id: string, props: OmnichatStackProps = {}) {
+    super(scope, id, props);
+    const settings = props.settings ?? settingsFromContext(this.node);
+    const environment = new FunctionEnvironment();
+    const functions = new HandlerFunctions(environment, settings, props.projectRoot);
+    const secrets = new PlatformSecrets(this, settings.secretsPrefix);
+    environment.provide('SECRETS_PREFIX', settings.secretsPrefix);
+    environment.provide('GRAPH_API_URL', settings.graphApiUrl);
+    environment.provide('TELEGRAM_API_URL', settings.telegramApiUrl);
+
+    const stage = { functions, environment, settings };
+    const ingest = (this.ingest = new Ingest(this, 'Ingest', stage));
+    const routing = (this.routing = new Routing(this, 'Routing', { ...stage, inboundQueue: ingest.inboundQueue }));
+    const socket = (this.socket = new AgentSocket(this, 'AgentSocket', stage));
+    const admin = (this.admin = new AdminApi(this, 'AdminApi', { ...stage, httpApi: ingest.httpApi }));
+    const outbound = (this.outbound = new Outbound(this, 'Outbound', stage));
+
+    // Who may touch what. Queues are consumed through event sources, which grant their own receive rights.
+    const handshake = ingest.webhook('ingest/messenger-handshake');
+    const webhooks = [ingest.webhook('ingest/messenger-webhook'), ingest.webhook('ingest/telegram-webhook')];
+    const chatDrivers = [routing.router, routing.timer, socket.connect, socket.disconnect, socket.action, admin.api];
+
+    routing.grantTableRead(handshake, ...webhooks, socket.authorizer);
+    routing.grantTableReadWrite(...chatDrivers, outbound.sender);
+    ingest.grantEnqueue(...webhooks);
+    // Agents' replies are the only messages put on the outbound queue.
+    outbound.grantEnqueue(socket.action);
+    socket.grantPush(...chatDrivers, outbound.sender);
+    routing.grantScheduling(...chatDrivers);
+    // Every chat driver runs the dispatcher, which publishes ChatAssigned and ChatClosed.
+    routing.grantPublish(...chatDrivers, outbound.sender);
+    // App secrets and secret tokens to verify webhooks; page and bot tokens to deliver replies.
+    secrets.grantRead(...webhooks, outbound.sender);
+    secrets.grantManage(admin.api);
+
+    new CfnOutput(this, 'HttpApiUrl', { value: ingest.httpApi.apiEndpoint, description: 'Webhooks and management API' });
+    new CfnOutput(this, 'WebSocketUrl', { value: socket.stage.url, description: 'Agent socket (connect with ?token=<JWT>)' });
+    new CfnOutput(this, 'UserPoolId', { value: admin.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: admin.client.userPoolClientId });
+    new CfnOutput(this, 'TableName', { value: routing.table.tableName });
+  }
+}

@@ -1,0 +1,58 @@
+import type { Node } from 'constructs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { z } from 'zod';
+import { schedulerGroupDefault, secretsPrefixDefault } from '../functions/shared/resources';
+
+/** Where the deployed functions reach Meta and Telegram unless the context points elsewhere. */
+export const platformApiDefaults = {
+  graphApiUrl: 'https://graph.facebook.com/v23.0',
+  telegramApiUrl: 'https://api.telegram.org',
+} as const;
+
+// `cdk -c key=value` hands every value over as a string, so booleans and numbers accept both forms.
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
+const count = z.coerce.number().int().positive();
+const retentionDays = z.coerce
+  .number()
+  .refine((days) => Object.values(RetentionDays).some((period) => period === days), 'must be a CloudWatch Logs retention period');
+
+const settingsSchema = z.object({
+  secretsPrefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]+$/).default(secretsPrefixDefault),
+  schedulerGroup: z.string().regex(/^[0-9a-zA-Z-_.]{1,64}$/).default(schedulerGroupDefault),
+  graphApiUrl: z.string().url().default(platformApiDefaults.graphApiUrl),
+  telegramApiUrl: z.string().url().default(platformApiDefaults.telegramApiUrl),
+  /** Protects the table and the user pool from deletion and retains them when the stack goes. */
+  deletionProtection: flag.default(true),
+  logRetentionDays: retentionDays.default(RetentionDays.ONE_MONTH),
+  /** Cognito Plus tier with full threat protection; off trades it for the Essentials price. */
+  threatProtection: flag.default(true),
+  /** Sets the account's API Gateway logging role, which WebSocket access logs need; off when the account already has one. */
+  apiGatewayLogsRole: flag.default(true),
+  socketRateLimit: count.default(100),
+  socketBurstLimit: count.default(200),
+});
+
+export type OmnichatSettings = z.infer<typeof settingsSchema>;
+export type OmnichatSettingsInput = z.input<typeof settingsSchema>;
+export const settingKeys = settingsSchema.keyof().options;
+
+/** Validates explicit settings, filling every default. */
+export function parseSettings(input: OmnichatSettingsInput = {}): OmnichatSettings {
+  const result = settingsSchema.safeParse(input);
+  if (!result.success) {
+    const fields = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid Omnichat stack settings: ${fields}`, { cause: result.error });
+  }
+  return result.data;
+}
+
+/** Reads the settings from CDK context (`cdk.json` or `-c key=value`). */
+export function settingsFromContext(node: Node): OmnichatSettings {
+  const given = Object.fromEntries(
+    settingKeys.flatMap((key) => {
+      const value: unknown = node.tryGetContext(key);
+      return value === undefined ? [] : [[key, value]];
+    }),
+  );
+  return parseSettings(given);
+}
