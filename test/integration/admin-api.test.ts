@@ -54,7 +54,7 @@ async function setup(settings: { simultaneousChats?: number } = {}) {
     return { status: result.statusCode ?? 0, body: result.body ? JSON.parse(result.body) : undefined };
   };
   /** A customer's chat on a channel, as the router opens it. */
-  const openChatOn = async (channelId: string, queueId: string | null = null, customerId = randomUUID()) => {
+  const openChatOn = async (channelId: string, queueId: string | null = null, customerId: string = randomUUID()) => {
     const now = new Date().toISOString();
     const chat: Chat = {
       id: randomUUID(),
