@@ -1,0 +1,175 @@
+/**
+ * Lambda bundles: each handler of routes.ts bundled the way the stack bundles it
+ * (lib/handler-function.ts), its minified size, and the time a fresh Node 22 process takes to
+ * import it (the module-load part of a cold start). Run alone with `node --import tsx bench/bundles.ts`.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { envKeys, type EnvKey } from '../functions/shared/env';
+import { handlerEntry, httpRoutes, queueConsumers, socketRoutes, timerTarget, type HandlerId } from '../functions/shared/routes';
+import { heading, ms, note, printTable, projectRoot, runIfMain, summarize, nodeBinary, verdict } from './support';
+
+const loadRuns = 5;
+const goalsKb: Partial<Record<HandlerId, number>> = {
+  'ingest/messenger-webhook': 150,
+  'ingest/telegram-webhook': 150,
+  'routing/router': 300,
+};
+
+/** The same banner the stack puts on every bundle (lib/handler-function.ts). */
+const requireShim = "import { createRequire as __omnichatCreateRequire } from 'node:module'; const require = __omnichatCreateRequire(import.meta.url);";
+
+/** Every handler id named by the route table, in the order the stack meets them. */
+export function handlerIds(): HandlerId[] {
+  const ids = [...httpRoutes.map((r) => r.handler), ...Object.values(socketRoutes), ...Object.values(queueConsumers), timerTarget];
+  return [...new Set(ids)];
+}
+
+/** Dummy but valid values: handlers read and validate their variables at module load. */
+function dummyEnvironment(): Record<string, string> {
+  const urls: Partial<Record<EnvKey, string>> = {
+    INBOUND_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/omnichat-inbound.fifo',
+    OUTBOUND_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/omnichat-outbound.fifo',
+    SOCKET_CALLBACK_URL: 'https://abc123.execute-api.us-east-1.amazonaws.com/live',
+    GRAPH_API_URL: 'https://graph.facebook.com/v23.0',
+    TELEGRAM_API_URL: 'https://api.telegram.org',
+    JWT_ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench',
+    JWKS_URI: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench/.well-known/jwks.json',
+    PUBLIC_API_URL: 'https://api.omnichat.example',
+  };
+  const values: Record<string, string> = {};
+  for (const key of envKeys) values[key] = urls[key] ?? `bench-${key.toLowerCase()}`;
+  values.JWT_AUDIENCE = '';
+  return {
+    ...values,
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_LAMBDA_FUNCTION_NAME: 'omnichat-bench',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+    // As deployed (lib/handler-function.ts).
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+}
+
+/** Bytes of the minified output by package (`functions/…` counts as the project). */
+export type Contributors = Map<string, number>;
+
+function packageOf(input: string): string {
+  const parts = input.split('node_modules/');
+  const tail = parts[parts.length - 1] ?? input;
+  if (parts.length === 1) return 'project code';
+  const [first = '', second = ''] = tail.split('/');
+  return first.startsWith('@') ? `${first}/${second}` : first;
+}
+
+async function bundle(id: HandlerId, outdir: string): Promise<{ outfile: string; contributors: Contributors }> {
+  const outfile = join(outdir, id.replace('/', '-'), 'index.mjs');
+  const result = await build({
+    metafile: true,
+    entryPoints: [join(projectRoot, handlerEntry(id))],
+    outfile,
+    absWorkingDir: projectRoot,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    banner: { js: requireShim },
+    external: [],
+    logLevel: 'error',
+  });
+  const contributors: Contributors = new Map();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = packageOf(input);
+      contributors.set(name, (contributors.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return { outfile, contributors };
+}
+
+/** Milliseconds one fresh process spends in `import()` of the bundle. */
+function loadOnce(file: string, env: Record<string, string>): Promise<number> {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(nodeBinary, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const value = Number(out);
+      if (code === 0 && Number.isFinite(value)) resolve(value);
+      else reject(new Error(`import of ${file} failed (${code}): ${err.trim().split('\n').slice(0, 3).join(' ')}`));
+    });
+  });
+}
+
+export async function main(): Promise<void> {
+  heading('bundles: esbuild as the stack does (ESM, minified, node22, no externals)');
+  const outdir = mkdtempSync(join(tmpdir(), 'omnichat-bench-bundles-'));
+  try {
+    const env = dummyEnvironment();
+    const rows: Array<Array<string | number>> = [];
+    const verdicts: string[] = [];
+    const breakdowns: Array<[HandlerId, Contributors]> = [];
+    for (const id of handlerIds()) {
+      let file: string;
+      try {
+        const built = await bundle(id, outdir);
+        file = built.outfile;
+        if (goalsKb[id] !== undefined) breakdowns.push([id, built.contributors]);
+      } catch (error) {
+        rows.push([id, 'build failed', '', '', '']);
+        note(`${id}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+        continue;
+      }
+      const bytes = statSync(file).size;
+      const gzipped = gzipSync(readFileSync(file)).length;
+      const times: number[] = [];
+      let loadError: string | undefined;
+      for (let run = 0; run < loadRuns; run++) {
+        try {
+          times.push(await loadOnce(file, env));
+        } catch (error) {
+          loadError = error instanceof Error ? error.message : String(error);
+          break;
+        }
+      }
+      const kb = bytes / 1024;
+      const goal = goalsKb[id];
+      rows.push([
+        id,
+        `${kb.toFixed(1)} KB`,
+        `${(gzipped / 1024).toFixed(1)} KB`,
+        loadError ? 'failed' : ms(summarize(times).p50),
+        goal === undefined ? '' : `≤ ${goal} KB: ${verdict(kb <= goal)}`,
+      ]);
+      if (loadError) note(`${id}: ${loadError}`);
+      if (goal !== undefined) verdicts.push(`${id} ${kb.toFixed(1)} KB (goal ≤ ${goal} KB): ${verdict(kb <= goal)}`);
+    }
+    printTable(['handler', 'minified', 'gzipped', `load (median of ${loadRuns})`, 'goal'], rows);
+    note('load = import() of the bundle in a fresh Node 22 process with NODE_OPTIONS=--enable-source-maps and dummy environment values;');
+    note('process start-up and the Lambda runtime itself are not included.');
+    for (const line of verdicts) note(`goal: ${line}`);
+    for (const [id, contributors] of breakdowns) {
+      const top = [...contributors.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6);
+      note(`largest parts of ${id}: ${top.map(([name, bytes]) => `${name} ${(bytes / 1024).toFixed(0)} KB`).join(', ')}`);
+    }
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+runIfMain(import.meta.url, main);
