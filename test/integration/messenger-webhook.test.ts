@@ -1,0 +1,76 @@
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { signMetaBody } from '../../functions/domain/signature';
+import { createTestQueues, createTestTable, sqs, sqsEndpoint, startAwsControlPlane, useLocalAwsEnv } from '../support/aws';
+
+/** The webhook function itself, on DynamoDB Local, the SQS emulator and the emulated Secrets Manager. */
+const appSecret = 'webhook-test-secret';
+const raw = readFileSync(resolve(__dirname, '../../../shared/fixtures/messenger/batch-two-pages.json'), 'utf8');
+
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+async function loadWebhook(env: Record<string, string>): Promise<Handler> {
+  const controlPlane = await startAwsControlPlane();
+  useLocalAwsEnv({ ...env, SECRETS_PREFIX: 'test', POWERTOOLS_LOG_LEVEL: 'SILENT' }, controlPlane);
+  await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'test/messenger-app/4242', SecretString: appSecret }));
+  let handler: Handler | undefined;
+  await jest.isolateModulesAsync(async () => {
+    const { Directory } = await import('../../functions/adapters/dynamodb/directory');
+    const { table } = await import('../../functions/adapters/wiring');
+    await new Directory(table()).createMessengerApp({ appId: '4242', verifyToken: 'vt', createdAt: '2026-01-01T00:00:00.000Z' });
+    handler = (await import('../../functions/ingest/messenger-webhook')).handler as unknown as Handler;
+  });
+  return handler!;
+}
+
+function webhookEvent(body: string, signature: string | undefined, base64 = false): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: 'POST /webhooks/messenger/{appId}',
+    rawPath: '/webhooks/messenger/4242',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...(signature ? { 'x-hub-signature-256': signature } : {}) },
+    pathParameters: { appId: '4242' },
+    body: base64 ? Buffer.from(body).toString('base64') : body,
+    isBase64Encoded: base64,
+    requestContext: {} as APIGatewayProxyEventV2['requestContext'],
+  };
+}
+
+const context = { functionName: 'messenger-webhook', awsRequestId: 'test' } as Context;
+
+describe('Messenger webhook function', () => {
+  it('enqueues every event of every Page, one FIFO message group per conversation, from a base64 body', async () => {
+    // given
+    const queues = await createTestQueues();
+    const handler = await loadWebhook({ TABLE_NAME: await createTestTable(), INBOUND_QUEUE_URL: queues.inbound.url });
+    // when
+    const result = await handler(webhookEvent(raw, signMetaBody(raw, appSecret), true), context);
+    // then
+    expect(result).toMatchObject({ statusCode: 200, body: 'EVENT_RECEIVED' });
+    const received = await sqs().send(
+      new ReceiveMessageCommand({ QueueUrl: queues.inbound.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['MessageGroupId'], WaitTimeSeconds: 1 }),
+    );
+    const groups = (received.Messages ?? []).map((m) => m.Attributes?.MessageGroupId).sort();
+    expect(groups).toEqual(['messenger:105123456789012:7215551234567890', 'messenger:208765432109876:6103339876543210']);
+  });
+
+  it('answers 503 when the queue does not take the events, so Meta retries', async () => {
+    const handler = await loadWebhook({ TABLE_NAME: await createTestTable(), INBOUND_QUEUE_URL: `${sqsEndpoint()}/000000000000/missing.fifo` });
+    const result = await handler(webhookEvent(raw, signMetaBody(raw, appSecret)), context);
+    expect(result.statusCode).toBe(503);
+    expect(JSON.parse(result.body ?? '{}')).toMatchObject({ error: { code: 'enqueue_failed' } });
+  });
+
+  it('refuses a body signed with another secret before anything is enqueued', async () => {
+    const queues = await createTestQueues();
+    const handler = await loadWebhook({ TABLE_NAME: await createTestTable(), INBOUND_QUEUE_URL: queues.inbound.url });
+    const result = await handler(webhookEvent(raw, signMetaBody(raw, 'not-the-secret')), context);
+    expect(result.statusCode).toBe(401);
+    const received = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queues.inbound.url, WaitTimeSeconds: 1 }));
+    expect(received.Messages ?? []).toEqual([]);
+  });
+});
