@@ -15,7 +15,7 @@ import { idSchema, route, type AdminDeps } from './route-table';
  * Secret name of a Telegram channel's webhook secret token (`X-Telegram-Bot-Api-Secret-Token`);
  * the bot token itself is `secretNames.channelToken`.
  */
-export const telegramWebhookSecretName = (prefix: string, channelId: string) => `${prefix}/telegram-webhook/${channelId}`;
+export const telegramWebhookSecretName = secretNames.telegramWebhookSecret;
 
 /** The platform refused the token given: the admin must fix it. */
 export class InvalidToken extends OmnichatError {

@@ -1,0 +1,52 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { secretTokensEqual } from '../domain/signature';
+import { parseTelegramUpdate } from '../domain/telegram';
+import { InboundQueue } from '../adapters/queues';
+import { secretNames } from '../adapters/secrets';
+import { clock, directory, secrets, sqs } from '../adapters/wiring';
+import { readEnv } from '../shared/env';
+import { NotFound, OmnichatError, ValidationFailed } from '../shared/errors';
+import { httpErrors, rawBody, text, type HttpEvent, type HttpResult } from '../shared/http';
+import { logger } from '../shared/logger';
+
+const env = readEnv('INBOUND_QUEUE_URL');
+const inbound = new InboundQueue(sqs(), env.INBOUND_QUEUE_URL);
+const channels = directory();
+const channelSecrets = secrets();
+
+const maxBodyBytes = 1024 * 1024;
+
+class BadSecretToken extends OmnichatError {
+  constructor() {
+    super('X-Telegram-Bot-Api-Secret-Token is missing or wrong.', { code: 'invalid_secret_token', status: 401 });
+  }
+}
+
+/** Check the secret token in constant time, parse the update, enqueue it in its chat's message group. */
+async function receiveTelegramUpdate(event: HttpEvent): Promise<HttpResult> {
+  const channelId = event.pathParameters?.channelId ?? '';
+  const body = rawBody(event);
+  if (body.length > maxBodyBytes) throw new OmnichatError('The body is larger than 1 MiB.', { code: 'payload_too_large', status: 413 });
+  const channel = await channels.channel(channelId);
+  if (!channel || channel.type !== 'telegram') throw new NotFound('Telegram channel', channelId);
+  const expected = await channelSecrets.get(secretNames.telegramWebhookSecret(channelSecrets.prefix, channelId));
+  if (!expected || !secretTokensEqual(event.headers['x-telegram-bot-api-secret-token'], expected)) {
+    logger.warn('telegram secret token refused', { channelId });
+    throw new BadSecretToken();
+  }
+  let update: unknown;
+  try {
+    update = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ValidationFailed([{ field: '(body)', message: 'The body is not valid JSON.' }], 'The update is not valid JSON.');
+  }
+  const parsed = parseTelegramUpdate(update, channelId, clock().toISOString());
+  if (!parsed.ok) throw new ValidationFailed(parsed.issues.map((i) => ({ field: i.path || '(body)', message: i.message })), 'The body is not a Telegram update.');
+  if (parsed.envelope) await inbound.enqueue([parsed.envelope]);
+  // updates we do not handle are acknowledged so Telegram does not retry them, and counted here
+  else logger.info('telegram update ignored', { channelId, ignoredKind: parsed.ignoredKind });
+  return text(200, 'OK');
+}
+
+export const handler = middy(receiveTelegramUpdate).use(injectLambdaContext(logger)).use(httpErrors());
