@@ -64,7 +64,7 @@ export function note(line: string): void {
 export function printTable(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): void {
   const cells = rows.map((row) => row.map((cell) => String(cell)));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => (row[i] ?? '').length)));
-  const numeric = headers.map((_, i) => rows.every((row) => typeof row[i] === 'number' || /^[\d.,$ -]+( ms| KB| %)?$/.test(String(row[i] ?? ''))));
+  const numeric = headers.map((_, i) => rows.every((row) => typeof row[i] === 'number' || /^[\d.,$ -]*( ms| KB| %)?$/.test(String(row[i] ?? ''))));
   const line = (row: readonly string[]) =>
     '  ' + row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   console.log(line(headers));
@@ -149,6 +149,8 @@ export function emulators(): Promise<Emulators> {
   return shared;
 }
 
+export type RuntimeClient = Omit<RuntimeChild, 'output' | 'stop'>;
+
 export interface RuntimeChild {
   baseUrl: string;
   wsUrl: string;
@@ -209,8 +211,12 @@ export async function startRuntimeChild(env: Record<string, string> = {}): Promi
       reject(new Error(`Local runtime exited before it was ready:\n${output}`));
     });
   });
-  const wsUrl = `${baseUrl.replace(/^http/, 'ws')}/ws`;
+  return { ...clientFor(baseUrl), output: () => output, stop };
+}
 
+/** HTTP, token and WebSocket helpers for a runtime answering at `baseUrl`. */
+export function clientFor(baseUrl: string): RuntimeClient {
+  const wsUrl = `${baseUrl.replace(/^http/, 'ws')}/ws`;
   const api = async (method: string, path: string, body?: unknown, token?: string) => {
     const response = await fetch(`${baseUrl}${path}`, {
       method,
@@ -229,18 +235,15 @@ export async function startRuntimeChild(env: Record<string, string> = {}): Promi
     }
     return { status: response.status, body: parsed };
   };
-
   return {
     baseUrl,
     wsUrl,
-    output: () => output,
     api,
     async token(sub, groups = [], name) {
       const res = await api('POST', '/dev/token', { sub, groups, ...(name ? { name } : {}) });
       return z.object({ token: z.string() }).parse(res.body).token;
     },
     connectAgent: (token) => connectAgent(`${wsUrl}?token=${encodeURIComponent(token)}`),
-    stop,
   };
 }
 
@@ -324,7 +327,7 @@ const withId = z.object({ id: z.string() });
  * management API may still be landing: a 404 on a route is retried for up to `patienceMs`.
  */
 export async function adminCall(
-  runtime: RuntimeChild,
+  runtime: RuntimeClient,
   token: string,
   method: string,
   path: string,
@@ -355,7 +358,7 @@ export interface MessengerSetup {
 }
 
 /** A Meta app, an available-agent queue for group `agents`, one activated Page channel, and settings. */
-export async function setUpMessenger(runtime: RuntimeChild, settings: Record<string, unknown> = {}): Promise<MessengerSetup> {
+export async function setUpMessenger(runtime: RuntimeClient, settings: Record<string, unknown> = {}): Promise<MessengerSetup> {
   const admin = await runtime.token('bench-admin', ['chat-admins'], 'Bench admin');
   if (Object.keys(settings).length > 0) await adminCall(runtime, admin, 'PATCH', '/api/settings', settings, [200]);
   await adminCall(runtime, admin, 'POST', '/api/messenger-apps', { appId: bench.appId, appSecret: bench.appSecret }, [201], 120_000);
@@ -375,7 +378,7 @@ export async function setUpMessenger(runtime: RuntimeChild, settings: Record<str
 }
 
 /** Registers an agent of group `agents`, connects it and makes it active; resolves once the runtime confirms. */
-export async function connectedAgent(runtime: RuntimeChild, admin: string, agentId: string, simultaneousChats?: number): Promise<AgentSocket> {
+export async function connectedAgent(runtime: RuntimeClient, admin: string, agentId: string, simultaneousChats?: number): Promise<AgentSocket> {
   await adminCall(runtime, admin, 'PUT', `/api/agents/${agentId}`, {
     displayName: agentId,
     groups: ['agents'],

@@ -1,0 +1,389 @@
+/**
+ * Cost per inbound message: the local runtime runs in this process with counting proxies in front
+ * of DynamoDB Local, the SQS emulator, the emulated Secrets Manager / EventBridge / Scheduler and the
+ * WebSocket @connections endpoint, and every handler invocation is timed. Two cases are measured:
+ * (a) a message that opens a new chat and is offered, (b) a message in a chat an agent holds.
+ * Run alone with `node --import tsx bench/cost.ts`.
+ */
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { HandlerId } from '../functions/shared/routes';
+import { closeServer } from '../local/control-plane';
+import { handlersFromDirectory } from '../local/handlers';
+import { startRuntime } from '../local/runtime';
+import { startFakeGraph } from '../test/support/fake-graph';
+import {
+  bench,
+  clientFor,
+  connectedAgent,
+  emulators,
+  heading,
+  messengerText,
+  note,
+  onCleanup,
+  postMessenger,
+  printTable,
+  projectRoot,
+  runIfMain,
+  setUpMessenger,
+  sleep,
+  type AgentSocket,
+} from './support';
+
+/*
+ * AWS list prices, us-east-1, on-demand, as published in 2025 (check before relying on them):
+ *   DynamoDB on demand      $0.625 per million write request units, $0.125 per million read request units
+ *   SQS FIFO                $0.50 per million requests (each 64 KB of payload is one request)
+ *   Lambda                  $0.20 per million requests; arm64 $0.0000133334 per GB-second (1 ms granularity)
+ *   API Gateway HTTP API    $1.00 per million requests (512 KB chunks)
+ *   API Gateway WebSocket   $1.00 per million messages (32 KB chunks); connection minutes not per message
+ *   EventBridge             $1.00 per million custom events put
+ *   EventBridge Scheduler   $1.00 per million scheduled invocations (API calls are not billed)
+ *   Secrets Manager         $0.05 per 10,000 API calls
+ */
+export const prices = {
+  dynamodbWru: 0.625 / 1e6,
+  dynamodbRru: 0.125 / 1e6,
+  sqsFifoRequest: 0.5 / 1e6,
+  lambdaRequest: 0.2 / 1e6,
+  lambdaArmGbSecond: 0.0000133334,
+  httpApiRequest: 1.0 / 1e6,
+  websocketMessage: 1.0 / 1e6,
+  eventBridgeEvent: 1.0 / 1e6,
+  schedulerInvocation: 1.0 / 1e6,
+  secretsManagerCall: 0.05 / 1e4,
+};
+const priceDate = 'AWS list prices, us-east-1, on-demand, 2025';
+/** Memory of every function in the stack (lib/handler-function.ts). */
+const lambdaMemoryGb = 512 / 1024;
+const samplesPerCase = 5;
+
+// ---------------------------------------------------------------------------------------------
+// Counting
+
+type Service = 'DynamoDB' | 'SQS' | 'Secrets Manager' | 'EventBridge' | 'Scheduler' | 'WebSocket @connections' | 'Graph API' | 'Lambda';
+
+interface Call {
+  service: Service;
+  operation: string;
+  rru: number;
+  wru: number;
+  /** Billing units of the call where they are not 1 (SQS 64 KB chunks, WebSocket 32 KB chunks). */
+  units: number;
+  /** Lambda: milliseconds of the invocation. */
+  millis: number;
+}
+
+const calls: Call[] = [];
+let lastCallAt = 0;
+const record = (call: Omit<Call, 'rru' | 'wru' | 'units' | 'millis'> & Partial<Call>) => {
+  calls.push({ rru: 0, wru: 0, units: 1, millis: 0, ...call });
+  lastCallAt = performance.now();
+};
+
+const capacity = z.object({ ReadCapacityUnits: z.number().optional(), WriteCapacityUnits: z.number().optional(), CapacityUnits: z.number().optional() });
+const dynamodbAnswer = z.object({ ConsumedCapacity: z.union([capacity, z.array(capacity)]).optional() });
+const receiveAnswer = z.object({ Messages: z.array(z.unknown()).optional() });
+const readOperations = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+
+function jsonOf(buffer: Buffer): unknown {
+  try {
+    return JSON.parse(buffer.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** What one proxied request was, or undefined to leave it uncounted (idle polling). */
+type Classify = (req: IncomingMessage, requestBody: Buffer, status: number, responseBody: Buffer) => Omit<Call, 'rru' | 'wru' | 'units' | 'millis'> & Partial<Call> | undefined;
+
+const targetOperation = (req: IncomingMessage) => String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? 'unknown';
+
+const classifyDynamodb: Classify = (req, _body, _status, response) => {
+  const operation = targetOperation(req);
+  const parsed = dynamodbAnswer.safeParse(jsonOf(response));
+  const consumed = parsed.success ? parsed.data.ConsumedCapacity : undefined;
+  let rru = 0;
+  let wru = 0;
+  for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+    const units = c.CapacityUnits ?? (readOperations.has(operation) ? (c.ReadCapacityUnits ?? 0) : (c.WriteCapacityUnits ?? 0));
+    if (readOperations.has(operation)) rru += units;
+    else wru += units;
+  }
+  return { service: 'DynamoDB', operation, rru, wru };
+};
+
+const classifySqs: Classify = (req, body, _status, response) => {
+  const operation = targetOperation(req);
+  if (operation === 'ReceiveMessage') {
+    const parsed = receiveAnswer.safeParse(jsonOf(response));
+    // Empty polls are the event source mapping idling, paid per second of the day, not per message.
+    if (!parsed.success || (parsed.data.Messages ?? []).length === 0) return undefined;
+  }
+  return { service: 'SQS', operation, units: Math.max(1, Math.ceil(body.length / 65_536)) };
+};
+
+const classifyControlPlane: Classify = (req) => {
+  const target = String(req.headers['x-amz-target'] ?? '');
+  if (target.startsWith('secretsmanager.')) return { service: 'Secrets Manager', operation: targetOperation(req) };
+  if (target.startsWith('AWSEvents.')) return { service: 'EventBridge', operation: targetOperation(req) };
+  const verb = ({ POST: 'CreateSchedule', PUT: 'UpdateSchedule', DELETE: 'DeleteSchedule', GET: 'GetSchedule' } as Record<string, string>)[req.method ?? ''] ?? req.method ?? '?';
+  return { service: 'Scheduler', operation: verb };
+};
+
+const classifyConnections: Classify = (req, body) => {
+  if (!/\/@connections\//.test(req.url ?? '')) return undefined;
+  const operation = req.method === 'POST' ? 'PostToConnection' : req.method === 'DELETE' ? 'DeleteConnection' : 'GetConnection';
+  return { service: 'WebSocket @connections', operation, units: Math.max(1, Math.ceil(body.length / 32_768)) };
+};
+
+function readAll(stream: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', reject);
+  });
+}
+
+/** A loopback HTTP proxy that forwards everything to `target` and records what `classify` says. */
+async function countingProxy(target: string, classify: Classify): Promise<{ url: string; server: Server }> {
+  const upstream = new URL(target);
+  const server = createServer((req, res) => {
+    void (async () => {
+      const body = await readAll(req);
+      const answer = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
+        const forwarded = request(
+          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+          (upstreamRes) => void readAll(upstreamRes).then((b) => resolve({ status: upstreamRes.statusCode ?? 502, headers: upstreamRes.headers, body: b }), reject),
+        );
+        forwarded.once('error', reject);
+        forwarded.end(body);
+      });
+      const call = classify(req, body, answer.status, answer.body);
+      if (call) record(call);
+      const headers = { ...answer.headers, 'content-length': String(answer.body.length) };
+      delete headers['transfer-encoding'];
+      res.writeHead(answer.status, headers);
+      res.end(answer.body);
+    })().catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onCleanup(() => closeServer(server));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** Waits until no counted call has happened for `quietMs`. */
+async function quiesce(quietMs = 600): Promise<void> {
+  while (performance.now() - lastCallAt < quietMs) await sleep(50);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pricing
+
+interface PerMessage {
+  rows: Array<{ service: Service; operation: string; calls: number; rru: number; wru: number; units: number; millis: number }>;
+  dollars: Record<string, number>;
+  total: number;
+}
+
+/** Averages the calls of `samples` messages and prices them. */
+function perMessage(samples: Call[][]): PerMessage {
+  const grouped = new Map<string, { service: Service; operation: string; calls: number; rru: number; wru: number; units: number; millis: number }>();
+  const lambdaBilledMs: number[] = [];
+  for (const sample of samples) {
+    for (const call of sample) {
+      const key = `${call.service}|${call.operation}`;
+      const row = grouped.get(key) ?? { service: call.service, operation: call.operation, calls: 0, rru: 0, wru: 0, units: 0, millis: 0 };
+      row.calls += 1 / samples.length;
+      row.rru += call.rru / samples.length;
+      row.wru += call.wru / samples.length;
+      row.units += call.units / samples.length;
+      row.millis += call.millis / samples.length;
+      grouped.set(key, row);
+      if (call.service === 'Lambda') lambdaBilledMs.push(Math.ceil(call.millis));
+    }
+  }
+  const rows = [...grouped.values()].sort((a, b) => a.service.localeCompare(b.service) || a.operation.localeCompare(b.operation));
+  const sum = (service: Service, pick: (r: (typeof rows)[number]) => number) => rows.filter((r) => r.service === service).reduce((a, r) => a + pick(r), 0);
+  const gbSeconds = lambdaBilledMs.reduce((a, b) => a + b, 0) / samples.length / 1000 * lambdaMemoryGb;
+  const dollars: Record<string, number> = {
+    'API Gateway HTTP API (webhook request)': prices.httpApiRequest,
+    'DynamoDB read request units': sum('DynamoDB', (r) => r.rru) * prices.dynamodbRru,
+    'DynamoDB write request units': sum('DynamoDB', (r) => r.wru) * prices.dynamodbWru,
+    'SQS FIFO requests': sum('SQS', (r) => r.units) * prices.sqsFifoRequest,
+    'Lambda requests': sum('Lambda', (r) => r.calls) * prices.lambdaRequest,
+    'Lambda GB-seconds (512 MB arm64)': gbSeconds * prices.lambdaArmGbSecond,
+    'WebSocket messages to agents': sum('WebSocket @connections', (r) => (r.operation === 'PostToConnection' ? r.units : 0)) * prices.websocketMessage,
+    'EventBridge events': sum('EventBridge', (r) => r.calls) * prices.eventBridgeEvent,
+    'Secrets Manager calls': sum('Secrets Manager', (r) => r.calls) * prices.secretsManagerCall,
+  };
+  return { rows, dollars, total: Object.values(dollars).reduce((a, b) => a + b, 0) };
+}
+
+const round = (n: number, digits = 2) => (Math.abs(n) < 1e-9 ? '0' : n.toFixed(digits));
+
+function printCase(title: string, result: PerMessage): void {
+  console.log(`\n  ${title}`);
+  printTable(
+    ['service', 'operation', 'calls', 'RRU', 'WRU', 'billed units', 'ms (local)'],
+    result.rows.map((r) => [
+      r.service,
+      r.operation,
+      round(r.calls),
+      r.service === 'DynamoDB' ? round(r.rru) : '',
+      r.service === 'DynamoDB' ? round(r.wru) : '',
+      r.service === 'SQS' || r.service === 'WebSocket @connections' ? round(r.units) : '',
+      r.service === 'Lambda' ? round(r.millis, 1) : '',
+    ]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const frame = z.object({ type: z.string(), chat: z.object({ id: z.string(), customer: z.object({ id: z.string() }) }).optional(), chatId: z.string().optional() });
+
+export async function main(): Promise<void> {
+  heading('cost: AWS requests and dollars per inbound message (counted from the calls the handlers make)');
+  const { dynamodbEndpoint, sqsEndpoint } = await emulators();
+  const dynamodb = await countingProxy(dynamodbEndpoint, classifyDynamodb);
+  const sqs = await countingProxy(sqsEndpoint, classifySqs);
+  const graph = await startFakeGraph({
+    pages: { [bench.pageId]: { name: 'Bench Page', token: bench.pageToken } },
+    profiles: Object.fromEntries(Array.from({ length: 20 }, (_, n) => [customer(n), { first_name: 'Customer', last_name: String(n) }])),
+  });
+  onCleanup(() => graph.stop());
+
+  const loadFromFunctions = handlersFromDirectory(join(projectRoot, 'functions'));
+  const environment = { ...process.env };
+  // The handlers run in this process: their per-request logs would bury the figures.
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  const runtime = await startRuntime({
+    rootDir: projectRoot,
+    port: 0,
+    inMemory: true,
+    resourcePrefix: `c${Date.now().toString(36)}-`,
+    dynamodbEndpoint: dynamodb.url,
+    sqsEndpoint: sqs.url,
+    env: { ...process.env, GRAPH_API_URL: graph.url },
+    log: () => undefined,
+    // Every invocation is a Lambda request; its wall time is what Lambda would bill.
+    loadHandler: async (id: HandlerId) => {
+      const handler = await loadFromFunctions(id);
+      return async (event, context) => {
+        const started = performance.now();
+        try {
+          return await handler(event, context);
+        } finally {
+          record({ service: 'Lambda', operation: id, millis: performance.now() - started });
+        }
+      };
+    },
+  });
+  const agents: AgentSocket[] = [];
+  try {
+    // Handlers load on their first event and build their SDK clients then: point the rest through proxies now.
+    const controlPlane = await countingProxy(runtime.endpoints.secretsManager, classifyControlPlane);
+    const connections = await countingProxy(runtime.baseUrl, classifyConnections);
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: controlPlane.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: controlPlane.url,
+      AWS_ENDPOINT_URL_SCHEDULER: controlPlane.url,
+      SOCKET_CALLBACK_URL: connections.url,
+    });
+    const client = clientFor(runtime.baseUrl);
+    const { admin } = await setUpMessenger(client, { acceptTimeoutSeconds: 3600 });
+    const agent = await connectedAgent(client, admin, 'cost-agent', 100);
+    agents.push(agent);
+
+    const graphCalls = () => graph.requests.length;
+    const measure = async (post: () => Promise<void>, until: () => Promise<unknown>) => {
+      await quiesce();
+      calls.splice(0);
+      const graphBefore = graphCalls();
+      await post();
+      await until();
+      await quiesce();
+      const sample = calls.splice(0);
+      for (let i = graphBefore; i < graphCalls(); i++) sample.push({ service: 'Graph API', operation: graph.requests[i]?.method ?? '?', rru: 0, wru: 0, units: 1, millis: 0 });
+      return sample;
+    };
+    const nextOf = async (type: string, match: (f: z.infer<typeof frame>) => boolean) => {
+      for (;;) {
+        const parsed = frame.safeParse(await agent.next(type, 15_000));
+        if (parsed.success && match(parsed.data)) return parsed.data;
+      }
+    };
+
+    // Warm every handler (cold starts and the secrets cache are not per-message costs).
+    await postMessenger(runtime.baseUrl, messengerText(customer(19), 'm_cost_warm', 'warm up'));
+    const warm = await nextOf('chatOffered', (f) => f.chat?.customer.id === customer(19));
+    agent.send({ action: 'accept', chatId: warm.chat?.id, requestId: 'warm-accept' });
+    await agent.next('chatAssigned', 15_000);
+    await postMessenger(runtime.baseUrl, messengerText(customer(19), 'm_cost_warm_2', 'warm up again'));
+    await nextOf('message', (f) => f.chatId === warm.chat?.id);
+
+    // (a) new chat, offered
+    const opened: Call[][] = [];
+    const chatIds: string[] = [];
+    for (let n = 0; n < samplesPerCase; n++) {
+      opened.push(
+        await measure(
+          () => postMessenger(runtime.baseUrl, messengerText(customer(n), `m_cost_new_${n}`, `first message ${n}`)),
+          async () => chatIds.push((await nextOf('chatOffered', (f) => f.chat?.customer.id === customer(n))).chat?.id ?? ''),
+        ),
+      );
+    }
+    // (b) chat held by the agent
+    const chatId = chatIds[0] ?? '';
+    agent.send({ action: 'accept', chatId, requestId: 'accept' });
+    await agent.next('chatAssigned', 15_000);
+    const assigned: Call[][] = [];
+    for (let n = 0; n < samplesPerCase; n++) {
+      assigned.push(
+        await measure(
+          () => postMessenger(runtime.baseUrl, messengerText(customer(0), `m_cost_more_${n}`, `follow-up ${n}`)),
+          () => nextOf('message', (f) => f.chatId === chatId),
+        ),
+      );
+    }
+
+    const a = perMessage(opened);
+    const b = perMessage(assigned);
+    note(`Warm handlers; each case averaged over ${samplesPerCase} messages. A "call" is one AWS API request as the handlers send it.`);
+    note('DynamoDB units are the ConsumedCapacity DynamoDB Local reports (it charges GSI writes and doubles transactional writes, as');
+    note('AWS does). SQS includes the event source mapping\'s receive and delete (empty polls excluded). Lambda time is measured');
+    note('locally against the emulators and billed at 512 MB, 1 ms granularity.');
+    printCase('(a) a message that opens a new chat and is offered to an agent', a);
+    printCase('(b) a message in a chat already assigned to an agent', b);
+
+    console.log(`\n  Cost per million inbound messages (${priceDate}):`);
+    printTable(
+      ['item', '(a) new chat, offered', '(b) assigned chat'],
+      [
+        ...Object.keys(a.dollars).map((item) => [item, `$${round((a.dollars[item] ?? 0) * 1e6)}`, `$${round((b.dollars[item] ?? 0) * 1e6)}`]),
+        ['total', `$${round(a.total * 1e6)}`, `$${round(b.total * 1e6)}`],
+      ],
+    );
+    note('Prices: DynamoDB $0.625/M WRU, $0.125/M RRU; SQS FIFO $0.50/M requests (64 KB); Lambda $0.20/M + $0.0000133334/GB-s arm64;');
+    note('HTTP API $1.00/M; WebSocket $1.00/M messages (32 KB); EventBridge $1.00/M events; Secrets Manager $0.05/10k calls.');
+    note('Scheduler API calls are free (only invocations are billed; an accepted offer\'s timer never fires). Free tiers, logs and data transfer excluded.');
+  } finally {
+    await Promise.all(agents.map((s) => s.close()));
+    await runtime.stop();
+    // The runtime wrote the handlers' environment into process.env; later benchmarks get the original back.
+    for (const key of Object.keys(process.env)) if (!(key in environment)) delete process.env[key];
+    Object.assign(process.env, environment);
+  }
+}
+
+function customer(n: number): string {
+  return `74100000${String(n).padStart(6, '0')}`;
+}
+
+runIfMain(import.meta.url, main);
