@@ -76,8 +76,9 @@ export class HandlerFunctions {
         sourcesContent: false,
         mainFields: ['module', 'main'],
         banner: requireShim,
-        // The SDK clients are bundled and tree-shaken with the rest, pinned to the versions the tests ran.
-        externalModules: [],
+        // The nodejs22.x runtime ships AWS SDK v3; using it keeps bundles ~150 KB instead of ~600 KB
+        // and cold starts short. Everything else (zod, middy, Powertools) is bundled and tree-shaken.
+        externalModules: ['@aws-sdk/*'],
       },
     });
 

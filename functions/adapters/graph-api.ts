@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from '../shared/env';
 
 /** Meta's error body: `{ error: { message, type, code, error_subcode, fbtrace_id } }`. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from '../shared/env';
 
 /** Every Bot API answer: `{ ok: true, result }` or `{ ok: false, error_code, description, parameters }`. */

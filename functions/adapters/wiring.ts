@@ -28,21 +28,21 @@ function once<T>(build: () => T): () => T {
 
 export const clock = (): Date => new Date();
 
-export const table = once(() => Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME));
-export const directory = once(() => new Directory(table()));
-export const chatStore = once(() => new ChatStore(table()));
-export const routingStore = once(() => new RoutingStore(table()));
-export const agentLog = once(() => new AgentLog(table()));
-export const sqs = once(() => new SQSClient({}));
-export const secrets = once(() => new Secrets(new SecretsManagerClient({}), readEnv('SECRETS_PREFIX').SECRETS_PREFIX));
-export const outboundQueue = once(() => new SqsOutboundQueue(sqs(), readEnv('OUTBOUND_QUEUE_URL').OUTBOUND_QUEUE_URL));
+export const table = /* @__PURE__ */ once(() => Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME));
+export const directory = /* @__PURE__ */ once(() => new Directory(table()));
+export const chatStore = /* @__PURE__ */ once(() => new ChatStore(table()));
+export const routingStore = /* @__PURE__ */ once(() => new RoutingStore(table()));
+export const agentLog = /* @__PURE__ */ once(() => new AgentLog(table()));
+export const sqs = /* @__PURE__ */ once(() => new SQSClient({}));
+export const secrets = /* @__PURE__ */ once(() => new Secrets(new SecretsManagerClient({}), readEnv('SECRETS_PREFIX').SECRETS_PREFIX));
+export const outboundQueue = /* @__PURE__ */ once(() => new SqsOutboundQueue(sqs(), readEnv('OUTBOUND_QUEUE_URL').OUTBOUND_QUEUE_URL));
 
-export const socketNotifier = once(() => {
+export const socketNotifier = /* @__PURE__ */ once(() => {
   const { SOCKET_CALLBACK_URL } = readEnv('SOCKET_CALLBACK_URL');
   return new SocketNotifier(new ApiGatewayManagementApiClient({ endpoint: SOCKET_CALLBACK_URL }), agentLog(), clock);
 });
 
-export const timers = once(() => {
+export const timers = /* @__PURE__ */ once(() => {
   const env = readEnv('SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN', 'TIMER_TARGET_ARN', 'TIMER_DLQ_ARN');
   return new SchedulerTimers(new SchedulerClient({}), {
     group: env.SCHEDULER_GROUP,
@@ -52,9 +52,9 @@ export const timers = once(() => {
   });
 });
 
-export const eventBus = once(() => new EventBusPublisher(new EventBridgeClient({}), readEnv('EVENT_BUS_NAME').EVENT_BUS_NAME));
+export const eventBus = /* @__PURE__ */ once(() => new EventBusPublisher(new EventBridgeClient({}), readEnv('EVENT_BUS_NAME').EVENT_BUS_NAME));
 
-export const dispatcher = once(() => {
+export const dispatcher = /* @__PURE__ */ once(() => {
   const notifier = socketNotifier();
   const built = new Dispatcher({
     store: routingStore(),
@@ -70,4 +70,4 @@ export const dispatcher = once(() => {
   return built;
 });
 
-export const membership = once(() => new Membership({ store: routingStore(), directory: directory(), dispatcher: dispatcher(), clock }));
+export const membership = /* @__PURE__ */ once(() => new Membership({ store: routingStore(), directory: directory(), dispatcher: dispatcher(), clock }));

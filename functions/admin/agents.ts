@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AgentStillBusy } from '../adapters/dynamodb/admin-store';
 import { agentView, type AgentItem } from '../adapters/dynamodb/directory';
 import { Conflict, NotFound } from '../shared/errors';

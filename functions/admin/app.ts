@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { groupsFromClaims } from '../shared/auth';
 import { Forbidden, NotFound, OmnichatError, Unauthorized, ValidationFailed } from '../shared/errors';
 import { httpErrors, json, rawBody, type HttpEvent, type HttpResult } from '../shared/http';

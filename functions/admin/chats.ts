@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Page, PageRequest } from '../adapters/dynamodb/admin-store';
 import { chatView, type ChatItem } from '../adapters/dynamodb/chats';
 import { indexKeys, keys } from '../adapters/dynamodb/keys';

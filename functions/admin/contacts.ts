@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Contact } from '../adapters/dynamodb/admin-store';
 import { chatView } from '../adapters/dynamodb/chats';
 import { NotFound } from '../shared/errors';

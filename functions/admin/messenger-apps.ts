@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { lostRace } from '../adapters/dynamodb/table';
 import { secretNames } from '../adapters/secrets';
 import type { MessengerApp } from '../domain/model';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorBody, type AdminRoute } from './route-table';
 
 const errorDescriptions: Record<number, string> = {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationFailed } from '../shared/errors';
 
 /** `?limit=&nextToken=` of every list. */

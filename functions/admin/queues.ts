@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Queue } from '../domain/model';
 import { Conflict, NotFound } from '../shared/errors';
 import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { QuickReply } from '../adapters/dynamodb/admin-store';
 import { NotFound } from '../shared/errors';
 import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';

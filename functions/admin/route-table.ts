@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminStore } from '../adapters/dynamodb/admin-store';
 import type { ChatStore } from '../adapters/dynamodb/chats';
 import type { Directory } from '../adapters/dynamodb/directory';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A platform event reduced to what routing needs, platform-neutral. Webhook functions turn

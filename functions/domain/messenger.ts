@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InboundEnvelope, InboundEvent } from './inbound';
 import { secretTokensEqual } from './signature';
 

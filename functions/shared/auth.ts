@@ -3,7 +3,7 @@ import { NonRetryableFetchError } from 'aws-jwt-verify/error';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from './env';
 
 /** The caller a verified token names. */

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { agentLog, chatStore, clock, dispatcher, outboundQueue, routingStore, socketNotifier } from '../adapters/wiring';
 import { detailsFromIssues } from '../shared/errors';

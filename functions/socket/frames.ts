@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 
 /** Client frames of API.md §4, validated at the edge. */

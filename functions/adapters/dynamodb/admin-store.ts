@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { chatItem, type ChatItem } from './chats';
 import { indexKeys, keys } from './keys';
 import { lostRace, type Item, type Table } from './table';

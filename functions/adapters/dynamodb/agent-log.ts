@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgentEvent } from '../../domain/ports';
 import { keys, ttlAfter } from './keys';
 import type { Table } from './table';

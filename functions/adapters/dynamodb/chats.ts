@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Attachment, Chat, Message } from '../../domain/model';
 import { indexKeys, keys, ttlAfter } from './keys';
 import { lostRace, type Table, type TransactItem } from './table';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defaultSettings, type Agent, type Channel, type MessengerApp, type Queue, type Settings } from '../../domain/model';
 import { effectiveStatus } from '../../domain/routing';
 import { indexKeys, keys } from './keys';

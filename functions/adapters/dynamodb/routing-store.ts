@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Settings, WithdrawReason, CloseReason } from '../../domain/model';
 import { canTakeChat, capacityOf, effectiveStatus, readyRank, type Candidate } from '../../domain/routing';
 import { agentItem, type AgentItem } from './directory';

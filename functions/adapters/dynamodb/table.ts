@@ -11,7 +11,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { table as shape } from '../../shared/resources';
 
 export type Item = Record<string, unknown>;
