@@ -7,6 +7,7 @@ import { Dispatcher } from '../routing/dispatcher';
 import { Membership } from '../routing/membership';
 import { readEnv } from '../shared/env';
 import { SocketNotifier } from './agent-socket';
+import { AdminStore } from './dynamodb/admin-store';
 import { AgentLog } from './dynamodb/agent-log';
 import { ChatStore } from './dynamodb/chats';
 import { Directory } from './dynamodb/directory';
@@ -32,6 +33,7 @@ export const table = /* @__PURE__ */ once(() => Table.fromEnv(readEnv('TABLE_NAM
 export const directory = /* @__PURE__ */ once(() => new Directory(table()));
 export const chatStore = /* @__PURE__ */ once(() => new ChatStore(table()));
 export const routingStore = /* @__PURE__ */ once(() => new RoutingStore(table()));
+export const adminStore = /* @__PURE__ */ once(() => new AdminStore(table()));
 export const agentLog = /* @__PURE__ */ once(() => new AgentLog(table()));
 export const sqs = /* @__PURE__ */ once(() => new SQSClient({}));
 export const secrets = /* @__PURE__ */ once(() => new Secrets(new SecretsManagerClient({}), readEnv('SECRETS_PREFIX').SECRETS_PREFIX));

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { AdminStore } from '../adapters/dynamodb/admin-store';
 import { graphApi } from '../adapters/graph-api';
 import { telegramApi } from '../adapters/telegram-api';
-import { chatStore, clock, directory, membership, secrets, table } from '../adapters/wiring';
+import { adminStore, chatStore, clock, directory, membership, secrets } from '../adapters/wiring';
 import { readEnv } from '../shared/env';
 import { logger } from '../shared/logger';
 import { adminHandler } from './app';
@@ -13,7 +12,7 @@ const env = readEnv('PUBLIC_API_URL');
 /** `ANY /api/{proxy+}`: the management API, one function behind the JWT authorizer. */
 export const handler = adminHandler({
   directory: directory(),
-  admin: new AdminStore(table()),
+  admin: adminStore(),
   chats: chatStore(),
   secrets: secrets(),
   graph: graphApi,

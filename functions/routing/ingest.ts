@@ -9,6 +9,8 @@ import type { Dispatcher } from './dispatcher';
 
 export interface IngestDeps {
   directory: Directory;
+  /** Which contact record a customer was linked to, so later chats carry it. */
+  contacts: { contactOfCustomer(channelId: string, customerId: string): Promise<string | undefined> };
   chats: ChatStore;
   dispatcher: Dispatcher;
   notifier: AgentNotifier;
@@ -65,6 +67,7 @@ export class Ingest {
     const { chats, dispatcher, events } = this.deps;
     const customer = customerFrom(event.customer);
     const routed = routesChats(channel);
+    const contactId = await this.deps.contacts.contactOfCustomer(channel.id, customer.id);
     const sentAt = new Date(event.timestamp).toISOString();
     const chat: Chat = {
       id: randomUUID(),
@@ -75,7 +78,7 @@ export class Ingest {
       state: initialState(event),
       agentId: null,
       customer,
-      contactId: null,
+      contactId: contactId ?? null,
       language: channel.language ?? customer.languageCode ?? null,
       createdAt: this.deps.clock().toISOString(),
       lastMessageAt: sentAt,

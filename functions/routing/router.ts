@@ -3,11 +3,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
 import { inboundEnvelopeSchema } from '../domain/inbound';
-import { chatStore, clock, directory, dispatcher, eventBus, socketNotifier, timers } from '../adapters/wiring';
+import { adminStore, chatStore, clock, directory, dispatcher, eventBus, socketNotifier, timers } from '../adapters/wiring';
 import { Ingest } from './ingest';
 import { logger } from '../shared/logger';
 
-const ingest = new Ingest({ directory: directory(), chats: chatStore(), dispatcher: dispatcher(), notifier: socketNotifier(), timers: timers(), events: eventBus(), clock });
+const ingest = new Ingest({ directory: directory(), contacts: adminStore(), chats: chatStore(), dispatcher: dispatcher(), notifier: socketNotifier(), timers: timers(), events: eventBus(), clock });
 const processor = new SqsFifoPartialProcessorAsync();
 
 /** One inbound event; a poison record fails alone and ends in the DLQ after its retries. */

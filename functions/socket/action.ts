@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import * as z from 'zod';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { agentLog, chatStore, clock, dispatcher, outboundQueue, routingStore, socketNotifier } from '../adapters/wiring';
+import { adminStore, agentLog, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, routingStore, socketNotifier } from '../adapters/wiring';
+import { ChatActions } from '../routing/chat-actions';
 import { detailsFromIssues } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { AgentActions } from './agent-actions';
@@ -10,6 +11,7 @@ import { agentOf, clientFrameSchema, type SocketEvent } from './frames';
 const notifier = socketNotifier();
 const actions = new AgentActions({
   dispatcher: dispatcher(),
+  chatActions: new ChatActions({ actions: adminStore(), chats: chatStore(), directory: directory(), events: eventBus() }),
   chats: chatStore(),
   store: routingStore(),
   log: agentLog(),

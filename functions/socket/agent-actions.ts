@@ -7,10 +7,13 @@ import { chatView, type ChatStore } from '../adapters/dynamodb/chats';
 import { agentView } from '../adapters/dynamodb/directory';
 import type { RoutingStore } from '../adapters/dynamodb/routing-store';
 import type { Dispatcher } from '../routing/dispatcher';
+import type { ChatActions } from '../routing/chat-actions';
+import { OmnichatError } from '../shared/errors';
 import type { ClientFrame } from './frames';
 
 export interface AgentActionsDeps {
   dispatcher: Dispatcher;
+  chatActions: Pick<ChatActions, 'run'>;
   chats: ChatStore;
   store: RoutingStore;
   log: AgentLog;
@@ -60,7 +63,13 @@ export class AgentActions {
         return result.ok ? undefined : error(result.code, transferMessages[result.code], requestId);
       }
       case 'runAction':
-        return error('unsupported_action', `${frame.action} is not available on this server yet.`, requestId);
+        try {
+          const ran = await this.deps.chatActions.run(agentId, frame.chatId, frame.actionId);
+          return withId({ type: 'actionRun', chatId: frame.chatId, actionId: frame.actionId, detailType: ran.detailType });
+        } catch (failure) {
+          if (failure instanceof OmnichatError && failure.status < 500) return error(failure.code, failure.message, requestId);
+          throw failure;
+        }
     }
   }
 
