@@ -1,22 +1,27 @@
-import type { Channel, Message } from '../domain/model';
+import type { Channel, ChannelType, Message } from '../domain/model';
 import type { AgentNotifier, OutboundJob } from '../domain/ports';
 import type { ChatItem, ChatStore } from '../adapters/dynamodb/chats';
 import type { Directory } from '../adapters/dynamodb/directory';
-import { GraphApiError, type GraphApi } from '../adapters/graph-api';
 import { secretNames, type Secrets } from '../adapters/secrets';
 import { OmnichatError } from '../shared/errors';
+import type { PlatformSender, SendFailure } from './platform-sender';
 
 export interface DeliveryDeps {
   chats: ChatStore;
   directory: Directory;
   secrets: Secrets;
-  graph: GraphApi;
+  senders: Partial<Record<ChannelType, PlatformSender>>;
   notifier: AgentNotifier;
 }
 
 /** A send that may succeed later (network, 5xx, rate limit): the queue retries it. */
 export class RetryableSendFailure extends OmnichatError {
-  constructor(message: string, cause: unknown) {
+  constructor(
+    message: string,
+    cause: unknown,
+    /** The platform asked for this pause before the next try. */
+    readonly retryAfterSeconds?: number,
+  ) {
     super(message, { code: 'send_retry', status: 503, cause });
   }
 }
@@ -37,32 +42,28 @@ export class Delivery {
     const chat = await chats.chat(job.chatId);
     const channel = chat ? await directory.channel(chat.channelId) : undefined;
     if (!chat || !channel) return this.fail(job, message, chat, 'The chat or its channel no longer exists.');
+    const sender = this.deps.senders[channel.type];
+    if (!sender) return this.fail(job, message, chat, `Sending to ${channel.type} channels is not available.`);
     try {
-      const platformMessageId = await this.sendToPlatform(channel, chat, message);
+      const token = await this.deps.secrets.get(secretNames.channelToken(this.deps.secrets.prefix, channel.id));
+      if (!token) return this.fail(job, message, chat, 'The channel has no stored access token.');
+      const { platformMessageId } = await sender.send({ channel, chat, message, token });
       await chats.setMessageStatus({ chatId: job.chatId, sentAt: job.sentAt, id: job.messageId }, { status: 'sent', platformMessageId });
       await this.tell(chat, message, 'sent');
       return 'sent';
     } catch (error) {
-      if (error instanceof GraphApiError && error.isTokenInvalid) await this.markChannelFailed(channel, error);
-      const retryable = error instanceof GraphApiError ? error.retryable : !(error instanceof OmnichatError);
-      if (retryable && !attempt.final) throw new RetryableSendFailure('The platform did not take the message; it will be retried.', error);
-      return this.fail(job, message, chat, reasonOf(error));
+      const failure: SendFailure = sender.classify(error) ?? { retryable: !(error instanceof OmnichatError), reason: reasonOf(error) };
+      if (failure.channelFailed) await this.markChannelFailed(channel, failure.channelFailed);
+      if (failure.retryable && !attempt.final) {
+        throw new RetryableSendFailure('The platform did not take the message; it will be retried.', error, failure.retryAfterSeconds);
+      }
+      return this.fail(job, message, chat, failure.reason);
     }
   }
 
-  private async sendToPlatform(channel: Channel, chat: ChatItem, message: Message): Promise<string> {
-    const token = await this.deps.secrets.get(secretNames.channelToken(this.deps.secrets.prefix, channel.id));
-    if (!token) throw new OmnichatError('The channel has no stored access token.', { code: 'token_missing', status: 409 });
-    if (channel.type !== 'messenger' || !channel.pageId) {
-      throw new OmnichatError(`Sending to ${channel.type} channels is not available.`, { code: 'channel_unsupported', status: 409 });
-    }
-    const sent = await this.deps.graph.sendMessage(channel.pageId, token, { recipientId: chat.customer.id, text: message.text, messagingType: 'RESPONSE' });
-    return sent.messageId;
-  }
-
-  private async markChannelFailed(channel: Channel, error: GraphApiError): Promise<void> {
+  private async markChannelFailed(channel: Channel, reason: string): Promise<void> {
     this.deps.secrets.forget(secretNames.channelToken(this.deps.secrets.prefix, channel.id));
-    await this.deps.directory.saveChannel({ ...channel, provisioningState: 'failed', lastError: `Page access token rejected by Meta (code 190): ${error.message}` });
+    await this.deps.directory.saveChannel({ ...channel, provisioningState: 'failed', lastError: reason });
   }
 
   private async fail(job: OutboundJob, message: Message, chat: ChatItem | undefined, reason: string): Promise<DeliveryOutcome> {
@@ -79,6 +80,6 @@ export class Delivery {
 }
 
 function reasonOf(error: unknown): string {
-  if (error instanceof GraphApiError || error instanceof OmnichatError) return error.message;
+  if (error instanceof OmnichatError) return error.message;
   return 'The message could not be delivered.';
 }

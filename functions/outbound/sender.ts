@@ -8,8 +8,15 @@ import { chatStore, directory, secrets, socketNotifier } from '../adapters/wirin
 import { queues } from '../shared/resources';
 import { logger } from '../shared/logger';
 import { Delivery } from './delivery';
+import { MessengerSender } from './messenger-sender';
 
-const delivery = new Delivery({ chats: chatStore(), directory: directory(), secrets: secrets(), graph: graphApi, notifier: socketNotifier() });
+const delivery = new Delivery({
+  chats: chatStore(),
+  directory: directory(),
+  secrets: secrets(),
+  senders: { messenger: new MessengerSender(graphApi) },
+  notifier: socketNotifier(),
+});
 const processor = new SqsFifoPartialProcessorAsync();
 
 const outboundJob = z.object({ chatId: z.string(), messageId: z.string(), sentAt: z.string() });

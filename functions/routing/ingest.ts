@@ -37,7 +37,14 @@ export class Ingest {
     switch (event.kind) {
       case 'message':
         return this.customerMessage(channel, envelope, event);
-      default:
+      case 'edit':
+        return 'ignored';
+      case 'delivery':
+      case 'read':
+        return 'ignored';
+      case 'echo':
+        return 'ignored';
+      case 'handover':
         return 'ignored';
     }
   }
