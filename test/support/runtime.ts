@@ -85,7 +85,7 @@ export function spawnLocalRuntime(options: LocalRuntimeOptions = {}): { child: C
   };
   // An `undefined` in options.env removes the variable.
   const env = Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  const child = spawn(nodeBinary, ['--import', 'tsx', 'bin/local.ts'], {
+  const child = spawn(nodeBinary, ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'bin/local.ts'], {
     cwd: projectRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
