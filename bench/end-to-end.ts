@@ -122,6 +122,7 @@ async function sendPath(offers: Map<string, { chatId: string; agent: AgentSocket
   }
   // The Graph API stand-in runs in this process: stamp each Send API call as it is recorded.
   const arrived = new Map<string, () => void>();
+  const stamps = new Map<string, number>();
   const record = sent.push.bind(sent);
   sent.push = (...items) => {
     const at = performance.now();
@@ -129,7 +130,6 @@ async function sendPath(offers: Map<string, { chatId: string; agent: AgentSocket
     for (const item of items) if (item.text) arrived.get(item.text)?.();
     return record(...items);
   };
-  const stamps = new Map<string, number>();
   const toGraph: number[] = [];
   const toSent: number[] = [];
   let failures = 0;
