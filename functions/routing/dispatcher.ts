@@ -45,17 +45,19 @@ export class Dispatcher {
     const queue = await directory.queue(queueId);
     if (!queue) return;
     const settings = await directory.settings();
-    const seen = new Set<string>();
-    for (;;) {
-      const waiting = mergeWaiting(await store.waitingChats(queueId, waitingPage), extra.chat, queueId).filter((c) => !seen.has(c.id));
-      if (waiting.length === 0) return;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await store.waitingChats(queueId, waitingPage, startKey);
+      // the newest chat belongs at the end of the last page
+      const waiting = page.lastKey ? page.items : mergeWaiting(page.items, extra.chat, queueId);
       for (const chat of waiting) {
-        seen.add(chat.id);
         const placed = await this.routeChat(queue, chat.id, settings, extra.agent);
-        // Under available-agent, if the oldest chat finds nobody, no younger chat may jump ahead.
-        if (!placed && queue.routingRule === 'available-agent') return;
+        // Under available-agent, if the oldest chat finds nobody, no younger chat may jump ahead;
+        // under either rule, once nobody is ready there is nothing more to offer.
+        if (placed === 'nobody_ready' || (placed === 'waits' && queue.routingRule === 'available-agent')) return;
       }
-    }
+      startKey = page.lastKey;
+    } while (startKey);
   }
 
   /** Re-routes every queue an agent belongs to after the agent gained capacity or became active. */
@@ -65,21 +67,24 @@ export class Dispatcher {
     for (const queueId of agent.queues) await this.routeQueue(queueId, { agent });
   }
 
-  /** Offers one chat under its queue's rule; false if it still waits for an agent. */
-  private async routeChat(queue: Queue, chatId: string, settings: Settings, hint?: AgentItem): Promise<boolean> {
+  /** Offers one chat under its queue's rule: placed (or nothing to do), still waiting, or nobody ready at all. */
+  private async routeChat(queue: Queue, chatId: string, settings: Settings, hint?: AgentItem): Promise<'placed' | 'waits' | 'nobody_ready'> {
     const { store, chats, notifier, timers, clock } = this.deps;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const chat = await chats.chat(chatId);
-      if (!chat || chat.queueId !== queue.id || (chat.state !== 'waiting' && chat.state !== 'offered')) return true;
-      if (queue.routingRule === 'available-agent' && chat.state === 'offered') return true;
+      if (!chat || chat.queueId !== queue.id || (chat.state !== 'waiting' && chat.state !== 'offered')) return 'placed';
+      if (queue.routingRule === 'available-agent' && chat.state === 'offered') return 'placed';
       const candidates = await this.candidates(queue, chat, settings, hint);
+      if (candidates.length === 0) return 'nobody_ready';
       const targets = offerTargets(queue.routingRule, candidates, { offeredTo: new Set(chat.offeredTo), skipped: new Set(chat.skipped) });
-      if (targets.length === 0) return chat.state === 'offered';
+      if (targets.length === 0) return chat.state === 'offered' ? 'placed' : 'waits';
       let current = chat;
       let lost = false;
       for (const target of targets) {
         const agent = await store.agent(target.agentId);
         if (!agent) continue;
+        // keep the hint current, so an agent who just filled up stops being offered chats
+        if (hint?.id === agent.id) hint = agent;
         const now = clock();
         const expiresAt = offerExpiry(queue.routingRule, now, settings);
         const outcome = await store.offerChat({ chat: current, agent, settings, rule: queue.routingRule, now, expiresAt });
@@ -93,9 +98,9 @@ export class Dispatcher {
         }
         await notifier.notify(agent.id, { type: 'chatOffered', chat: chatView(current), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
       }
-      if (!lost) return true;
+      if (!lost) return 'placed';
     }
-    return false;
+    return 'waits';
   }
 
   private async candidates(queue: Queue, chat: ChatItem, settings: Settings, hint?: AgentItem): Promise<Candidate[]> {
@@ -129,17 +134,27 @@ export class Dispatcher {
    * Withdraws an agent's offer of a chat. With `requeue` the chat goes back to its queue
    * and is routed again at once.
    */
-  async withdraw(chatId: string, agentId: string, reason: WithdrawReason, requeue: boolean, expectVersion?: number): Promise<boolean> {
+  async withdraw(
+    chatId: string,
+    agentId: string,
+    reason: WithdrawReason,
+    requeue: boolean,
+    expectVersion?: number,
+    presence?: 'inactive',
+  ): Promise<boolean> {
     const { store, chats, directory, notifier, timers, clock } = this.deps;
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const [chat, agent, offer] = await Promise.all([chats.chat(chatId), store.agent(agentId), store.offer(chatId, agentId)]);
       if (!chat || !agent || !offer) return false;
       if (expectVersion !== undefined && chat.version !== expectVersion) return false;
-      const outcome = await store.withdrawOffer({ chat, agent, settings, reason, requeue, now: clock() });
+      const outcome = await store.withdrawOffer({ chat, agent, settings, reason, requeue, now: clock(), presence });
       if (outcome === 'lost') continue;
       await timers.disarm(timerNames.acceptTimeout(chatId, agentId));
       await notifier.notify(agentId, { type: 'offerWithdrawn', chatId, reason });
+      if (presence && agent.presence !== presence) {
+        await notifier.notify(agentId, { type: 'statusChanged', status: agent.connections > 0 ? presence : 'offline', reason: 'accept_timeout' });
+      }
       if (requeue && chat.queueId) await this.routeQueue(chat.queueId);
       await this.agentReady(agentId);
       return true;
@@ -149,8 +164,8 @@ export class Dispatcher {
 
   /** The accept timeout fired: withdraw, make the agent inactive, offer the chat to the next agent. */
   async acceptTimedOut(chatId: string, agentId: string, version: number): Promise<void> {
-    const withdrawn = await this.withdraw(chatId, agentId, 'timeout', true, version);
-    if (withdrawn) await this.setPresence(agentId, 'inactive', 'accept_timeout');
+    // inactive in the same write as the withdrawal, so the re-routing cannot hand the chat straight back
+    await this.withdraw(chatId, agentId, 'timeout', true, version, 'inactive');
   }
 
   /** Sets whether an agent takes chats; becoming active pulls waiting chats. The agent is always told the outcome. */
@@ -294,7 +309,7 @@ export class Dispatcher {
   }
 }
 
-function mergeWaiting(found: ChatItem[], extra: ChatItem | undefined, queueId: string): ChatItem[] {
-  const all = extra && extra.queueId === queueId && !found.some((c) => c.id === extra.id) ? [...found, extra] : found;
+function mergeWaiting(found: readonly ChatItem[], extra: ChatItem | undefined, queueId: string): ChatItem[] {
+  const all = extra && extra.queueId === queueId && !found.some((c) => c.id === extra.id) ? [...found, extra] : [...found];
   return all.sort((a, b) => (waitRank(a) < waitRank(b) ? -1 : 1));
 }

@@ -159,10 +159,10 @@ describe('routing under concurrent invocations, read back from DynamoDB Local', 
   }, 60_000);
 });
 
-describe('routing defects found by the model (each test states the intended behaviour and fails until fixed)', () => {
+describe('routing defects found by the model, fixed', () => {
   // dispatcher.acceptTimedOut withdraws (and re-routes) before making the agent inactive, so the
   // agent who let the offer expire can be offered the same chat again and then sit on it inactive.
-  it.failing('makes an agent who let an offer expire inactive before the chat is routed again, so a newly connected agent gets it', async () => {
+  it('makes an agent who let an offer expire inactive before the chat is routed again, so a newly connected agent gets it', async () => {
     const h = await routingHarness();
     await h.queue({ id: 'support' });
     await h.agent('ann', { connected: true });
@@ -180,7 +180,7 @@ describe('routing defects found by the model (each test states the intended beha
   // dispatcher.routeQueue re-reads the first page (25) of the waiting index on every pass and stops
   // when it holds only chats it has seen; all-agents offers stay in that index, so a chat behind 25
   // offered ones is never looked at.
-  it.failing('offers an all-agents chat that waits behind 25 offered ones to an agent with room for it', async () => {
+  it('offers an all-agents chat that waits behind 25 offered ones to an agent with room for it', async () => {
     const h = await routingHarness();
     await h.queue({ id: 'sales', routingRule: 'all-agents' });
     await h.agent('ann', { connected: true, simultaneousChats: 27 });

@@ -29,7 +29,8 @@ export const offerItem = z.object({
 });
 export type OfferItem = z.infer<typeof offerItem>;
 
-const heldChat = z.object({ chatId: z.string() });
+// Held chats are the chat items themselves (agentPk/agentSk set on accept), named by `id`.
+const heldChat = z.object({ id: z.string() });
 
 export function candidateOf(agent: AgentItem, settings: Settings): Candidate {
   return {
@@ -58,10 +59,9 @@ export class RoutingStore {
     }));
   }
 
-  /** Chats waiting in a queue for an agent, oldest first. */
-  async waitingChats(queueId: string, limit: number): Promise<ChatItem[]> {
-    const { items } = await this.table.queryPartition(chatItem, { index: 'waiting', pk: indexKeys.waiting(queueId), limit });
-    return items;
+  /** One page of the chats waiting in a queue for an agent, oldest first. */
+  waitingChats(queueId: string, limit: number, startKey?: Record<string, unknown>): Promise<{ items: ChatItem[]; lastKey?: Record<string, unknown> }> {
+    return this.table.queryPartition(chatItem, { index: 'waiting', pk: indexKeys.waiting(queueId), limit, startKey });
   }
 
   async offersOf(agentId: string): Promise<OfferItem[]> {
@@ -71,7 +71,7 @@ export class RoutingStore {
 
   async chatIdsHeldBy(agentId: string): Promise<string[]> {
     const { items } = await this.table.queryPartition(heldChat.passthrough(), { index: 'byAgent', pk: indexKeys.byAgent(agentId), skPrefix: 'CHAT#' });
-    return items.map((i) => i.chatId);
+    return items.map((i) => i.id);
   }
 
   async offer(chatId: string, agentId: string): Promise<OfferItem | undefined> {
@@ -200,9 +200,11 @@ export class RoutingStore {
     reason: WithdrawReason;
     requeue: boolean;
     now: Date;
+    /** A presence change that lands with the withdrawal (an accept timeout makes the agent inactive). */
+    presence?: AgentItem['presence'];
   }): Promise<Outcome> {
     const { chat, agent, settings } = input;
-    const after: AgentItem = { ...agent, load: Math.max(0, agent.load - 1) };
+    const after: AgentItem = { ...agent, load: Math.max(0, agent.load - 1), ...(input.presence ? { presence: input.presence } : {}) };
     const offeredTo = chat.offeredTo.filter((a) => a !== agent.id);
     const skipped = input.reason === 'timeout' && !chat.skipped.includes(agent.id) ? [...chat.skipped, agent.id] : chat.skipped;
     const backToWaiting = input.requeue && chat.state === 'offered' && offeredTo.length === 0 && chat.queueId !== null;
