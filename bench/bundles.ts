@@ -4,8 +4,8 @@
  * import it (the module-load part of a cold start). Run alone with `node --import tsx bench/bundles.ts`.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { bundleExternals, bundleTarget, requireShim } from '../lib/bundling';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -21,8 +21,6 @@ const goalsKb: Partial<Record<HandlerId, number>> = {
   'routing/router': 300,
 };
 
-/** The same banner the stack puts on every bundle (lib/handler-function.ts). */
-const requireShim = "import { createRequire as __omnichatCreateRequire } from 'node:module'; const require = __omnichatCreateRequire(import.meta.url);";
 
 /** Every handler id named by the route table, in the order the stack meets them. */
 export function handlerIds(): HandlerId[] {
@@ -79,13 +77,14 @@ async function bundle(id: HandlerId, outdir: string): Promise<{ outfile: string;
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node22',
+    target: bundleTarget,
     minify: true,
     sourcemap: true,
     sourcesContent: false,
     mainFields: ['module', 'main'],
     banner: { js: requireShim },
-    external: [],
+    // the runtime provides these, as in Lambda; the bench process finds them in node_modules
+    external: bundleExternals,
     logLevel: 'error',
   });
   const contributors: Contributors = new Map();
@@ -117,8 +116,10 @@ function loadOnce(file: string, env: Record<string, string>): Promise<number> {
 }
 
 export async function main(): Promise<void> {
-  heading('bundles: esbuild as the stack does (ESM, minified, node22, no externals)');
-  const outdir = mkdtempSync(join(tmpdir(), 'omnichat-bench-bundles-'));
+  heading(`bundles: esbuild as the stack does (ESM, minified, ${bundleTarget}, external: ${bundleExternals.join(', ')})`);
+  // inside the project, so the bundles resolve the runtime-provided SDK from node_modules
+  mkdirSync(join(projectRoot, 'node_modules', '.cache'), { recursive: true });
+  const outdir = mkdtempSync(join(projectRoot, 'node_modules', '.cache', 'omnichat-bench-bundles-'));
   try {
     const env = dummyEnvironment();
     const rows: Array<Array<string | number>> = [];

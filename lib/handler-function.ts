@@ -7,14 +7,13 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { handlerEntry, type HandlerId } from '../functions/shared/routes';
 import type { FunctionEnvironment } from './function-environment';
+import { bundleExternals, bundleTarget, requireShim } from './bundling';
 import { acknowledge } from './nag';
 import type { OmnichatSettings } from './settings';
 
 /** The Node.js line the handlers are built for; the local runtime runs the same one. */
 export const handlerRuntime = Runtime.NODEJS_22_X;
 
-// ESM output still meets CommonJS dependencies that call `require` for Node built-ins.
-const requireShim = "import { createRequire as __omnichatCreateRequire } from 'node:module'; const require = __omnichatCreateRequire(import.meta.url);";
 
 export interface HandlerFunctionOptions {
   /** Defaults to 10 s, enough for a webhook that must answer Meta within 5 s. */
@@ -69,16 +68,14 @@ export class HandlerFunctions {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: bundleTarget,
         minify: true,
         sourceMap: true,
         // Stack traces need names and lines, not the sources: keeps the map a fraction of its size.
         sourcesContent: false,
         mainFields: ['module', 'main'],
         banner: requireShim,
-        // The nodejs22.x runtime ships AWS SDK v3; using it keeps bundles ~150 KB instead of ~600 KB
-        // and cold starts short. Everything else (zod, middy, Powertools) is bundled and tree-shaken.
-        externalModules: ['@aws-sdk/*'],
+        externalModules: bundleExternals,
       },
     });
 
