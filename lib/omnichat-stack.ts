@@ -50,14 +50,16 @@ export class OmnichatStack extends Stack {
     routing.grantTableRead(handshake, ...webhooks, socket.authorizer);
     routing.grantTableReadWrite(...chatDrivers, outbound.sender);
     ingest.grantEnqueue(...webhooks);
-    // Agents' replies are the only messages put on the outbound queue.
-    outbound.grantEnqueue(socket.action);
+    // Agents' replies; automated messages and thread pass-backs from the router (greeting, handover) and the timer (closing).
+    outbound.grantEnqueue(socket.action, routing.router, routing.timer);
     socket.grantPush(...chatDrivers, outbound.sender);
     routing.grantScheduling(...chatDrivers);
     // Every chat driver runs the dispatcher, which publishes ChatAssigned and ChatClosed.
     routing.grantPublish(...chatDrivers, outbound.sender);
     // App secrets and secret tokens to verify webhooks; page and bot tokens to deliver replies.
     secrets.grantRead(...webhooks, outbound.sender);
+    // page tokens: the router reads profiles; the action function asks Meta for a customer's thread (request_thread_control)
+    secrets.grantRead(routing.router, socket.action);
     secrets.grantManage(admin.api);
 
     new CfnOutput(this, 'HttpApiUrl', { value: ingest.httpApi.apiEndpoint, description: 'Webhooks and management API' });

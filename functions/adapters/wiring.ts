@@ -3,7 +3,8 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { Dispatcher } from '../routing/dispatcher';
+import { AutomatedMessages } from '../routing/automated-messages';
+import { ChatEndings, ClosingDispatcher } from '../routing/handover';
 import { Membership } from '../routing/membership';
 import { readEnv } from '../shared/env';
 import { SocketNotifier } from './agent-socket';
@@ -58,18 +59,27 @@ export const eventBus = /* @__PURE__ */ once(() => new EventBusPublisher(new Eve
 
 export const dispatcher = /* @__PURE__ */ once(() => {
   const notifier = socketNotifier();
-  const built = new Dispatcher({
-    store: routingStore(),
-    chats: chatStore(),
-    directory: directory(),
-    log: agentLog(),
-    notifier,
-    timers: timers(),
-    events: eventBus(),
-    clock,
-  });
+  const built = new ClosingDispatcher(
+    {
+      store: routingStore(),
+      chats: chatStore(),
+      directory: directory(),
+      log: agentLog(),
+      notifier,
+      timers: timers(),
+      events: eventBus(),
+      clock,
+    },
+    chatEndings,
+  );
   notifier.onGone = (agentId, connectionId) => built.disconnected(connectionId, agentId);
   return built;
 });
 
 export const membership = /* @__PURE__ */ once(() => new Membership({ store: routingStore(), directory: directory(), dispatcher: dispatcher(), clock }));
+
+/** Closing messages and thread pass-backs after a chat closes, queued for the sender. */
+export const chatEndings = /* @__PURE__ */ once(() => {
+  const automated = new AutomatedMessages({ chats: chatStore(), outbound: outboundQueue(), notifier: socketNotifier(), clock });
+  return new ChatEndings({ outbound: outboundQueue(), automated, clock });
+});

@@ -229,7 +229,46 @@ async function testChannel(deps: AdminDeps, channel: Channel): Promise<{ ok: boo
   return { ok: outcome.ok, detail: outcome.detail };
 }
 
+const automatedText = z.string().trim().min(1).max(2000);
+const automatedMessagesBody = z.strictObject({
+  languages: z
+    .record(
+      z.string().regex(/^(default|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$/, 'A language tag such as en or pt-BR, or default.'),
+      z.strictObject({ greeting: automatedText.optional(), allAgentsBusy: automatedText.optional(), closing: automatedText.optional() }),
+    )
+    .describe('Per chat language (or `default`): greeting on a new chat, notice after the busy wait, message on a timeout close. Each optional.'),
+  allAgentsBusyAfterSeconds: z.number().int().min(1).max(86_400).nullable().describe('How long a chat waits for an agent before the busy notice; null: never.'),
+});
+
 export const channelRoutes = [
+  route({
+    method: 'GET',
+    path: '/api/channels/{channelId}/automated-messages',
+    tag: 'channels',
+    summary: 'Read a channel’s automated messages (greeting, all agents busy, closing) per language.',
+    params: channelPath,
+    response: automatedMessagesBody,
+    errors: [404],
+    async handle({ params }, deps) {
+      await existingChannel(deps, params.channelId);
+      return (await deps.chats.automatedMessages(params.channelId)) ?? { languages: {}, allAgentsBusyAfterSeconds: null };
+    },
+  }),
+  route({
+    method: 'PUT',
+    path: '/api/channels/{channelId}/automated-messages',
+    tag: 'channels',
+    summary: 'Set a channel’s automated messages; sent as the Page within the 24-hour window, never with a message tag.',
+    params: channelPath,
+    body: automatedMessagesBody,
+    response: automatedMessagesBody,
+    errors: [404],
+    async handle({ params, body }, deps) {
+      await existingChannel(deps, params.channelId);
+      await deps.chats.saveAutomatedMessages(params.channelId, body);
+      return body;
+    },
+  }),
   route({
     method: 'POST',
     path: '/api/channels',

@@ -1,5 +1,7 @@
 import type { Channel, ChannelType, Message } from '../domain/model';
-import type { AgentNotifier, OutboundJob } from '../domain/ports';
+import type { AgentNotifier, EventPublisher, OutboundJob } from '../domain/ports';
+import { GraphApiError, type GraphApi } from '../adapters/graph-api';
+import { logger } from '../shared/logger';
 import type { ChatItem, ChatStore } from '../adapters/dynamodb/chats';
 import type { Directory } from '../adapters/dynamodb/directory';
 import { secretNames, type Secrets } from '../adapters/secrets';
@@ -12,6 +14,15 @@ export interface DeliveryDeps {
   secrets: Secrets;
   senders: Partial<Record<ChannelType, PlatformSender>>;
   notifier: AgentNotifier;
+  /** `ChannelFailed` goes on the bus when a platform rejects a channel's token. */
+  events: EventPublisher;
+  /** Thread control (handover) calls ride the same queue, in order with the chat's messages. */
+  graph: GraphApi;
+}
+
+/** Hands a Messenger thread back to another app (the bot) after the chat's last message. */
+export interface ThreadControlJob extends OutboundJob {
+  threadControl: { action: 'pass'; targetAppId: string; metadata?: string };
 }
 
 /** A send that may succeed later (network, 5xx, rate limit): the queue retries it. */
@@ -35,7 +46,8 @@ export type DeliveryOutcome = 'sent' | 'failed' | 'already_done';
 export class Delivery {
   constructor(private readonly deps: DeliveryDeps) {}
 
-  async deliver(job: OutboundJob, attempt: { final: boolean }): Promise<DeliveryOutcome> {
+  async deliver(job: OutboundJob | ThreadControlJob, attempt: { final: boolean }): Promise<DeliveryOutcome> {
+    if ('threadControl' in job) return this.passThread(job, attempt);
     const { chats, directory } = this.deps;
     const message = await chats.messageAt({ chatId: job.chatId, sentAt: job.sentAt, id: job.messageId });
     if (!message || message.status !== 'pending') return 'already_done';
@@ -44,6 +56,8 @@ export class Delivery {
     if (!chat || !channel) return this.fail(job, message, chat, 'The chat or its channel no longer exists.');
     const sender = this.deps.senders[channel.type];
     if (!sender) return this.fail(job, message, chat, `Sending to ${channel.type} channels is not available.`);
+    // until an admin rotates the token, every send would fail the same way: say so at once
+    if (channel.provisioningState === 'failed') return this.fail(job, message, chat, `The channel is failed: ${channel.lastError ?? 'its token was rejected'}.`);
     try {
       const token = await this.deps.secrets.get(secretNames.channelToken(this.deps.secrets.prefix, channel.id));
       if (!token) return this.fail(job, message, chat, 'The channel has no stored access token.');
@@ -64,6 +78,26 @@ export class Delivery {
   private async markChannelFailed(channel: Channel, reason: string): Promise<void> {
     this.deps.secrets.forget(secretNames.channelToken(this.deps.secrets.prefix, channel.id));
     await this.deps.directory.saveChannel({ ...channel, provisioningState: 'failed', lastError: reason });
+    await this.deps.events.publish('ChannelFailed', { channelId: channel.id, channelType: channel.type, reason });
+  }
+
+  /** Passes the thread back to the bot; a refusal (handover disabled, wrong app) is logged once, not retried. */
+  private async passThread(job: ThreadControlJob, attempt: { final: boolean }): Promise<DeliveryOutcome> {
+    const chat = await this.deps.chats.chat(job.chatId);
+    const channel = chat ? await this.deps.directory.channel(chat.channelId) : undefined;
+    if (!chat || !channel?.pageId) return 'already_done';
+    try {
+      const token = await this.deps.secrets.get(secretNames.channelToken(this.deps.secrets.prefix, channel.id));
+      if (!token) throw new OmnichatError('The channel has no stored access token.', { code: 'channel_misconfigured' });
+      await this.deps.graph.passThreadControl(channel.pageId, token, { recipientId: chat.customer.id, ...job.threadControl });
+      return 'sent';
+    } catch (error) {
+      if (error instanceof GraphApiError && error.isTokenInvalid) await this.markChannelFailed(channel, `Page access token rejected by Meta (code 190): ${error.message}`);
+      const retryable = error instanceof GraphApiError && error.retryable;
+      if (retryable && !attempt.final) throw new RetryableSendFailure('Meta did not take the thread control call; it will be retried.', error);
+      logger.warn('thread control refused', { chatId: chat.id, channelId: channel.id, error: error instanceof Error ? error.message : String(error) });
+      return 'failed';
+    }
   }
 
   private async fail(job: OutboundJob, message: Message, chat: ChatItem | undefined, reason: string): Promise<DeliveryOutcome> {

@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { customerFrom, initialState, routesChats } from '../domain/chat';
+import { initialState, routesChats } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import type { Channel, Chat, Message } from '../domain/model';
 import { timerNames, type AgentNotifier, type EventPublisher, type Timers } from '../domain/ports';
 import { chatItem, newChatItem, type ChatStore } from '../adapters/dynamodb/chats';
 import type { Directory } from '../adapters/dynamodb/directory';
 import type { Dispatcher } from './dispatcher';
+import type { Receipts } from './receipts';
+import type { Echoes } from './echoes';
+import type { Handover } from './handover';
+import type { Profiles } from './profiles';
+import type { AutomatedMessages } from './automated-messages';
 
 export interface IngestDeps {
   directory: Directory;
@@ -17,6 +22,12 @@ export interface IngestDeps {
   timers: Timers;
   events: EventPublisher;
   clock: () => Date;
+  /** Messenger platform events: receipts, echoes of other apps, handover; profiles and automated messages on chat opening. */
+  receipts: Pick<Receipts, 'handle'>;
+  echoes: Pick<Echoes, 'handle'>;
+  handover: Pick<Handover, 'handle'>;
+  profiles: Pick<Profiles, 'customerOf'>;
+  automated: Pick<AutomatedMessages, 'send' | 'stillWaiting'>;
 }
 
 export type IngestOutcome = 'stored' | 'duplicate' | 'unknown_channel' | 'ignored';
@@ -41,11 +52,11 @@ export class Ingest {
         return 'ignored';
       case 'delivery':
       case 'read':
-        return 'ignored';
+        return this.deps.receipts.handle(channel, envelope, event);
       case 'echo':
-        return 'ignored';
+        return this.deps.echoes.handle(channel, envelope, event);
       case 'handover':
-        return 'ignored';
+        return this.deps.handover.handle(channel, envelope, event);
     }
   }
 
@@ -67,12 +78,13 @@ export class Ingest {
     if (open.completionToken) await timers.disarm(timerNames.completionTimeout(open.id));
     const audience = open.state === 'assigned' && open.agentId ? [open.agentId] : open.offeredTo;
     for (const agentId of audience) await notifier.notify(agentId, { type: 'message', chatId: open.id, message });
+    await this.deps.automated.stillWaiting(open, this.deps.clock());
     return 'stored';
   }
 
   private async openChat(channel: Channel, event: CustomerMessage, delivery: { channelType: string; channelKey: string; deliveryId: string } | undefined): Promise<IngestOutcome> {
     const { chats, dispatcher, events } = this.deps;
-    const customer = customerFrom(event.customer);
+    const customer = await this.deps.profiles.customerOf(channel, event.customer);
     const routed = routesChats(channel);
     const contactId = await this.deps.contacts.contactOfCustomer(channel.id, customer.id);
     const sentAt = new Date(event.timestamp).toISOString();
@@ -93,7 +105,11 @@ export class Ingest {
     };
     if (!(await chats.openChat(chat, { message: inboundMessage(chat.id, event), delivery }))) return 'duplicate';
     await events.publish('ChatCreated', { chatId: chat.id, channelId: chat.channelId, queueId: chat.queueId, customerId: customer.id });
-    if (chat.queueId && chat.state === 'waiting') await dispatcher.routeQueue(chat.queueId, { chat: chatItem.parse(newChatItem(chat)) });
+    if (chat.queueId && chat.state === 'waiting') {
+      const item = chatItem.parse(newChatItem(chat));
+      await this.deps.automated.send(item, 'greeting');
+      await dispatcher.routeQueue(chat.queueId, { chat: item });
+    }
     return 'stored';
   }
 }

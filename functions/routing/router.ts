@@ -3,11 +3,32 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
 import { inboundEnvelopeSchema } from '../domain/inbound';
-import { adminStore, chatStore, clock, directory, dispatcher, eventBus, socketNotifier, timers } from '../adapters/wiring';
+import { adminStore, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, timers } from '../adapters/wiring';
+import { graphApi } from '../adapters/graph-api';
 import { Ingest } from './ingest';
+import { AutomatedMessages } from './automated-messages';
+import { Echoes } from './echoes';
+import { Handover } from './handover';
+import { Profiles } from './profiles';
+import { Receipts } from './receipts';
 import { logger } from '../shared/logger';
 
-const ingest = new Ingest({ directory: directory(), contacts: adminStore(), chats: chatStore(), dispatcher: dispatcher(), notifier: socketNotifier(), timers: timers(), events: eventBus(), clock });
+const automated = new AutomatedMessages({ chats: chatStore(), outbound: outboundQueue(), notifier: socketNotifier(), clock });
+const ingest = new Ingest({
+  directory: directory(),
+  contacts: adminStore(),
+  chats: chatStore(),
+  dispatcher: dispatcher(),
+  notifier: socketNotifier(),
+  timers: timers(),
+  events: eventBus(),
+  clock,
+  receipts: new Receipts({ chats: chatStore(), notifier: socketNotifier() }),
+  echoes: new Echoes({ chats: chatStore(), notifier: socketNotifier(), clock }),
+  handover: new Handover({ chats: chatStore(), dispatcher: dispatcher(), automated, events: eventBus(), clock }),
+  profiles: new Profiles({ chats: chatStore(), directory: directory(), graph: graphApi, secrets: secrets(), events: eventBus(), clock }),
+  automated,
+});
 const processor = new SqsFifoPartialProcessorAsync();
 
 /** One inbound event; a poison record fails alone and ends in the DLQ after its retries. */

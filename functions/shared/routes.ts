@@ -33,7 +33,7 @@ export const httpRoutes: readonly HttpRoute[] = [
 ];
 
 /** Client frames name their route in `action` (route selection `$request.body.action`). */
-export const socketActions = ['setStatus', 'accept', 'send', 'close', 'transfer', 'runAction', 'sync', 'ping'] as const;
+export const socketActions = ['setStatus', 'accept', 'send', 'close', 'transfer', 'runAction', 'sync', 'ping', 'requestThread'] as const;
 export type SocketAction = (typeof socketActions)[number];
 
 export const socketRoutes = {

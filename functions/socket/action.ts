@@ -1,7 +1,9 @@
 import middy from '@middy/core';
 import * as z from 'zod';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { adminStore, agentLog, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, routingStore, socketNotifier } from '../adapters/wiring';
+import { adminStore, agentLog, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, routingStore, secrets, socketNotifier } from '../adapters/wiring';
+import { graphApi } from '../adapters/graph-api';
+import { ThreadRequests } from '../routing/handover';
 import { ChatActions } from '../routing/chat-actions';
 import { detailsFromIssues } from '../shared/errors';
 import { logger } from '../shared/logger';
@@ -18,6 +20,8 @@ const actions = new AgentActions({
   outbound: outboundQueue(),
   notifier,
   clock,
+  directory: directory(),
+  threads: new ThreadRequests({ chats: chatStore(), store: routingStore(), directory: directory(), graph: graphApi, secrets: secrets() }),
 });
 
 /** Every client frame: validate, act, answer on the same connection; a bad frame gets an error frame, never a dropped socket. */

@@ -3,13 +3,16 @@ import type { Message } from '../domain/model';
 import type { OutboundQueue } from '../domain/ports';
 import type { ReplyFrame, SocketNotifier } from '../adapters/agent-socket';
 import type { AgentLog } from '../adapters/dynamodb/agent-log';
-import { chatView, type ChatStore } from '../adapters/dynamodb/chats';
+import { chatView, customerLastWroteAt, type ChatStore } from '../adapters/dynamodb/chats';
 import { agentView } from '../adapters/dynamodb/directory';
 import type { RoutingStore } from '../adapters/dynamodb/routing-store';
 import type { Dispatcher } from '../routing/dispatcher';
 import type { ChatActions } from '../routing/chat-actions';
 import { OmnichatError } from '../shared/errors';
 import type { ClientFrame } from './frames';
+import type { Directory } from '../adapters/dynamodb/directory';
+import { messagingWindow } from '../domain/messaging-window';
+import type { ThreadRequests } from '../routing/handover';
 
 export interface AgentActionsDeps {
   dispatcher: Dispatcher;
@@ -20,6 +23,9 @@ export interface AgentActionsDeps {
   outbound: OutboundQueue;
   notifier: SocketNotifier;
   clock: () => Date;
+  /** The chat's channel: its messaging window rules and whether it is failed. */
+  directory: Pick<Directory, 'channel'>;
+  threads: Pick<ThreadRequests, 'request'>;
 }
 
 const error = (code: string, message: string, requestId?: string): ReplyFrame => ({ type: 'error', code, message, ...(requestId ? { requestId } : {}) });
@@ -62,6 +68,10 @@ export class AgentActions {
         const result = await dispatcher.transfer(agentId, frame.chatId, { queueId: frame.queueId, agentId: frame.agentId });
         return result.ok ? undefined : error(result.code, transferMessages[result.code], requestId);
       }
+      case 'requestThread': {
+        const asked = await this.deps.threads.request(agentId, frame.chatId);
+        return asked.ok ? withId({ type: 'threadRequested', chatId: frame.chatId }) : error(asked.code, asked.message, requestId);
+      }
       case 'runAction':
         try {
           const ran = await this.deps.chatActions.run(agentId, frame.chatId, frame.actionId);
@@ -80,9 +90,26 @@ export class AgentActions {
     if (!chat || chat.state !== 'assigned' || chat.agentId !== agentId) {
       return error('not_your_chat', 'You can only write in chats assigned to you.');
     }
+    if (frame.text === undefined && frame.attachments === undefined) return error('bad_frame', 'Send text, attachments, or both.');
     const now = clock();
+    const channel = await this.deps.directory.channel(chat.channelId);
+    if (channel?.provisioningState === 'failed') return error('channel_failed', `The channel cannot send until an admin fixes it: ${channel.lastError ?? 'its token was rejected'}.`);
+    if (channel?.type === 'messenger') {
+      // refused before anything is stored or sent, so the agent knows at once
+      const window = messagingWindow({ customerLastMessageAt: customerLastWroteAt(chat), now, humanAgentTag: channel.humanAgentTag, automated: false });
+      if (!window.allowed) return error(window.code, window.reason);
+    }
     const delivery = { channelType: 'agent', channelKey: agentId, deliveryId: frame.clientMessageId };
-    const message: Message = { id: randomUUID(), chatId: chat.id, direction: 'out', text: frame.text, sentAt: now.toISOString(), status: 'pending', agentId };
+    const message: Message = {
+      id: randomUUID(),
+      chatId: chat.id,
+      direction: 'out',
+      ...(frame.text !== undefined ? { text: frame.text } : {}),
+      ...(frame.attachments ? { attachments: frame.attachments } : {}),
+      sentAt: now.toISOString(),
+      status: 'pending',
+      agentId,
+    };
     if (!(await chats.append(chat.id, { message: { ...message, clientMessageId: frame.clientMessageId }, delivery }, now))) {
       const messageId = await chats.deliveredMessageId(delivery);
       return { type: 'sent', chatId: chat.id, clientMessageId: frame.clientMessageId, messageId, duplicate: true };

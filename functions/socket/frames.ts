@@ -13,9 +13,16 @@ export const clientFrameSchema = z.discriminatedUnion('action', [
     action: z.literal('send'),
     requestId,
     chatId,
-    text: z.string().min(1).max(20_000),
+    // text, attachments, or both; at least one (checked by the action)
+    text: z.string().min(1).max(20_000).optional(),
+    attachments: z
+      .array(z.object({ type: z.enum(['image', 'file']), url: z.url({ protocol: /^https?$/ }).max(2048), name: z.string().max(256).optional() }))
+      .min(1)
+      .max(5)
+      .optional(),
     clientMessageId: z.string().min(1).max(128),
   }),
+  z.object({ action: z.literal('requestThread'), requestId, chatId }),
   z.object({ action: z.literal('close'), requestId, chatId }),
   z.object({ action: z.literal('transfer'), requestId, chatId, queueId: z.string().optional(), agentId: z.string().optional() }),
   z.object({ action: z.literal('runAction'), requestId, chatId, actionId: z.string().min(1) }),

@@ -417,8 +417,8 @@ describe('admin API stage', () => {
     expect(JSON.stringify(manage?.Resource)).toMatch(/":secret:omnichat\/\*"\]\]\}$/);
   });
 
-  it('lets only the webhooks and the sender read secrets', () => {
-    const readers = ['ingest/messenger-webhook', 'ingest/telegram-webhook', 'outbound/sender'];
+  it('lets only the webhooks, the router, the action function and the sender read secrets', () => {
+    const readers = ['ingest/messenger-webhook', 'ingest/telegram-webhook', 'routing/router', 'socket/action', 'outbound/sender'];
     for (const handler of readers) {
       const [read] = statementsAllowing(template, functionFor(template, handler), 'secretsmanager:GetSecretValue');
       expect(read?.Action).toBe('secretsmanager:GetSecretValue');
@@ -456,13 +456,13 @@ describe('outbound stage', () => {
     expect(sender.properties.Timeout).toBe(queues.consumerTimeoutSeconds);
   });
 
-  it('lets only the action function put replies on the outbound queue', () => {
+  it('lets only the action function, the router and the timer put messages on the outbound queue', () => {
     const sendsOutbound = (handler: string) =>
       statementsAllowing(template, functionFor(template, handler), 'sqs:SendMessage').some((s) =>
         JSON.stringify(s.Resource).includes('OutboundOutboundQueue'),
       );
-    expect(sendsOutbound('socket/action')).toBe(true);
-    for (const handler of ['routing/router', 'ingest/messenger-webhook', 'admin/api', 'socket/connect']) {
+    for (const handler of ['socket/action', 'routing/router', 'routing/timer']) expect(sendsOutbound(handler)).toBe(true);
+    for (const handler of ['ingest/messenger-webhook', 'admin/api', 'socket/connect']) {
       expect(sendsOutbound(handler)).toBe(false);
     }
   });

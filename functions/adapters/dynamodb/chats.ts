@@ -29,6 +29,11 @@ export const chatItem = z.object({
   completionToken: z.string().optional(),
   closedAt: z.string().optional(),
   closeReason: z.string().optional(),
+  /** Messenger handover: what the bot passed along with the thread, and the bot's app id to pass it back to. */
+  handoverMetadata: z.string().optional(),
+  botAppId: z.string().optional(),
+  /** When the customer's last message reached us (the chat's creation until they write again): the messaging window's start. */
+  customerWroteAt: z.string().optional(),
 });
 export type ChatItem = z.infer<typeof chatItem>;
 
@@ -48,6 +53,28 @@ export const messageItem = z.object({
 });
 
 const conversationItem = z.object({ openChatId: z.string().optional() });
+
+/** A Messenger profile as last fetched; `none` when Meta has none to give (error 2018218). */
+export const profileItem = z.object({
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  profilePic: z.string().optional(),
+  none: z.boolean().optional(),
+  fetchedAt: z.string(),
+});
+export type CachedProfile = z.infer<typeof profileItem>;
+
+const automatedTexts = z.object({
+  greeting: z.string().optional(),
+  allAgentsBusy: z.string().optional(),
+  closing: z.string().optional(),
+});
+/** A channel's automated messages per language (`default` when no language matches), and the busy notice's wait. */
+export const automatedMessagesItem = z.object({
+  languages: z.record(z.string(), automatedTexts),
+  allAgentsBusyAfterSeconds: z.number().int().min(1).nullable(),
+});
+export type AutomatedMessages = z.infer<typeof automatedMessagesItem>;
 
 export function chatView(item: ChatItem): Chat {
   const { offeredTo: _o, skipped: _s, completionToken: _c, closedAt: _ca, closeReason: _cr, ...chat } = item;
@@ -78,6 +105,11 @@ export interface NewMessage {
   message: Message & { clientMessageId?: string };
   /** Delivery to remember so a retry is stored once: a platform's message id, or an agent's `clientMessageId`. */
   delivery?: { channelType: string; channelKey: string; deliveryId: string };
+}
+
+/** Start of a chat's messaging window: when the customer's last message reached us. */
+export function customerLastWroteAt(chat: Pick<ChatItem, 'customerWroteAt' | 'createdAt'>): string {
+  return chat.customerWroteAt ?? chat.createdAt;
 }
 
 /** Chats, their conversations and their messages. */
@@ -128,9 +160,9 @@ export class ChatStore {
         Update: {
           TableName: '',
           Key: keys.chat(chatId),
-          UpdateExpression: 'SET lastMessageAt = :at REMOVE completionToken',
+          UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :now REMOVE completionToken',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': entry.message.sentAt },
+          ExpressionAttributeValues: { ':at': entry.message.sentAt, ':now': now.toISOString() },
         },
       });
     }
@@ -203,6 +235,111 @@ export class ChatStore {
   async deliveredMessageId(d: { channelType: string; channelKey: string; deliveryId: string }): Promise<string | undefined> {
     const k = keys.delivery(d.channelType, d.channelKey, d.deliveryId);
     return (await this.table.get(z.object({ messageId: z.string() }), k.pk, k.sk, true))?.messageId;
+  }
+
+  /** The open chat's id alone: what a receipt needs before it knows it changes anything. */
+  async openChatIdOf(channelId: string, customerId: string): Promise<string | undefined> {
+    const k = keys.conversation(channelId, customerId);
+    return (await this.table.get(conversationItem, k.pk, k.sk))?.openChatId;
+  }
+
+  /** A customer's cached platform profile (Page-scoped ids, so per channel). */
+  cachedProfile(channelId: string, customerId: string): Promise<CachedProfile | undefined> {
+    return this.table.get(profileItem, `PROFILE#${channelId}#${customerId}`, 'PROFILE');
+  }
+
+  async cacheProfile(channelId: string, customerId: string, profile: CachedProfile, keepSeconds: number): Promise<void> {
+    await this.table.put({ pk: `PROFILE#${channelId}#${customerId}`, sk: 'PROFILE', ...profile, ttl: ttlAfter(new Date(profile.fetchedAt), keepSeconds) });
+  }
+
+  automatedMessages(channelId: string): Promise<AutomatedMessages | undefined> {
+    return this.table.get(automatedMessagesItem, `AUTOMSG#${channelId}`, 'AUTOMSG');
+  }
+
+  async saveAutomatedMessages(channelId: string, settings: AutomatedMessages): Promise<void> {
+    await this.table.put({ pk: `AUTOMSG#${channelId}`, sk: 'AUTOMSG', ...settings });
+  }
+
+  /**
+   * Moves a chat the bot held (state `bot`) into its queue's routing, keeping what the bot
+   * passed along; `lost` if the chat changed since it was read.
+   */
+  async enterRouting(chat: ChatItem, to: { queueId: string; metadata?: string; botAppId?: string }): Promise<'done' | 'lost'> {
+    try {
+      await this.table.update({
+        ...keys.chat(chat.id),
+        update:
+          'SET #state = :waiting, queueId = :queue, version = :next, kindPk = :kind, waitPk = :waitPk, waitSk = :waitSk' +
+          (to.metadata !== undefined ? ', handoverMetadata = :meta' : '') +
+          (to.botAppId !== undefined ? ', botAppId = :bot' : ''),
+        condition: 'version = :version',
+        names: { '#state': 'state' },
+        values: {
+          ':waiting': 'waiting',
+          ':queue': to.queueId,
+          ':version': chat.version,
+          ':next': chat.version + 1,
+          ':kind': indexKeys.kind('CHATS#waiting'),
+          ':waitPk': indexKeys.waiting(to.queueId),
+          ':waitSk': `${chat.createdAt}#${chat.id}`,
+          ...(to.metadata !== undefined ? { ':meta': to.metadata } : {}),
+          ...(to.botAppId !== undefined ? { ':bot': to.botAppId } : {}),
+        },
+      });
+      return 'done';
+    } catch (error) {
+      if (lostRace(error)) return 'lost';
+      throw error;
+    }
+  }
+
+  /** Opens a chat that starts with no message (the bot passed us a thread we had not seen); false if one is open already. */
+  async openEmptyChat(chat: Chat & { handoverMetadata?: string; botAppId?: string }): Promise<boolean> {
+    const conv = keys.conversation(chat.channelId, chat.customer.id);
+    try {
+      await this.table.transact([
+        { Put: { TableName: '', Item: newChatItem(chat), ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: '', Item: { ...conv, openChatId: chat.id }, ConditionExpression: 'attribute_not_exists(openChatId)' } },
+      ]);
+      return true;
+    } catch (error) {
+      if (lostRace(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Recent messages of a chat sent at or before `upTo`, newest first: a receipt's watermark
+   * touches only these, so the query stays small however long the chat.
+   */
+  async messagesUpTo(chatId: string, upTo: string, limit: number): Promise<z.infer<typeof messageItem>[]> {
+    const { items } = await this.table.query(messageItem, {
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': keys.chat(chatId).pk, ':from': 'MSG#', ':to': `MSG#${upTo}#\uffff` },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
+    return items;
+  }
+
+  /** Moves an outgoing message's status forward (sent → delivered → read) only; false if it was there already. */
+  async advanceStatus(ref: { chatId: string; sentAt: string; id: string }, status: 'delivered' | 'read'): Promise<boolean> {
+    const k = keys.message(ref.chatId, ref.sentAt, ref.id);
+    const before = status === 'read' ? [':sent', ':delivered'] : [':sent'];
+    try {
+      await this.table.update({
+        pk: k.pk,
+        sk: k.sk,
+        update: 'SET #status = :status',
+        condition: `#status IN (${before.join(', ')})`,
+        names: { '#status': 'status' },
+        values: { ':status': status, ':sent': 'sent', ...(status === 'read' ? { ':delivered': 'delivered' } : {}) },
+      });
+      return true;
+    } catch (error) {
+      if (lostRace(error)) return false;
+      throw error;
+    }
   }
 }
 

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { Message } from '../domain/model';
+import type { AgentNotifier, OutboundQueue } from '../domain/ports';
+import type { AutomatedMessages as Settings, ChatItem, ChatStore } from '../adapters/dynamodb/chats';
+
+export type AutomatedKind = 'greeting' | 'allAgentsBusy' | 'closing';
+
+/** The text of one automated message for a chat's language, falling back to the `default` entry. */
+export function automatedText(settings: Settings | undefined, language: string | null, kind: AutomatedKind): string | undefined {
+  if (!settings) return undefined;
+  const forLanguage = language ? settings.languages[language]?.[kind] : undefined;
+  return forLanguage ?? settings.languages['default']?.[kind];
+}
+
+/**
+ * Greeting, "all agents are busy" and closing messages, per channel and language. They are
+ * stored as outgoing messages without an agent (which is what makes the sender send them as the
+ * Page, never tagged) and leave through the outbound queue in order with the agents' replies.
+ */
+export class AutomatedMessages {
+  constructor(private readonly deps: { chats: ChatStore; outbound: OutboundQueue; notifier: AgentNotifier; clock: () => Date }) {}
+
+  /** Sends the channel's message of this kind, if it has one; the message, or undefined. */
+  async send(chat: ChatItem, kind: AutomatedKind): Promise<Message | undefined> {
+    const { chats, outbound, notifier, clock } = this.deps;
+    if (chat.channelType !== 'messenger') return undefined;
+    const text = automatedText(await chats.automatedMessages(chat.channelId), chat.language, kind);
+    if (!text) return undefined;
+    const now = clock();
+    const message: Message = { id: randomUUID(), chatId: chat.id, direction: 'out', text, sentAt: now.toISOString(), status: 'pending' };
+    // a retried event must not greet twice: the kind is remembered per chat
+    const delivery = { channelType: 'automated', channelKey: chat.id, deliveryId: kind };
+    if (!(await chats.append(chat.id, { message, delivery }, now))) return undefined;
+    await outbound.enqueue({ chatId: chat.id, messageId: message.id, sentAt: message.sentAt });
+    if (chat.agentId && chat.state === 'assigned') await notifier.notify(chat.agentId, { type: 'message', chatId: chat.id, message });
+    return message;
+  }
+
+  /** A customer message in a chat nobody has taken yet: past the set wait, tell the customer once that everyone is busy. */
+  async stillWaiting(chat: ChatItem, now: Date): Promise<void> {
+    if (chat.state !== 'waiting' && chat.state !== 'offered') return;
+    const settings = await this.deps.chats.automatedMessages(chat.channelId);
+    const after = settings?.allAgentsBusyAfterSeconds;
+    if (!after || now.getTime() - Date.parse(chat.createdAt) < after * 1000) return;
+    await this.send(chat, 'allAgentsBusy');
+  }
+}

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { routesChats } from '../domain/chat';
+import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
+import type { Channel, Chat, CloseReason } from '../domain/model';
+import type { EventPublisher, OutboundQueue } from '../domain/ports';
+import { chatItem, newChatItem, type ChatItem, type ChatStore } from '../adapters/dynamodb/chats';
+import type { Directory } from '../adapters/dynamodb/directory';
+import type { RoutingStore } from '../adapters/dynamodb/routing-store';
+import { GraphApiError, type GraphApi } from '../adapters/graph-api';
+import { secretNames, type Secrets } from '../adapters/secrets';
+import type { ThreadControlJob } from '../outbound/delivery';
+import type { AutomatedMessages } from './automated-messages';
+import { Dispatcher, type DispatcherDeps } from './dispatcher';
+
+type HandoverEvent = Extract<InboundEvent, { kind: 'handover' }>;
+
+const maxAttempts = 5;
+
+export interface HandoverDeps {
+  chats: ChatStore;
+  dispatcher: Pick<Dispatcher, 'routeQueue' | 'close'>;
+  automated: Pick<AutomatedMessages, 'send'>;
+  events: EventPublisher;
+  clock: () => Date;
+}
+
+/**
+ * Messenger's handover protocol (conversation routing), with this app as the secondary receiver
+ * beside a bot: a thread passed to us enters routing; a thread the bot takes back is withdrawn
+ * from its agent (`chatClosed` reason `handover`).
+ */
+export class Handover {
+  constructor(private readonly deps: HandoverDeps) {}
+
+  async handle(channel: Channel, envelope: InboundEnvelope, event: HandoverEvent): Promise<'stored' | 'ignored'> {
+    const ours = channel.appId;
+    if (event.action === 'pass' && event.newOwnerAppId === ours) return this.passedToUs(channel, envelope, event);
+    const takenFromUs = event.action === 'take' && (event.previousOwnerAppId === ours || (event.previousOwnerAppId === undefined && event.newOwnerAppId !== ours));
+    if (takenFromUs) return this.takenFromUs(channel, envelope);
+    // our own passes coming back, passes between other apps, other apps asking us for the thread
+    return 'ignored';
+  }
+
+  private async passedToUs(channel: Channel, envelope: InboundEnvelope, event: HandoverEvent): Promise<'stored' | 'ignored'> {
+    const { chats, dispatcher, automated, events } = this.deps;
+    if (!routesChats(channel)) return 'ignored';
+    const handedOver = {
+      queueId: channel.queueId,
+      ...(event.metadata !== undefined ? { metadata: event.metadata } : {}),
+      ...(event.previousOwnerAppId !== undefined ? { botAppId: event.previousOwnerAppId } : {}),
+    };
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const open = await chats.openChatOf(channel.id, envelope.conversationKey);
+      if (open && open.state !== 'bot') return 'ignored';
+      let routed: ChatItem | undefined;
+      if (open) {
+        if ((await chats.enterRouting(open, handedOver)) === 'lost') continue;
+        routed = await chats.chat(open.id);
+      } else {
+        const chat: Chat & { handoverMetadata?: string; botAppId?: string } = {
+          id: randomUUID(),
+          channelId: channel.id,
+          channelType: channel.type,
+          queueId: channel.queueId,
+          state: 'waiting',
+          agentId: null,
+          customer: { id: envelope.conversationKey, name: `Customer ${envelope.conversationKey.slice(-4)}` },
+          contactId: null,
+          language: channel.language,
+          createdAt: this.deps.clock().toISOString(),
+          lastMessageAt: new Date(event.timestamp).toISOString(),
+          version: 1,
+          ...(handedOver.metadata !== undefined ? { handoverMetadata: handedOver.metadata } : {}),
+          ...(handedOver.botAppId !== undefined ? { botAppId: handedOver.botAppId } : {}),
+        };
+        if (!(await chats.openEmptyChat(chat))) continue;
+        await events.publish('ChatCreated', { chatId: chat.id, channelId: chat.channelId, queueId: chat.queueId, customerId: chat.customer.id });
+        routed = chatItem.parse(newChatItem(chat));
+      }
+      if (!routed) return 'ignored';
+      await automated.send(routed, 'greeting');
+      await dispatcher.routeQueue(channel.queueId, { chat: routed });
+      return 'stored';
+    }
+    return 'ignored';
+  }
+
+  private async takenFromUs(channel: Channel, envelope: InboundEnvelope): Promise<'stored' | 'ignored'> {
+    const open = await this.deps.chats.openChatOf(channel.id, envelope.conversationKey);
+    if (!open || open.state === 'bot') return 'ignored';
+    const closed = await this.deps.dispatcher.close(open.id, 'handover');
+    return closed.ok ? 'stored' : 'ignored';
+  }
+}
+
+/**
+ * What follows a closed chat on the platform: the closing message after a timeout, then the
+ * thread back to the bot that passed it. Both ride the outbound queue, in order.
+ */
+export class ChatEndings {
+  constructor(private readonly deps: { outbound: OutboundQueue; automated: Pick<AutomatedMessages, 'send'>; clock: () => Date }) {}
+
+  async closed(chat: ChatItem, reason: CloseReason): Promise<void> {
+    if (chat.channelType !== 'messenger') return;
+    if (reason === 'timeout') await this.deps.automated.send(chat, 'closing');
+    // the bot took the thread itself: there is nothing to give back
+    if (reason === 'handover' || !chat.botAppId) return;
+    const job: ThreadControlJob = {
+      chatId: chat.id,
+      messageId: `pass-thread-${chat.id}`,
+      sentAt: this.deps.clock().toISOString(),
+      threadControl: { action: 'pass', targetAppId: chat.botAppId, metadata: JSON.stringify({ reason: `chat closed (${reason})` }) },
+    };
+    await this.deps.outbound.enqueue(job);
+  }
+}
+
+export type ThreadRequestResult = { ok: true } | { ok: false; code: 'not_found' | 'not_your_chat' | 'not_messenger' | 'handover_refused'; message: string };
+
+/** An agent asks the bot for a customer's thread (`request_thread_control`); Meta's refusal is the agent's answer. */
+export class ThreadRequests {
+  constructor(private readonly deps: { chats: ChatStore; store: Pick<RoutingStore, 'agent'>; directory: Directory; graph: Pick<GraphApi, 'requestThreadControl'>; secrets: Pick<Secrets, 'prefix' | 'get'> }) {}
+
+  async request(agentId: string, chatId: string): Promise<ThreadRequestResult> {
+    const { chats, store, directory, graph, secrets } = this.deps;
+    const [chat, agent] = await Promise.all([chats.chat(chatId), store.agent(agentId)]);
+    if (!chat) return { ok: false, code: 'not_found', message: 'No such chat.' };
+    const mayAsk = chat.agentId === agentId || (chat.queueId !== null && (agent?.queues.includes(chat.queueId) ?? false));
+    if (!mayAsk) return { ok: false, code: 'not_your_chat', message: 'Only agents of the chat’s queue may ask for its thread.' };
+    const channel = await directory.channel(chat.channelId);
+    if (!channel?.pageId) return { ok: false, code: 'not_messenger', message: 'Only Messenger chats have a thread to request.' };
+    const token = await secrets.get(secretNames.channelToken(secrets.prefix, channel.id));
+    if (!token) return { ok: false, code: 'handover_refused', message: 'The channel has no stored access token.' };
+    try {
+      await graph.requestThreadControl(channel.pageId, token, { recipientId: chat.customer.id, metadata: JSON.stringify({ agentId }) });
+      return { ok: true };
+    } catch (error) {
+      if (!(error instanceof GraphApiError)) throw error;
+      return { ok: false, code: 'handover_refused', message: `Meta refused the thread request: ${error.message}` };
+    }
+  }
+}
+
+/**
+ * The dispatcher, with what a closed Messenger chat owes the platform afterwards (closing
+ * message, thread back to the bot). Every close path (agent, timeout, handover) goes through here.
+ */
+export class ClosingDispatcher extends Dispatcher {
+  constructor(
+    deps: DispatcherDeps,
+    private readonly endings: () => Pick<ChatEndings, 'closed'>,
+  ) {
+    super(deps);
+    this.chatStore = deps.chats;
+  }
+
+  private readonly chatStore: ChatStore;
+
+  override async close(chatId: string, reason: CloseReason, byAgentId?: string): Promise<{ ok: boolean }> {
+    const closed = await super.close(chatId, reason, byAgentId);
+    if (!closed.ok) return closed;
+    const chat = await this.chatStore.chat(chatId);
+    if (chat) await this.endings().closed(chat, reason);
+    return closed;
+  }
+}
