@@ -24,6 +24,7 @@ const parts: Part[] = [
   { name: 'bundles', file: 'bundles.ts' },
   { name: 'cost', file: 'cost.ts', isolated: true },
   { name: 'routing', file: 'routing.ts' },
+  { name: 'receipts', file: 'receipts.ts' },
   { name: 'admin', file: 'admin.ts' },
 ];
 

@@ -25,7 +25,9 @@ export const handlerEnvironment: Record<HandlerId, readonly EnvKey[]> = {
   'ingest/messenger-handshake': ['TABLE_NAME'],
   'ingest/messenger-webhook': webhook,
   'ingest/telegram-webhook': webhook,
-  'routing/router': chatDriver,
+  'files/telegram-file': ['SECRETS_PREFIX', 'TELEGRAM_API_URL'],
+  // the public URL signs links to Telegram files
+  'routing/router': [...chatDriver, 'PUBLIC_API_URL'],
   'routing/timer': chatDriver,
   'socket/authorizer': ['JWT_ISSUER', 'JWKS_URI', 'JWT_AUDIENCE', 'TABLE_NAME'],
   'socket/connect': chatDriver,

@@ -122,7 +122,7 @@ export class Ingest extends Construct {
         acknowledge(
           created,
           'AwsSolutions-APIG4',
-          'Platform webhooks cannot carry our tokens; the handler checks the Meta signature or the Telegram secret token and answers 401 otherwise.',
+          'Platform webhooks and agents\' file links cannot carry our tokens; the handler checks the Meta signature, the Telegram secret token or the link\'s HMAC and expiry, and refuses otherwise.',
         );
       }
     }

@@ -45,6 +45,7 @@ export class OmnichatStack extends Stack {
     // Who may touch what. Queues are consumed through event sources, which grant their own receive rights.
     const handshake = ingest.webhook('ingest/messenger-handshake');
     const webhooks = [ingest.webhook('ingest/messenger-webhook'), ingest.webhook('ingest/telegram-webhook')];
+    const telegramFiles = ingest.webhook('files/telegram-file');
     const chatDrivers = [routing.router, routing.timer, socket.connect, socket.disconnect, socket.action, admin.api];
 
     routing.grantTableRead(handshake, ...webhooks, socket.authorizer);
@@ -58,7 +59,9 @@ export class OmnichatStack extends Stack {
     routing.grantPublish(...chatDrivers, outbound.sender);
     // App secrets and secret tokens to verify webhooks; page and bot tokens to deliver replies.
     secrets.grantRead(...webhooks, outbound.sender);
-    // page tokens: the router reads profiles; the action function asks Meta for a customer's thread (request_thread_control)
+    // bot tokens: the file function fetches Telegram files
+    secrets.grantRead(telegramFiles);
+    // page and bot tokens: the router reads profiles, answers button presses and signs file links; the action function asks Meta for a customer's thread (request_thread_control)
     secrets.grantRead(routing.router, socket.action);
     secrets.grantManage(admin.api);
 

@@ -135,6 +135,29 @@ export class TelegramApi {
     return this.call(token, 'getFile', params, fileSchema);
   }
 
+  /** Fetches the bytes of a file `getFile` described (`file_path`); refuses one over `maxBytes` with code 413. */
+  async downloadFile(token: string, filePath: string, maxBytes: number): Promise<{ body: Buffer; contentType: string | undefined }> {
+    const method = 'downloadFile';
+    let response: Response;
+    let body: Buffer;
+    try {
+      response = await this.fetchFn(`${this.baseUrl}/file/bot${token}/${filePath}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      const declared = Number(response.headers.get('content-length') ?? '0');
+      if (declared > maxBytes) {
+        await response.body?.cancel();
+        throw new TelegramApiError(`Telegram file is larger than ${maxBytes} bytes`, { method, code: 413 });
+      }
+      body = Buffer.from(await response.arrayBuffer());
+    } catch (cause) {
+      if (cause instanceof TelegramApiError) throw cause;
+      const scrubbed = redactedCause(cause, token);
+      throw new TelegramApiError(`Telegram ${method} got no answer (${isTimeout(cause) ? 'timed out' : scrubbed.message})`, { method, network: true }, { cause: scrubbed });
+    }
+    if (!response.ok) throw new TelegramApiError(`Telegram ${method} answered HTTP ${response.status}`, { method, code: response.status });
+    if (body.length > maxBytes) throw new TelegramApiError(`Telegram file is larger than ${maxBytes} bytes`, { method, code: 413 });
+    return { body, contentType: response.headers.get('content-type') ?? undefined };
+  }
+
   private async call<S extends z.ZodType>(token: string, method: string, params: object, result: S): Promise<z.output<S>> {
     // The token is part of the path, so neither this URL nor the fetch error ever goes into a message.
     const url = `${this.baseUrl}/bot${token}/${method}`;

@@ -4,17 +4,27 @@ import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambd
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { graphApi } from '../adapters/graph-api';
-import { chatStore, directory, eventBus, secrets, socketNotifier } from '../adapters/wiring';
+import { QueueVisibility } from '../adapters/queue-visibility';
+import { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
+import { telegramApi } from '../adapters/telegram-api';
+import { readEnv } from '../shared/env';
+import { chatStore, directory, eventBus, secrets, socketNotifier, sqs, table, clock } from '../adapters/wiring';
 import { queues } from '../shared/resources';
 import { logger } from '../shared/logger';
 import { Delivery } from './delivery';
 import { MessengerSender } from './messenger-sender';
+import { RetryAfter } from './retry-after';
+import { ChatPacer, TelegramSender } from './telegram-sender';
+
+/** Telegram's one message a second per chat, and its 429 pauses. */
+const pacer = new ChatPacer();
+const retryAfter = new RetryAfter(new QueueVisibility(sqs(), readEnv('OUTBOUND_QUEUE_URL').OUTBOUND_QUEUE_URL));
 
 const delivery = new Delivery({
   chats: chatStore(),
   directory: directory(),
   secrets: secrets(),
-  senders: { messenger: new MessengerSender(graphApi) },
+  senders: { messenger: new MessengerSender(graphApi), telegram: new TelegramSender(telegramApi, pacer, new TelegramChatStore(table(), clock)) },
   notifier: socketNotifier(),
   events: eventBus(),
   graph: graphApi,
@@ -33,13 +43,17 @@ async function sendRecord(record: SQSRecord): Promise<void> {
   // the last receive before the DLQ reports the failure to the agent instead of retrying
   const final = Number(record.attributes.ApproximateReceiveCount) >= queues.maxReceiveCount;
   const { threadControl, ...message } = job;
-  const outcome = await delivery.deliver(threadControl ? { ...message, threadControl } : message, { final });
+  const outcome = await retryAfter.watch(record, () => delivery.deliver(threadControl ? { ...message, threadControl } : message, { final }));
   logger.info('outbound message', { chatId: job.chatId, messageId: job.messageId, outcome });
 }
 
 /** Consumes the outbound FIFO queue: one chat's replies leave in order. */
 async function send(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  return processPartialResponse(event, sendRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+  // pauses end well before the function times out
+  pacer.waitNoLaterThan(Date.now() + context.getRemainingTimeInMillis() - 5000);
+  const response = await processPartialResponse(event, sendRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+  await retryAfter.apply(event, response);
+  return response;
 }
 
 export const handler = middy(send).use(injectLambdaContext(logger));

@@ -6,6 +6,7 @@ import { timerNames, type AgentNotifier, type EventPublisher, type Timers } from
 import { chatItem, newChatItem, type ChatStore } from '../adapters/dynamodb/chats';
 import type { Directory } from '../adapters/dynamodb/directory';
 import type { Dispatcher } from './dispatcher';
+import type { TelegramEvents } from './telegram-events';
 import type { Receipts } from './receipts';
 import type { Echoes } from './echoes';
 import type { Handover } from './handover';
@@ -22,6 +23,8 @@ export interface IngestDeps {
   timers: Timers;
   events: EventPublisher;
   clock: () => Date;
+  /** Telegram's own events: customer edits, button presses to acknowledge. */
+  telegram: Pick<TelegramEvents, 'edited' | 'answerCallback'>;
   /** Messenger platform events: receipts, echoes of other apps, handover; profiles and automated messages on chat opening. */
   receipts: Pick<Receipts, 'handle'>;
   echoes: Pick<Echoes, 'handle'>;
@@ -46,10 +49,14 @@ export class Ingest {
     if (!channel) return 'unknown_channel';
     const event = envelope.event;
     switch (event.kind) {
-      case 'message':
-        return this.customerMessage(channel, envelope, event);
+      case 'message': {
+        const outcome = await this.customerMessage(channel, envelope, event);
+        // a stored (or already stored) button press is answered, so the customer's spinner stops
+        if (event.callbackQueryId && outcome !== 'ignored') await this.deps.telegram.answerCallback(channel, event.callbackQueryId);
+        return outcome;
+      }
       case 'edit':
-        return 'ignored';
+        return this.deps.telegram.edited(channel, envelope, event);
       case 'delivery':
       case 'read':
         return this.deps.receipts.handle(channel, envelope, event);

@@ -8,6 +8,7 @@ export type HandlerId =
   | 'ingest/messenger-handshake'
   | 'ingest/messenger-webhook'
   | 'ingest/telegram-webhook'
+  | 'files/telegram-file'
   | 'admin/api'
   | 'socket/authorizer'
   | 'socket/connect'
@@ -29,6 +30,8 @@ export const httpRoutes: readonly HttpRoute[] = [
   { routeKey: 'GET /webhooks/messenger/{appId}', handler: 'ingest/messenger-handshake', auth: 'none' },
   { routeKey: 'POST /webhooks/messenger/{appId}', handler: 'ingest/messenger-webhook', auth: 'none' },
   { routeKey: 'POST /webhooks/telegram/{channelId}', handler: 'ingest/telegram-webhook', auth: 'none' },
+  // agents' browsers open these links directly: an expiring HMAC in the query stands in for a token
+  { routeKey: 'GET /files/telegram/{channelId}/{fileId}', handler: 'files/telegram-file', auth: 'none' },
   { routeKey: 'ANY /api/{proxy+}', handler: 'admin/api', auth: 'jwt' },
 ];
 

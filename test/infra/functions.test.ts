@@ -51,7 +51,7 @@ describe('every function of the stack', () => {
   });
 
   it('reads and writes the table only where a function changes chat state, never by scanning', () => {
-    const readOnly = ['ingest/messenger-handshake', 'ingest/messenger-webhook', 'ingest/telegram-webhook', 'socket/authorizer'];
+    const readOnly = ['ingest/messenger-handshake', 'ingest/messenger-webhook', 'ingest/telegram-webhook', 'files/telegram-file', 'socket/authorizer'];
     const statements = allStatements(template);
     expect(statements.some((s) => [s.Action].flat().includes('dynamodb:Scan'))).toBe(false);
     for (const handler of handlers) {

@@ -15,7 +15,8 @@ describe('ingest stage', () => {
     const webhookRoutes = httpRoutes.filter((route) => route.auth === 'none');
 
     // then each is a route of the HTTP API with no authorization, integrated with its own handler's function
-    expect(webhookRoutes).toHaveLength(3);
+    // three platform webhooks and the signed Telegram file links
+    expect(webhookRoutes).toHaveLength(4);
     for (const route of webhookRoutes) {
       const fn = functionFor(template, route.handler);
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
@@ -296,7 +297,7 @@ describe('agent socket stage', () => {
     expect(integrationOf('$connect')).toContain(connect);
     expect(integrationOf('$disconnect')).toContain(disconnect);
     for (const routeKey of ['$default', ...socketActions]) expect(integrationOf(routeKey)).toContain(action);
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 3 + socketActions.length + 4);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 3 + socketActions.length + httpRoutes.length);
   });
 
   it('serves agents on a throttled, access-logged stage named live', () => {
@@ -417,8 +418,8 @@ describe('admin API stage', () => {
     expect(JSON.stringify(manage?.Resource)).toMatch(/":secret:omnichat\/\*"\]\]\}$/);
   });
 
-  it('lets only the webhooks, the router, the action function and the sender read secrets', () => {
-    const readers = ['ingest/messenger-webhook', 'ingest/telegram-webhook', 'routing/router', 'socket/action', 'outbound/sender'];
+  it('lets only the webhooks, the router, the action function, the Telegram file function and the sender read secrets', () => {
+    const readers = ['ingest/messenger-webhook', 'ingest/telegram-webhook', 'routing/router', 'files/telegram-file', 'socket/action', 'outbound/sender'];
     for (const handler of readers) {
       const [read] = statementsAllowing(template, functionFor(template, handler), 'secretsmanager:GetSecretValue');
       expect(read?.Action).toBe('secretsmanager:GetSecretValue');

@@ -24,6 +24,8 @@ export interface RecordedTelegramRequest {
   method: string;
   params: unknown;
   status: number;
+  /** Epoch milliseconds when the request arrived. */
+  at: number;
 }
 
 export interface FakeWebhook {
@@ -170,6 +172,17 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://fake-telegram');
+      // File downloads: `/file/bot<token>/<file_path>`, the bytes being a function of the path.
+      const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+      if (download?.[1] !== undefined && download[2] !== undefined) {
+        const token = decodeURIComponent(download[1]);
+        const known = bots.has(token);
+        requests.push({ token, method: 'downloadFile', params: { file_path: download[2] }, status: known ? 200 : 404, at: Date.now() });
+        if (!known) return void res.writeHead(404).end();
+        const content = fakeFileContent(download[2]);
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': content.length });
+        return void res.end(content);
+      }
       const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
       const raw = Buffer.concat(chunks).toString('utf8');
       // The Bot API takes parameters as JSON or in the query string.
@@ -177,7 +190,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       const token = match?.[1] !== undefined ? decodeURIComponent(match[1]) : '';
       const method = match?.[2] ?? '';
       const reply = match ? answer(token, method, params) : botError(404, 'Not Found');
-      requests.push({ token, method, params, status: reply.status });
+      requests.push({ token, method, params, status: reply.status, at: Date.now() });
       res.writeHead(reply.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(reply.body));
     });
@@ -205,6 +218,11 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+/** What the fake serves for a file path: deterministic, so tests can compare bytes. */
+export function fakeFileContent(filePath: string): Buffer {
+  return Buffer.from(`contents of ${filePath}`, 'utf8');
 }
 
 function parseJson(raw: string): unknown {
