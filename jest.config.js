@@ -1,4 +1,4 @@
-// Every TypeScript file, and the ESM-only packages we import, are compiled to CommonJS by swc.
+// Every TypeScript file, and the ESM-only packages we import, are compiled to CommonJS by esbuild.
 const esmOnly = ['@middy', 'fauxqs', 'jose'];
 
 /** @type {import('jest').Config} */
@@ -7,13 +7,7 @@ export default {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.(t|j|mj)s$': [
-      '@swc/jest',
-      {
-        jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
-        module: { type: 'commonjs' },
-      },
-    ],
+    '^.+\\.(t|j|mj)s$': '<rootDir>/test/support/esbuild-transformer.cjs',
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],

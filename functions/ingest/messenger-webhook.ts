@@ -15,6 +15,18 @@ const inbound = new InboundQueue(sqs(), env.INBOUND_QUEUE_URL);
 const apps = directory();
 const appSecrets = secrets();
 
+/** Registered apps change rarely; remembering them for a minute saves a read on every delivery. */
+const appMemoryMillis = 60_000;
+const knownApps = new Map<string, number>();
+
+async function isRegisteredApp(appId: string): Promise<boolean> {
+  const until = knownApps.get(appId);
+  if (until !== undefined && until > Date.now()) return true;
+  if (!(await apps.messengerApp(appId))) return false;
+  knownApps.set(appId, Date.now() + appMemoryMillis);
+  return true;
+}
+
 /** Meta sends at most this much per delivery; more is refused before any work. */
 const maxBodyBytes = 1024 * 1024;
 
@@ -35,8 +47,7 @@ async function receiveMessengerWebhook(event: HttpEvent): Promise<HttpResult> {
   const appId = event.pathParameters?.appId ?? '';
   const body = rawBody(event);
   if (body.length > maxBodyBytes) throw new PayloadTooLarge();
-  const app = await apps.messengerApp(appId);
-  if (!app) throw new NotFound('Meta app', appId);
+  if (!(await isRegisteredApp(appId))) throw new NotFound('Meta app', appId);
   const appSecret = await appSecrets.get(secretNames.messengerAppSecret(appSecrets.prefix, appId));
   if (!appSecret) throw new OmnichatError(`The app secret of ${appId} is missing.`, { code: 'app_secret_missing', status: 500 });
   if (!verifyMetaSignature(body, event.headers['x-hub-signature-256'], appSecret)) {
