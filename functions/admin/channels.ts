@@ -197,6 +197,25 @@ async function rotateToken(deps: AdminDeps, channel: Channel, body: { pageAccess
   return false;
 }
 
+/**
+ * Telegram's own view of the webhook (`getWebhookInfo`): not ok when it points elsewhere, or when
+ * updates are piling up behind a delivery error.
+ */
+async function telegramWebhookState(deps: AdminDeps, channelId: string, token: string, username: string): Promise<{ ok: boolean; detail: string }> {
+  const info = await deps.telegram.getWebhookInfo(token);
+  const { siteUrl } = await deps.directory.settings();
+  const expected = siteUrl ? `${siteUrl}/webhooks/telegram/${encodeURIComponent(channelId)}` : undefined;
+  const pointsHere = expected !== undefined && info.url === expected;
+  const failing = info.last_error_message !== undefined && info.pending_update_count > 0;
+  const detail = [
+    `Connected to bot @${username}.`,
+    pointsHere ? 'Webhook set to this channel.' : `Webhook points to ${info.url || 'nowhere'}${expected ? `, not ${expected}; rotate the token to set it again` : ''}.`,
+    `${info.pending_update_count} pending update(s).`,
+    ...(info.last_error_message !== undefined ? [`Last delivery error: ${info.last_error_message}.`] : []),
+  ].join(' ');
+  return { ok: pointsHere && !failing, detail };
+}
+
 /** Checks the stored token with the platform; a token the platform invalidated turns the channel `failed`. */
 async function testChannel(deps: AdminDeps, channel: Channel): Promise<{ ok: boolean; detail: string }> {
   const token = await deps.secrets.get(secretNames.channelToken(deps.secrets.prefix, channel.id));
@@ -213,7 +232,7 @@ async function testChannel(deps: AdminDeps, channel: Channel): Promise<{ ok: boo
   } else {
     try {
       const bot = await deps.telegram.getMe(token);
-      outcome = { ok: true, detail: `Connected to bot @${bot.username}.`, invalidToken: false };
+      outcome = { ...(await telegramWebhookState(deps, channel.id, token, bot.username)), invalidToken: false };
     } catch (error) {
       if (!(error instanceof TelegramApiError)) throw error;
       outcome = { ok: false, detail: error.message, invalidToken: error.isUnauthorized };

@@ -15,7 +15,7 @@ export interface AdminDeps {
   chats: ChatStore;
   secrets: Pick<Secrets, 'prefix' | 'get' | 'put' | 'remove' | 'forget'>;
   graph: Pick<GraphApi, 'getPage'>;
-  telegram: Pick<TelegramApi, 'getMe' | 'setWebhook' | 'deleteWebhook'>;
+  telegram: Pick<TelegramApi, 'getMe' | 'setWebhook' | 'deleteWebhook' | 'getWebhookInfo'>;
   /** Built on first use: it brings the whole routing side along. */
   membership(): Pick<Membership, 'saveAgent' | 'saveQueue' | 'settingsChanged'>;
   clock(): Date;

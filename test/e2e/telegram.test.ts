@@ -96,7 +96,18 @@ describe('a Telegram chat from bot connection to agent and back', () => {
 
     expect((await local.api('PATCH', `/api/channels/${channelId}`, { queueId, active: true }, admin)).status).toBe(200);
     const test = await local.api('POST', `/api/channels/${channelId}/test`, undefined, admin);
-    expect(test.body).toMatchObject({ ok: true });
+    expect(test.body).toMatchObject({ ok: true, detail: expect.stringContaining('Webhook set to this channel. 0 pending update(s).') });
+  });
+
+  it('reports Telegram’s delivery errors and pending updates when the connection is tested', async () => {
+    // given Telegram cannot deliver to the webhook
+    telegram.reply({ status: 200, body: { ok: true, result: { id: 7000000001, is_bot: true, first_name: 'Acme Support', username: 'acme_support_bot' } } });
+    const expected = `${siteUrl}/webhooks/telegram/${channelId}`;
+    telegram.reply({ status: 200, body: { ok: true, result: { url: expected, pending_update_count: 7, last_error_date: 1763712000, last_error_message: 'Wrong response from the webhook: 502 Bad Gateway' } } });
+    // when
+    const test = await local.api('POST', `/api/channels/${channelId}/test`, undefined, admin);
+    // then
+    expect(test.body).toEqual({ ok: false, detail: expect.stringContaining('7 pending update(s). Last delivery error: Wrong response from the webhook: 502 Bad Gateway.') });
   });
 
   it('refuses an update without the right secret token, and one for an unknown channel', async () => {
