@@ -1,0 +1,506 @@
+// Omnichat agent console: one page, no framework, speaks the agent WebSocket protocol (API.md §4).
+// config.json beside this file says where the socket and the API are (same origin locally).
+
+const $ = (id) => document.getElementById(id);
+const tokenKey = 'omnichat.token';
+const backoff = { firstMs: 500, maxMs: 15_000 };
+const pingEveryMs = 5 * 60_000;
+
+const state = {
+  config: { socketUrl: null, apiUrl: '', devTokens: false },
+  token: null,
+  agent: { id: '', name: '' },
+  status: 'offline',
+  /** chatId → { chat, expiresAt } */
+  offers: new Map(),
+  /** chatId → { chat, messages: Message[], unread, closedReason } */
+  chats: new Map(),
+  selected: null,
+  /** Highest cursor applied; events at or below it were seen already. */
+  cursor: 0,
+  /** Replies sent but not yet acknowledged with `sent`; resent with the same clientMessageId after a reconnect. */
+  outbox: new Map(),
+  quickReplies: [],
+  actions: [],
+  notificationSoundUrl: null,
+  socket: null,
+  attempts: 0,
+  /** Live events received while a sync is in flight, re-applied over the snapshot. */
+  syncing: null,
+};
+
+// ---------- small DOM helpers ----------
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+function toast(text, kind = 'info') {
+  const el = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+  $('toasts').append(el);
+  setTimeout(() => el.remove(), kind === 'error' ? 8000 : 4000);
+}
+const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const randomId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
+
+// ---------- sign-in ----------
+function claimsOf(token) {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(decodeURIComponent(escape(atob(payload))));
+  } catch {
+    return null;
+  }
+}
+
+function showSignIn(message = '') {
+  $('app').hidden = true;
+  $('sign-in').hidden = false;
+  $('dev-sign-in').hidden = !state.config.devTokens;
+  $('sign-in-error').textContent = message;
+}
+
+function signIn(token) {
+  const claims = claimsOf(token);
+  if (!claims || !claims.sub) return showSignIn('That is not a valid token.');
+  state.token = token;
+  state.agent = { id: claims.sub, name: claims.name || claims.username || claims.sub };
+  sessionStorage.setItem(tokenKey, token);
+  $('sign-in').hidden = true;
+  $('app').hidden = false;
+  $('agent-name').textContent = state.agent.name;
+  void loadAgentExtras();
+  connect();
+}
+
+$('dev-sign-in').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const sub = String(form.get('sub')).trim();
+  const name = String(form.get('name') || '').trim();
+  const res = await fetch(`${state.config.apiUrl}/dev/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sub, groups: ['agents'], ...(name ? { name } : {}) }),
+  }).catch(() => null);
+  if (!res || !res.ok) return showSignIn('The local runtime did not issue a token.');
+  signIn((await res.json()).token);
+});
+$('token-sign-in').addEventListener('submit', (event) => {
+  event.preventDefault();
+  signIn(String(new FormData(event.target).get('token')).trim());
+});
+$('sign-out').addEventListener('click', () => {
+  sessionStorage.removeItem(tokenKey);
+  state.token = null;
+  state.socket?.close(1000, 'signed out');
+  state.socket = null;
+  showSignIn();
+});
+
+// ---------- quick replies, actions, sound: from the snapshot when it carries them, else from the API if this token may read it ----------
+async function apiGet(path) {
+  try {
+    const res = await fetch(`${state.config.apiUrl}${path}`, { headers: { authorization: `Bearer ${state.token}` } });
+    return res.ok ? await res.json() : null;
+  } catch {
+    return null;
+  }
+}
+async function loadAgentExtras() {
+  const [replies, actions, settings, queues, agents] = await Promise.all([
+    apiGet('/api/quick-replies?limit=100'),
+    apiGet('/api/actions?limit=100'),
+    apiGet('/api/settings'),
+    apiGet('/api/queues?limit=100'),
+    apiGet('/api/agents?limit=100'),
+  ]);
+  if (replies?.items && state.quickReplies.length === 0) state.quickReplies = replies.items;
+  if (actions?.items && state.actions.length === 0) state.actions = actions.items;
+  if (settings?.notificationSoundUrl && !state.notificationSoundUrl) state.notificationSoundUrl = settings.notificationSoundUrl;
+  const targets = $('transfer-targets');
+  targets.replaceChildren(
+    ...(queues?.items ?? []).map((q) => h('option', { value: q.id }, `queue: ${q.name}`)),
+    ...(agents?.items ?? []).filter((a) => a.id !== state.agent.id).map((a) => h('option', { value: a.id }, `agent: ${a.displayName} (${a.status})`)),
+  );
+  render();
+}
+
+function chime() {
+  document.body.dataset.chimes = String(Number(document.body.dataset.chimes || 0) + 1);
+  if (state.notificationSoundUrl) {
+    new Audio(state.notificationSoundUrl).play().catch(() => {});
+    return;
+  }
+  try {
+    const audio = new AudioContext();
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.setValueAtTime(0.15, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+    tone.connect(gain).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.4);
+  } catch {
+    // no audio device: the offer is still on screen
+  }
+}
+
+// ---------- the socket ----------
+function socketUrl() {
+  const base = state.config.socketUrl || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  return `${base}${base.includes('?') ? '&' : '?'}token=${encodeURIComponent(state.token)}`;
+}
+
+function setConnection(kind, text) {
+  $('connection').dataset.state = kind;
+  $('connection').textContent = text;
+}
+
+function connect() {
+  if (!state.token) return;
+  setConnection('connecting', state.attempts ? `Reconnecting (attempt ${state.attempts + 1})…` : 'Connecting…');
+  const socket = new WebSocket(socketUrl());
+  state.socket = socket;
+  // reachable from the devtools (and browser tests) to see or drop the live connection
+  window.omnichatSocket = socket;
+  let opened = false;
+  let pinger;
+  socket.addEventListener('open', () => {
+    opened = true;
+    state.attempts = 0;
+    setConnection('open', 'Connected');
+    // nothing is pushed while $connect runs: ask for everything since the last cursor
+    state.syncing = [];
+    send({ action: 'sync', ...(state.cursor ? { since: state.cursor } : {}), requestId: 'sync' });
+    for (const [clientMessageId, pending] of state.outbox) send({ action: 'send', chatId: pending.chatId, text: pending.text, clientMessageId, requestId: clientMessageId });
+    pinger = setInterval(() => send({ action: 'ping' }), pingEveryMs);
+  });
+  socket.addEventListener('message', (event) => {
+    let frame;
+    try {
+      frame = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    onFrame(frame);
+  });
+  socket.addEventListener('close', () => {
+    clearInterval(pinger);
+    if (state.socket !== socket || !state.token) return;
+    state.socket = null;
+    state.attempts += 1;
+    if (!opened && state.attempts >= 6) {
+      // refused every time: most likely the token expired or this user is not an agent
+      setConnection('closed', 'Cannot connect');
+      sessionStorage.removeItem(tokenKey);
+      return showSignIn('The server refused the connection. Sign in again.');
+    }
+    const delay = Math.min(backoff.maxMs, backoff.firstMs * 2 ** (state.attempts - 1)) * (0.75 + Math.random() / 2);
+    setConnection('closed', `Disconnected — retrying in ${Math.ceil(delay / 1000)} s`);
+    setTimeout(connect, delay);
+  });
+}
+
+function send(frame) {
+  if (state.socket?.readyState === WebSocket.OPEN) {
+    state.socket.send(JSON.stringify(frame));
+    return true;
+  }
+  return false;
+}
+
+// ---------- applying frames ----------
+function onFrame(frame) {
+  if (frame.type === 'snapshot') return applySnapshot(frame);
+  if (typeof frame.cursor === 'number') {
+    if (state.syncing) state.syncing.push(frame);
+    if (frame.cursor <= state.cursor) return;
+    state.cursor = frame.cursor;
+    applyEvent(frame, true);
+  } else applyReply(frame);
+  render();
+}
+
+function applySnapshot(snapshot) {
+  const live = state.syncing ?? [];
+  state.syncing = null;
+  state.status = snapshot.status;
+  state.offers = new Map((snapshot.offers ?? []).map((o) => [o.chat.id, { chat: o.chat, expiresAt: o.expiresAt }]));
+  const previous = state.chats;
+  state.chats = new Map();
+  for (const held of snapshot.chats ?? []) {
+    const before = previous.get(held.chat.id);
+    state.chats.set(held.chat.id, { chat: held.chat, messages: [...held.messages], unread: before?.unread ?? 0, closedReason: null });
+  }
+  // chats closed while away stay visible (marked) until the agent dismisses them
+  for (const event of snapshot.events ?? []) if (event.type === 'chatClosed' && previous.has(event.chatId)) keepClosed(previous.get(event.chatId), event.reason);
+  for (const [id, entry] of previous) if (entry.closedReason && !state.chats.has(id)) state.chats.set(id, entry);
+  if (Array.isArray(snapshot.quickReplies)) state.quickReplies = snapshot.quickReplies;
+  if (Array.isArray(snapshot.actions)) state.actions = snapshot.actions;
+  if (typeof snapshot.notificationSoundUrl === 'string') state.notificationSoundUrl = snapshot.notificationSoundUrl;
+  state.cursor = Math.max(state.cursor, snapshot.cursor ?? 0);
+  for (const event of live) if (event.cursor > snapshot.cursor) applyEvent(event, false);
+  if (state.selected && !state.chats.has(state.selected)) state.selected = null;
+  if (!state.selected) state.selected = [...state.chats.keys()][0] ?? null;
+  render();
+}
+
+function keepClosed(entry, reason) {
+  state.chats.set(entry.chat.id, { ...entry, closedReason: reason });
+}
+
+function upsertMessage(chatId, message, fromCustomer) {
+  const entry = state.chats.get(chatId);
+  if (!entry) return;
+  const at = entry.messages.findIndex((m) => m.id === message.id);
+  if (at >= 0) entry.messages[at] = { ...entry.messages[at], ...message };
+  else {
+    entry.messages.push(message);
+    entry.messages.sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0));
+    if (fromCustomer && state.selected !== chatId) entry.unread += 1;
+  }
+}
+
+function applyEvent(event, live) {
+  switch (event.type) {
+    case 'chatOffered':
+      state.offers.set(event.chat.id, { chat: event.chat, expiresAt: event.expiresAt });
+      if (live) chime();
+      break;
+    case 'offerWithdrawn':
+      if (state.offers.delete(event.chatId) && live) {
+        const why = { timeout: 'it was not accepted in time', taken: 'another agent took it', closed: 'it was closed' }[event.reason] ?? event.reason;
+        toast(`Offer withdrawn: ${why}.`);
+      }
+      break;
+    case 'chatAssigned': {
+      state.offers.delete(event.chat.id);
+      const isNew = !state.chats.has(event.chat.id);
+      state.chats.set(event.chat.id, { chat: event.chat, messages: [...(event.messages ?? [])], unread: 0, closedReason: null });
+      if (isNew && live) chime();
+      if (!state.selected || isNew) state.selected = event.chat.id;
+      break;
+    }
+    case 'message':
+      upsertMessage(event.chatId, event.message, event.message.direction === 'in');
+      if (event.message.direction === 'in') {
+        const entry = state.chats.get(event.chatId);
+        if (entry) entry.chat = { ...entry.chat, lastMessageAt: event.message.sentAt };
+      }
+      break;
+    case 'messageStatus': {
+      const entry = state.chats.get(event.chatId);
+      const message = entry?.messages.find((m) => m.id === event.messageId);
+      if (message) {
+        message.status = event.status;
+        if (event.error) message.error = event.error;
+      }
+      if (event.status === 'failed' && live) toast(`A reply could not be delivered: ${event.error ?? 'unknown reason'}`, 'error');
+      break;
+    }
+    case 'chatClosed': {
+      const entry = state.chats.get(event.chatId);
+      if (entry) keepClosed(entry, event.reason);
+      break;
+    }
+    case 'statusChanged':
+      state.status = event.status;
+      if (event.reason === 'accept_timeout' && live) toast('You were set inactive because an offer timed out.', 'error');
+      break;
+  }
+}
+
+function applyReply(frame) {
+  switch (frame.type) {
+    case 'sent':
+      state.outbox.delete(frame.clientMessageId);
+      if (frame.message) upsertMessage(frame.chatId, frame.message, false);
+      break;
+    case 'actionRun': {
+      const action = state.actions.find((a) => a.id === frame.actionId);
+      toast(`Action “${action?.caption ?? frame.detailType}” started.`);
+      break;
+    }
+    case 'error':
+      if (frame.requestId && state.outbox.has(frame.requestId)) state.outbox.delete(frame.requestId);
+      toast(frame.message || frame.code, 'error');
+      break;
+  }
+}
+
+// ---------- rendering ----------
+const customerName = (chat) => chat.customer?.name || chat.customer?.id || 'Customer';
+const statusMarks = { pending: '…', sent: '✓ sent', delivered: '✓✓ delivered', read: '✓✓ read', failed: '⚠ failed' };
+
+function countdownText(expiresAt) {
+  const left = Math.max(0, Math.round((Date.parse(expiresAt) - Date.now()) / 1000));
+  return `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+}
+
+function render() {
+  if (!state.token) return;
+  const status = $('status-toggle');
+  status.dataset.status = state.status;
+  status.textContent = { active: '● Active', inactive: '○ Inactive', offline: 'Offline' }[state.status] ?? state.status;
+
+  const offers = [...state.offers.values()];
+  $('no-offers').hidden = offers.length > 0;
+  $('offers').replaceChildren(
+    ...offers.map(({ chat, expiresAt }) =>
+      h('li', { class: 'offer', dataset: { chatId: chat.id } },
+        h('strong', {}, customerName(chat)),
+        h('button', { class: 'accept primary', onclick: () => send({ action: 'accept', chatId: chat.id, requestId: `accept-${chat.id}` }) }, 'Accept'),
+        h('span', { class: 'small muted' }, h('span', { class: `badge ${chat.channelType}` }, chat.channelType), ' ',
+          expiresAt ? h('span', { class: 'countdown', dataset: { expires: expiresAt } }, countdownText(expiresAt)) : 'first to accept gets it'),
+      ),
+    ),
+  );
+
+  const chats = [...state.chats.values()].sort((a, b) => (a.chat.lastMessageAt < b.chat.lastMessageAt ? 1 : -1));
+  $('no-chats').hidden = chats.length > 0;
+  $('chats').replaceChildren(
+    ...chats.map(({ chat, messages, unread, closedReason }) => {
+      const last = messages[messages.length - 1];
+      return h('li', {
+        class: `chat-item${chat.id === state.selected ? ' selected' : ''}${closedReason ? ' closed' : ''}`,
+        dataset: { chatId: chat.id },
+        onclick: () => select(chat.id),
+      },
+        h('div', { class: 'top' }, h('strong', {}, customerName(chat)), h('span', { class: `badge ${chat.channelType}` }, chat.channelType),
+          closedReason ? h('span', { class: 'badge' }, 'closed') : null, h('span', { class: 'spacer' }), unread ? h('span', { class: 'unread' }, unread) : null),
+        h('div', { class: 'preview' }, last ? `${last.direction === 'out' ? 'You: ' : ''}${last.text ?? '[attachment]'}` : ''),
+      );
+    }),
+  );
+  renderChat();
+}
+
+function select(chatId) {
+  state.selected = chatId;
+  const entry = state.chats.get(chatId);
+  if (entry) entry.unread = 0;
+  render();
+  $('composer').elements.text.focus();
+}
+
+function renderChat() {
+  const entry = state.selected ? state.chats.get(state.selected) : null;
+  $('empty').hidden = Boolean(entry);
+  $('chat').hidden = !entry;
+  if (!entry) return;
+  const { chat, messages, closedReason } = entry;
+  entry.unread = 0;
+  $('chat').dataset.chatId = chat.id;
+  $('chat-customer').textContent = customerName(chat);
+  $('chat-meta').textContent = [chat.channelType, chat.language && `language ${chat.language}`, `since ${time(chat.createdAt)}`].filter(Boolean).join(' · ');
+
+  const list = $('messages');
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  list.replaceChildren(
+    ...messages.map((m) =>
+      h('li', { class: `message ${m.direction}${m.status === 'failed' ? ' failed' : ''}`, dataset: { messageId: m.id, status: m.status } },
+        m.text ?? '',
+        ...(m.attachments ?? []).map((a) => h('div', {}, h('a', { href: a.url, target: '_blank', rel: 'noopener' }, `📎 ${a.name ?? a.type}`))),
+        m.payload && !m.text ? h('div', { class: 'small muted' }, `chose: ${m.payload}`) : null,
+        m.status === 'failed' && m.error ? h('div', { class: 'failure' }, m.error) : null,
+        h('div', { class: 'meta' }, time(m.sentAt), m.direction === 'out' ? ` · ${statusMarks[m.status] ?? m.status}` : ''),
+      ),
+    ),
+    ...(closedReason ? [h('li', { class: 'notice' }, `Chat closed (${closedReason}).`)] : []),
+  );
+  if (atBottom || list.dataset.chatId !== chat.id) list.scrollTop = list.scrollHeight;
+  list.dataset.chatId = chat.id;
+
+  const open = !closedReason;
+  $('composer').hidden = !open;
+  $('close-chat').textContent = open ? 'Close' : 'Dismiss';
+  $('transfer').hidden = !open;
+  const language = (chat.language || '').toLowerCase();
+  const replies = state.quickReplies.filter((q) => (!language || q.language.toLowerCase() === language || q.language.toLowerCase().split('-')[0] === language) && (!q.queueId || q.queueId === chat.queueId));
+  $('quick-replies').hidden = !open;
+  $('quick-replies').replaceChildren(
+    ...replies.map((q) => h('button', { type: 'button', title: 'Insert this reply', onclick: () => insertReply(q.text) }, q.text.length > 40 ? `${q.text.slice(0, 40)}…` : q.text)),
+  );
+  const actions = state.actions.filter((a) => !a.queueId || a.queueId === chat.queueId);
+  $('chat-actions').replaceChildren(
+    ...(open ? actions : []).map((a) => h('button', { type: 'button', onclick: () => send({ action: 'runAction', chatId: chat.id, actionId: a.id, requestId: `action-${a.id}` }) }, `⚡ ${a.caption}`)),
+  );
+}
+
+function insertReply(text) {
+  const box = $('composer').elements.text;
+  box.value = box.value ? `${box.value} ${text}` : text;
+  box.focus();
+}
+
+// ---------- agent actions ----------
+$('status-toggle').addEventListener('click', () => {
+  send({ action: 'setStatus', status: state.status === 'active' ? 'inactive' : 'active' });
+});
+$('composer').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const box = event.target.elements.text;
+  const text = box.value.trim();
+  if (!text || !state.selected) return;
+  const clientMessageId = randomId();
+  state.outbox.set(clientMessageId, { chatId: state.selected, text });
+  send({ action: 'send', chatId: state.selected, text, clientMessageId, requestId: clientMessageId });
+  box.value = '';
+});
+$('composer').elements.text.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey) {
+    event.preventDefault();
+    $('composer').requestSubmit();
+  }
+});
+$('close-chat').addEventListener('click', () => {
+  const entry = state.chats.get(state.selected);
+  if (!entry) return;
+  if (entry.closedReason) {
+    state.chats.delete(entry.chat.id);
+    state.selected = [...state.chats.keys()][0] ?? null;
+    return render();
+  }
+  send({ action: 'close', chatId: entry.chat.id, requestId: `close-${entry.chat.id}` });
+});
+$('transfer-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const target = String(form.get('target')).trim();
+  if (!target || !state.selected) return;
+  send({ action: 'transfer', chatId: state.selected, ...(form.get('kind') === 'agent' ? { agentId: target } : { queueId: target }), requestId: `transfer-${state.selected}` });
+  $('transfer').open = false;
+  event.target.reset();
+});
+setInterval(() => {
+  for (const el of document.querySelectorAll('[data-expires]')) {
+    el.textContent = countdownText(el.dataset.expires);
+    el.classList.toggle('urgent', Date.parse(el.dataset.expires) - Date.now() < 30_000);
+  }
+}, 1000);
+
+// ---------- start ----------
+async function start() {
+  try {
+    const res = await fetch('config.json', { cache: 'no-store' });
+    if (res.ok) state.config = { ...state.config, ...(await res.json()) };
+  } catch {
+    // no config: same origin, token sign-in only
+  }
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const fromLink = fragment.get('token');
+  if (fromLink) history.replaceState(null, '', location.pathname + location.search);
+  const token = fromLink || sessionStorage.getItem(tokenKey);
+  if (token) signIn(token);
+  else showSignIn();
+}
+void start();

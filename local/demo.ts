@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as z from 'zod';
+import { signMetaBody } from '../functions/domain/signature';
+import { readBody } from './aws-wire';
+
+/**
+ * `npm run demo`: the local runtime with a sandbox Messenger Page. The runtime itself answers the
+ * Page's Graph API under `/sandbox/graph/v23.0` (handlers reach it through GRAPH_API_URL) and, at
+ * `/sandbox/simulate`, signs a customer's message with the app secret, as Meta does, and posts it to
+ * the webhook; the secret never reaches the simulator page.
+ */
+export const demo = {
+  appId: '100000000000001',
+  pageId: '200000000000001',
+  pageName: 'Omnichat Demo Page',
+  graphVersion: 'v23.0',
+  agents: [
+    // Alice also administers the demo, so her console can list quick replies, actions and the sound setting.
+    { id: 'alice', name: 'Alice Agent', groups: ['agents', 'chat-admins'] },
+    { id: 'bob', name: 'Bob Agent', groups: ['agents'] },
+  ],
+  quickReplies: ['Hi! Thanks for writing, how can I help?', 'Let me check that for you, one moment.', 'Is there anything else I can help you with?'],
+} as const;
+
+/** A line of the sandbox conversation, as the simulator shows it. */
+export interface SandboxLine {
+  psid: string;
+  from: 'customer' | 'page';
+  text: string;
+  at: string;
+}
+
+export interface DemoLinks {
+  agents: { id: string; name: string; url: string }[];
+  simulator: string;
+}
+
+const simulateBody = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('message'), psid: z.string().regex(/^\d{5,20}$/), name: z.string().trim().min(1).max(80), text: z.string().trim().min(1).max(2000) }),
+  z.object({ kind: z.literal('read'), psid: z.string().regex(/^\d{5,20}$/), name: z.string().max(80).optional() }),
+]);
+const sendBody = z.object({
+  recipient: z.object({ id: z.string() }),
+  message: z.object({ text: z.string().optional(), attachment: z.object({ type: z.string(), payload: z.looseObject({ url: z.string() }) }).optional() }),
+});
+
+export class DemoSandbox {
+  /** Everything the customers wrote and the Page sent, oldest first. */
+  readonly lines: SandboxLine[] = [];
+  /** Called whenever the Send API takes a message (benchmarks time replies with it). */
+  onSend: (line: SandboxLine) => void = () => {};
+  private readonly appSecret = randomBytes(24).toString('hex');
+  private readonly pageToken = `EAAD-demo-${randomBytes(12).toString('hex')}`;
+  private readonly profiles = new Map<string, string>();
+  private baseUrl = '';
+  private nextMid = 1;
+
+  graphApiUrl(baseUrl: string): string {
+    return `${baseUrl}/sandbox/graph/${demo.graphVersion}`;
+  }
+
+  /** The sandbox's HTTP routes; true when the request was one of them. */
+  readonly routes = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+    const graphPrefix = `/sandbox/graph/${demo.graphVersion}/`;
+    if (url.pathname.startsWith(graphPrefix)) {
+      const body = req.method === 'POST' ? parseJson((await readBody(req, 1024 * 1024)).toString('utf8')) : undefined;
+      const token = url.searchParams.get('access_token') ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const [status, answer] = this.graph(req.method ?? 'GET', url.pathname.slice(graphPrefix.length).split('/'), token, body);
+      json(res, status, answer);
+      return true;
+    }
+    if (url.pathname === '/sandbox/simulate' && req.method === 'POST') {
+      const parsed = simulateBody.safeParse(parseJson((await readBody(req, 64 * 1024)).toString('utf8')));
+      if (!parsed.success) json(res, 400, { error: { code: 'validation_failed', message: 'Invalid simulation', details: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) } });
+      else json(res, 200, { webhookStatus: await this.simulate(parsed.data) });
+      return true;
+    }
+    if (url.pathname === '/sandbox/conversation' && req.method === 'GET') {
+      const psid = url.searchParams.get('psid') ?? '';
+      json(res, 200, { pageName: demo.pageName, messages: this.lines.filter((l) => l.psid === psid) });
+      return true;
+    }
+    return false;
+  };
+
+  /** Meta's side of the Graph API calls the handlers make: Page and profile lookups, the Send API, thread control. */
+  private graph(method: string, path: string[], token: string | undefined, body: unknown): [number, unknown] {
+    if (token !== this.pageToken) return [400, metaError(190, 'Error validating access token: The session has been invalidated.')];
+    const [id, edge] = path;
+    if (method === 'GET' && id && !edge) {
+      if (id === demo.pageId) return [200, { id, name: demo.pageName }];
+      const name = this.profiles.get(id);
+      if (!name) return [400, metaError(100, 'No profile available for this user.')];
+      const [first, ...rest] = name.split(' ');
+      return [200, { id, first_name: first, ...(rest.length ? { last_name: rest.join(' ') } : {}) }];
+    }
+    if (method === 'POST' && id === demo.pageId && edge === 'messages') {
+      const send = sendBody.safeParse(body);
+      if (!send.success) return [400, metaError(100, '(#100) Invalid parameter')];
+      const text = send.data.message.text ?? `[${send.data.message.attachment?.type ?? 'attachment'}] ${send.data.message.attachment?.payload.url ?? ''}`;
+      const line: SandboxLine = { psid: send.data.recipient.id, from: 'page', text, at: new Date().toISOString() };
+      this.lines.push(line);
+      this.onSend(line);
+      return [200, { recipient_id: send.data.recipient.id, message_id: `m_sandbox_page_${this.nextMid++}` }];
+    }
+    if (method === 'POST' && id === demo.pageId && edge?.endsWith('_thread_control')) return [200, { success: true }];
+    return [400, metaError(2500, 'Unknown path components')];
+  }
+
+  /** Posts what the customer did to the webhook, signed with the app secret; the webhook's status. */
+  async simulate(input: z.infer<typeof simulateBody>): Promise<number> {
+    if (input.name) this.profiles.set(input.psid, input.name);
+    const timestamp = Date.now();
+    const event =
+      input.kind === 'message'
+        ? { message: { mid: `m_sandbox_customer_${this.nextMid++}`, text: input.text } }
+        : { read: { watermark: timestamp } };
+    const raw = JSON.stringify({
+      object: 'page',
+      entry: [{ id: demo.pageId, time: timestamp, messaging: [{ sender: { id: input.psid }, recipient: { id: demo.pageId }, timestamp, ...event }] }],
+    });
+    if (input.kind === 'message') this.lines.push({ psid: input.psid, from: 'customer', text: input.text, at: new Date(timestamp).toISOString() });
+    const res = await fetch(`${this.baseUrl}/webhooks/messenger/${demo.appId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMetaBody(raw, this.appSecret) },
+      body: raw,
+    });
+    await res.arrayBuffer();
+    return res.status;
+  }
+
+  /**
+   * Sets the demo up through the management API, as an admin would: the Meta app, the Page's channel,
+   * a queue with both agents, quick replies, a chat action and the notification sound.
+   */
+  async seed(baseUrl: string): Promise<DemoLinks> {
+    this.baseUrl = baseUrl;
+    const token = async (sub: string, groups: readonly string[], name?: string) => {
+      const res = await fetch(`${baseUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub, groups, name }) });
+      return z.object({ token: z.string() }).parse(await res.json()).token;
+    };
+    const admin = await token('demo-admin', ['chat-admins'], 'Demo Admin');
+    const call = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${baseUrl}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify(body) });
+      const answer: unknown = await res.json().catch(() => undefined);
+      if (!res.ok) throw new Error(`Demo setup: ${method} ${path} answered ${res.status}: ${JSON.stringify(answer)}`);
+      return z.looseObject({ id: z.string().optional() }).parse(answer ?? {});
+    };
+    await call('PATCH', '/api/settings', { notificationSoundUrl: `${baseUrl}/console/chime.wav`, acceptTimeoutSeconds: 120 });
+    await call('POST', '/api/messenger-apps', { appId: demo.appId, appSecret: this.appSecret });
+    const queue = await call('POST', '/api/queues', {
+      name: 'Demo support',
+      routingRule: 'available-agent',
+      completionTimeoutSeconds: null,
+      members: { users: demo.agents.map((a) => a.id), groups: [] },
+    });
+    const channel = await call('POST', '/api/channels', { type: 'messenger', appId: demo.appId, pageId: demo.pageId, pageAccessToken: this.pageToken });
+    await call('PATCH', `/api/channels/${channel.id}`, { queueId: queue.id, active: true, language: 'en' });
+    for (const text of demo.quickReplies) await call('POST', '/api/quick-replies', { language: 'en', text });
+    await call('POST', '/api/actions', { caption: 'Create ticket', queueId: queue.id, detailType: 'TicketRequested' });
+    const agents = [];
+    for (const agent of demo.agents) {
+      await call('PUT', `/api/agents/${agent.id}`, { displayName: agent.name, groups: ['agents'] });
+      agents.push({ id: agent.id, name: agent.name, url: `${baseUrl}/console/#token=${await token(agent.id, agent.groups, agent.name)}` });
+    }
+    return { agents, simulator: `${baseUrl}/simulator` };
+  }
+}
+
+function metaError(code: number, message: string) {
+  return { error: { message, type: 'OAuthException', code, fbtrace_id: 'AsandboxTrace' } };
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

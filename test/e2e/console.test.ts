@@ -1,0 +1,143 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { nodeBinary, projectRoot } from '../support/runtime';
+
+/**
+ * The agent console and the customer simulator in headless Chromium, against `npm run demo`:
+ * a customer writes, the agent is offered the chat, accepts, replies, and the customer sees it.
+ */
+const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+interface Demo {
+  child: ChildProcess;
+  baseUrl: string;
+  alice: string;
+  output(): string;
+}
+
+function startDemo(): Promise<Demo> {
+  const child = spawn(nodeBinary, ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'bin/local.ts', '--demo'], {
+    cwd: projectRoot,
+    env: { ...process.env, PORT: '0', OMNICHAT_RESOURCE_PREFIX: `c${randomBytes(5).toString('hex')}-` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`The demo did not start within 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const alice = /Console as Alice Agent: (\S+)/.exec(output)?.[1];
+      const simulator = /Customer simulator: (http:\/\/[\d.:]+)\/simulator/.exec(output)?.[1];
+      if (alice && simulator) {
+        clearTimeout(timer);
+        resolve({ child, baseUrl: simulator, alice, output: () => output });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`The demo exited with ${code}:\n${output}`)));
+  });
+}
+
+describe('the agent console with the customer simulator', () => {
+  let demo: Demo;
+  let browser: BrowserContext;
+  let profileDir: string;
+  let agentPage: Page;
+  let customerPage: Page;
+
+  beforeAll(async () => {
+    profileDir = mkdtempSync(join(tmpdir(), 'omnichat-chromium-'));
+    [demo, browser] = await Promise.all([
+      startDemo(),
+      chromium.launchPersistentContext(profileDir, { executablePath: '/usr/bin/chromium', headless: true, args: chromiumArgs, viewport: { width: 1200, height: 720 } }),
+    ]);
+    agentPage = await browser.newPage();
+    customerPage = await browser.newPage();
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (demo && demo.child.exitCode === null) {
+      const exited = new Promise((r) => demo.child.once('exit', r));
+      demo.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(profileDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('offers a customer’s message with a countdown, and the accepted chat’s reply reaches the customer', async () => {
+    // given Alice's console is open (signed in from the link's token) and she is active
+    await agentPage.goto(demo.alice);
+    await agentPage.locator('#connection[data-state="open"]').waitFor();
+    await agentPage.locator('#status-toggle[data-status="active"]').waitFor();
+    expect(agentPage.url()).not.toContain('token=');
+
+    // when a customer writes from the simulator
+    await customerPage.goto(`${demo.baseUrl}/simulator`);
+    await customerPage.locator('#identity input[name="name"]').fill('Maria Silva');
+    await customerPage.locator('#identity input[name="name"]').dispatchEvent('change');
+    await customerPage.locator('#composer input[name="text"]').fill('Hello, my order #4417 is late');
+    await customerPage.locator('#composer button').click();
+
+    // then Alice is offered the chat with a running countdown, and hears the chime
+    const offer = agentPage.locator('.offer', { hasText: 'Maria Silva' });
+    await offer.waitFor({ timeout: 15_000 });
+    await expect(offer.locator('.countdown').textContent()).resolves.toMatch(/^[12]:\d\d$/);
+    expect(Number(await agentPage.evaluate(() => document.body.dataset.chimes))).toBeGreaterThanOrEqual(1);
+
+    // when she accepts, the chat opens with the customer's name, channel and message
+    await offer.locator('button.accept').click();
+    await agentPage.locator('#chat-customer', { hasText: 'Maria Silva' }).waitFor();
+    await expect(agentPage.locator('#chat-meta').textContent()).resolves.toContain('messenger');
+    await agentPage.locator('.message.in', { hasText: 'Hello, my order #4417 is late' }).waitFor();
+    await expect(agentPage.locator('.offer').count()).resolves.toBe(0);
+
+    // and she answers with a quick reply of the chat's language, then a typed line
+    const quickReplies = agentPage.locator('#quick-replies button');
+    await expect(quickReplies.count()).resolves.toBe(3);
+    await quickReplies.first().click();
+    await agentPage.locator('#composer button').click();
+    await agentPage.locator('#composer textarea').fill('Your parcel leaves today.');
+    await agentPage.locator('#composer textarea').press('Enter');
+
+    // then both replies are shown as sent, and the customer sees them in the simulator
+    await agentPage.locator('.message.out[data-status="sent"]', { hasText: 'Your parcel leaves today.' }).waitFor({ timeout: 15_000 });
+    await customerPage.locator('.bubble.page', { hasText: 'Hi! Thanks for writing, how can I help?' }).waitFor({ timeout: 15_000 });
+    await customerPage.locator('.bubble.page', { hasText: 'Your parcel leaves today.' }).waitFor({ timeout: 15_000 });
+    await expect(agentPage.locator('.message.out').count()).resolves.toBe(2);
+    await expect(agentPage.locator('#messages').textContent()).resolves.not.toMatch(/null|undefined/);
+
+    mkdirSync(join(projectRoot, 'test-results'), { recursive: true });
+    await agentPage.screenshot({ path: join(projectRoot, 'test-results', 'console.png') });
+    await customerPage.screenshot({ path: join(projectRoot, 'test-results', 'simulator.png') });
+  });
+
+  it('recovers by itself after the network drops, showing what the customer wrote meanwhile', async () => {
+    // given the chat above is open; the network goes away and the socket with it
+    await agentPage.context().setOffline(true);
+    await agentPage.evaluate(() => (window as unknown as { omnichatSocket?: WebSocket }).omnichatSocket?.close());
+    await agentPage.locator('#connection[data-state="closed"]').waitFor();
+
+    // when the customer writes twice meanwhile (from outside the browser)
+    const psid = await customerPage.evaluate(() => JSON.parse(localStorage.getItem('omnichat.simulator.customer') ?? '{}').psid as string);
+    for (const text of ['Are you there?', 'I am still waiting']) {
+      const res = await fetch(`${demo.baseUrl}/sandbox/simulate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'message', psid, name: 'Maria Silva', text }) });
+      expect(res.status).toBe(200);
+    }
+
+    // then, back online, the console reconnects, syncs, and shows both messages once
+    await agentPage.context().setOffline(false);
+    await agentPage.locator('#connection[data-state="open"]').waitFor({ timeout: 30_000 });
+    await agentPage.locator('.message.in', { hasText: 'I am still waiting' }).waitFor({ timeout: 15_000 });
+    await expect(agentPage.locator('.message.in', { hasText: 'Are you there?' }).count()).resolves.toBe(1);
+
+    // and closing the chat from the console closes it
+    await agentPage.locator('#close-chat').click();
+    await agentPage.locator('.notice', { hasText: 'Chat closed (agent)' }).waitFor();
+  }, 60_000);
+});
