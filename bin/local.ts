@@ -7,11 +7,13 @@
  * OMNICHAT_WS_MAX_CONNECTION_SECONDS, GRAPH_API_URL, TELEGRAM_API_URL.
  * DynamoDB tables, secrets, pending schedules and the dev signing key persist in .omnichat/; messages
  * waiting in the SQS emulator live in memory only and are lost on restart.
+ * `--demo` (`npm run demo`): in memory, with a sandbox Messenger Page, two agents and the customer simulator.
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { JavaUnavailable } from '../local/errors';
+import { DemoSandbox } from '../local/demo';
 import { startRuntime, type Runtime } from '../local/runtime';
 
 const settings = z
@@ -34,6 +36,7 @@ if (!settings.success) {
 }
 const config = settings.data;
 const rootDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const sandbox = process.argv.includes('--demo') ? new DemoSandbox() : undefined;
 
 let runtime: Runtime | undefined;
 let stopping = false;
@@ -60,7 +63,7 @@ try {
   runtime = await startRuntime({
     rootDir,
     port: config.PORT,
-    inMemory: config.OMNICHAT_IN_MEMORY === '1' || config.OMNICHAT_IN_MEMORY === 'true',
+    inMemory: sandbox !== undefined || config.OMNICHAT_IN_MEMORY === '1' || config.OMNICHAT_IN_MEMORY === 'true',
     dataDir: config.OMNICHAT_DATA_DIR && resolve(config.OMNICHAT_DATA_DIR),
     resourcePrefix: config.OMNICHAT_RESOURCE_PREFIX,
     dynamodbEndpoint: config.OMNICHAT_DYNAMODB_ENDPOINT,
@@ -69,6 +72,7 @@ try {
     retryDelaySeconds: config.OMNICHAT_RETRY_DELAY_SECONDS,
     socketIdleTimeoutMs: (config.OMNICHAT_WS_IDLE_TIMEOUT_SECONDS ?? 0) * 1000,
     socketMaxConnectionMs: (config.OMNICHAT_WS_MAX_CONNECTION_SECONDS ?? 0) * 1000,
+    ...(sandbox ? { extraRoutes: sandbox.routes, graphApiUrl: (baseUrl: string) => sandbox.graphApiUrl(baseUrl) } : {}),
   });
 } catch (error) {
   if (error instanceof JavaUnavailable) console.error(error.message);
@@ -77,4 +81,15 @@ try {
 }
 if (runtime.dynamodbPid !== undefined) console.log(`DynamoDB Local running as pid ${runtime.dynamodbPid}`);
 console.log(`Omnichat local runtime ready at ${runtime.baseUrl} (agent WebSocket ${runtime.wsUrl})`);
+if (sandbox) {
+  try {
+    const links = await sandbox.seed(runtime.baseUrl);
+    console.log('\nDemo ready. Open the console as each agent, then write as a customer:');
+    for (const agent of links.agents) console.log(`  Console as ${agent.name}: ${agent.url}`);
+    console.log(`  Customer simulator: ${links.simulator}`);
+  } catch (error) {
+    console.error('Demo setup failed:', error);
+    await shutdown(1);
+  }
+}
 if (stopping) await shutdown(0);

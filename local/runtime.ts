@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -18,6 +18,7 @@ import { TargetUnreachable } from './scheduler';
 import { createWebSocketApi } from './websocket-api';
 import { HandlerUnavailable } from './errors';
 import { readBody } from './aws-wire';
+import { consoleFiles } from './static';
 
 export interface RuntimeOptions {
   /** Project root; `.omnichat/` and `functions/` are resolved from it. Default: the working directory. */
@@ -51,6 +52,10 @@ export interface RuntimeOptions {
   /** Source of GRAPH_API_URL / TELEGRAM_API_URL. Default process.env. */
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /** More HTTP routes, answered before the API (the demo's sandbox); resolves true when it answered. */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  /** GRAPH_API_URL from the runtime's own base URL (the demo answers the Graph API itself). */
+  graphApiUrl?: (baseUrl: string) => string;
 }
 
 export interface Runtime {
@@ -162,6 +167,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       maxConnectionMs: options.socketMaxConnectionMs,
     });
     const httpApi = createHttpApi({ routes: httpRoutes, invoker, log });
+    const serveConsole = consoleFiles(rootDir);
     let devTokens: Awaited<ReturnType<typeof loadDevTokens>> | undefined;
     let endpoints: Runtime['endpoints'] | undefined;
 
@@ -187,6 +193,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           }
           return plain(res, 200, { token: await devTokens.issue(parsed.data) });
         }
+        if (await serveConsole(req, res, url)) return;
+        if (options.extraRoutes && (await options.extraRoutes(req, res, url))) return;
         return httpApi(req, res, url);
       })().catch((error: unknown) => {
         log(`Request ${req.method} ${req.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -227,7 +235,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       TIMER_TARGET_ARN: timerTargetArn,
       TIMER_DLQ_ARN: provisioned.timerDlq.arn,
       SECRETS_PREFIX: secretsPrefixDefault,
-      GRAPH_API_URL: source.GRAPH_API_URL || 'https://graph.facebook.com/v23.0',
+      GRAPH_API_URL: options.graphApiUrl?.(baseUrl) ?? (source.GRAPH_API_URL || 'https://graph.facebook.com/v23.0'),
       TELEGRAM_API_URL: source.TELEGRAM_API_URL || 'https://api.telegram.org',
       JWT_ISSUER: `${baseUrl}/dev`,
       JWKS_URI: `${baseUrl}/dev/jwks.json`,
