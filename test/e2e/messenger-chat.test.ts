@@ -9,7 +9,16 @@ import { eventually, startLocalRuntime, type AgentSocket, type LocalRuntime } fr
  * Messenger webhook, an offer over the WebSocket, accept, reply through the Send API.
  */
 const fixtures = resolve(__dirname, '../../../shared/fixtures/messenger');
-const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(resolve(fixtures, name), 'utf8'));
+/** A fixture as Meta would send it now: the messaging window is counted from the event timestamps. */
+const fixture = (name: string): Record<string, unknown> => {
+  const body = JSON.parse(readFileSync(resolve(fixtures, name), 'utf8')) as { entry: { time: number; messaging?: { timestamp: number }[] }[] };
+  const shift = Date.now() - Math.max(...body.entry.flatMap((e) => (e.messaging ?? []).map((m) => m.timestamp)));
+  for (const entry of body.entry) {
+    entry.time += shift;
+    for (const event of entry.messaging ?? []) event.timestamp += shift;
+  }
+  return body as unknown as Record<string, unknown>;
+};
 
 const appId = '444555666777888';
 const appSecret = 'app-secret-for-tests-0123456789';

@@ -107,9 +107,9 @@ export interface NewMessage {
   delivery?: { channelType: string; channelKey: string; deliveryId: string };
 }
 
-/** Start of a chat's messaging window: when the customer's last message reached us. */
-export function customerLastWroteAt(chat: Pick<ChatItem, 'customerWroteAt' | 'createdAt'>): string {
-  return chat.customerWroteAt ?? chat.createdAt;
+/** Start of a chat's messaging window: when the customer last wrote, by the platform's clock (as Meta counts it). */
+export function customerLastWroteAt(chat: Pick<ChatItem, 'customerWroteAt' | 'lastMessageAt'>): string {
+  return chat.customerWroteAt ?? chat.lastMessageAt;
 }
 
 /** Chats, their conversations and their messages. */
@@ -160,9 +160,9 @@ export class ChatStore {
         Update: {
           TableName: '',
           Key: keys.chat(chatId),
-          UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :now REMOVE completionToken',
+          UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :at REMOVE completionToken',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': entry.message.sentAt, ':now': now.toISOString() },
+          ExpressionAttributeValues: { ':at': entry.message.sentAt },
         },
       });
     }
