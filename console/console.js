@@ -125,12 +125,14 @@ async function loadAgentExtras() {
   if (replies?.items && state.quickReplies.length === 0) state.quickReplies = replies.items;
   if (actions?.items && state.actions.length === 0) state.actions = actions.items;
   if (settings?.notificationSoundUrl && !state.notificationSoundUrl) state.notificationSoundUrl = settings.notificationSoundUrl;
-  const targets = $('transfer-targets');
-  targets.replaceChildren(
-    ...(queues?.items ?? []).map((q) => h('option', { value: q.id }, `queue: ${q.name}`)),
-    ...(agents?.items ?? []).filter((a) => a.id !== state.agent.id).map((a) => h('option', { value: a.id }, `agent: ${a.displayName} (${a.status})`)),
-  );
+  if (queues?.items || agents?.items) renderTransferTargets(queues?.items ?? [], agents?.items ?? []);
   render();
+}
+function renderTransferTargets(queues, agents) {
+  $('transfer-targets').replaceChildren(
+    ...queues.map((q) => h('option', { value: q.id }, `queue: ${q.name}`)),
+    ...agents.filter((a) => a.id !== state.agent.id).map((a) => h('option', { value: a.id }, `agent: ${a.displayName} (${a.status})`)),
+  );
 }
 
 function chime() {
@@ -247,6 +249,7 @@ function applySnapshot(snapshot) {
   if (Array.isArray(snapshot.quickReplies)) state.quickReplies = snapshot.quickReplies;
   if (Array.isArray(snapshot.actions)) state.actions = snapshot.actions;
   if (typeof snapshot.notificationSoundUrl === 'string') state.notificationSoundUrl = snapshot.notificationSoundUrl;
+  if (Array.isArray(snapshot.queues) && Array.isArray(snapshot.agents)) renderTransferTargets(snapshot.queues, snapshot.agents);
   state.cursor = Math.max(state.cursor, snapshot.cursor ?? 0);
   for (const event of live) if (event.cursor > snapshot.cursor) applyEvent(event, false);
   if (state.selected && !state.chats.has(state.selected)) state.selected = null;

@@ -16,6 +16,8 @@ const chatDriver = [
   'SECRETS_PREFIX',
   'GRAPH_API_URL',
   'TELEGRAM_API_URL',
+  // agents get Telegram files as links to the public file route, signed with the bot token
+  'PUBLIC_API_URL',
 ] as const satisfies readonly EnvKey[];
 
 const webhook = ['TABLE_NAME', 'INBOUND_QUEUE_URL', 'SECRETS_PREFIX'] as const satisfies readonly EnvKey[];
@@ -26,14 +28,13 @@ export const handlerEnvironment: Record<HandlerId, readonly EnvKey[]> = {
   'ingest/messenger-webhook': webhook,
   'ingest/telegram-webhook': webhook,
   'files/telegram-file': ['SECRETS_PREFIX', 'TELEGRAM_API_URL'],
-  // the public URL signs links to Telegram files
-  'routing/router': [...chatDriver, 'PUBLIC_API_URL'],
+  'routing/router': chatDriver,
   'routing/timer': chatDriver,
   'socket/authorizer': ['JWT_ISSUER', 'JWKS_URI', 'JWT_AUDIENCE', 'TABLE_NAME'],
   'socket/connect': chatDriver,
   'socket/disconnect': chatDriver,
   'socket/action': chatDriver,
-  'admin/api': [...chatDriver, 'PUBLIC_API_URL'],
+  'admin/api': chatDriver,
   'outbound/sender': [
     'TABLE_NAME',
     'SECRETS_PREFIX',

@@ -61,8 +61,9 @@ export class OmnichatStack extends Stack {
     secrets.grantRead(...webhooks, outbound.sender);
     // bot tokens: the file function fetches Telegram files
     secrets.grantRead(telegramFiles);
-    // page and bot tokens: the router reads profiles, answers button presses and signs file links; the action function asks Meta for a customer's thread (request_thread_control)
-    secrets.grantRead(routing.router, socket.action);
+    // page and bot tokens: every chat driver signs Telegram file links for agents; the router also reads
+    // profiles and answers button presses; the action function asks Meta for a customer's thread
+    secrets.grantRead(routing.router, routing.timer, socket.connect, socket.disconnect, socket.action);
     secrets.grantManage(admin.api);
 
     new CfnOutput(this, 'HttpApiUrl', { value: ingest.httpApi.apiEndpoint, description: 'Webhooks and management API' });

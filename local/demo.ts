@@ -16,8 +16,7 @@ export const demo = {
   pageName: 'Omnichat Demo Page',
   graphVersion: 'v23.0',
   agents: [
-    // Alice also administers the demo, so her console can list quick replies, actions and the sound setting.
-    { id: 'alice', name: 'Alice Agent', groups: ['agents', 'chat-admins'] },
+    { id: 'alice', name: 'Alice Agent', groups: ['agents'] },
     { id: 'bob', name: 'Bob Agent', groups: ['agents'] },
   ],
   quickReplies: ['Hi! Thanks for writing, how can I help?', 'Let me check that for you, one moment.', 'Is there anything else I can help you with?'],

@@ -6,6 +6,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { AutomatedMessages } from '../routing/automated-messages';
 import { ChatEndings, ClosingDispatcher } from '../routing/handover';
 import { Membership } from '../routing/membership';
+import { TelegramFileLinks } from '../routing/telegram-file-links';
 import { readEnv } from '../shared/env';
 import { SocketNotifier } from './agent-socket';
 import { AdminStore } from './dynamodb/admin-store';
@@ -45,6 +46,14 @@ export const socketNotifier = /* @__PURE__ */ once(() => {
   return new SocketNotifier(new ApiGatewayManagementApiClient({ endpoint: SOCKET_CALLBACK_URL }), agentLog(), clock);
 });
 
+/** Agents see Telegram files through short-lived signed links to our file route, never with the bot token. */
+export const fileLinks = /* @__PURE__ */ once(
+  () => new TelegramFileLinks({ secrets: secrets(), chats: chatStore(), baseUrl: readEnv('PUBLIC_API_URL').PUBLIC_API_URL, clock }),
+);
+
+/** What routing uses to tell agents: the socket, with file links signed on the way. */
+export const agentNotifier = /* @__PURE__ */ once(() => fileLinks().notifier(socketNotifier()));
+
 export const timers = /* @__PURE__ */ once(() => {
   const env = readEnv('SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN', 'TIMER_TARGET_ARN', 'TIMER_DLQ_ARN');
   return new SchedulerTimers(new SchedulerClient({}), {
@@ -58,21 +67,21 @@ export const timers = /* @__PURE__ */ once(() => {
 export const eventBus = /* @__PURE__ */ once(() => new EventBusPublisher(new EventBridgeClient({}), readEnv('EVENT_BUS_NAME').EVENT_BUS_NAME));
 
 export const dispatcher = /* @__PURE__ */ once(() => {
-  const notifier = socketNotifier();
+  const socket = socketNotifier();
   const built = new ClosingDispatcher(
     {
       store: routingStore(),
       chats: chatStore(),
       directory: directory(),
       log: agentLog(),
-      notifier,
+      notifier: agentNotifier(),
       timers: timers(),
       events: eventBus(),
       clock,
     },
     chatEndings,
   );
-  notifier.onGone = (agentId, connectionId) => built.disconnected(connectionId, agentId);
+  socket.onGone = (agentId, connectionId) => built.disconnected(connectionId, agentId);
   return built;
 });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { graphApi } from '../adapters/graph-api';
 import { telegramApi } from '../adapters/telegram-api';
-import { adminStore, chatStore, clock, directory, membership, secrets } from '../adapters/wiring';
+import { adminStore, chatStore, clock, directory, fileLinks, membership, secrets } from '../adapters/wiring';
 import { readEnv } from '../shared/env';
 import { logger } from '../shared/logger';
 import { adminHandler } from './app';
@@ -21,4 +21,5 @@ export const handler = adminHandler({
   clock,
   newId: randomUUID,
   publicApiUrl: env.PUBLIC_API_URL,
+  fileLinks: fileLinks(),
 }).use(injectLambdaContext(logger));

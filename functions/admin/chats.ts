@@ -99,7 +99,7 @@ export const chatRoutes = [
     async handle({ params }, deps) {
       const chat = await deps.chats.chat(params.chatId, false);
       if (!chat) throw new NotFound('Chat', params.chatId);
-      return { ...chatView(chat), messages: await deps.chats.messages(chat.id, 100) };
+      return { ...chatView(chat), messages: await deps.fileLinks.presentAll(chat.channelId, await deps.chats.messages(chat.id, 100)) };
     },
   }),
 ];

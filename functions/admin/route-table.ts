@@ -6,6 +6,7 @@ import type { GraphApi } from '../adapters/graph-api';
 import type { Secrets } from '../adapters/secrets';
 import type { TelegramApi } from '../adapters/telegram-api';
 import type { Membership } from '../routing/membership';
+import type { TelegramFileLinks } from '../routing/telegram-file-links';
 import { ValidationFailed, detailsFromIssues } from '../shared/errors';
 
 /** What the management API's routes work with; built once per container in `api.ts`, by hand in tests. */
@@ -22,6 +23,8 @@ export interface AdminDeps {
   newId(): string;
   /** Base of webhook callback URLs until the `siteUrl` setting names one. */
   publicApiUrl: string;
+  /** Shows stored Telegram files as short-lived signed links. */
+  fileLinks: Pick<TelegramFileLinks, 'presentAll'>;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -97,6 +97,8 @@ export interface Chat {
   lastMessageAt: string;
   /** Grows on every state change; timers carry it so a stale timer changes nothing. */
   version: number;
+  /** The customer blocked the bot: replies cannot reach them until they write again. */
+  customerBlocked?: boolean;
 }
 
 export interface Message {
@@ -113,6 +115,8 @@ export interface Message {
   /** The platform's id (Messenger `mid`, Telegram message id) once known. */
   platformMessageId?: string;
   error?: string;
+  /** Set when the customer edited the message (Telegram). */
+  editedAt?: string;
 }
 
 export interface Offer {

@@ -3,14 +3,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
 import { inboundEnvelopeSchema } from '../domain/inbound';
-import { adminStore, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table, timers } from '../adapters/wiring';
+import { adminStore, agentNotifier, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table, timers } from '../adapters/wiring';
 import { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
 import { graphApi } from '../adapters/graph-api';
 import { telegramApi } from '../adapters/telegram-api';
-import { readEnv } from '../shared/env';
 import { Ingest } from './ingest';
 import { TelegramEvents } from './telegram-events';
-import { TelegramFileLinks } from './telegram-file-links';
 import { AutomatedMessages } from './automated-messages';
 import { Echoes } from './echoes';
 import { Handover } from './handover';
@@ -18,15 +16,13 @@ import { Profiles } from './profiles';
 import { Receipts } from './receipts';
 import { logger } from '../shared/logger';
 
-// agents see Telegram files through signed links to our file route, never with the bot token
-const fileLinks = new TelegramFileLinks({ secrets: secrets(), chats: chatStore(), baseUrl: readEnv('PUBLIC_API_URL').PUBLIC_API_URL, clock });
 const automated = new AutomatedMessages({ chats: chatStore(), outbound: outboundQueue(), notifier: socketNotifier(), clock });
 const ingest = new Ingest({
   directory: directory(),
   contacts: adminStore(),
   chats: chatStore(),
   dispatcher: dispatcher(),
-  notifier: fileLinks.notifier(socketNotifier()),
+  notifier: agentNotifier(),
   timers: timers(),
   events: eventBus(),
   clock,
@@ -35,7 +31,7 @@ const ingest = new Ingest({
   handover: new Handover({ chats: chatStore(), dispatcher: dispatcher(), automated, events: eventBus(), clock }),
   profiles: new Profiles({ chats: chatStore(), directory: directory(), graph: graphApi, secrets: secrets(), events: eventBus(), clock }),
   automated,
-  telegram: new TelegramEvents({ chats: chatStore(), telegramChats: new TelegramChatStore(table(), clock), notifier: fileLinks.notifier(socketNotifier()), telegram: telegramApi, secrets: secrets() }),
+  telegram: new TelegramEvents({ chats: chatStore(), telegramChats: new TelegramChatStore(table(), clock), notifier: agentNotifier(), telegram: telegramApi, secrets: secrets() }),
 });
 const processor = new SqsFifoPartialProcessorAsync();
 

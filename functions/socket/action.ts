@@ -1,10 +1,11 @@
 import middy from '@middy/core';
 import * as z from 'zod';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { adminStore, agentLog, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, routingStore, secrets, socketNotifier } from '../adapters/wiring';
+import { adminStore, agentLog, chatStore, clock, directory, dispatcher, eventBus, fileLinks, outboundQueue, routingStore, secrets, socketNotifier } from '../adapters/wiring';
 import { graphApi } from '../adapters/graph-api';
 import { ThreadRequests } from '../routing/handover';
 import { ChatActions } from '../routing/chat-actions';
+import { AgentWorkspace } from './agent-workspace';
 import { detailsFromIssues } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { AgentActions } from './agent-actions';
@@ -22,6 +23,13 @@ const actions = new AgentActions({
   clock,
   directory: directory(),
   threads: new ThreadRequests({ chats: chatStore(), store: routingStore(), directory: directory(), graph: graphApi, secrets: secrets() }),
+  workspace: new AgentWorkspace({
+    admin: adminStore(),
+    settings: () => directory().settings(),
+    queues: () => directory().listQueues(),
+    agents: () => directory().listAgentItems(),
+  }),
+  fileLinks: fileLinks(),
 });
 
 /** Every client frame: validate, act, answer on the same connection; a bad frame gets an error frame, never a dropped socket. */

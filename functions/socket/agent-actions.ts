@@ -10,6 +10,8 @@ import type { Dispatcher } from '../routing/dispatcher';
 import type { ChatActions } from '../routing/chat-actions';
 import { OmnichatError } from '../shared/errors';
 import type { ClientFrame } from './frames';
+import type { AgentWorkspace } from './agent-workspace';
+import type { TelegramFileLinks } from '../routing/telegram-file-links';
 import type { Directory } from '../adapters/dynamodb/directory';
 import { messagingWindow } from '../domain/messaging-window';
 import type { ThreadRequests } from '../routing/handover';
@@ -26,6 +28,8 @@ export interface AgentActionsDeps {
   /** The chat's channel: its messaging window rules and whether it is failed. */
   directory: Pick<Directory, 'channel'>;
   threads: Pick<ThreadRequests, 'request'>;
+  workspace: Pick<AgentWorkspace, 'of'>;
+  fileLinks: Pick<TelegramFileLinks, 'presentAll'>;
 }
 
 const error = (code: string, message: string, requestId?: string): ReplyFrame => ({ type: 'error', code, message, ...(requestId ? { requestId } : {}) });
@@ -122,7 +126,7 @@ export class AgentActions {
 
   /** Open chats, pending offers and every event after `since`: what a reconnecting client needs. */
   private async snapshot(agentId: string, since?: number): Promise<ReplyFrame> {
-    const { chats, store, log } = this.deps;
+    const { chats, store, log, fileLinks } = this.deps;
     const cursor = await log.currentCursor(agentId);
     const [agent, heldIds, offers, events] = await Promise.all([
       store.agent(agentId),
@@ -133,7 +137,7 @@ export class AgentActions {
     const held = await Promise.all(
       heldIds.map(async (id) => {
         const chat = await chats.chat(id);
-        return chat ? { chat: chatView(chat), messages: await chats.messages(id) } : undefined;
+        return chat ? { chat: chatView(chat), messages: await fileLinks.presentAll(chat.channelId, await chats.messages(id)) } : undefined;
       }),
     );
     const offered = await Promise.all(
@@ -149,6 +153,7 @@ export class AgentActions {
       chats: held.filter((c) => c !== undefined),
       offers: offered.filter((o) => o !== undefined),
       events: events.map((e) => ({ ...e.event, cursor: e.cursor })),
+      ...(await this.deps.workspace.of(agent?.queues ?? [])),
     };
   }
 }

@@ -216,6 +216,24 @@ describe('the agent WebSocket protocol', () => {
     expect(await alice.next('error')).toMatchObject({ requestId: 'ra2' });
   });
 
+  it('gives agents the quick replies and chat actions of their queues, and the transfer targets, in the snapshot', async () => {
+    const alice = sockets[0]!;
+    const reply = await local.api('POST', '/api/quick-replies', { language: 'en', text: 'One moment please.', queueId: supportQueue }, admin);
+    const elsewhere = await local.api('POST', '/api/queues', { name: 'Elsewhere', routingRule: 'all-agents', completionTimeoutSeconds: null, members: { users: [], groups: [] } }, admin);
+    const hidden = await local.api('POST', '/api/actions', { caption: 'Hidden', queueId: (elsewhere.body as { id: string }).id, detailType: 'Hidden' }, admin);
+    expect([reply.status, hidden.status]).toEqual([201, 201]);
+    // when
+    alice.send({ action: 'sync', requestId: 'ws1' });
+    const snapshot = await next(alice, 'snapshot', (f) => f.requestId === 'ws1');
+    // then
+    expect((snapshot.quickReplies as { text: string }[]).map((r) => r.text)).toContain('One moment please.');
+    const captions = (snapshot.actions as { caption: string }[]).map((a) => a.caption);
+    expect(captions).toContain('Refund');
+    expect(captions).not.toContain('Hidden');
+    expect((snapshot.queues as { name: string }[]).map((q) => q.name)).toEqual(expect.arrayContaining(['Elsewhere']));
+    expect((snapshot.agents as { id: string }[]).map((a) => a.id)).toContain('alice');
+  });
+
   it('transfers a chat to a named agent, who is offered it, and to a queue, whose agent is offered it', async () => {
     const alice = sockets[0]!;
     const bob = await connect('bob');

@@ -47,6 +47,7 @@ async function setup(settings: { simultaneousChats?: number } = {}) {
     clock: () => new Date(),
     newId: randomUUID,
     publicApiUrl: 'https://api.example.com',
+    fileLinks: { presentAll: async (_channelId, messages) => messages },
   };
   const handler = adminHandler(deps);
   const api = async (method: string, path: string, body?: unknown, groups?: string[] | null) => {

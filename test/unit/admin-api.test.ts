@@ -35,6 +35,7 @@ function deps(): AdminDeps {
     clock: () => new Date('2026-03-01T09:00:00.000Z'),
     newId: () => 'id-1',
     publicApiUrl: 'https://api.example.com',
+    fileLinks: { presentAll: async (_channelId, messages) => messages },
   };
 }
 

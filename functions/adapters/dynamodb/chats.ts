@@ -28,6 +28,8 @@ export const chatItem = z.object({
   /** Set by an agent message while a completion timeout runs; a customer message clears it. */
   completionToken: z.string().optional(),
   closedAt: z.string().optional(),
+  /** The customer blocked the bot (Telegram 403); cleared when they write again. */
+  customerBlocked: z.boolean().optional(),
   closeReason: z.string().optional(),
   /** Messenger handover: what the bot passed along with the thread, and the bot's app id to pass it back to. */
   handoverMetadata: z.string().optional(),
@@ -50,6 +52,7 @@ export const messageItem = z.object({
   platformMessageId: z.string().optional(),
   clientMessageId: z.string().optional(),
   error: z.string().optional(),
+  editedAt: z.string().optional(),
 });
 
 const conversationItem = z.object({ openChatId: z.string().optional() });
@@ -160,7 +163,8 @@ export class ChatStore {
         Update: {
           TableName: '',
           Key: keys.chat(chatId),
-          UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :at REMOVE completionToken',
+          // a customer who writes again has unblocked the bot
+          UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :at REMOVE completionToken, customerBlocked',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':at': entry.message.sentAt },
         },
