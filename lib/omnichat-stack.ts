@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AdminApi } from './admin-api';
+import { AgentConsole } from './console';
 import { AgentSocket } from './agent-socket';
 import { FunctionEnvironment } from './function-environment';
 import { HandlerFunctions } from './handler-function';
@@ -24,6 +25,7 @@ export class OmnichatStack extends Stack {
   readonly socket: AgentSocket;
   readonly admin: AdminApi;
   readonly outbound: Outbound;
+  readonly console: AgentConsole;
 
   constructor(scope: Construct, id: string, props: OmnichatStackProps = {}) {
     super(scope, id, props);
@@ -41,6 +43,12 @@ export class OmnichatStack extends Stack {
     const socket = (this.socket = new AgentSocket(this, 'AgentSocket', stage));
     const admin = (this.admin = new AdminApi(this, 'AdminApi', { ...stage, httpApi: ingest.httpApi }));
     const outbound = (this.outbound = new Outbound(this, 'Outbound', stage));
+    // the agents' console, as static files beside the APIs it talks to
+    this.console = new AgentConsole(this, 'AgentConsole', {
+      projectRoot: props.projectRoot ?? process.cwd(),
+      socketUrl: socket.stage.url,
+      apiUrl: ingest.httpApi.apiEndpoint,
+    });
 
     // Who may touch what. Queues are consumed through event sources, which grant their own receive rights.
     const handshake = ingest.webhook('ingest/messenger-handshake');
@@ -71,5 +79,6 @@ export class OmnichatStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: admin.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: admin.client.userPoolClientId });
     new CfnOutput(this, 'TableName', { value: routing.table.tableName });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'Agent console' });
   }
 }

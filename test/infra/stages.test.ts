@@ -418,14 +418,24 @@ describe('admin API stage', () => {
     expect(JSON.stringify(manage?.Resource)).toMatch(/":secret:omnichat\/\*"\]\]\}$/);
   });
 
-  it('lets only the webhooks, the router, the action function, the Telegram file function and the sender read secrets', () => {
-    const readers = ['ingest/messenger-webhook', 'ingest/telegram-webhook', 'routing/router', 'files/telegram-file', 'socket/action', 'outbound/sender'];
+  it('lets only the webhooks, the chat drivers (they sign Telegram file links), the Telegram file function and the sender read secrets', () => {
+    const readers = [
+      'ingest/messenger-webhook',
+      'ingest/telegram-webhook',
+      'routing/router',
+      'routing/timer',
+      'files/telegram-file',
+      'socket/connect',
+      'socket/disconnect',
+      'socket/action',
+      'outbound/sender',
+    ];
     for (const handler of readers) {
       const [read] = statementsAllowing(template, functionFor(template, handler), 'secretsmanager:GetSecretValue');
       expect(read?.Action).toBe('secretsmanager:GetSecretValue');
       expect(JSON.stringify(read?.Resource)).toMatch(/":secret:omnichat\/\*"\]\]\}$/);
     }
-    for (const handler of ['ingest/messenger-handshake', 'socket/authorizer', 'socket/connect', 'routing/timer']) {
+    for (const handler of ['ingest/messenger-handshake', 'socket/authorizer']) {
       expect(statementsAllowing(template, functionFor(template, handler), 'secretsmanager:GetSecretValue')).toEqual([]);
     }
   });
