@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Distribution, HttpVersion, ViewerProtocolPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket } from 'aws-cdk-lib/aws-s3';
@@ -67,7 +67,12 @@ export class AgentConsole extends Construct {
       for (const finding of ['Action::s3:GetBucket*', 'Action::s3:GetObject*', 'Action::s3:List*', 'Action::s3:Abort*', 'Action::s3:DeleteObject*', 'Resource::*']) {
         acknowledge(child, `AwsSolutions-IAM5[${finding}]`, 'CDK’s deployment function copies the console asset into its bucket and prunes old files; CDK writes this policy, scoped to the asset and console buckets.');
       }
-      acknowledge(child, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]', 'CDK’s deployment function reads the console asset from the bootstrap asset bucket, whose object keys are content hashes.');
+      // the asset bucket's name carries the account and region: references, or literals when the environment is known
+      const stack = Stack.of(this);
+      const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+      const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+      const partition = Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;
+      acknowledge(child, `AwsSolutions-IAM5[Resource::arn:${partition}:s3:::cdk-hnb659fds-assets-${account}-${region}/*]`, 'CDK’s deployment function reads the console asset from the bootstrap asset bucket, whose object keys are content hashes.');
       acknowledge(child, 'AwsSolutions-L1', 'The runtime of CDK’s deployment function is chosen by the CDK version, not by this stack.');
       acknowledge(child, `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`, 'CDK’s deployment function writes and prunes every file of the console bucket, which holds nothing else.');
     }
