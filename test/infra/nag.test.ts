@@ -32,6 +32,11 @@ describe('cdk-nag AWS Solutions checks', () => {
     expect(violationsOf(lean)).toEqual([]);
   });
 
+  it('find neither errors nor warnings when the account and region are known, as in `cdk deploy`', () => {
+    const { stack: placed } = synthesizeStack({}, { account: '123456789012', region: 'eu-west-1' });
+    expect(violationsOf(placed)).toEqual([]);
+  });
+
   it('still report a finding nobody acknowledged', () => {
     // given a stack with one queue added without TLS enforcement or a dead-letter queue
     const { stack: changed } = synthesizeStack();

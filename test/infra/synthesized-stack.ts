@@ -13,10 +13,13 @@ const cdkJson = z.object({ context: z.record(z.string(), z.unknown()) });
  * The stack as `cdk synth` builds it (the feature flags of cdk.json), minus bundling, which
  * takes seconds per function and is proven by `npm run synth`.
  */
-export function synthesizeStack(settings: OmnichatSettingsInput = {}): { stack: OmnichatStack; template: Template } {
+export function synthesizeStack(
+  settings: OmnichatSettingsInput = {},
+  env?: { account: string; region: string },
+): { stack: OmnichatStack; template: Template } {
   const { context } = cdkJson.parse(JSON.parse(readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8')));
   const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new OmnichatStack(app, 'OmnichatTest', { settings: parseSettings(settings), projectRoot });
+  const stack = new OmnichatStack(app, 'OmnichatTest', { settings: parseSettings(settings), projectRoot, env });
   return { stack, template: Template.fromStack(stack) };
 }
 
