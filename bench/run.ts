@@ -26,6 +26,7 @@ const parts: Part[] = [
   { name: 'routing', file: 'routing.ts' },
   { name: 'receipts', file: 'receipts.ts' },
   { name: 'admin', file: 'admin.ts' },
+  { name: 'console', file: 'console.ts' },
 ];
 
 function runIsolated(path: string): Promise<void> {
