@@ -87,8 +87,12 @@ export const dispatcher = /* @__PURE__ */ once(() => {
 
 export const membership = /* @__PURE__ */ once(() => new Membership({ store: routingStore(), directory: directory(), dispatcher: dispatcher(), clock }));
 
+/** Greeting, "all agents busy" and closing messages, sent as the Page. */
+export const automatedMessages = /* @__PURE__ */ once(
+  () => new AutomatedMessages({ chats: chatStore(), outbound: outboundQueue(), notifier: socketNotifier(), timers: timers(), clock }),
+);
+
 /** Closing messages and thread pass-backs after a chat closes, queued for the sender. */
 export const chatEndings = /* @__PURE__ */ once(() => {
-  const automated = new AutomatedMessages({ chats: chatStore(), outbound: outboundQueue(), notifier: socketNotifier(), clock });
-  return new ChatEndings({ outbound: outboundQueue(), automated, clock });
+  return new ChatEndings({ outbound: outboundQueue(), automated: automatedMessages(), clock });
 });

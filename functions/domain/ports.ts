@@ -18,7 +18,8 @@ export interface AgentNotifier {
 /** A timer that routing arms; it fires once, carrying what it was armed for. */
 export type TimerPayload =
   | { kind: 'acceptTimeout'; chatId: string; agentId: string; version: number }
-  | { kind: 'completionTimeout'; chatId: string; token: string };
+  | { kind: 'completionTimeout'; chatId: string; token: string }
+  | { kind: 'allAgentsBusy'; chatId: string };
 
 /** One-time timers: EventBridge Scheduler in AWS, a local timer in the local runtime. */
 export interface Timers {
@@ -46,4 +47,5 @@ export interface OutboundQueue {
 export const timerNames = {
   acceptTimeout: (chatId: string, agentId: string) => `accept-${chatId}-${agentId}`,
   completionTimeout: (chatId: string) => `complete-${chatId}`,
+  allAgentsBusy: (chatId: string) => `busy-${chatId}`,
 };

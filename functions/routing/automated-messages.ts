@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '../domain/model';
-import type { AgentNotifier, OutboundQueue } from '../domain/ports';
+import { timerNames, type AgentNotifier, type OutboundQueue, type Timers } from '../domain/ports';
 import type { AutomatedMessages as Settings, ChatItem, ChatStore } from '../adapters/dynamodb/chats';
 
 export type AutomatedKind = 'greeting' | 'allAgentsBusy' | 'closing';
@@ -18,7 +18,23 @@ export function automatedText(settings: Settings | undefined, language: string |
  * Page, never tagged) and leave through the outbound queue in order with the agents' replies.
  */
 export class AutomatedMessages {
-  constructor(private readonly deps: { chats: ChatStore; outbound: OutboundQueue; notifier: AgentNotifier; clock: () => Date }) {}
+  constructor(private readonly deps: { chats: ChatStore; outbound: OutboundQueue; notifier: AgentNotifier; timers: Timers; clock: () => Date }) {}
+
+  /** A chat entered routing: greet the customer and, if the channel says so, arm the "all agents busy" timer. */
+  async welcome(chat: ChatItem): Promise<void> {
+    await this.send(chat, 'greeting');
+    if (chat.channelType !== 'messenger') return;
+    const after = (await this.deps.chats.automatedMessages(chat.channelId))?.allAgentsBusyAfterSeconds;
+    if (!after) return;
+    const at = new Date(Date.parse(chat.createdAt) + after * 1000);
+    await this.deps.timers.arm(timerNames.allAgentsBusy(chat.id), at, { kind: 'allAgentsBusy', chatId: chat.id });
+  }
+
+  /** The "all agents busy" timer fired: tell the customer, unless an agent took the chat meanwhile. */
+  async busyTimerFired(chatId: string): Promise<void> {
+    const chat = await this.deps.chats.chat(chatId);
+    if (chat && (chat.state === 'waiting' || chat.state === 'offered')) await this.send(chat, 'allAgentsBusy');
+  }
 
   /** Sends the channel's message of this kind, if it has one; the message, or undefined. */
   async send(chat: ChatItem, kind: AutomatedKind): Promise<Message | undefined> {

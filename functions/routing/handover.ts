@@ -19,7 +19,7 @@ const maxAttempts = 5;
 export interface HandoverDeps {
   chats: ChatStore;
   dispatcher: Pick<Dispatcher, 'routeQueue' | 'close'>;
-  automated: Pick<AutomatedMessages, 'send'>;
+  automated: Pick<AutomatedMessages, 'send' | 'welcome'>;
   events: EventPublisher;
   clock: () => Date;
 }
@@ -78,7 +78,7 @@ export class Handover {
         routed = chatItem.parse(newChatItem(chat));
       }
       if (!routed) return 'ignored';
-      await automated.send(routed, 'greeting');
+      await automated.welcome(routed);
       await dispatcher.routeQueue(channel.queueId, { chat: routed });
       return 'stored';
     }

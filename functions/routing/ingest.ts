@@ -30,7 +30,7 @@ export interface IngestDeps {
   echoes: Pick<Echoes, 'handle'>;
   handover: Pick<Handover, 'handle'>;
   profiles: Pick<Profiles, 'customerOf'>;
-  automated: Pick<AutomatedMessages, 'send' | 'stillWaiting'>;
+  automated: Pick<AutomatedMessages, 'welcome' | 'stillWaiting'>;
 }
 
 export type IngestOutcome = 'stored' | 'duplicate' | 'unknown_channel' | 'ignored';
@@ -114,7 +114,7 @@ export class Ingest {
     await events.publish('ChatCreated', { chatId: chat.id, channelId: chat.channelId, queueId: chat.queueId, customerId: customer.id });
     if (chat.queueId && chat.state === 'waiting') {
       const item = chatItem.parse(newChatItem(chat));
-      await this.deps.automated.send(item, 'greeting');
+      await this.deps.automated.welcome(item);
       await dispatcher.routeQueue(chat.queueId, { chat: item });
     }
     return 'stored';

@@ -3,20 +3,19 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
 import { inboundEnvelopeSchema } from '../domain/inbound';
-import { adminStore, agentNotifier, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table, timers } from '../adapters/wiring';
+import { adminStore, agentNotifier, automatedMessages, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table, timers } from '../adapters/wiring';
 import { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
 import { graphApi } from '../adapters/graph-api';
 import { telegramApi } from '../adapters/telegram-api';
 import { Ingest } from './ingest';
 import { TelegramEvents } from './telegram-events';
-import { AutomatedMessages } from './automated-messages';
 import { Echoes } from './echoes';
 import { Handover } from './handover';
 import { Profiles } from './profiles';
 import { Receipts } from './receipts';
 import { logger } from '../shared/logger';
 
-const automated = new AutomatedMessages({ chats: chatStore(), outbound: outboundQueue(), notifier: socketNotifier(), clock });
+const automated = automatedMessages();
 const ingest = new Ingest({
   directory: directory(),
   contacts: adminStore(),

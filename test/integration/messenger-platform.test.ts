@@ -56,7 +56,7 @@ async function platform() {
   // a second passes per reading, so messages stored in one step keep their order
   let now = Date.parse('2025-11-21T09:00:00.000Z');
   const clock = () => new Date((now += 1000));
-  const automated = new AutomatedMessages({ chats: h.chats, outbound, notifier: h.notifier, clock });
+  const automated = new AutomatedMessages({ chats: h.chats, outbound, notifier: h.notifier, timers: h.timers, clock });
   const endings = new ChatEndings({ outbound, automated, clock });
   const dispatcher = new ClosingDispatcher(
     { store: h.store, chats: h.chats, directory: h.directory, log: h.log, notifier: h.notifier, timers: h.timers, events: h.events, clock },
@@ -98,7 +98,7 @@ async function platform() {
     expect(await dispatcher.accept('ann', chat.id)).toEqual({ ok: true });
     return openChat();
   };
-  return { h, channel, jobs, handle, openChat, assigned, dispatcher };
+  return { h, channel, jobs, handle, openChat, assigned, dispatcher, automated };
 }
 
 describe('Messenger platform events in the router', () => {
@@ -286,5 +286,31 @@ describe('Messenger platform events in the router', () => {
     // then
     const notices = (await p.h.chats.messages(chat.id)).filter((m) => m.text === 'All our agents are busy; please hold on.');
     expect(notices).toHaveLength(1);
+  });
+
+  it('arms an "all agents busy" timer when a chat enters routing, which tells the customer once if nobody took the chat', async () => {
+    // given the busy notice after 60 s
+    const p = await platform();
+    await p.h.chats.saveAutomatedMessages('ch-1', { languages: { default: { allAgentsBusy: 'All our agents are busy; please hold on.' } }, allAgentsBusyAfterSeconds: 60 });
+    await p.handle(fixture('text-message.json'));
+    const chat = await p.openChat();
+    const timer = p.h.timers.armed.get(`busy-${chat.id}`);
+    expect(timer?.payload).toEqual({ kind: 'allAgentsBusy', chatId: chat.id });
+    expect(timer?.at.getTime()).toBe(Date.parse(chat.createdAt) + 60_000);
+    // when it fires (twice, as a retried delivery would)
+    await p.automated.busyTimerFired(chat.id);
+    await p.automated.busyTimerFired(chat.id);
+    // then
+    const notices = (await p.h.chats.messages(chat.id)).filter((m) => m.text === 'All our agents are busy; please hold on.');
+    expect(notices).toHaveLength(1);
+  });
+
+  it('says nothing when the "all agents busy" timer fires after an agent took the chat', async () => {
+    const p = await platform();
+    await p.h.chats.saveAutomatedMessages('ch-1', { languages: { default: { allAgentsBusy: 'All our agents are busy; please hold on.' } }, allAgentsBusyAfterSeconds: 60 });
+    const chat = await p.assigned();
+    await p.automated.busyTimerFired(chat.id);
+    const notices = (await p.h.chats.messages(chat.id)).filter((m) => m.text === 'All our agents are busy; please hold on.');
+    expect(notices).toEqual([]);
   });
 });
