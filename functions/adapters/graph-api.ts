@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isTimeout, parseJson, redact, redactedCause } from './platform-http';
 import { readEnv } from '../shared/env';
 
 /** Meta's error body: `{ error: { message, type, code, error_subcode, fbtrace_id } }`. */
@@ -246,36 +247,6 @@ export class GraphApi {
     }
     return parsed.data;
   }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Tokens must never reach a log line, even when Meta or the network echo them back. */
-function redact(text: string, token: string): string {
-  return token.length > 0 ? text.split(token).join('[redacted]') : text;
-}
-
-// Fetch failures may come from another realm (DOMException, undici errors), so read them by shape.
-const errorShape = z.object({ name: z.string(), message: z.string(), cause: z.unknown().optional() });
-
-function isTimeout(cause: unknown): boolean {
-  return errorShape.safeParse(cause).data?.name === 'TimeoutError';
-}
-
-/** Fetch errors can quote the URL, which holds the token; keep only a scrubbed message. */
-function redactedCause(cause: unknown, token: string): Error {
-  const outer = errorShape.safeParse(cause);
-  if (!outer.success) return new Error(redact(String(cause), token));
-  const inner = errorShape.safeParse(outer.data.cause);
-  const scrubbed = new Error(redact(`${outer.data.message}${inner.success ? `: ${inner.data.message}` : ''}`, token));
-  scrubbed.name = outer.data.name;
-  return scrubbed;
 }
 
 const env = readEnv('GRAPH_API_URL');

@@ -10,6 +10,7 @@ import { logger } from '../shared/logger';
 import { existingQueue } from './queues';
 import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';
 import { idSchema, route, type AdminDeps } from './route-table';
+import { channelItem } from '../adapters/dynamodb/directory';
 
 /**
  * Secret name of a Telegram channel's webhook secret token (`X-Telegram-Bot-Api-Secret-Token`);
@@ -31,21 +32,7 @@ export class PlatformUnavailable extends OmnichatError {
   }
 }
 
-export const channelSchema = z.object({
-  id: z.string(),
-  type: z.enum(['messenger', 'telegram']),
-  name: z.string(),
-  active: z.boolean(),
-  queueId: z.string().nullable(),
-  language: z.string().nullable(),
-  provisioningState: z.enum(['running', 'failed']),
-  lastError: z.string().nullable(),
-  humanAgentTag: z.boolean(),
-  appId: z.string().optional(),
-  pageId: z.string().optional(),
-  botUsername: z.string().optional(),
-  createdAt: z.string(),
-});
+export const channelSchema = channelItem;
 
 const pageAccessToken = z.string().min(10).max(2048).regex(/^\S+$/, 'No spaces.');
 const botToken = z.string().regex(/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/, 'A bot token looks like 123456:ABC-DEF…');

@@ -1,17 +1,11 @@
 import * as z from 'zod';
 import type { Queue } from '../domain/model';
+import { queueItem } from '../adapters/dynamodb/directory';
 import { Conflict, NotFound } from '../shared/errors';
 import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';
 import { idSchema, route, type AdminDeps } from './route-table';
 
-export const queueSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  routingRule: z.enum(['all-agents', 'available-agent']),
-  completionTimeoutSeconds: z.number().int().nullable(),
-  members: z.object({ users: z.array(z.string()), groups: z.array(z.string()) }),
-  createdAt: z.string(),
-});
+export const queueSchema = queueItem;
 
 const fields = {
   name: z.string().trim().min(1).max(200),

@@ -7,7 +7,7 @@ import { secretNames } from '../adapters/secrets';
 import { clock, directory, secrets, sqs } from '../adapters/wiring';
 import { readEnv } from '../shared/env';
 import { OmnichatError, ValidationFailed, NotFound } from '../shared/errors';
-import { httpErrors, rawBody, text, type HttpEvent, type HttpResult } from '../shared/http';
+import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
 
 const env = readEnv('INBOUND_QUEUE_URL');
@@ -27,15 +27,6 @@ async function isRegisteredApp(appId: string): Promise<boolean> {
   return true;
 }
 
-/** Meta sends at most this much per delivery; more is refused before any work. */
-const maxBodyBytes = 1024 * 1024;
-
-class PayloadTooLarge extends OmnichatError {
-  constructor() {
-    super('The body is larger than 1 MiB.', { code: 'payload_too_large', status: 413 });
-  }
-}
-
 class BadSignature extends OmnichatError {
   constructor() {
     super('X-Hub-Signature-256 is missing or does not match the body.', { code: 'invalid_signature', status: 401 });
@@ -45,8 +36,7 @@ class BadSignature extends OmnichatError {
 /** Verify the signature over the raw bytes, parse every entry and event, enqueue, acknowledge. */
 async function receiveMessengerWebhook(event: HttpEvent): Promise<HttpResult> {
   const appId = event.pathParameters?.appId ?? '';
-  const body = rawBody(event);
-  if (body.length > maxBodyBytes) throw new PayloadTooLarge();
+  const body = webhookBody(event);
   if (!(await isRegisteredApp(appId))) throw new NotFound('Meta app', appId);
   const appSecret = await appSecrets.get(secretNames.messengerAppSecret(appSecrets.prefix, appId));
   if (!appSecret) throw new OmnichatError(`The app secret of ${appId} is missing.`, { code: 'app_secret_missing', status: 500 });
@@ -54,19 +44,11 @@ async function receiveMessengerWebhook(event: HttpEvent): Promise<HttpResult> {
     logger.warn('webhook signature refused', { appId });
     throw new BadSignature();
   }
-  const parsed = parseMessengerWebhook(parseJson(body), clock().toISOString());
+  const parsed = parseMessengerWebhook(jsonOf(body), clock().toISOString());
   if (!parsed.ok) throw new ValidationFailed(parsed.issues.map((i) => ({ field: i.path || '(body)', message: i.message })), 'The webhook body is not a Messenger page event.');
   await inbound.enqueue(parsed.envelopes);
   logger.info('webhook accepted', { appId, events: parsed.envelopes.length, ignored: parsed.ignored });
   return text(200, 'EVENT_RECEIVED');
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new ValidationFailed([{ field: '(body)', message: 'The body is not valid JSON.' }], 'The webhook body is not valid JSON.');
-  }
 }
 
 export const handler = middy(receiveMessengerWebhook).use(injectLambdaContext(logger)).use(httpErrors());

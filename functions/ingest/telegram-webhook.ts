@@ -7,15 +7,13 @@ import { secretNames } from '../adapters/secrets';
 import { clock, directory, secrets, sqs } from '../adapters/wiring';
 import { readEnv } from '../shared/env';
 import { NotFound, OmnichatError, ValidationFailed } from '../shared/errors';
-import { httpErrors, rawBody, text, type HttpEvent, type HttpResult } from '../shared/http';
+import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
 
 const env = readEnv('INBOUND_QUEUE_URL');
 const inbound = new InboundQueue(sqs(), env.INBOUND_QUEUE_URL);
 const channels = directory();
 const channelSecrets = secrets();
-
-const maxBodyBytes = 1024 * 1024;
 
 class BadSecretToken extends OmnichatError {
   constructor() {
@@ -26,8 +24,7 @@ class BadSecretToken extends OmnichatError {
 /** Check the secret token in constant time, parse the update, enqueue it in its chat's message group. */
 async function receiveTelegramUpdate(event: HttpEvent): Promise<HttpResult> {
   const channelId = event.pathParameters?.channelId ?? '';
-  const body = rawBody(event);
-  if (body.length > maxBodyBytes) throw new OmnichatError('The body is larger than 1 MiB.', { code: 'payload_too_large', status: 413 });
+  const body = webhookBody(event);
   const channel = await channels.channel(channelId);
   if (!channel || channel.type !== 'telegram') throw new NotFound('Telegram channel', channelId);
   const expected = await channelSecrets.get(secretNames.telegramWebhookSecret(channelSecrets.prefix, channelId));
@@ -35,13 +32,7 @@ async function receiveTelegramUpdate(event: HttpEvent): Promise<HttpResult> {
     logger.warn('telegram secret token refused', { channelId });
     throw new BadSecretToken();
   }
-  let update: unknown;
-  try {
-    update = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new ValidationFailed([{ field: '(body)', message: 'The body is not valid JSON.' }], 'The update is not valid JSON.');
-  }
-  const parsed = parseTelegramUpdate(update, channelId, clock().toISOString());
+  const parsed = parseTelegramUpdate(jsonOf(body), channelId, clock().toISOString());
   if (!parsed.ok) throw new ValidationFailed(parsed.issues.map((i) => ({ field: i.path || '(body)', message: i.message })), 'The body is not a Telegram update.');
   if (parsed.envelope) await inbound.enqueue([parsed.envelope]);
   // updates we do not handle are acknowledged so Telegram does not retry them, and counted here

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { OmnichatError } from './errors';
+import { OmnichatError, ValidationFailed } from './errors';
 import { logger } from './logger';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -17,6 +17,31 @@ export function text(statusCode: number, body: string): HttpResult {
 /** The exact bytes the platform sent: API Gateway base64-encodes bodies it deems binary. */
 export function rawBody(event: HttpEvent): Buffer {
   return Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+/** Platforms send at most this much per delivery; more is refused before any work. */
+export const maxWebhookBytes = 1024 * 1024;
+
+export class PayloadTooLarge extends OmnichatError {
+  constructor() {
+    super('The body is larger than 1 MiB.', { code: 'payload_too_large', status: 413 });
+  }
+}
+
+/** A webhook's raw bytes, refused over 1 MiB before anything else is done. */
+export function webhookBody(event: HttpEvent): Buffer {
+  const body = rawBody(event);
+  if (body.length > maxWebhookBytes) throw new PayloadTooLarge();
+  return body;
+}
+
+/** The body as JSON; 400 naming the body otherwise. */
+export function jsonOf(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ValidationFailed([{ field: '(body)', message: 'The body is not valid JSON.' }], 'The webhook body is not valid JSON.');
+  }
 }
 
 /** Errors answer as `{ error: { code, message, details } }`; unexpected ones as a bare 500, logged. */

@@ -18,7 +18,8 @@ const settingsItem = z.object({
 
 const messengerAppItem = z.object({ appId: z.string(), verifyToken: z.string(), createdAt: z.string() });
 
-const channelItem = z.object({
+/** A channel as stored, and as the management API shows it (tokens live in Secrets Manager, never here). */
+export const channelItem = z.object({
   id: z.string(),
   type: z.enum(['messenger', 'telegram']),
   name: z.string(),
@@ -34,7 +35,8 @@ const channelItem = z.object({
   createdAt: z.string(),
 });
 
-const queueItem = z.object({
+/** A queue as stored, and as the management API shows it. */
+export const queueItem = z.object({
   id: z.string(),
   name: z.string(),
   routingRule: z.enum(['all-agents', 'available-agent']),
