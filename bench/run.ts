@@ -18,6 +18,9 @@ interface Part {
   isolated?: boolean;
 }
 
+// Handlers run in this process for some parts; their INFO logs would bury the figures.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+
 const parts: Part[] = [
   { name: 'ingest', file: 'ingest.ts' },
   { name: 'end to end', file: 'end-to-end.ts' },
