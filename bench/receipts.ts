@@ -63,7 +63,7 @@ export async function main(): Promise<void> {
   const clock = () => new Date();
   const jobs: OutboundJob[] = [];
   const outbound = { enqueue: async (job: OutboundJob) => void jobs.push(job) };
-  const automated = new AutomatedMessages({ chats, outbound, notifier: quietNotifier, clock });
+  const automated = new AutomatedMessages({ chats, outbound, notifier: quietNotifier, timers: noTimers, clock });
   const dispatcher = new ClosingDispatcher(
     { store: new RoutingStore(table), chats, directory, log: new AgentLog(table), notifier: quietNotifier, timers: noTimers, events: noEvents, clock },
     () => new ChatEndings({ outbound, automated, clock }),
