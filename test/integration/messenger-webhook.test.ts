@@ -12,8 +12,14 @@ const raw = readFileSync(resolve(__dirname, '../../../shared/fixtures/messenger/
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
+const controlPlanes: { stop(): Promise<void> }[] = [];
+afterAll(async () => {
+  await Promise.all(controlPlanes.map((c) => c.stop()));
+});
+
 async function loadWebhook(env: Record<string, string>): Promise<Handler> {
   const controlPlane = await startAwsControlPlane();
+  controlPlanes.push(controlPlane);
   useLocalAwsEnv({ ...env, SECRETS_PREFIX: 'test', POWERTOOLS_LOG_LEVEL: 'SILENT' }, controlPlane);
   await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'test/messenger-app/4242', SecretString: appSecret }));
   let handler: Handler | undefined;
