@@ -14,31 +14,20 @@ import { Table } from '../functions/adapters/dynamodb/table';
 import { GraphApi } from '../functions/adapters/graph-api';
 import type { InboundEnvelope } from '../functions/domain/inbound';
 import { defaultSettings, type Channel } from '../functions/domain/model';
-import type { AgentNotifier, EventPublisher, OutboundJob, Timers } from '../functions/domain/ports';
+import type { OutboundJob } from '../functions/domain/ports';
 import { AutomatedMessages } from '../functions/routing/automated-messages';
 import { Echoes } from '../functions/routing/echoes';
 import { ChatEndings, ClosingDispatcher, Handover } from '../functions/routing/handover';
 import { Ingest } from '../functions/routing/ingest';
 import { Profiles } from '../functions/routing/profiles';
 import { Receipts } from '../functions/routing/receipts';
-import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { ensureTable } from '../local/provision';
-import { heading, note, onCleanup, printTable, runIfMain } from './support';
+import { dynamodbEndpoint, heading, noEvents, note, noTimers, printTable, quietNotifier, runIfMain } from './support';
 
 const samples = 50;
 const pageId = 'page-1';
 
-const quietNotifier: AgentNotifier = { notify: async () => undefined };
-const noTimers: Timers = { arm: async () => undefined, disarm: async () => undefined };
-const noEvents: EventPublisher = { publish: async () => undefined };
 
-async function dynamodbEndpoint(): Promise<string> {
-  const reused = process.env.OMNICHAT_DYNAMODB_ENDPOINT;
-  if (reused) return reused;
-  const local = await startDynamoDbLocal();
-  onCleanup(() => local.stop());
-  return local.endpoint;
-}
 
 const envelope = (customer: string, event: InboundEnvelope['event'], deliveryId?: string): InboundEnvelope => ({
   channelType: 'messenger',

@@ -24,12 +24,11 @@ import { Directory, type AgentItem } from '../functions/adapters/dynamodb/direct
 import { RoutingStore } from '../functions/adapters/dynamodb/routing-store';
 import { Table } from '../functions/adapters/dynamodb/table';
 import { defaultSettings, type Chat } from '../functions/domain/model';
-import type { AgentEvent, AgentNotifier, EventPublisher, TimerPayload, Timers } from '../functions/domain/ports';
+import type { AgentEvent, AgentNotifier } from '../functions/domain/ports';
 import { Dispatcher } from '../functions/routing/dispatcher';
 import { Membership } from '../functions/routing/membership';
-import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { ensureTable } from '../local/provision';
-import { heading, ms, note, onCleanup, printTable, runIfMain, summarize } from './support';
+import { dynamodbEndpoint, heading, ms, noEvents, note, noTimers, printTable, runIfMain, summarize } from './support';
 
 /** Decisions measured per queue size. */
 const decisions = 200;
@@ -40,16 +39,6 @@ class CountingNotifier implements AgentNotifier {
   async notify(_agentId: string, event: AgentEvent): Promise<void> {
     if (event.type === 'chatOffered') this.offers += 1;
   }
-}
-const noTimers: Timers = { arm: async (_n: string, _a: Date, _p: TimerPayload) => undefined, disarm: async () => undefined };
-const noEvents: EventPublisher = { publish: async () => undefined };
-
-async function dynamodbEndpoint(): Promise<string> {
-  const reused = process.env.OMNICHAT_DYNAMODB_ENDPOINT;
-  if (reused) return reused;
-  const local = await startDynamoDbLocal();
-  onCleanup(() => local.stop());
-  return local.endpoint;
 }
 
 interface Figures {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { signMetaBody } from '../functions/domain/signature';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import WebSocket from 'ws';
+import type { AgentNotifier, EventPublisher, Timers } from '../functions/domain/ports';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Node 22 from the `node` devDependency, the line the Lambdas run. */
@@ -148,6 +149,16 @@ export function emulators(): Promise<Emulators> {
   })();
   return shared;
 }
+
+/** DynamoDB Local for in-process benchmarks: the one `OMNICHAT_DYNAMODB_ENDPOINT` names, else this run's shared one. */
+export async function dynamodbEndpoint(): Promise<string> {
+  return process.env.OMNICHAT_DYNAMODB_ENDPOINT ?? (await emulators()).dynamodbEndpoint;
+}
+
+/** Ports whose effects a DynamoDB benchmark does not measure. */
+export const quietNotifier: AgentNotifier = { notify: async () => undefined };
+export const noTimers: Timers = { arm: async () => undefined, disarm: async () => undefined };
+export const noEvents: EventPublisher = { publish: async () => undefined };
 
 export type RuntimeClient = Omit<RuntimeChild, 'output' | 'stop'>;
 
