@@ -11,6 +11,8 @@ import { readEnv } from '../shared/env';
 import { chatStore, directory, eventBus, secrets, socketNotifier, sqs, table, clock } from '../adapters/wiring';
 import { queues } from '../shared/resources';
 import { logger } from '../shared/logger';
+import { productMetricsRecorder, publishMetrics } from '../shared/observability';
+import { productMetrics } from '../shared/metric-names';
 import { Delivery } from './delivery';
 import { MessengerSender } from './messenger-sender';
 import { RetryAfter } from './retry-after';
@@ -44,6 +46,7 @@ async function sendRecord(record: SQSRecord): Promise<void> {
   const final = Number(record.attributes.ApproximateReceiveCount) >= queues.maxReceiveCount;
   const { threadControl, ...message } = job;
   const outcome = await retryAfter.watch(record, () => delivery.deliver(threadControl ? { ...message, threadControl } : message, { final }));
+  if (outcome === 'failed') productMetricsRecorder.count(productMetrics.failedSends);
   logger.info('outbound message', { chatId: job.chatId, messageId: job.messageId, outcome });
 }
 
@@ -56,4 +59,4 @@ async function send(event: SQSEvent, context: Context): Promise<SQSBatchResponse
   return response;
 }
 
-export const handler = middy(send).use(injectLambdaContext(logger));
+export const handler = middy(send).use(injectLambdaContext(logger)).use(publishMetrics());
