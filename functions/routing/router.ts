@@ -14,7 +14,8 @@ import { Handover } from './handover';
 import { Profiles } from './profiles';
 import { Receipts } from './receipts';
 import { logger } from '../shared/logger';
-import { productMetricsRecorder, publishMetrics } from '../shared/observability';
+import { publishMetrics } from '../shared/observability';
+import { recordedMetrics } from '../shared/instrument';
 import { productMetrics } from '../shared/metric-names';
 
 const automated = automatedMessages();
@@ -40,7 +41,7 @@ const processor = new SqsFifoPartialProcessorAsync();
 async function routeRecord(record: SQSRecord): Promise<void> {
   const envelope = inboundEnvelopeSchema.parse(JSON.parse(record.body));
   const outcome = await ingest.handle(envelope);
-  if (envelope.event.kind === 'message' && outcome === 'stored') productMetricsRecorder.count(productMetrics.inboundMessages);
+  if (envelope.event.kind === 'message' && outcome === 'stored') recordedMetrics.count(productMetrics.inboundMessages);
   logger.info('inbound event', { kind: envelope.event.kind, channelType: envelope.channelType, outcome });
 }
 

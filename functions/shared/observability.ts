@@ -1,7 +1,7 @@
 import type middy from '@middy/core';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import type { ProductMetrics } from '../domain/ports';
+import { instrumentWith } from './instrument';
 
 /**
  * Business metrics of this function (namespace from POWERTOOLS_METRICS_NAMESPACE, set by the
@@ -10,20 +10,20 @@ import type { ProductMetrics } from '../domain/ports';
 export const metrics = new Metrics({ serviceName: 'omnichat' });
 
 /**
- * X-Ray subsegments around every AWS SDK call and outgoing HTTPS request. Tracing is on only
- * inside Lambda with active tracing; elsewhere (the local runtime, tests) it does nothing.
+ * X-Ray subsegments around every AWS SDK call and outgoing HTTPS request of this function.
+ * Tracing is on only inside Lambda with active tracing; elsewhere (the local runtime, tests)
+ * the tracer does nothing.
  */
 export const tracer = new Tracer({ serviceName: 'omnichat' });
 
-/** Wraps an AWS SDK v3 client so each of its calls is a subsegment of the invocation's trace. */
-export function traced<T>(client: T): T {
-  return tracer.captureAWSv3Client(client);
-}
-
-export const productMetricsRecorder: ProductMetrics = {
-  count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
-  duration: (name, millis) => metrics.addMetric(name, MetricUnit.Milliseconds, Math.max(0, Math.round(millis))),
-};
+// Importing this module is what makes a function traced and measured (see shared/instrument.ts).
+instrumentWith({
+  clients: (client) => tracer.captureAWSv3Client(client),
+  metrics: {
+    count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
+    duration: (name, millis) => metrics.addMetric(name, MetricUnit.Milliseconds, Math.max(0, Math.round(millis))),
+  },
+});
 
 /**
  * Publishes what the invocation recorded, also when it failed; an invocation that recorded

@@ -1,4 +1,4 @@
-import { traced } from '../../shared/observability';
+import { instrumented } from '../../shared/instrument';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -38,7 +38,7 @@ export class Table {
   ) {}
 
   static fromEnv(tableName: string): Table {
-    const client = DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), { marshallOptions: { removeUndefinedValues: true } });
+    const client = DynamoDBDocumentClient.from(instrumented(new DynamoDBClient({})), { marshallOptions: { removeUndefinedValues: true } });
     return new Table(client, tableName);
   }
 
