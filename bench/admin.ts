@@ -14,6 +14,7 @@ function percentile(sorted: number[], p: number): number {
 
 export async function main(iterations = Number(process.argv[2] ?? 100)): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const graph = await startFakeGraph({ pages: { '105123': { name: 'Bench Page', token: 'EAAG-bench-token-000' } } });
   const runtime = await startRuntime({ port: 0, inMemory: true, resourcePrefix: `bench${Date.now()}-`, env: { ...process.env, GRAPH_API_URL: graph.url }, log: () => undefined });
   try {

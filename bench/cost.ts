@@ -263,6 +263,7 @@ export async function main(): Promise<void> {
   const environment = { ...process.env };
   // The handlers run in this process: their per-request logs would bury the figures.
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const runtime = await startRuntime({
     rootDir: projectRoot,
     port: 0,

@@ -20,6 +20,8 @@ interface Part {
 
 // Handlers run in this process for some parts; their INFO logs would bury the figures.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// the figures are printed here; the handlers' embedded-metric lines would only bury them
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const parts: Part[] = [
   { name: 'ingest', file: 'ingest.ts' },

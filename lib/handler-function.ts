@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -9,6 +9,7 @@ import { handlerEntry, type HandlerId } from '../functions/shared/routes';
 import type { FunctionEnvironment } from './function-environment';
 import { bundleExternals, bundleTarget, requireShim } from './bundling';
 import { acknowledge } from './nag';
+import { metricsNamespace } from './monitoring';
 import type { OmnichatSettings } from './settings';
 
 /** The Node.js line the handlers are built for; the local runtime runs the same one. */
@@ -64,6 +65,7 @@ export class HandlerFunctions {
       environment: {
         ...this.environment.forHandler(handler),
         NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(Stack.of(scope)),
       },
       bundling: {
         forceDockerBundling: false,

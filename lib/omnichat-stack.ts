@@ -6,6 +6,7 @@ import { AgentSocket } from './agent-socket';
 import { FunctionEnvironment } from './function-environment';
 import { HandlerFunctions } from './handler-function';
 import { Ingest } from './ingest';
+import { Monitoring } from './monitoring';
 import { Outbound } from './outbound';
 import { Routing } from './routing';
 import { PlatformSecrets } from './secrets';
@@ -26,6 +27,7 @@ export class OmnichatStack extends Stack {
   readonly admin: AdminApi;
   readonly outbound: Outbound;
   readonly console: AgentConsole;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: OmnichatStackProps = {}) {
     super(scope, id, props);
@@ -74,11 +76,43 @@ export class OmnichatStack extends Stack {
     secrets.grantRead(routing.router, routing.timer, socket.connect, socket.disconnect, socket.action);
     secrets.grantManage(admin.api);
 
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      functions: new Map([
+        ...[...ingest.webhooks].map(([handler, fn]) => [pascal(handler), fn] as const),
+        ['Router', routing.router],
+        ['Timer', routing.timer],
+        ['SocketAuthorizer', socket.authorizer],
+        ['SocketConnect', socket.connect],
+        ['SocketDisconnect', socket.disconnect],
+        ['SocketAction', socket.action],
+        ['AdminApi', admin.api],
+        ['Sender', outbound.sender],
+      ]),
+      deadLetterQueues: new Map([
+        ['Inbound', ingest.inboundDeadLetterQueue],
+        ['Outbound', outbound.deadLetterQueue],
+        ['Timer', routing.timerDeadLetterQueue],
+      ]),
+      inboundQueue: ingest.inboundQueue,
+      httpApi: ingest.httpApi,
+      webSocketApi: socket.api,
+      webSocketStage: socket.stage.stageName,
+      table: routing.table,
+    });
+
     new CfnOutput(this, 'HttpApiUrl', { value: ingest.httpApi.apiEndpoint, description: 'Webhooks and management API' });
     new CfnOutput(this, 'WebSocketUrl', { value: socket.stage.url, description: 'Agent socket (connect with ?token=<JWT>)' });
     new CfnOutput(this, 'UserPoolId', { value: admin.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: admin.client.userPoolClientId });
     new CfnOutput(this, 'TableName', { value: routing.table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Alarms are published here' });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
     new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'Agent console' });
   }
+}
+
+/** `ingest/messenger-webhook` → `MessengerWebhook`, for alarm names. */
+function pascal(handler: string): string {
+  const name = handler.split('/').pop() ?? handler;
+  return name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 }

@@ -9,10 +9,12 @@ import { queueConsumers } from '../functions/shared/routes';
 import type { FunctionEnvironment } from './function-environment';
 import type { HandlerFunctions } from './handler-function';
 import { fifoQueueWithDeadLetters } from './ingest';
+import type { OmnichatSettings } from './settings';
 
 export interface OutboundProps {
   readonly functions: HandlerFunctions;
   readonly environment: FunctionEnvironment;
+  readonly settings: OmnichatSettings;
 }
 
 /**
@@ -35,7 +37,12 @@ export class Outbound extends Construct {
     this.sender = props.functions.create(this, 'Sender', queueConsumers.outbound, {
       timeout: Duration.seconds(queues.consumerTimeoutSeconds),
     });
-    this.sender.addEventSource(new SqsEventSource(this.queue, { batchSize: queues.batchSize, reportBatchItemFailures: true }));
+    this.sender.addEventSource(new SqsEventSource(this.queue, {
+        batchSize: queues.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.settings.senderConcurrency,
+      }),
+    );
   }
 
   /** Lets functions put replies on the outbound queue. */

@@ -123,7 +123,11 @@ export class Routing extends Construct {
     const consumerTimeout = Duration.seconds(queues.consumerTimeoutSeconds);
     this.router = props.functions.create(this, 'Router', queueConsumers.inbound, { timeout: consumerTimeout });
     this.router.addEventSource(
-      new SqsEventSource(props.inboundQueue, { batchSize: queues.batchSize, reportBatchItemFailures: true }),
+      new SqsEventSource(props.inboundQueue, {
+        batchSize: queues.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: settings.routerConcurrency,
+      }),
     );
     this.timer = props.functions.create(this, 'Timer', timerTarget, { timeout: consumerTimeout, functionName: timerName });
 

@@ -30,6 +30,10 @@ const settingsSchema = z.object({
   apiGatewayLogsRole: flag.default(true),
   socketRateLimit: count.default(100),
   socketBurstLimit: count.default(200),
+  /** Most router invocations at once (SQS event source maximum concurrency, 2-1000): bounds the write rate on the table. */
+  routerConcurrency: count.min(2).max(1000).default(50),
+  /** Most sender invocations at once (2-1000): bounds the rate of calls to the Graph API and the Bot API. */
+  senderConcurrency: count.min(2).max(1000).default(20),
 });
 
 export type OmnichatSettings = z.infer<typeof settingsSchema>;

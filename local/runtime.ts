@@ -253,6 +253,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_EVENTBRIDGE: controlPlane.endpoint,
       AWS_ENDPOINT_URL_SCHEDULER: controlPlane.endpoint,
       AWS_EC2_METADATA_DISABLED: 'true',
+      // business metrics are written as embedded-metric log lines, as in Lambda
+      POWERTOOLS_METRICS_NAMESPACE: source.POWERTOOLS_METRICS_NAMESPACE || 'Omnichat/local',
     });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;

@@ -8,6 +8,7 @@ import { ChatEndings, ClosingDispatcher } from '../routing/handover';
 import { Membership } from '../routing/membership';
 import { TelegramFileLinks } from '../routing/telegram-file-links';
 import { readEnv } from '../shared/env';
+import { instrumented, recordedMetrics } from '../shared/instrument';
 import { SocketNotifier } from './agent-socket';
 import { AdminStore } from './dynamodb/admin-store';
 import { AgentLog } from './dynamodb/agent-log';
@@ -37,13 +38,13 @@ export const chatStore = /* @__PURE__ */ once(() => new ChatStore(table()));
 export const routingStore = /* @__PURE__ */ once(() => new RoutingStore(table()));
 export const adminStore = /* @__PURE__ */ once(() => new AdminStore(table()));
 export const agentLog = /* @__PURE__ */ once(() => new AgentLog(table()));
-export const sqs = /* @__PURE__ */ once(() => new SQSClient({}));
-export const secrets = /* @__PURE__ */ once(() => new Secrets(new SecretsManagerClient({}), readEnv('SECRETS_PREFIX').SECRETS_PREFIX));
+export const sqs = /* @__PURE__ */ once(() => instrumented(new SQSClient({})));
+export const secrets = /* @__PURE__ */ once(() => new Secrets(instrumented(new SecretsManagerClient({})), readEnv('SECRETS_PREFIX').SECRETS_PREFIX));
 export const outboundQueue = /* @__PURE__ */ once(() => new SqsOutboundQueue(sqs(), readEnv('OUTBOUND_QUEUE_URL').OUTBOUND_QUEUE_URL));
 
 export const socketNotifier = /* @__PURE__ */ once(() => {
   const { SOCKET_CALLBACK_URL } = readEnv('SOCKET_CALLBACK_URL');
-  return new SocketNotifier(new ApiGatewayManagementApiClient({ endpoint: SOCKET_CALLBACK_URL }), agentLog(), clock);
+  return new SocketNotifier(instrumented(new ApiGatewayManagementApiClient({ endpoint: SOCKET_CALLBACK_URL })), agentLog(), clock);
 });
 
 /** Agents see Telegram files through short-lived signed links to our file route, never with the bot token. */
@@ -56,7 +57,7 @@ export const agentNotifier = /* @__PURE__ */ once(() => fileLinks().notifier(soc
 
 export const timers = /* @__PURE__ */ once(() => {
   const env = readEnv('SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN', 'TIMER_TARGET_ARN', 'TIMER_DLQ_ARN');
-  return new SchedulerTimers(new SchedulerClient({}), {
+  return new SchedulerTimers(instrumented(new SchedulerClient({})), {
     group: env.SCHEDULER_GROUP,
     roleArn: env.SCHEDULER_ROLE_ARN,
     targetArn: env.TIMER_TARGET_ARN,
@@ -64,7 +65,7 @@ export const timers = /* @__PURE__ */ once(() => {
   });
 });
 
-export const eventBus = /* @__PURE__ */ once(() => new EventBusPublisher(new EventBridgeClient({}), readEnv('EVENT_BUS_NAME').EVENT_BUS_NAME));
+export const eventBus = /* @__PURE__ */ once(() => new EventBusPublisher(instrumented(new EventBridgeClient({})), readEnv('EVENT_BUS_NAME').EVENT_BUS_NAME));
 
 export const dispatcher = /* @__PURE__ */ once(() => {
   const socket = socketNotifier();
@@ -78,6 +79,7 @@ export const dispatcher = /* @__PURE__ */ once(() => {
       timers: timers(),
       events: eventBus(),
       clock,
+      metrics: recordedMetrics,
     },
     chatEndings,
   );

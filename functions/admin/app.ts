@@ -1,3 +1,4 @@
+import { publishMetrics } from '../shared/observability';
 import middy from '@middy/core';
 import * as z from 'zod';
 import { groupsFromClaims } from '../shared/auth';
@@ -126,5 +127,5 @@ export function adminApi(deps: AdminDeps): (event: HttpEvent) => Promise<HttpRes
 
 /** The Lambda handler over the given adapters: errors are mapped to HTTP answers once, here. */
 export function adminHandler(deps: AdminDeps) {
-  return middy(adminApi(deps)).use(httpErrors());
+  return middy(adminApi(deps)).use(httpErrors()).use(publishMetrics());
 }

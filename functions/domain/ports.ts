@@ -43,6 +43,15 @@ export interface OutboundQueue {
   enqueue(job: OutboundJob): Promise<void>;
 }
 
+/**
+ * Business figures for the operations dashboard: counts, and durations in milliseconds.
+ * Published when the invocation ends (CloudWatch embedded metric format in AWS).
+ */
+export interface ProductMetrics {
+  count(name: string, value?: number): void;
+  duration(name: string, millis: number): void;
+}
+
 /** Timer names are deterministic so disarming needs no lookup. */
 export const timerNames = {
   acceptTimeout: (chatId: string, agentId: string) => `accept-${chatId}-${agentId}`,

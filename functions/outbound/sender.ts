@@ -11,6 +11,9 @@ import { readEnv } from '../shared/env';
 import { chatStore, directory, eventBus, secrets, socketNotifier, sqs, table, clock } from '../adapters/wiring';
 import { queues } from '../shared/resources';
 import { logger } from '../shared/logger';
+import { publishMetrics } from '../shared/observability';
+import { recordedMetrics } from '../shared/instrument';
+import { productMetrics } from '../shared/metric-names';
 import { Delivery } from './delivery';
 import { MessengerSender } from './messenger-sender';
 import { RetryAfter } from './retry-after';
@@ -44,6 +47,7 @@ async function sendRecord(record: SQSRecord): Promise<void> {
   const final = Number(record.attributes.ApproximateReceiveCount) >= queues.maxReceiveCount;
   const { threadControl, ...message } = job;
   const outcome = await retryAfter.watch(record, () => delivery.deliver(threadControl ? { ...message, threadControl } : message, { final }));
+  if (outcome === 'failed') recordedMetrics.count(productMetrics.failedSends);
   logger.info('outbound message', { chatId: job.chatId, messageId: job.messageId, outcome });
 }
 
@@ -56,4 +60,4 @@ async function send(event: SQSEvent, context: Context): Promise<SQSBatchResponse
   return response;
 }
 
-export const handler = middy(send).use(injectLambdaContext(logger));
+export const handler = middy(send).use(injectLambdaContext(logger)).use(publishMetrics());

@@ -1,6 +1,7 @@
 import type { Queue, Settings, WithdrawReason, CloseReason } from '../domain/model';
 import { canTakeChat, completionDeadline, offerExpiry, offerTargets, waitRank, type Candidate } from '../domain/routing';
-import { timerNames, type AgentNotifier, type EventPublisher, type Timers } from '../domain/ports';
+import { timerNames, type AgentNotifier, type EventPublisher, type ProductMetrics, type Timers } from '../domain/ports';
+import { productMetrics } from '../shared/metric-names';
 import { chatView, type ChatItem, type ChatStore } from '../adapters/dynamodb/chats';
 import type { AgentItem, Directory } from '../adapters/dynamodb/directory';
 import { candidateOf, type RoutingStore } from '../adapters/dynamodb/routing-store';
@@ -16,7 +17,11 @@ export interface DispatcherDeps {
   timers: Timers;
   events: EventPublisher;
   clock: () => Date;
+  /** Offers, accepts and the waits before them; none are recorded without it. */
+  metrics?: ProductMetrics;
 }
+
+const noMetrics: ProductMetrics = { count: () => undefined, duration: () => undefined };
 
 /** How often a decision is retried after losing a race before the caller's retry takes over. */
 const maxAttempts = 8;
@@ -97,6 +102,9 @@ export class Dispatcher {
           await timers.arm(timerNames.acceptTimeout(chat.id, agent.id), expiresAt, { kind: 'acceptTimeout', chatId: chat.id, agentId: agent.id, version: current.version });
         }
         await notifier.notify(agent.id, { type: 'chatOffered', chat: chatView(current), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
+        const metrics = this.deps.metrics ?? noMetrics;
+        metrics.count(productMetrics.offers);
+        metrics.duration(productMetrics.timeToOffer, now.getTime() - Date.parse(chat.createdAt));
       }
       if (!lost) return 'placed';
     }
@@ -115,11 +123,16 @@ export class Dispatcher {
     const { store, chats, directory, notifier, timers, events, clock } = this.deps;
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const [chat, agent] = await Promise.all([chats.chat(chatId), store.agent(agentId)]);
+      const [chat, agent, offer] = await Promise.all([chats.chat(chatId), store.agent(agentId), store.offer(chatId, agentId)]);
       if (!chat || !agent) return { ok: false, code: 'not_found' };
       if (chat.state !== 'offered' || !chat.offeredTo.includes(agentId)) return { ok: false, code: 'offer_gone' };
-      const outcome = await store.acceptChat({ chat, agent, settings, now: clock() });
+      const now = clock();
+      const outcome = await store.acceptChat({ chat, agent, settings, now });
       if (outcome === 'lost') continue;
+      const metrics = this.deps.metrics ?? noMetrics;
+      metrics.count(productMetrics.accepts);
+      metrics.duration(productMetrics.queueWait, now.getTime() - Date.parse(chat.createdAt));
+      if (offer) metrics.duration(productMetrics.timeToAccept, now.getTime() - Date.parse(offer.offeredAt));
       await timers.disarm(timerNames.acceptTimeout(chatId, agentId));
       const assigned = { ...chat, state: 'assigned' as const, agentId, version: chat.version + 1, offeredTo: [] };
       await notifier.notify(agentId, { type: 'chatAssigned', chat: chatView(assigned), messages: await chats.messages(chatId) });

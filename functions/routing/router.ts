@@ -14,6 +14,9 @@ import { Handover } from './handover';
 import { Profiles } from './profiles';
 import { Receipts } from './receipts';
 import { logger } from '../shared/logger';
+import { publishMetrics } from '../shared/observability';
+import { recordedMetrics } from '../shared/instrument';
+import { productMetrics } from '../shared/metric-names';
 
 const automated = automatedMessages();
 const ingest = new Ingest({
@@ -38,6 +41,7 @@ const processor = new SqsFifoPartialProcessorAsync();
 async function routeRecord(record: SQSRecord): Promise<void> {
   const envelope = inboundEnvelopeSchema.parse(JSON.parse(record.body));
   const outcome = await ingest.handle(envelope);
+  if (envelope.event.kind === 'message' && outcome === 'stored') recordedMetrics.count(productMetrics.inboundMessages);
   logger.info('inbound event', { kind: envelope.event.kind, channelType: envelope.channelType, outcome });
 }
 
@@ -46,4 +50,4 @@ async function route(event: SQSEvent, context: Context): Promise<SQSBatchRespons
   return processPartialResponse(event, routeRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
 }
 
-export const handler = middy(route).use(injectLambdaContext(logger));
+export const handler = middy(route).use(injectLambdaContext(logger)).use(publishMetrics());

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import * as z from 'zod';
 import { automatedMessages, dispatcher } from '../adapters/wiring';
 import { logger } from '../shared/logger';
+import { publishMetrics } from '../shared/observability';
 
 const routing = dispatcher();
 
@@ -21,4 +22,4 @@ async function fire(event: unknown): Promise<void> {
   else await automatedMessages().busyTimerFired(timer.chatId);
 }
 
-export const handler = middy(fire).use(injectLambdaContext(logger));
+export const handler = middy(fire).use(injectLambdaContext(logger)).use(publishMetrics());

@@ -8,6 +8,7 @@ import { ChatActions } from '../routing/chat-actions';
 import { AgentWorkspace } from './agent-workspace';
 import { detailsFromIssues } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { publishMetrics } from '../shared/observability';
 import { AgentActions } from './agent-actions';
 import { agentOf, clientFrameSchema, type SocketEvent } from './frames';
 
@@ -60,4 +61,4 @@ async function onFrame(event: SocketEvent): Promise<{ statusCode: number }> {
   return { statusCode: 200 };
 }
 
-export const handler = middy(onFrame).use(injectLambdaContext(logger));
+export const handler = middy(onFrame).use(injectLambdaContext(logger)).use(publishMetrics());

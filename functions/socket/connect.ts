@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { dispatcher } from '../adapters/wiring';
 import { logger } from '../shared/logger';
+import { publishMetrics } from '../shared/observability';
 import { agentOf, type SocketEvent } from './frames';
 
 const routing = dispatcher();
@@ -14,4 +15,4 @@ async function connect(event: SocketEvent): Promise<{ statusCode: number }> {
   return { statusCode: known ? 200 : 403 };
 }
 
-export const handler = middy(connect).use(injectLambdaContext(logger));
+export const handler = middy(connect).use(injectLambdaContext(logger)).use(publishMetrics());

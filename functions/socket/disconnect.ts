@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { dispatcher } from '../adapters/wiring';
 import { logger } from '../shared/logger';
+import { publishMetrics } from '../shared/observability';
 import type { SocketEvent } from './frames';
 
 const routing = dispatcher();
@@ -12,4 +13,4 @@ async function disconnect(event: SocketEvent): Promise<{ statusCode: number }> {
   return { statusCode: 200 };
 }
 
-export const handler = middy(disconnect).use(injectLambdaContext(logger));
+export const handler = middy(disconnect).use(injectLambdaContext(logger)).use(publishMetrics());

@@ -148,6 +148,24 @@ describe('a Messenger chat from webhook to agent and back', () => {
       expect(m.chatId).toBe(chat.id);
     }
     expect(texts).toEqual(['follow-up 1', 'follow-up 2', 'follow-up 3']);
+
+    // the dashboard's figures leave as embedded metrics; no INFO line carries what the customer or agent wrote
+    const lines = local.output().split('\n').filter((line) => line.startsWith('{'));
+    const recorded = new Map<string, unknown>();
+    for (const line of lines) {
+      const parsed = JSON.parse(line) as { _aws?: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } } & Record<string, unknown>;
+      for (const directive of parsed._aws?.CloudWatchMetrics ?? []) {
+        expect(directive.Namespace).toBe('Omnichat/local');
+        for (const metric of directive.Metrics) recorded.set(metric.Name, parsed[metric.Name]);
+      }
+    }
+    expect([...recorded.keys()]).toEqual(expect.arrayContaining(['InboundMessages', 'ChatsOffered', 'TimeToOffer', 'ChatsAccepted', 'QueueWait', 'TimeToAccept']));
+    expect(recorded.get('ChatsAccepted')).toBe(1);
+    const infoLines = lines.filter((line) => line.includes('"level":"INFO"'));
+    expect(infoLines.length).toBeGreaterThan(5);
+    for (const secret of ['order #4417', 'Let me check', 'follow-up 2', pageToken]) {
+      expect(infoLines.filter((line) => line.includes(secret))).toEqual([]);
+    }
   });
 
   it('stores a message delivered three times once', async () => {

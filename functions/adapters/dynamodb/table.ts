@@ -1,3 +1,4 @@
+import { instrumented } from '../../shared/instrument';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -37,7 +38,7 @@ export class Table {
   ) {}
 
   static fromEnv(tableName: string): Table {
-    const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+    const client = DynamoDBDocumentClient.from(instrumented(new DynamoDBClient({})), { marshallOptions: { removeUndefinedValues: true } });
     return new Table(client, tableName);
   }
 
