@@ -73,6 +73,13 @@ export class OmnichatStack extends Stack {
     // profiles and answers button presses; the action function asks Meta for a customer's thread
     secrets.grantRead(routing.router, routing.timer, socket.connect, socket.disconnect, socket.action);
     secrets.grantManage(admin.api);
+    // Admins list dead letters and send them back to their source queue after a fix.
+    environment.provide('INBOUND_DLQ_URL', ingest.inboundDeadLetterQueue.queueUrl);
+    environment.provide('OUTBOUND_DLQ_URL', outbound.deadLetterQueue.queueUrl);
+    admin.grantRedrive([
+      { deadLetterQueue: ingest.inboundDeadLetterQueue, source: ingest.inboundQueue },
+      { deadLetterQueue: outbound.deadLetterQueue, source: outbound.queue },
+    ]);
 
     new CfnOutput(this, 'HttpApiUrl', { value: ingest.httpApi.apiEndpoint, description: 'Webhooks and management API' });
     new CfnOutput(this, 'WebSocketUrl', { value: socket.stage.url, description: 'Agent socket (connect with ?token=<JWT>)' });
