@@ -50,11 +50,10 @@ describe('dead letters through the local runtime', () => {
   const tableName = `${prefix}omnichat`;
   let clock = Date.now() - 60_000;
 
-  const webhook = async (page: string, psid: string, mid: string, text: string): Promise<void> => {
-    clock += 1;
+  const webhook = async (page: string, psid: string, mid: string, text: string, at = ++clock): Promise<void> => {
     const body = JSON.stringify({
       object: 'page',
-      entry: [{ id: page, time: clock, messaging: [{ sender: { id: psid }, recipient: { id: page }, timestamp: clock, message: { mid, text } }] }],
+      entry: [{ id: page, time: at, messaging: [{ sender: { id: psid }, recipient: { id: page }, timestamp: at, message: { mid, text } }] }],
     });
     const res = await fetch(`${local.baseUrl}/webhooks/messenger/${appId}`, {
       method: 'POST',
@@ -247,6 +246,28 @@ describe('dead letters through the local runtime', () => {
     }, 120_000, 500);
     expect(back.map((d) => d.deliveryId).sort()).toEqual(before.map((d) => d.deliveryId).sort());
   }, 240_000);
+
+  it('Chatwoot #6046, duplicate conversations from Meta retries: the same first message delivered several times at once opens ONE chat', async () => {
+    const customer = '7200000000001';
+    const text = 'Olá! Primeira mensagem 👋🏽';
+    // Meta retries at once through the webhook, and twice more past SQS's deduplication window (as fresh queue messages)
+    const at = ++clock;
+    await Promise.all(Array.from({ length: 5 }, () => webhook(pageId, customer, 'm_retried_first', text, at)));
+    for (const n of [1, 2]) {
+      const envelope = {
+        channelType: 'messenger' as const,
+        channelKey: pageId,
+        conversationKey: customer,
+        receivedAt: new Date().toISOString(),
+        deliveryId: 'm_retried_first',
+        event: { kind: 'message', platformMessageId: 'm_retried_first', timestamp: at, customer: { id: customer }, text },
+      };
+      await sqs.send(new SendMessageCommand({ QueueUrl: inboundUrl, MessageBody: JSON.stringify(envelope), MessageGroupId: messageGroupOf(envelope), MessageDeduplicationId: `late-retry-${n}` }));
+    }
+    await eventually(async () => ((await conversations()).get(customer) ? true : undefined), 30_000, 250);
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect((await conversations()).get(customer)).toEqual([[text]]);
+  }, 120_000);
 
   it('names the bad field of a redrive request and lists nothing for an unknown queue', async () => {
     const bad = await local.api('POST', '/api/dead-letters/redrive', { ids: [] }, admin);
