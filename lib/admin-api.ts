@@ -11,7 +11,9 @@ import {
   UserPool,
   type UserPoolClient,
 } from 'aws-cdk-lib/aws-cognito';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { httpRoutes } from '../functions/shared/routes';
 import type { FunctionEnvironment } from './function-environment';
@@ -121,5 +123,26 @@ export class AdminApi extends Construct {
       const { method, path } = parseRouteKey(route.routeKey);
       props.httpApi.addRoutes({ path, methods: [method], integration, authorizer });
     }
+  }
+
+  /**
+   * Lets the management API list and redrive dead letters: receive, release and delete on the
+   * dead-letter queues, send on their source queues, and nothing else on either.
+   */
+  grantRedrive(pairs: readonly { deadLetterQueue: IQueue; source: IQueue }[]): void {
+    this.api.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'ReadDeadLetters',
+        actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'],
+        resources: pairs.map((p) => p.deadLetterQueue.queueArn),
+      }),
+    );
+    this.api.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'RedriveToSource',
+        actions: ['sqs:SendMessage'],
+        resources: pairs.map((p) => p.source.queueArn),
+      }),
+    );
   }
 }

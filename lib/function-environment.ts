@@ -34,7 +34,8 @@ export const handlerEnvironment: Record<HandlerId, readonly EnvKey[]> = {
   'socket/connect': chatDriver,
   'socket/disconnect': chatDriver,
   'socket/action': chatDriver,
-  'admin/api': chatDriver,
+  // admins list and redrive the dead-letter queues
+  'admin/api': [...chatDriver, 'INBOUND_DLQ_URL', 'OUTBOUND_DLQ_URL'],
   'outbound/sender': [
     'TABLE_NAME',
     'SECRETS_PREFIX',

@@ -75,6 +75,13 @@ export class OmnichatStack extends Stack {
     // profiles and answers button presses; the action function asks Meta for a customer's thread
     secrets.grantRead(routing.router, routing.timer, socket.connect, socket.disconnect, socket.action);
     secrets.grantManage(admin.api);
+    // Admins list dead letters and send them back to their source queue after a fix.
+    environment.provide('INBOUND_DLQ_URL', ingest.inboundDeadLetterQueue.queueUrl);
+    environment.provide('OUTBOUND_DLQ_URL', outbound.deadLetterQueue.queueUrl);
+    admin.grantRedrive([
+      { deadLetterQueue: ingest.inboundDeadLetterQueue, source: ingest.inboundQueue },
+      { deadLetterQueue: outbound.deadLetterQueue, source: outbound.queue },
+    ]);
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       functions: new Map([

@@ -228,6 +228,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       TABLE_NAME: tableName,
       INBOUND_QUEUE_URL: provisioned.inbound.url,
       OUTBOUND_QUEUE_URL: provisioned.outbound.url,
+      INBOUND_DLQ_URL: provisioned.inbound.dlq.url,
+      OUTBOUND_DLQ_URL: provisioned.outbound.dlq.url,
       SOCKET_CALLBACK_URL: baseUrl,
       EVENT_BUS_NAME: `${prefix}omnichat`,
       SCHEDULER_GROUP: `${prefix}${schedulerGroupDefault}`,

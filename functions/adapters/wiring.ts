@@ -11,6 +11,7 @@ import { readEnv } from '../shared/env';
 import { instrumented, recordedMetrics } from '../shared/instrument';
 import { SocketNotifier } from './agent-socket';
 import { AdminStore } from './dynamodb/admin-store';
+import { DeadLetterQueues, FailureLog } from './dead-letters';
 import { AgentLog } from './dynamodb/agent-log';
 import { ChatStore } from './dynamodb/chats';
 import { Directory } from './dynamodb/directory';
@@ -97,4 +98,20 @@ export const automatedMessages = /* @__PURE__ */ once(
 /** Closing messages and thread pass-backs after a chat closes, queued for the sender. */
 export const chatEndings = /* @__PURE__ */ once(() => {
   return new ChatEndings({ outbound: outboundQueue(), automated: automatedMessages(), clock });
+});
+
+/** Failure records of SQS messages a consumer could not process (the reason SQS does not keep). */
+export const failureLog = /* @__PURE__ */ once(() => new FailureLog(table(), clock));
+
+/** The inbound and outbound dead-letter queues, for admins to list and redrive. */
+export const deadLetterQueues = /* @__PURE__ */ once(() => {
+  const env = readEnv('INBOUND_QUEUE_URL', 'INBOUND_DLQ_URL', 'OUTBOUND_QUEUE_URL', 'OUTBOUND_DLQ_URL');
+  return new DeadLetterQueues(
+    sqs(),
+    {
+      inbound: { dlqUrl: env.INBOUND_DLQ_URL, sourceUrl: env.INBOUND_QUEUE_URL },
+      outbound: { dlqUrl: env.OUTBOUND_DLQ_URL, sourceUrl: env.OUTBOUND_QUEUE_URL },
+    },
+    failureLog(),
+  );
 });

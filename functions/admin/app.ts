@@ -10,6 +10,7 @@ import { agentRoutes } from './agents';
 import { channelRoutes } from './channels';
 import { chatRoutes } from './chats';
 import { contactRoutes } from './contacts';
+import { deadLetterRoutes } from './dead-letters';
 import { messengerAppRoutes } from './messenger-apps';
 import { openApiDocument } from './openapi';
 import { queueRoutes } from './queues';
@@ -29,6 +30,7 @@ const resourceRoutes: AdminRoute[] = [
   ...quickReplyRoutes,
   ...contactRoutes,
   ...chatRoutes,
+  ...deadLetterRoutes,
 ];
 
 let document: Record<string, unknown> | undefined;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { AdminStore } from '../adapters/dynamodb/admin-store';
 import type { ChatStore } from '../adapters/dynamodb/chats';
+import type { DeadLetterQueues, FailureLog } from '../adapters/dead-letters';
 import type { Directory } from '../adapters/dynamodb/directory';
 import type { GraphApi } from '../adapters/graph-api';
 import type { Secrets } from '../adapters/secrets';
@@ -25,6 +26,8 @@ export interface AdminDeps {
   publicApiUrl: string;
   /** Shows stored Telegram files as short-lived signed links. */
   fileLinks: Pick<TelegramFileLinks, 'presentAll'>;
+  /** Failure records and the dead-letter queues; `GET /api/dead-letters` answers 503 without them. */
+  deadLetters?: { failures: Pick<FailureLog, 'list'>; queues: Pick<DeadLetterQueues, 'redrive'> };
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -1,14 +1,15 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { graphApi } from '../adapters/graph-api';
+import { processFifoBatch } from '../adapters/fifo-batch';
+import type { FailureIds } from '../adapters/dead-letters';
 import { QueueVisibility } from '../adapters/queue-visibility';
 import { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
 import { telegramApi } from '../adapters/telegram-api';
 import { readEnv } from '../shared/env';
-import { chatStore, directory, eventBus, secrets, socketNotifier, sqs, table, clock } from '../adapters/wiring';
+import { chatStore, directory, eventBus, failureLog, secrets, socketNotifier, sqs, table, clock } from '../adapters/wiring';
 import { queues } from '../shared/resources';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
@@ -32,7 +33,6 @@ const delivery = new Delivery({
   events: eventBus(),
   graph: graphApi,
 });
-const processor = new SqsFifoPartialProcessorAsync();
 
 const outboundJob = z.object({
   chatId: z.string(),
@@ -40,6 +40,20 @@ const outboundJob = z.object({
   sentAt: z.string(),
   threadControl: z.object({ action: z.literal('pass'), targetAppId: z.string(), metadata: z.string().optional() }).optional(),
 });
+
+/** The chat and message a job names, read leniently so a malformed body is still named. */
+const jobIds = z.object({ chatId: z.string().optional().catch(undefined), messageId: z.string().optional().catch(undefined) });
+
+function idsOf(record: SQSRecord): FailureIds {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    body = {};
+  }
+  const ids = jobIds.catch({}).parse(body);
+  return { messageId: record.messageId, messageGroupId: record.attributes.MessageGroupId, chatId: ids.chatId, outboundMessageId: ids.messageId };
+}
 
 async function sendRecord(record: SQSRecord): Promise<void> {
   const job = outboundJob.parse(JSON.parse(record.body));
@@ -55,7 +69,7 @@ async function sendRecord(record: SQSRecord): Promise<void> {
 async function send(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   // pauses end well before the function times out
   pacer.waitNoLaterThan(Date.now() + context.getRemainingTimeInMillis() - 5000);
-  const response = await processPartialResponse(event, sendRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+  const response = await processFifoBatch(event, context, sendRecord, { source: 'outbound', failures: failureLog(), describe: idsOf });
   await retryAfter.apply(event, response);
   return response;
 }

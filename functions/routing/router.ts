@@ -1,9 +1,11 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
+import * as z from 'zod';
 import { inboundEnvelopeSchema } from '../domain/inbound';
-import { adminStore, agentNotifier, automatedMessages, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table, timers } from '../adapters/wiring';
+import { processFifoBatch } from '../adapters/fifo-batch';
+import type { FailureIds } from '../adapters/dead-letters';
+import { adminStore, agentNotifier, failureLog, automatedMessages, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table, timers } from '../adapters/wiring';
 import { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
 import { graphApi } from '../adapters/graph-api';
 import { telegramApi } from '../adapters/telegram-api';
@@ -35,7 +37,32 @@ const ingest = new Ingest({
   automated,
   telegram: new TelegramEvents({ chats: chatStore(), telegramChats: new TelegramChatStore(table(), clock), notifier: agentNotifier(), telegram: telegramApi, secrets: secrets() }),
 });
-const processor = new SqsFifoPartialProcessorAsync();
+
+/** Whatever ids a body carries, read leniently: a body that fails the envelope schema is still named. */
+const envelopeIds = z.object({
+  channelType: z.string().optional().catch(undefined),
+  channelKey: z.string().optional().catch(undefined),
+  conversationKey: z.string().optional().catch(undefined),
+  deliveryId: z.string().optional().catch(undefined),
+});
+
+function idsOf(record: SQSRecord): FailureIds {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    body = {};
+  }
+  const ids = envelopeIds.catch({}).parse(body);
+  return {
+    messageId: record.messageId,
+    messageGroupId: record.attributes.MessageGroupId,
+    platform: ids.channelType,
+    channelKey: ids.channelKey,
+    conversation: ids.conversationKey,
+    deliveryId: ids.deliveryId,
+  };
+}
 
 /** One inbound event; a poison record fails alone and ends in the DLQ after its retries. */
 async function routeRecord(record: SQSRecord): Promise<void> {
@@ -45,9 +72,12 @@ async function routeRecord(record: SQSRecord): Promise<void> {
   logger.info('inbound event', { kind: envelope.event.kind, channelType: envelope.channelType, outcome });
 }
 
-/** Consumes the inbound FIFO queue; a failing conversation holds back only its own message group. */
+/**
+ * Consumes the inbound FIFO queue; a failing conversation holds back only its own message group.
+ * Each failure is logged at ERROR and recorded with its ids so admins find it among the dead letters.
+ */
 async function route(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  return processPartialResponse(event, routeRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+  return processFifoBatch(event, context, routeRecord, { source: 'inbound', failures: failureLog(), describe: idsOf });
 }
 
 export const handler = middy(route).use(injectLambdaContext(logger)).use(publishMetrics());

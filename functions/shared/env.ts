@@ -8,6 +8,9 @@ const envSchema = z.object({
   TABLE_NAME: z.string().min(1),
   INBOUND_QUEUE_URL: z.string().url(),
   OUTBOUND_QUEUE_URL: z.string().url(),
+  /** Dead-letter queues of the inbound and outbound queues; the admin API lists and redrives them. */
+  INBOUND_DLQ_URL: z.string().url(),
+  OUTBOUND_DLQ_URL: z.string().url(),
   /** The WebSocket API's `@connections` endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
   SOCKET_CALLBACK_URL: z.string().url(),
   EVENT_BUS_NAME: z.string().min(1),

@@ -291,7 +291,7 @@ describe('the agent WebSocket protocol', () => {
     expect(await alice.next('error')).toMatchObject({ code: 'not_your_chat', requestId: 'c2' });
   });
 
-  it('gives a reconnecting agent exactly the events it missed, with cursors that only grow', async () => {
+  it('Chatwoot #14934, a reconnect gap: gives a reconnecting agent exactly the events it missed, with cursors that only grow', async () => {
     // given alice holds a chat and has seen events up to some cursor
     const first = sockets[0]!;
     const chat = (cutChat = await assignedChat(first, '7300000000000005', 'I will write a few things'));

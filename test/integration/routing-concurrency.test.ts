@@ -82,7 +82,7 @@ function offerTimer(h: RoutingHarness, chatId: string, agentId: string): number 
 }
 
 describe('routing under concurrent invocations, read back from DynamoDB Local', () => {
-  it('keeps capacity, single ownership and the queues consistent through 200 simultaneous chats, racing accepts and timeouts', async () => {
+  it('Rocket.Chat #37776, an agent over capacity under a race: keeps capacity, single ownership and the queues consistent through 200 simultaneous chats, racing accepts and timeouts', async () => {
     // given 20 connected agents of capacity 2: 8 only in the available-agent queue, 8 only in the all-agents one, 4 in both
     const capacity = 2;
     const h = await routingHarness({ simultaneousChats: capacity });
@@ -134,7 +134,7 @@ describe('routing under concurrent invocations, read back from DynamoDB Local', 
     expect(new Set(chatIds).size).toBe(200);
   }, 150_000);
 
-  it('lets exactly one of three agents win an all-agents chat they all accept at once, twenty times over', async () => {
+  it('Rocket.Chat #22206, one chat taken by two agents: lets exactly one of three agents win an all-agents chat they all accept at once, twenty times over', async () => {
     const h = await routingHarness({ simultaneousChats: 1 });
     await h.queue({ id: 'sales', routingRule: 'all-agents' });
     const agents = ['ann', 'bob', 'cid'];

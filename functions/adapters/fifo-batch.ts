@@ -1,0 +1,84 @@
+import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { queues } from '../shared/resources';
+import { logger } from '../shared/logger';
+import { receiveCountOf, type DeadLetterSource, type FailureIds, type FailureLog } from './dead-letters';
+
+export interface FifoBatchOptions {
+  source: DeadLetterSource;
+  failures: Pick<FailureLog, 'failed' | 'forget'>;
+  /** The ids a failure is logged and recorded with; must not throw on a malformed body. */
+  describe(record: SQSRecord): FailureIds;
+}
+
+/** What is recorded for a message whose last receive did not finish (timeout, crash). */
+export const unfinishedError = 'The consumer did not finish with this message (it timed out or stopped).';
+/** What is recorded for a message skipped because an earlier one of its group failed in the same batch. */
+export const heldBackError = 'Held back: an earlier message of the same conversation failed in this batch.';
+
+/**
+ * Runs one SQS FIFO batch with partial batch responses: a failing message fails its own
+ * group's later messages and no other. Every failure is logged at ERROR with its ids and
+ * recorded (see `FailureLog`) so admins see why a message reached the DLQ.
+ *
+ * The batch processor is made per call: it holds the batch being processed, and a container
+ * running two batches at once (the local runtime's concurrent pollers) must never mix them.
+ */
+export async function processFifoBatch(
+  event: SQSEvent,
+  context: Context,
+  handle: (record: SQSRecord) => Promise<void>,
+  options: FifoBatchOptions,
+): Promise<SQSBatchResponse> {
+  const processor = new SqsFifoPartialProcessorAsync();
+  const recorded = new Set<string>();
+
+  const record = async (r: SQSRecord, error: string): Promise<void> => {
+    const ids = options.describe(r);
+    const attempts = receiveCountOf(r);
+    const dead = attempts >= queues.maxReceiveCount;
+    logger.error(dead ? 'message failed its last attempt and goes to the dead-letter queue' : 'message failed; it will be retried', {
+      queue: options.source,
+      ...ids,
+      attempts,
+      error,
+    });
+    try {
+      await options.failures.failed(options.source, ids, error, attempts, dead);
+    } catch (recordError) {
+      // the message still fails and still reaches the DLQ; only its reason is missing from the list
+      logger.error('recording the failure failed', { queue: options.source, messageId: r.messageId, error: describe(recordError) });
+    }
+  };
+
+  const run = async (r: SQSRecord): Promise<void> => {
+    const attempts = receiveCountOf(r);
+    try {
+      // on the last receive the record exists before the work starts: a timeout or crash still leaves the reason
+      if (attempts >= queues.maxReceiveCount) await options.failures.failed(options.source, options.describe(r), unfinishedError, attempts, true);
+      await handle(r);
+    } catch (error) {
+      recorded.add(r.messageId);
+      await record(r, describe(error));
+      throw error;
+    }
+    if (attempts > 1) {
+      await options.failures.forget(options.source, r.messageId).catch((error: unknown) => {
+        logger.warn('forgetting a cleared failure failed', { queue: options.source, messageId: r.messageId, error: describe(error) });
+      });
+    }
+  };
+
+  const response = await processPartialResponse(event, run, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+  const byId = new Map(event.Records.map((r) => [r.messageId, r]));
+  for (const failure of response.batchItemFailures) {
+    const skipped = byId.get(failure.itemIdentifier);
+    if (skipped && !recorded.has(skipped.messageId)) await record(skipped, heldBackError);
+  }
+  return response;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
