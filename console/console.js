@@ -195,7 +195,8 @@ function setConnection(kind, text) {
 
 async function connect() {
   if (!state.token) return;
-  setConnection('connecting', state.attempts ? `Reconnecting (attempt ${state.attempts + 1})…` : 'Connecting…');
+  // a refreshed token's connection opens beside the live one: the agent stays connected meanwhile
+  if (!state.retiring) setConnection('connecting', state.attempts ? `Reconnecting (attempt ${state.attempts + 1})…` : 'Connecting…');
   if (state.auth) {
     // $connect checks the token once: never open a connection with one about to expire
     try {
