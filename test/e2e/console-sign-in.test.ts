@@ -158,7 +158,7 @@ describe('signing in to the console through the hosted sign-in', () => {
 
     // when a customer writes, Alice is offered the chat over the socket
     await customerWrites('71000000000001', 'Zoë Ångström 😀', 'Olá, preciso de ajuda 👍🏽');
-    await page.locator('.offer', { hasText: 'Zoë Ångström 😀' }).waitFor({ timeout: 15_000 });
+    await page.locator('.offer', { hasText: 'Zoë Ångström 😀' }).waitFor({ timeout: 30_000 });
 
     // then before the access token expires the console refreshes it and opens a new connection with it
     const refreshed = await eventually(async () => hosted.grants.find((g) => g.grantType === 'refresh_token' && g.ok), 30_000, 200);
@@ -178,7 +178,7 @@ describe('signing in to the console through the hosted sign-in', () => {
     // when the first token has expired and another customer writes, the offer arrives over the new connection
     await eventually(async () => (Date.now() > claims(firstToken).exp * 1000 + 1_000 ? true : undefined), 30_000, 250);
     await customerWrites('71000000000002', 'Дмитрий 🇵🇹', 'Здравствуйте! 👨‍👩‍👧');
-    await page.locator('.offer', { hasText: 'Дмитрий 🇵🇹' }).waitFor({ timeout: 15_000 });
+    await page.locator('.offer', { hasText: 'Дмитрий 🇵🇹' }).waitFor({ timeout: 30_000 });
     await expect(page.locator('.offer', { hasText: 'Zoë Ångström 😀' }).count()).resolves.toBe(1);
     mkdirSync(join(projectRoot, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(projectRoot, 'test-results', 'console-sign-in.png') });
@@ -202,7 +202,7 @@ describe('signing in to the console through the hosted sign-in', () => {
 
     // then the console says so, asks for nothing, and drops the code from the address bar
     await page.locator('#sign-in-error', { hasText: 'not started from this tab' }).waitFor();
-    expect(hosted.grants.length).toBe(before);
+    expect(hosted.grants.slice(before).filter((g) => g.grantType === 'authorization_code')).toEqual([]);
     expect(page.url()).toBe(`${demo.baseUrl}/console/`);
   });
 
