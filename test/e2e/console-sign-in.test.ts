@@ -183,6 +183,13 @@ describe('signing in to the console through the hosted sign-in', () => {
     mkdirSync(join(projectRoot, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(projectRoot, 'test-results', 'console-sign-in.png') });
 
+    // when she reloads the page, this tab's session carries on without the hosted pages
+    await page.reload();
+    await page.locator('#connection[data-state="open"]').waitFor({ timeout: 15_000 });
+    await expect(page.locator('#agent-name').textContent()).resolves.toBe('Alice Agent');
+    expect(hosted.grants.filter((g) => g.grantType === 'authorization_code')).toHaveLength(1);
+    await page.locator('.offer', { hasText: 'Дмитрий 🇵🇹' }).waitFor({ timeout: 15_000 });
+
     // when she signs out, the refresh token is revoked, the hosted session ends and the console asks to sign in again
     const refreshToken = JSON.parse((await page.evaluate(() => sessionStorage.getItem('omnichat.session'))) ?? '{}').refreshToken;
     await page.locator('#sign-out').click();
