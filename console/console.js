@@ -1,5 +1,7 @@
 // Omnichat agent console: one page, no framework, speaks the agent WebSocket protocol (API.md §4).
-// config.json beside this file says where the socket and the API are (same origin locally).
+// config.json beside this file says where the socket and the API are (same origin locally), and, when
+// deployed, the user pool's hosted sign-in (`hostedUi`); without it the page takes dev or pasted tokens.
+import { claimsOf, HostedSignIn } from './auth.js';
 
 const $ = (id) => document.getElementById(id);
 const tokenKey = 'omnichat.token';
@@ -7,8 +9,10 @@ const backoff = { firstMs: 500, maxMs: 15_000 };
 const pingEveryMs = 5 * 60_000;
 
 const state = {
-  config: { socketUrl: null, apiUrl: '', devTokens: false },
+  config: { socketUrl: null, apiUrl: '', devTokens: false, hostedUi: null },
   token: null,
+  /** The hosted sign-in, when config.json names one. */
+  auth: null,
   agent: { id: '', name: '' },
   status: 'offline',
   /** chatId → { chat, expiresAt } */
@@ -24,6 +28,8 @@ const state = {
   actions: [],
   notificationSoundUrl: null,
   socket: null,
+  /** The connection being replaced after a token refresh; closed once its successor is open. */
+  retiring: null,
   attempts: 0,
   /** Live events received while a sync is in flight, re-applied over the snapshot. */
   syncing: null,
@@ -51,35 +57,57 @@ const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', mi
 const randomId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
 
 // ---------- sign-in ----------
-function claimsOf(token) {
-  try {
-    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    return JSON.parse(decodeURIComponent(escape(atob(payload))));
-  } catch {
-    return null;
-  }
-}
-
 function showSignIn(message = '') {
   $('app').hidden = true;
   $('sign-in').hidden = false;
-  $('dev-sign-in').hidden = !state.config.devTokens;
+  const hosted = Boolean(state.auth);
+  $('hosted-sign-in').hidden = !hosted;
+  $('dev-sign-in').hidden = hosted || !state.config.devTokens;
+  $('token-sign-in').hidden = hosted;
   $('sign-in-error').textContent = message;
 }
 
-function signIn(token) {
+function signIn(token, profile = claimsOf(token)) {
   const claims = claimsOf(token);
   if (!claims || !claims.sub) return showSignIn('That is not a valid token.');
   state.token = token;
-  state.agent = { id: claims.sub, name: claims.name || claims.username || claims.sub };
-  sessionStorage.setItem(tokenKey, token);
+  state.agent = { id: claims.sub, name: profile?.name || profile?.email || claims.name || claims.username || claims.sub };
+  // the hosted sign-in keeps its own tokens; a dev or pasted token is kept for this tab
+  if (!state.auth) sessionStorage.setItem(tokenKey, token);
   $('sign-in').hidden = true;
   $('app').hidden = false;
   $('agent-name').textContent = state.agent.name;
   void loadAgentExtras();
-  connect();
+  void connect();
 }
 
+/** The session cannot go on (refresh token expired or revoked, or the socket refuses it). */
+function endSession(message) {
+  state.auth?.clear();
+  sessionStorage.removeItem(tokenKey);
+  state.token = null;
+  for (const socket of [state.socket, state.retiring]) socket?.close(1000, 'signed out');
+  state.socket = null;
+  state.retiring = null;
+  showSignIn(message);
+}
+
+/** A refreshed access token: open a connection with it, and let the old one go once the new one is open. */
+function onTokenRefreshed(auth) {
+  state.token = auth.accessToken;
+  if (state.socket?.readyState !== WebSocket.OPEN) return; // a reconnect on its way takes the new token
+  state.retiring = state.socket;
+  state.attempts = 0;
+  void connect();
+}
+
+$('hosted-sign-in').addEventListener('click', () => {
+  $('hosted-sign-in').disabled = true;
+  state.auth?.signIn().catch((error) => {
+    $('hosted-sign-in').disabled = false;
+    showSignIn(error.message);
+  });
+});
 $('dev-sign-in').addEventListener('submit', async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
@@ -98,11 +126,9 @@ $('token-sign-in').addEventListener('submit', (event) => {
   signIn(String(new FormData(event.target).get('token')).trim());
 });
 $('sign-out').addEventListener('click', () => {
-  sessionStorage.removeItem(tokenKey);
-  state.token = null;
-  state.socket?.close(1000, 'signed out');
-  state.socket = null;
-  showSignIn();
+  // the hosted sign-out revokes the refresh token and ends the hosted session too, then comes back here
+  void state.auth?.signOut();
+  endSession();
 });
 
 // ---------- quick replies, actions, sound: from the snapshot when it carries them, else from the API if this token may read it ----------
@@ -167,9 +193,23 @@ function setConnection(kind, text) {
   $('connection').textContent = text;
 }
 
-function connect() {
+async function connect() {
   if (!state.token) return;
-  setConnection('connecting', state.attempts ? `Reconnecting (attempt ${state.attempts + 1})…` : 'Connecting…');
+  // a refreshed token's connection opens beside the live one: the agent stays connected meanwhile
+  if (!state.retiring) setConnection('connecting', state.attempts ? `Reconnecting (attempt ${state.attempts + 1})…` : 'Connecting…');
+  if (state.auth) {
+    // $connect checks the token once: never open a connection with one about to expire
+    try {
+      state.token = await state.auth.freshToken();
+    } catch (error) {
+      if (!error.transient) return endSession(error.message);
+      state.attempts += 1;
+      setConnection('closed', 'Sign-in service unreachable — retrying');
+      setTimeout(connect, Math.min(backoff.maxMs, backoff.firstMs * 2 ** state.attempts));
+      return;
+    }
+  }
+  if (!state.token) return;
   const socket = new WebSocket(socketUrl());
   state.socket = socket;
   // reachable from the devtools (and browser tests) to see or drop the live connection
@@ -180,6 +220,10 @@ function connect() {
     opened = true;
     state.attempts = 0;
     setConnection('open', 'Connected');
+    if (state.retiring && state.retiring !== socket) {
+      state.retiring.close(1000, 'token refreshed');
+      state.retiring = null;
+    }
     // nothing is pushed while $connect runs: ask for everything since the last cursor
     state.syncing = [];
     send({ action: 'sync', ...(state.cursor ? { since: state.cursor } : {}), requestId: 'sync' });
@@ -203,8 +247,7 @@ function connect() {
     if (!opened && state.attempts >= 6) {
       // refused every time: most likely the token expired or this user is not an agent
       setConnection('closed', 'Cannot connect');
-      sessionStorage.removeItem(tokenKey);
-      return showSignIn('The server refused the connection. Sign in again.');
+      return endSession('The server refused the connection. Sign in again.');
     }
     const delay = Math.min(backoff.maxMs, backoff.firstMs * 2 ** (state.attempts - 1)) * (0.75 + Math.random() / 2);
     setConnection('closed', `Disconnected — retrying in ${Math.ceil(delay / 1000)} s`);
@@ -213,11 +256,11 @@ function connect() {
 }
 
 function send(frame) {
-  if (state.socket?.readyState === WebSocket.OPEN) {
-    state.socket.send(JSON.stringify(frame));
-    return true;
-  }
-  return false;
+  // while a refreshed connection opens, the one it replaces still carries frames
+  const socket = [state.socket, state.retiring].find((s) => s?.readyState === WebSocket.OPEN);
+  if (!socket) return false;
+  socket.send(JSON.stringify(frame));
+  return true;
 }
 
 // ---------- applying frames ----------
@@ -498,6 +541,18 @@ async function start() {
     if (res.ok) state.config = { ...state.config, ...(await res.json()) };
   } catch {
     // no config: same origin, token sign-in only
+  }
+  if (state.config.hostedUi?.url && state.config.hostedUi?.clientId) {
+    state.auth = new HostedSignIn(state.config.hostedUi, {
+      onRefresh: onTokenRefreshed,
+      onEnded: (error) => endSession(error.message),
+    });
+    try {
+      if (await state.auth.resume()) return signIn(state.auth.accessToken, state.auth.profile);
+    } catch (error) {
+      return showSignIn(error.message);
+    }
+    return showSignIn();
   }
   const fragment = new URLSearchParams(location.hash.slice(1));
   const fromLink = fragment.get('token');

@@ -4,12 +4,17 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   AccountRecovery,
+  CfnManagedLoginBranding,
   CfnUserPoolGroup,
   FeaturePlan,
+  ManagedLoginVersion,
   Mfa,
+  OAuthScope,
   StandardThreatProtectionMode,
   UserPool,
   type UserPoolClient,
+  UserPoolClientIdentityProvider,
+  type UserPoolDomain,
 } from 'aws-cdk-lib/aws-cognito';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -34,6 +39,26 @@ export interface AdminApiProps {
   readonly settings: OmnichatSettings;
   /** The HTTP API of the ingest stage; the management routes live beside the webhooks. */
   readonly httpApi: HttpApi;
+  /** Where the console is served (its CloudFront URL, then `consoleCallbackUrls`): sign-in returns there, sign-out too. */
+  readonly consoleUrls: string[];
+}
+
+/** What the console asks the hosted sign-in for: who the user is; the APIs check groups, not scopes. */
+export const consoleScopes = [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE];
+
+/**
+ * The default prefix of the hosted sign-in domain: the stack's name and the account, which keeps it
+ * unique per region (Cognito prefixes are global) and free of the words Cognito reserves.
+ */
+export function defaultDomainPrefix(stackName: string, account: string): string {
+  let name = stackName.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+  // removing one reserved word may join the letters of another
+  while (/aws|amazon|cognito/.test(name)) name = name.replace(/aws|amazon|cognito/g, '');
+  name = name
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 50)
+    .replace(/-+$/, '');
+  return `${name || 'omnichat'}-${account}`;
 }
 
 /**
@@ -43,6 +68,10 @@ export interface AdminApiProps {
 export class AdminApi extends Construct {
   readonly userPool: UserPool;
   readonly client: UserPoolClient;
+  /** The hosted sign-in (managed login) of the pool. */
+  readonly domain: UserPoolDomain;
+  /** `https://<prefix>.auth.<region>.amazoncognito.com`, where `/oauth2/authorize`, `/oauth2/token` and `/logout` live. */
+  readonly hostedUiUrl: string;
   readonly api: NodejsFunction;
   /** `https://cognito-idp.{region}.amazonaws.com/{poolId}`, the `iss` of every token. */
   readonly issuer: string;
@@ -91,16 +120,37 @@ export class AdminApi extends Construct {
       description: 'May connect to the agent socket and take chats of their queues',
     });
 
+    // The console (agents and admins alike) signs in through the pool's hosted sign-in: OAuth 2 authorization
+    // code with PKCE for a public client, so the password and the TOTP code are typed into Cognito's pages
+    // only, under the pool's MFA and threat protection. SRP stays allowed for SDK clients; it asks for MFA too.
     this.client = this.userPool.addClient('ConsoleClient', {
-      // A browser console: no client secret, SRP sign-in, no hosted UI.
       generateSecret: false,
       authFlows: { userSrp: true },
-      disableOAuth: true,
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: consoleScopes,
+        callbackUrls: props.consoleUrls,
+        logoutUrls: props.consoleUrls,
+      },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
+      // the console refreshes the access token before its hour is up; the refresh token lasts a working day
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.days(30),
+      refreshTokenValidity: Duration.hours(12),
+    });
+    this.domain = this.userPool.addDomain('SignInDomain', {
+      cognitoDomain: { domainPrefix: settings.authDomainPrefix ?? defaultDomainPrefix(stack.stackName, stack.account) },
+      // managed login: the pages that set a password and enrol a TOTP app on first sign-in
+      managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
+    this.hostedUiUrl = this.domain.baseUrl();
+    // managed login serves an app client only once it has a style; Cognito's own look is enough
+    new CfnManagedLoginBranding(this, 'SignInStyle', {
+      userPoolId: this.userPool.userPoolId,
+      clientId: this.client.userPoolClientId,
+      useCognitoProvidedValues: true,
     });
 
     this.issuer = Fn.join('', ['https://cognito-idp.', stack.region, '.', stack.urlSuffix, '/', this.userPool.userPoolId]);

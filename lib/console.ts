@@ -14,6 +14,8 @@ export interface AgentConsoleProps {
   readonly socketUrl: string;
   /** The HTTP API's URL, for the reads the console makes with the agent's token. */
   readonly apiUrl: string;
+  /** The user pool's hosted sign-in for the console's app client; without it the page offers token sign-in only. */
+  readonly hostedUi?: { readonly url: string; readonly clientId: string; readonly scopes: readonly string[] };
 }
 
 /**
@@ -50,7 +52,12 @@ export class AgentConsole extends Construct {
       sources: [
         // the customer simulator belongs to the local demo only
         Source.asset(path.join(props.projectRoot, 'console'), { exclude: ['simulator.*'] }),
-        Source.jsonData('config.json', { socketUrl: props.socketUrl, apiUrl: props.apiUrl, devTokens: false }),
+        Source.jsonData('config.json', {
+          socketUrl: props.socketUrl,
+          apiUrl: props.apiUrl,
+          devTokens: false,
+          ...(props.hostedUi ? { hostedUi: { url: props.hostedUi.url, clientId: props.hostedUi.clientId, scopes: props.hostedUi.scopes.join(' ') } } : {}),
+        }),
       ],
     });
 

@@ -1,6 +1,6 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { AdminApi } from './admin-api';
+import { AdminApi, consoleScopes } from './admin-api';
 import { AgentConsole } from './console';
 import { AgentSocket } from './agent-socket';
 import { FunctionEnvironment } from './function-environment';
@@ -43,13 +43,20 @@ export class OmnichatStack extends Stack {
     const ingest = (this.ingest = new Ingest(this, 'Ingest', stage));
     const routing = (this.routing = new Routing(this, 'Routing', { ...stage, inboundQueue: ingest.inboundQueue }));
     const socket = (this.socket = new AgentSocket(this, 'AgentSocket', stage));
-    const admin = (this.admin = new AdminApi(this, 'AdminApi', { ...stage, httpApi: ingest.httpApi }));
+    // sign-in returns to the console, whose URL exists once the console below is built
+    const consoleUrl = Lazy.string({ produce: () => this.console.url });
+    const admin = (this.admin = new AdminApi(this, 'AdminApi', {
+      ...stage,
+      httpApi: ingest.httpApi,
+      consoleUrls: [consoleUrl, ...settings.consoleCallbackUrls],
+    }));
     const outbound = (this.outbound = new Outbound(this, 'Outbound', stage));
     // the agents' console, as static files beside the APIs it talks to
     this.console = new AgentConsole(this, 'AgentConsole', {
       projectRoot: props.projectRoot ?? process.cwd(),
       socketUrl: socket.stage.url,
       apiUrl: ingest.httpApi.apiEndpoint,
+      hostedUi: { url: admin.hostedUiUrl, clientId: admin.client.userPoolClientId, scopes: consoleScopes.map((s) => s.scopeName) },
     });
 
     // Who may touch what. Queues are consumed through event sources, which grant their own receive rights.
@@ -110,7 +117,8 @@ export class OmnichatStack extends Stack {
     new CfnOutput(this, 'HttpApiUrl', { value: ingest.httpApi.apiEndpoint, description: 'Webhooks and management API' });
     new CfnOutput(this, 'WebSocketUrl', { value: socket.stage.url, description: 'Agent socket (connect with ?token=<JWT>)' });
     new CfnOutput(this, 'UserPoolId', { value: admin.userPool.userPoolId });
-    new CfnOutput(this, 'UserPoolClientId', { value: admin.client.userPoolClientId });
+    new CfnOutput(this, 'UserPoolClientId', { value: admin.client.userPoolClientId, description: 'The console’s app client (authorization code with PKCE)' });
+    new CfnOutput(this, 'HostedUiUrl', { value: admin.hostedUiUrl, description: 'Cognito hosted sign-in (managed login) of the user pool' });
     new CfnOutput(this, 'TableName', { value: routing.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Alarms are published here' });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });

@@ -16,6 +16,17 @@ const retentionDays = z.coerce
   .number()
   .refine((days) => Object.values(RetentionDays).some((period) => period === days), 'must be a CloudWatch Logs retention period');
 
+// Cognito domain prefixes: lowercase letters, digits and inner hyphens, without the words Cognito reserves.
+const domainPrefix = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be 1-63 lowercase letters, digits or inner hyphens')
+  .refine((prefix) => !/aws|amazon|cognito/.test(prefix), 'must not contain aws, amazon or cognito');
+// More places the console is served from (a custom domain, a developer's http://localhost:…/console/): a list or comma-separated.
+const urlList = z
+  .union([z.array(z.string()), z.string().transform((value) => value.split(','))])
+  .transform((urls) => urls.map((url) => url.trim()).filter((url) => url.length > 0))
+  .pipe(z.array(z.string().url()));
+
 const settingsSchema = z.object({
   secretsPrefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]+$/).default(secretsPrefixDefault),
   schedulerGroup: z.string().regex(/^[0-9a-zA-Z-_.]{1,64}$/).default(schedulerGroupDefault),
@@ -28,6 +39,10 @@ const settingsSchema = z.object({
   threatProtection: flag.default(true),
   /** Sets the account's API Gateway logging role, which WebSocket access logs need; off when the account already has one. */
   apiGatewayLogsRole: flag.default(true),
+  /** Prefix of the Cognito hosted sign-in domain (`<prefix>.auth.<region>.amazoncognito.com`); default `<stack name>-<account>`. */
+  authDomainPrefix: domainPrefix.optional(),
+  /** Sign-in callback and sign-out URLs accepted besides the console's CloudFront URL. */
+  consoleCallbackUrls: urlList.default([]),
   socketRateLimit: count.default(100),
   socketBurstLimit: count.default(200),
   /** Most router invocations at once (SQS event source maximum concurrency, 2-1000): bounds the write rate on the table. */

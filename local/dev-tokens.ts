@@ -11,6 +11,8 @@ export const tokenRequest = z.object({
   sub: z.string().min(1),
   groups: z.array(z.string().min(1)).default([]),
   name: z.string().min(1).optional(),
+  /** Lifetime of the token; a short one lets a client's refresh be tried without waiting an hour. */
+  expiresInSeconds: z.number().int().min(1).max(43_200).default(43_200),
 });
 export type TokenRequest = z.input<typeof tokenRequest>;
 
@@ -43,7 +45,7 @@ export async function loadDevTokens(file: string | undefined, issuer: string): P
   const privateKey = await importJWK(keys.privateJwk, 'RS256');
   return {
     jwks: { keys: [keys.publicJwk] },
-    issue: ({ sub, groups, name }) =>
+    issue: ({ sub, groups, name, expiresInSeconds }) =>
       new SignJWT({
         ...(groups.length > 0 ? { 'cognito:groups': groups } : {}),
         ...(name ? { name } : {}),
@@ -56,7 +58,7 @@ export async function loadDevTokens(file: string | undefined, issuer: string): P
         .setSubject(sub)
         .setIssuer(issuer)
         .setIssuedAt()
-        .setExpirationTime('12h')
+        .setExpirationTime(`${expiresInSeconds}s`)
         .setJti(randomUUID())
         .sign(privateKey),
   };

@@ -77,6 +77,26 @@ describe('local runtime with the test handlers', () => {
     expect(response.body).toMatchObject({ error: { details: [expect.objectContaining({ field: 'sub' })] } });
   });
 
+  it('issues a token of the lifetime asked for, which the API refuses once it has expired', async () => {
+    // given a token asked to live eight seconds
+    const issued = await local.api('POST', '/dev/token', { sub: 'admin', groups: ['chat-admins'], expiresInSeconds: 8 });
+    const { token } = z.object({ token: z.string() }).parse(issued.body);
+    const { iat, exp } = z.object({ iat: z.number(), exp: z.number() }).parse(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')));
+    expect(exp - iat).toBe(8);
+
+    // then it works now and not after it expired
+    expect((await local.api('GET', '/api/settings', undefined, token)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, (exp + 1) * 1000 - Date.now()));
+    expect((await local.api('GET', '/api/settings', undefined, token)).status).toBe(401);
+
+    // and lifetimes beyond twelve hours or under a second are refused, naming the field
+    for (const expiresInSeconds of [0, 43_201, 1.5]) {
+      const refused = await local.api('POST', '/dev/token', { sub: 'admin', expiresInSeconds });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: { details: [expect.objectContaining({ field: 'expiresInSeconds' })] } });
+    }
+  }, 30_000);
+
   it('answers 401 on the management API without a valid token and passes API Gateway-shaped claims with one', async () => {
     // given
     const token = await local.token('admin', ['chat-admins', 'agents']);

@@ -382,12 +382,50 @@ describe('admin API stage', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'agents' });
   });
 
-  it('gives the console a public client that signs in with SRP', () => {
+  it('gives the console a public client that signs in through the hosted sign-in with the authorization code grant', () => {
+    const [client] = Object.values(template.findResources('AWS::Cognito::UserPoolClient'));
+    const consoleUrl = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^AgentConsoleDistribution'), 'DomainName'] }, '/']] };
+    expect(Object.keys(template.findResources('AWS::Cognito::UserPoolClient'))).toHaveLength(1);
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: false,
-      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_SRP_AUTH']),
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      SupportedIdentityProviders: ['COGNITO'],
+      CallbackURLs: [consoleUrl],
+      LogoutURLs: [consoleUrl],
       PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+      AccessTokenValidity: 60,
+      IdTokenValidity: 60,
+      RefreshTokenValidity: 12 * 60,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
     });
+    // no implicit grant (tokens in URLs) and no client credentials
+    expect(client?.Properties.AllowedOAuthFlows).toEqual(['code']);
+    expect(client?.Properties.ExplicitAuthFlows).not.toContain('ALLOW_USER_PASSWORD_AUTH');
+  });
+
+  it('serves the hosted sign-in on a Cognito domain named after the stack and the account, with managed login styled for the console client', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      Domain: { 'Fn::Join': ['', ['omnichattest-', { Ref: 'AWS::AccountId' }]] },
+      ManagedLoginVersion: 2,
+      UserPoolId: { Ref: Match.stringLikeRegexp('^AdminApiUserPool') },
+    });
+    template.hasResourceProperties('AWS::Cognito::ManagedLoginBranding', {
+      ClientId: { Ref: Match.stringLikeRegexp('ConsoleClient') },
+      UseCognitoProvidedValues: true,
+    });
+    template.hasOutput('HostedUiUrl', {
+      Value: { 'Fn::Join': ['', ['https://', { Ref: Match.stringLikeRegexp('SignInDomain') }, '.auth.', { Ref: 'AWS::Region' }, '.amazoncognito.com']] },
+    });
+  });
+
+  it('writes the hosted sign-in URL and the client id into the console’s config.json', () => {
+    const [deployment] = Object.values(template.findResources('Custom::CDKBucketDeployment'));
+    const markers = JSON.stringify(deployment?.Properties.SourceMarkers);
+    expect(markers).toMatch(/\{"Ref":"AdminApiUserPoolConsoleClient[0-9A-F]+"\}/);
+    expect(markers).toMatch(/\{"Ref":"AdminApiUserPoolSignInDomain[0-9A-F]+"\}/);
   });
 
   it('tells the socket authorizer which issuer, keys and audience to trust', () => {
@@ -479,7 +517,7 @@ describe('outbound stage', () => {
   });
 
   it('exposes the API URLs, the user pool and the table as stack outputs', () => {
-    for (const name of ['HttpApiUrl', 'WebSocketUrl', 'UserPoolId', 'UserPoolClientId', 'TableName']) {
+    for (const name of ['HttpApiUrl', 'WebSocketUrl', 'UserPoolId', 'UserPoolClientId', 'HostedUiUrl', 'TableName']) {
       template.hasOutput(name, { Value: Match.anyValue() });
     }
   });
