@@ -23,6 +23,7 @@ if (!values.token) {
 const url = new URL(values.url);
 url.searchParams.set('token', values.token);
 const socket = new WebSocket(url);
+let input: ReturnType<typeof createInterface> | undefined;
 socket.on('unexpected-response', (_request, response) => {
   console.error(`Refused: the WebSocket upgrade answered ${response.statusCode} (401: bad or expired token, 403: not in the agents group)`);
   process.exit(1);
@@ -34,7 +35,7 @@ socket.on('error', (error) => {
 socket.on('open', () => {
   console.error(`connected to ${values.url}; type one JSON frame per line`);
   if (values.active) socket.send(JSON.stringify({ action: 'setStatus', status: 'active', requestId: 'status' }));
-  const input = createInterface({ input: process.stdin });
+  input = createInterface({ input: process.stdin });
   input.on('line', (line) => {
     const text = line.trim();
     if (text === '') return;
@@ -51,5 +52,8 @@ socket.on('open', () => {
 socket.on('message', (data) => console.log(data.toString()));
 socket.on('close', (code, reason) => {
   console.error(`closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`);
-  process.exit(0);
+  // Let stdout drain (a pipe is written asynchronously), then end.
+  input?.close();
+  process.stdin.destroy();
+  process.exitCode = 0;
 });
