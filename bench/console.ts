@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { chromiumPath } from '../test/support/chromium';
 import { z } from 'zod';
 import { startFakeGraph } from '../test/support/fake-graph';
 import { connectedAgent, heading, messengerText, ms, note, onCleanup, postMessenger, printTable, runIfMain, setUpMessenger, startRuntimeChild, summarize } from './support';
@@ -45,7 +46,7 @@ export async function main(): Promise<void> {
   const profile = mkdtempSync(join(tmpdir(), 'omnichat-bench-chromium-'));
   onCleanup(async () => rmSync(profile, { recursive: true, force: true }));
   const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: chromiumPath(),
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });

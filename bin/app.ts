@@ -3,6 +3,12 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { z } from 'zod';
 import { OmnichatStack } from '../lib/omnichat-stack';
 
+// aws-cdk-lib announces every asset it bundles on stderr ("Bundling asset X..."), which `cdk synth
+// --quiet` cannot silence; those lines carry nothing (failures still print), so they are dropped.
+const writeStderr = process.stderr.write.bind(process.stderr);
+process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
+  typeof chunk === 'string' && /^Bundling asset \S+\.\.\.\n$/.test(chunk) ? true : writeStderr(chunk, ...rest)) as typeof process.stderr.write;
+
 const app = new App();
 // `cdk deploy -c stackName=OmnichatStaging` deploys a second copy beside the first.
 const stackName = z

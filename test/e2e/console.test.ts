@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromiumPath } from '../support/chromium';
 import { nodeBinary, projectRoot } from '../support/runtime';
 
 /**
@@ -54,7 +55,7 @@ describe('the agent console with the customer simulator', () => {
     profileDir = mkdtempSync(join(tmpdir(), 'omnichat-chromium-'));
     [demo, browser] = await Promise.all([
       startDemo(),
-      chromium.launchPersistentContext(profileDir, { executablePath: '/usr/bin/chromium', headless: true, args: chromiumArgs, viewport: { width: 1200, height: 720 } }),
+      chromium.launchPersistentContext(profileDir, { executablePath: chromiumPath(), headless: true, args: chromiumArgs, viewport: { width: 1200, height: 720 } }),
     ]);
     agentPage = await browser.newPage();
     customerPage = await browser.newPage();

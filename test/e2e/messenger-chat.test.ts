@@ -8,7 +8,7 @@ import { eventually, startLocalRuntime, type AgentSocket, type LocalRuntime } fr
  * The whole path, as a new user would try it: set up through the management API, a signed
  * Messenger webhook, an offer over the WebSocket, accept, reply through the Send API.
  */
-const fixtures = resolve(__dirname, '../../../shared/fixtures/messenger');
+const fixtures = resolve(__dirname, '../fixtures/messenger');
 /** A fixture as Meta would send it now: the messaging window is counted from the event timestamps. */
 const fixture = (name: string): Record<string, unknown> => {
   const body = JSON.parse(readFileSync(resolve(fixtures, name), 'utf8')) as { entry: { time: number; messaging?: { timestamp: number }[] }[] };

@@ -7,7 +7,7 @@ import { eventually, startLocalRuntime, type AgentSocket, type LocalRuntime } fr
  * A Telegram chat on the local runtime against a fake Bot API: connect the bot, updates through
  * the secret-token webhook, files through signed links, replies through sendMessage.
  */
-const fixtures = resolve(__dirname, '../../../shared/fixtures/telegram');
+const fixtures = resolve(__dirname, '../fixtures/telegram');
 const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(resolve(fixtures, name), 'utf8'));
 
 const botToken = '7000000001:AAHsecretBotTokenValue_0123456789';

@@ -15,7 +15,7 @@ import { graphErrors, startFakeGraph, type FakeGraph } from '../support/fake-gra
 import { routingHarness } from '../support/routing-harness';
 
 /** Every Messenger fixture through the router's Ingest, on DynamoDB Local and the fake Graph API. */
-const fixtures = resolve(__dirname, '../../../shared/fixtures/messenger');
+const fixtures = resolve(__dirname, '../fixtures/messenger');
 const pageId = '105123456789012';
 const customerId = '7215551234567890';
 const ourAppId = '444555666777888';

@@ -8,7 +8,7 @@ import { createTestQueues, createTestTable, sqs, sqsEndpoint, startAwsControlPla
 
 /** The webhook function itself, on DynamoDB Local, the SQS emulator and the emulated Secrets Manager. */
 const appSecret = 'webhook-test-secret';
-const raw = readFileSync(resolve(__dirname, '../../../shared/fixtures/messenger/batch-two-pages.json'), 'utf8');
+const raw = readFileSync(resolve(__dirname, '../fixtures/messenger/batch-two-pages.json'), 'utf8');
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 

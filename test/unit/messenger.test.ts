@@ -3,7 +3,7 @@ import path from 'node:path';
 import { inboundEnvelopeSchema, type InboundEnvelope } from '../../functions/domain/inbound';
 import { isMessengerVerification, parseMessengerWebhook } from '../../functions/domain/messenger';
 
-const fixtures = path.resolve(__dirname, '../../../shared/fixtures/messenger');
+const fixtures = path.resolve(__dirname, '../fixtures/messenger');
 const fixture = (name: string): unknown => JSON.parse(readFileSync(path.join(fixtures, name), 'utf8'));
 const receivedAt = '2025-11-21T08:00:00.000Z';
 const pageId = '105123456789012';

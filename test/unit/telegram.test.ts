@@ -3,7 +3,7 @@ import path from 'node:path';
 import { inboundEnvelopeSchema, type InboundEnvelope } from '../../functions/domain/inbound';
 import { parseTelegramUpdate, splitTelegramText } from '../../functions/domain/telegram';
 
-const fixtures = path.resolve(__dirname, '../../../shared/fixtures/telegram');
+const fixtures = path.resolve(__dirname, '../fixtures/telegram');
 const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(fixtures, name), 'utf8'));
 const channelId = 'ch_tg_acme';
 const receivedAt = '2025-11-21T08:02:11.500Z';
