@@ -32,26 +32,36 @@ function problem(text) {
   $('problem').textContent = text || '';
 }
 
+/** True when the webhook kept what the customer did; otherwise says why, so nothing looks sent that was not. */
 async function simulate(body) {
   const res = await fetch('/sandbox/simulate', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ psid: customer.psid, name: customer.name, ...body }),
   }).catch(() => null);
-  if (!res) return problem('The runtime is not reachable.');
-  if (res.status === 404) return problem('The sandbox is off: start the runtime with `npm run demo`.');
-  if (!res.ok) return problem(`The webhook answered ${res.status}.`);
-  problem('');
+  let ok = false;
+  if (!res) problem('Not delivered: the runtime is not reachable.');
+  else if (res.status === 404) problem('The sandbox is off: start the runtime with `npm run demo`.');
+  else if (!res.ok) problem(`Not delivered: the sandbox answered ${res.status}.`);
+  else {
+    const answer = await res.json().catch(() => ({}));
+    if (answer.webhookStatus === 200) {
+      ok = true;
+      problem('');
+    } else problem(`Not delivered: the webhook answered ${answer.webhookStatus || 'nothing'}. Try again.`);
+  }
   await refresh();
+  return ok;
 }
 
-$('composer').addEventListener('submit', (event) => {
+$('composer').addEventListener('submit', async (event) => {
   event.preventDefault();
   const input = event.target.elements.text;
   const text = input.value.trim();
   if (!text) return;
   input.value = '';
-  void simulate({ kind: 'message', text });
+  // a failed message goes back into the composer, to send again
+  if (!(await simulate({ kind: 'message', text })) && !input.value) input.value = text;
 });
 $('mark-read').addEventListener('click', () => void simulate({ kind: 'read' }));
 
@@ -67,11 +77,13 @@ async function refresh() {
   list.replaceChildren(
     ...data.messages.map((m) => {
       const li = document.createElement('li');
-      li.className = `bubble ${m.from}`;
+      li.className = `bubble ${m.from}${m.status === 'failed' ? ' failed' : m.status === 'sending' ? ' sending' : ''}`;
+      if (m.status) li.dataset.status = m.status;
       li.textContent = m.text;
       const when = document.createElement('span');
       when.className = 'when';
       when.textContent = new Date(m.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+      if (m.status === 'failed') when.textContent += ` · not delivered (${m.webhookStatus || 'unreachable'})`;
       li.append(when);
       return li;
     }),

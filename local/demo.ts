@@ -28,6 +28,10 @@ export interface SandboxLine {
   from: 'customer' | 'page';
   text: string;
   at: string;
+  /** A customer's line: `sending` until the webhook answers, `sent` on 200, `failed` otherwise. */
+  status?: 'sending' | 'sent' | 'failed';
+  /** The webhook's status (0: it could not be reached) when the line failed. */
+  webhookStatus?: number;
 }
 
 export interface DemoLinks {
@@ -55,6 +59,11 @@ export class DemoSandbox {
   private baseUrl = '';
   private nextMid = 1;
 
+  /** Where the webhooks are posted (the runtime's own address). */
+  useBaseUrl(baseUrl: string): void {
+    this.baseUrl = baseUrl;
+  }
+
   graphApiUrl(baseUrl: string): string {
     return `${baseUrl}/sandbox/graph/${demo.graphVersion}`;
   }
@@ -72,7 +81,11 @@ export class DemoSandbox {
     if (url.pathname === '/sandbox/simulate' && req.method === 'POST') {
       const parsed = simulateBody.safeParse(parseJson((await readBody(req, 64 * 1024)).toString('utf8')));
       if (!parsed.success) json(res, 400, { error: { code: 'validation_failed', message: 'Invalid simulation', details: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) } });
-      else json(res, 200, { webhookStatus: await this.simulate(parsed.data) });
+      else {
+        // 200 whatever the webhook said: the sandbox did its part; `delivered` tells the simulator whether the webhook kept it
+        const webhookStatus = await this.simulate(parsed.data);
+        json(res, 200, { webhookStatus, delivered: webhookStatus === 200 });
+      }
       return true;
     }
     if (url.pathname === '/sandbox/conversation' && req.method === 'GET') {
@@ -119,14 +132,23 @@ export class DemoSandbox {
       object: 'page',
       entry: [{ id: demo.pageId, time: timestamp, messaging: [{ sender: { id: input.psid }, recipient: { id: demo.pageId }, timestamp, ...event }] }],
     });
-    if (input.kind === 'message') this.lines.push({ psid: input.psid, from: 'customer', text: input.text, at: new Date(timestamp).toISOString() });
-    const res = await fetch(`${this.baseUrl}/webhooks/messenger/${demo.appId}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMetaBody(raw, this.appSecret) },
-      body: raw,
-    });
-    await res.arrayBuffer();
-    return res.status;
+    const line: SandboxLine | undefined =
+      input.kind === 'message' ? { psid: input.psid, from: 'customer', text: input.text, at: new Date(timestamp).toISOString(), status: 'sending' } : undefined;
+    if (line) this.lines.push(line);
+    let status = 0;
+    try {
+      const res = await fetch(`${this.baseUrl}/webhooks/messenger/${demo.appId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMetaBody(raw, this.appSecret) },
+        body: raw,
+      });
+      await res.arrayBuffer();
+      status = res.status;
+    } catch {
+      // the webhook could not be reached: the line failed, status 0
+    }
+    if (line) Object.assign(line, status === 200 ? { status: 'sent' } : { status: 'failed', webhookStatus: status });
+    return status;
   }
 
   /**
@@ -134,7 +156,7 @@ export class DemoSandbox {
    * a queue with both agents, quick replies, a chat action and the notification sound.
    */
   async seed(baseUrl: string): Promise<DemoLinks> {
-    this.baseUrl = baseUrl;
+    this.useBaseUrl(baseUrl);
     const token = async (sub: string, groups: readonly string[], name?: string) => {
       const res = await fetch(`${baseUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub, groups, name }) });
       return z.object({ token: z.string() }).parse(await res.json()).token;

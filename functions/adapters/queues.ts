@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { deduplicationKeyOf, messageGroupOf, type InboundEnvelope } from '../domain/inbound';
+import { batchesOf, deduplicationKeyOf, messageGroupOf, queueBodyOf, type InboundEnvelope } from '../domain/inbound';
 import type { OutboundJob, OutboundQueue } from '../domain/ports';
 import { OmnichatError } from '../shared/errors';
 
@@ -24,16 +24,17 @@ export class InboundQueue {
   ) {}
 
   async enqueue(envelopes: readonly InboundEnvelope[]): Promise<void> {
-    for (let i = 0; i < envelopes.length; i += 10) {
-      const batch = envelopes.slice(i, i + 10);
+    const messages = envelopes.map((envelope) => ({ envelope, body: queueBodyOf(envelope) }));
+    // SQS refuses a batch over 1 MiB in all, so big events go in smaller batches
+    for (const batch of batchesOf(messages, (m) => Buffer.byteLength(m.body, 'utf8'))) {
       let out;
       try {
         out = await this.client.send(
           new SendMessageBatchCommand({
             QueueUrl: this.queueUrl,
-            Entries: batch.map((envelope, n) => ({
+            Entries: batch.map(({ envelope, body }, n) => ({
               Id: String(n),
-              MessageBody: JSON.stringify(envelope),
+              MessageBody: body,
               MessageGroupId: messageGroupOf(envelope),
               MessageDeduplicationId: dedupId(`${messageGroupOf(envelope)}:${deduplicationKeyOf(envelope)}`),
             })),

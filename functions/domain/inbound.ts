@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { utf8Bytes } from './text';
 
 /**
  * A platform event reduced to what routing needs, platform-neutral. Webhook functions turn
@@ -100,4 +101,39 @@ export function deduplicationKeyOf(envelope: InboundEnvelope): string {
     case 'handover':
       return `handover:${e.action}:${e.timestamp}`;
   }
+}
+
+/** SQS takes at most 1 MiB (1,048,576 bytes) per message, and per batch all bodies together. */
+export const maxQueueMessageBytes = 1024 * 1024;
+
+/** An envelope as the queue carries it. */
+export function queueBodyOf(envelope: InboundEnvelope): string {
+  return JSON.stringify(envelope);
+}
+
+/** Bytes SQS counts for an envelope's message body. */
+export function queueBytesOf(envelope: InboundEnvelope): number {
+  return utf8Bytes(queueBodyOf(envelope));
+}
+
+/**
+ * Cuts items, in order, into SQS batches of at most `maxEntries` whose sizes add up to at most
+ * `maxBytes`; an item bigger than `maxBytes` on its own goes alone (SQS will refuse it, loudly).
+ */
+export function batchesOf<T>(items: readonly T[], sizeOf: (item: T) => number, maxEntries = 10, maxBytes = maxQueueMessageBytes): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = sizeOf(item);
+    if (current.length > 0 && (current.length >= maxEntries || bytes + size > maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }

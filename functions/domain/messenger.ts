@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import type { InboundEnvelope, InboundEvent } from './inbound';
+import { boundedString, eventTimeMessage, inboundLimits, isPlausibleEventTime, platformId } from './limits';
 import { secretTokensEqual } from './signature';
+import { utf8Bytes } from './text';
 
 /**
  * The Messenger webhook body (`object: "page"`), as Meta posts it to the app's callback URL.
@@ -8,7 +10,7 @@ import { secretTokensEqual } from './signature';
  */
 
 // Meta documents app ids as strings but sends numbers in practice; they are ids, so strings here.
-const appId = z.union([z.string(), z.number()]).transform((id) => String(id));
+const appId = z.union([platformId(), z.number()]).transform((id) => String(id));
 const ownerAppId = appId.nullable().optional();
 
 const attachmentSchema = z.looseObject({
@@ -16,41 +18,44 @@ const attachmentSchema = z.looseObject({
   // `fallback` (shared links) carries `payload: null` with `title`/`url` beside it.
   payload: z
     .looseObject({
-      url: z.string().optional(),
-      title: z.string().optional(),
+      url: boundedString(inboundLimits.attachmentUrlBytes, 'URL').optional(),
+      title: boundedString(inboundLimits.nameBytes, 'title').optional(),
       text: z.string().optional(),
       elements: z.array(z.looseObject({ title: z.string().optional() })).optional(),
     })
     .nullable()
     .optional(),
-  title: z.string().optional(),
-  url: z.string().optional(),
+  title: boundedString(inboundLimits.nameBytes, 'title').optional(),
+  url: boundedString(inboundLimits.attachmentUrlBytes, 'URL').optional(),
 });
 
 const messageSchema = z.looseObject({
-  mid: z.string(),
+  mid: platformId(),
   text: z.string().optional(),
   is_echo: z.boolean().optional(),
   app_id: appId.nullable().optional(),
-  quick_reply: z.looseObject({ payload: z.string() }).optional(),
-  attachments: z.array(attachmentSchema).optional(),
+  quick_reply: z.looseObject({ payload: boundedString(inboundLimits.payloadBytes, 'payload') }).optional(),
+  attachments: z.array(attachmentSchema).max(inboundLimits.attachments).optional(),
 });
 
 const postbackSchema = z.looseObject({
-  mid: z.string().optional(),
+  mid: platformId().optional(),
   title: z.string().optional(),
-  payload: z.string().optional(),
+  payload: boundedString(inboundLimits.payloadBytes, 'payload').optional(),
 });
 
-const deliverySchema = z.looseObject({ mids: z.array(z.string()).optional(), watermark: z.number().optional() });
+const deliverySchema = z.looseObject({ mids: z.array(platformId()).max(inboundLimits.receiptMids).optional(), watermark: z.number().optional() });
 const readSchema = z.looseObject({ watermark: z.number() });
 
 const threadControlSchema = z.looseObject({
   new_owner_app_id: ownerAppId,
   previous_owner_app_id: ownerAppId,
-  metadata: z.string().optional(),
+  metadata: boundedString(inboundLimits.payloadBytes, 'metadata').optional(),
 });
-const requestThreadControlSchema = z.looseObject({ requested_owner_app_id: ownerAppId, metadata: z.string().optional() });
+const requestThreadControlSchema = z.looseObject({
+  requested_owner_app_id: ownerAppId,
+  metadata: boundedString(inboundLimits.payloadBytes, 'metadata').optional(),
+});
 
 const knownKinds = [
   'message',
@@ -65,8 +70,8 @@ const knownKinds = [
 const messagingEventSchema = z
   .looseObject({
     // Optional here because some events we ignore (app_roles, checkbox opt-ins) have no sender id.
-    sender: z.looseObject({ id: z.string().optional() }).optional(),
-    recipient: z.looseObject({ id: z.string().optional() }).optional(),
+    sender: z.looseObject({ id: platformId().optional() }).optional(),
+    recipient: z.looseObject({ id: platformId().optional() }).optional(),
     timestamp: z.number().optional(),
     message: messageSchema.optional(),
     postback: postbackSchema.optional(),
@@ -84,7 +89,7 @@ const messagingEventSchema = z
   });
 
 const entrySchema = z.looseObject({
-  id: z.string(),
+  id: platformId(),
   time: z.number(),
   messaging: z.array(messagingEventSchema).optional(),
   standby: z.array(messagingEventSchema).optional(),
@@ -106,7 +111,8 @@ export interface ParseIssue {
 }
 
 export type MessengerParseResult =
-  | { ok: true; envelopes: InboundEnvelope[]; ignored: number }
+  /** `paths[i]`: where in the body the event of `envelopes[i]` is (`entry.0.messaging.1`). */
+  | { ok: true; envelopes: InboundEnvelope[]; paths: string[]; ignored: number }
   | { ok: false; issues: ParseIssue[] };
 
 /** Turns a Messenger webhook body into inbound envelopes, one per event Omnichat handles, for every Page in it. */
@@ -116,19 +122,41 @@ export function parseMessengerWebhook(body: unknown, receivedAt: string): Messen
     return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
   }
   const envelopes: InboundEnvelope[] = [];
+  const paths: string[] = [];
+  const issues: ParseIssue[] = [];
   let ignored = 0;
-  for (const entry of parsed.data.entry) {
+  parsed.data.entry.forEach((entry, e) => {
     const events = [
-      ...(entry.messaging ?? []).map((event) => ({ event, standby: false })),
-      ...(entry.standby ?? []).map((event) => ({ event, standby: true })),
+      ...(entry.messaging ?? []).map((event, i) => ({ event, standby: false, path: `entry.${e}.messaging.${i}` })),
+      ...(entry.standby ?? []).map((event, i) => ({ event, standby: true, path: `entry.${e}.standby.${i}` })),
     ];
-    for (const { event, standby } of events) {
+    for (const { event, standby, path } of events) {
       const envelope = toEnvelope(event, entry.id, standby, receivedAt);
-      if (envelope) envelopes.push(envelope);
-      else ignored += 1;
+      if (envelope) {
+        issues.push(...storableIssues(envelope, event, path, receivedAt));
+        envelopes.push(envelope);
+        paths.push(path);
+      } else ignored += 1;
     }
+  });
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, envelopes, paths, ignored };
+}
+
+/** What the store would refuse or misfile in an event we handle: dates out of range, an echo's text too long for one item. */
+function storableIssues(envelope: InboundEnvelope, event: MessagingEvent, path: string, receivedAt: string): ParseIssue[] {
+  const issues: ParseIssue[] = [];
+  const e = envelope.event;
+  if (!isPlausibleEventTime(e.timestamp, receivedAt)) issues.push({ path: `${path}.timestamp`, message: eventTimeMessage });
+  if (e.kind === 'delivery' && e.watermark !== undefined && !isPlausibleEventTime(e.watermark, receivedAt)) {
+    issues.push({ path: `${path}.delivery.watermark`, message: eventTimeMessage });
   }
-  return { ok: true, envelopes, ignored };
+  if (e.kind === 'read' && !isPlausibleEventTime(e.watermark, receivedAt)) issues.push({ path: `${path}.read.watermark`, message: eventTimeMessage });
+  if (e.kind === 'echo' && e.text !== undefined && utf8Bytes(e.text) > inboundLimits.singleTextBytes) {
+    const field = event.message?.text !== undefined ? 'message.text' : 'message.attachments';
+    issues.push({ path: `${path}.${field}`, message: `An echoed text must be at most ${inboundLimits.singleTextBytes} bytes (UTF-8).` });
+  }
+  return issues;
 }
 
 function toEnvelope(event: MessagingEvent, pageId: string, standby: boolean, receivedAt: string): InboundEnvelope | null {

@@ -1,51 +1,58 @@
 import * as z from 'zod';
 import type { CustomerProfile, InboundEnvelope, InboundEvent } from './inbound';
+import { boundedString, eventTimeMessage, inboundLimits, isPlausibleEventTime, platformId, safeInteger } from './limits';
+import { utf8Bytes } from './text';
 
 /**
  * A Telegram Bot API `Update`, as Telegram posts it to our webhook. Objects are loose:
  * the Bot API adds fields often and an unknown one must not refuse an update.
  */
 
+const name = boundedString(inboundLimits.nameBytes, 'name');
+
 const userSchema = z.looseObject({
-  id: z.number(),
+  id: safeInteger(),
   is_bot: z.boolean().optional(),
-  first_name: z.string().optional(),
-  last_name: z.string().optional(),
-  username: z.string().optional(),
-  language_code: z.string().optional(),
+  first_name: name.optional(),
+  last_name: name.optional(),
+  username: name.optional(),
+  language_code: name.optional(),
 });
 
 const chatSchema = z.looseObject({
-  id: z.number(),
+  id: safeInteger(),
   type: z.string(),
-  first_name: z.string().optional(),
-  last_name: z.string().optional(),
-  username: z.string().optional(),
+  first_name: name.optional(),
+  last_name: name.optional(),
+  username: name.optional(),
 });
 
+// File ids become `tg-file:<id>` attachment URLs.
+const fileId = boundedString(inboundLimits.attachmentUrlBytes - 8, 'file id').min(1);
+
 const photoSizeSchema = z.looseObject({
-  file_id: z.string(),
+  file_id: fileId,
   width: z.number(),
   height: z.number(),
   file_size: z.number().optional(),
 });
 
 const fileSchema = z.looseObject({
-  file_id: z.string(),
-  file_name: z.string().optional(),
+  file_id: fileId,
+  file_name: name.optional(),
   mime_type: z.string().optional(),
   file_size: z.number().optional(),
 });
 
 const messageSchema = z.looseObject({
-  message_id: z.number(),
+  message_id: safeInteger(),
   from: userSchema.optional(),
   chat: chatSchema,
   date: z.number(),
   edit_date: z.number().optional(),
   text: z.string().optional(),
   caption: z.string().optional(),
-  photo: z.array(photoSizeSchema).optional(),
+  photo: z.array(photoSizeSchema).max(inboundLimits.attachments).optional(),
   document: fileSchema.optional(),
   video: fileSchema.optional(),
   audio: fileSchema.optional(),
@@ -53,15 +60,15 @@ const messageSchema = z.looseObject({
 });
 
 const callbackQuerySchema = z.looseObject({
-  id: z.string(),
+  id: platformId(),
   from: userSchema,
   // Absent for buttons under inline-mode messages; those never belong to a private chat with us.
   message: messageSchema.optional(),
-  data: z.string().optional(),
+  data: boundedString(inboundLimits.payloadBytes, 'callback data').optional(),
 });
 
 export const telegramUpdateSchema = z.looseObject({
-  update_id: z.number().int(),
+  update_id: safeInteger(),
   message: messageSchema.optional(),
   edited_message: messageSchema.optional(),
   callback_query: callbackQuerySchema.optional(),
@@ -87,7 +94,33 @@ export function parseTelegramUpdate(body: unknown, channelId: string, receivedAt
   if (!parsed.success) {
     return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
   }
-  const update = parsed.data;
+  const result = toEnvelope(parsed.data, channelId, receivedAt);
+  const issues = result.envelope ? storableIssues(parsed.data, result.envelope, receivedAt) : [];
+  return issues.length > 0 ? { ok: false, issues } : result;
+}
+
+/** What the store would refuse or misfile: a date out of range, an edited text too long for one item. */
+function storableIssues(update: TelegramUpdate, envelope: InboundEnvelope, receivedAt: string): ParseIssue[] {
+  const issues: ParseIssue[] = [];
+  const event = envelope.event;
+  if (!('timestamp' in event) || !isPlausibleEventTime(event.timestamp, receivedAt)) {
+    const path = update.message
+      ? 'message.date'
+      : update.edited_message
+        ? update.edited_message.edit_date !== undefined ? 'edited_message.edit_date' : 'edited_message.date'
+        : 'callback_query.message.date';
+    issues.push({ path, message: eventTimeMessage });
+  }
+  if (event.kind === 'edit' && event.text !== undefined && utf8Bytes(event.text) > inboundLimits.singleTextBytes) {
+    issues.push({
+      path: update.edited_message?.text !== undefined ? 'edited_message.text' : 'edited_message.caption',
+      message: `An edited text must be at most ${inboundLimits.singleTextBytes} bytes (UTF-8).`,
+    });
+  }
+  return issues;
+}
+
+function toEnvelope(update: TelegramUpdate, channelId: string, receivedAt: string): { ok: true; envelope: InboundEnvelope | null; ignoredKind?: string } {
   const deliveryId = String(update.update_id);
   const envelopeFor = (message: { chat: { id: number } }, event: InboundEvent): InboundEnvelope => ({
     channelType: 'telegram',

@@ -4,12 +4,13 @@ import { isMessengerVerification } from '../domain/messenger';
 import { directory } from '../adapters/wiring';
 import { httpErrors, text, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
+import { pathId } from './queueable';
 
 const apps = directory();
 
 /** Meta's subscription handshake: echo `hub.challenge` when the verify token matches. */
 async function verifySubscription(event: HttpEvent): Promise<HttpResult> {
-  const app = await apps.messengerApp(event.pathParameters?.appId ?? '');
+  const app = await apps.messengerApp(pathId(event.pathParameters?.appId, 'Meta app'));
   const challenge = app ? isMessengerVerification(event.queryStringParameters, app.verifyToken) : null;
   if (challenge === null) {
     logger.warn('webhook verification refused', { appId: event.pathParameters?.appId, knownApp: Boolean(app) });

@@ -9,6 +9,7 @@ import { readEnv } from '../shared/env';
 import { OmnichatError, ValidationFailed, NotFound } from '../shared/errors';
 import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
+import { pathId, queueable } from './queueable';
 
 const env = readEnv('INBOUND_QUEUE_URL');
 const inbound = new InboundQueue(sqs(), env.INBOUND_QUEUE_URL);
@@ -35,7 +36,7 @@ class BadSignature extends OmnichatError {
 
 /** Verify the signature over the raw bytes, parse every entry and event, enqueue, acknowledge. */
 async function receiveMessengerWebhook(event: HttpEvent): Promise<HttpResult> {
-  const appId = event.pathParameters?.appId ?? '';
+  const appId = pathId(event.pathParameters?.appId, 'Meta app');
   const body = webhookBody(event);
   if (!(await isRegisteredApp(appId))) throw new NotFound('Meta app', appId);
   const appSecret = await appSecrets.get(secretNames.messengerAppSecret(appSecrets.prefix, appId));
@@ -46,7 +47,7 @@ async function receiveMessengerWebhook(event: HttpEvent): Promise<HttpResult> {
   }
   const parsed = parseMessengerWebhook(jsonOf(body), clock().toISOString());
   if (!parsed.ok) throw new ValidationFailed(parsed.issues.map((i) => ({ field: i.path || '(body)', message: i.message })), 'The webhook body is not a Messenger page event.');
-  await inbound.enqueue(parsed.envelopes);
+  await inbound.enqueue(queueable(parsed.envelopes, (i) => `${parsed.paths[i] ?? 'entry'}.message.text`));
   logger.info('webhook accepted', { appId, events: parsed.envelopes.length, ignored: parsed.ignored });
   return text(200, 'EVENT_RECEIVED');
 }

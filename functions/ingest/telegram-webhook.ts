@@ -9,6 +9,7 @@ import { readEnv } from '../shared/env';
 import { NotFound, OmnichatError, ValidationFailed } from '../shared/errors';
 import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
+import { pathId, queueable } from './queueable';
 
 const env = readEnv('INBOUND_QUEUE_URL');
 const inbound = new InboundQueue(sqs(), env.INBOUND_QUEUE_URL);
@@ -23,7 +24,7 @@ class BadSecretToken extends OmnichatError {
 
 /** Check the secret token in constant time, parse the update, enqueue it in its chat's message group. */
 async function receiveTelegramUpdate(event: HttpEvent): Promise<HttpResult> {
-  const channelId = event.pathParameters?.channelId ?? '';
+  const channelId = pathId(event.pathParameters?.channelId, 'Telegram channel');
   const body = webhookBody(event);
   const channel = await channels.channel(channelId);
   if (!channel || channel.type !== 'telegram') throw new NotFound('Telegram channel', channelId);
@@ -34,7 +35,7 @@ async function receiveTelegramUpdate(event: HttpEvent): Promise<HttpResult> {
   }
   const parsed = parseTelegramUpdate(jsonOf(body), channelId, clock().toISOString());
   if (!parsed.ok) throw new ValidationFailed(parsed.issues.map((i) => ({ field: i.path || '(body)', message: i.message })), 'The body is not a Telegram update.');
-  if (parsed.envelope) await inbound.enqueue([parsed.envelope]);
+  if (parsed.envelope) await inbound.enqueue(queueable([parsed.envelope], () => (parsed.envelope?.event.kind === 'edit' ? 'edited_message.text' : 'message.text')));
   // updates we do not handle are acknowledged so Telegram does not retry them, and counted here
   else logger.info('telegram update ignored', { channelId, ignoredKind: parsed.ignoredKind });
   return text(200, 'OK');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { initialState, routesChats } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
+import { splitText } from '../domain/text';
 import type { Channel, Chat, Message } from '../domain/model';
 import { timerNames, type AgentNotifier, type EventPublisher, type Timers } from '../domain/ports';
 import { chatItem, newChatItem, type ChatStore } from '../adapters/dynamodb/chats';
@@ -80,11 +81,14 @@ export class Ingest {
       : undefined;
     const open = await chats.openChatOf(channel.id, envelope.conversationKey);
     if (!open) return this.openChat(channel, event, delivery);
-    const message = inboundMessage(open.id, event);
-    if (!(await chats.append(open.id, { message, delivery }, this.deps.clock()))) return 'duplicate';
+    const [message, ...continuation] = inboundMessages(open.id, event);
+    if (!message) return 'ignored';
+    if (!(await chats.append(open.id, { message, continuation, delivery }, this.deps.clock()))) return 'duplicate';
     if (open.completionToken) await timers.disarm(timerNames.completionTimeout(open.id));
     const audience = open.state === 'assigned' && open.agentId ? [open.agentId] : open.offeredTo;
-    for (const agentId of audience) await notifier.notify(agentId, { type: 'message', chatId: open.id, message });
+    for (const agentId of audience) {
+      for (const part of [message, ...continuation]) await notifier.notify(agentId, { type: 'message', chatId: open.id, message: part });
+    }
     await this.deps.automated.stillWaiting(open, this.deps.clock());
     return 'stored';
   }
@@ -110,7 +114,9 @@ export class Ingest {
       lastMessageAt: sentAt,
       version: 1,
     };
-    if (!(await chats.openChat(chat, { message: inboundMessage(chat.id, event), delivery }))) return 'duplicate';
+    const [first, ...continuation] = inboundMessages(chat.id, event);
+    if (!first) return 'ignored';
+    if (!(await chats.openChat(chat, { message: first, continuation, delivery }))) return 'duplicate';
     await events.publish('ChatCreated', { chatId: chat.id, channelId: chat.channelId, queueId: chat.queueId, customerId: customer.id });
     if (chat.queueId && chat.state === 'waiting') {
       const item = chatItem.parse(newChatItem(chat));
@@ -121,16 +127,24 @@ export class Ingest {
   }
 }
 
-function inboundMessage(chatId: string, event: CustomerMessage): Message {
-  return {
-    id: randomUUID(),
+/**
+ * A customer message as stored: one message, or for a text longer than one part (32 KiB) that many
+ * consecutive messages, each well within an item and a WebSocket frame, whose texts join to the
+ * whole. Later parts have the first part's id with `-p002`, `-p003`… so they sort right after it.
+ */
+function inboundMessages(chatId: string, event: CustomerMessage): Message[] {
+  const id = randomUUID();
+  const sentAt = new Date(event.timestamp).toISOString();
+  const texts: (string | undefined)[] = event.text !== undefined ? splitText(event.text) : [undefined];
+  return texts.map((text, i) => ({
+    id: i === 0 ? id : `${id}-p${String(i + 1).padStart(3, '0')}`,
     chatId,
     direction: 'in',
-    ...(event.text !== undefined ? { text: event.text } : {}),
-    ...(event.attachments?.length ? { attachments: event.attachments } : {}),
-    ...(event.payload !== undefined ? { payload: event.payload } : {}),
-    sentAt: new Date(event.timestamp).toISOString(),
+    ...(text !== undefined ? { text } : {}),
+    ...(i === 0 && event.attachments?.length ? { attachments: event.attachments } : {}),
+    ...(i === 0 && event.payload !== undefined ? { payload: event.payload } : {}),
+    sentAt,
     status: 'received',
     platformMessageId: event.platformMessageId,
-  };
+  }));
 }

@@ -141,4 +141,28 @@ describe('the agent console with the customer simulator', () => {
     await agentPage.locator('#close-chat').click();
     await agentPage.locator('.notice', { hasText: 'Chat closed (agent)' }).waitFor();
   }, 60_000);
+
+  it('shows a message the webhook did not keep as not delivered, keeps it to send again, and a kept one as sent', async () => {
+    // given the sandbox reports that the webhook answered 503 (as when the inbound queue is down)
+    await customerPage.goto(`${demo.baseUrl}/simulator`);
+    await customerPage.route('**/sandbox/simulate', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ webhookStatus: 503, delivered: false }) }),
+    );
+    const text = 'Is anyone there? 😀 👍🏽 🇵🇹 👨‍👩‍👧 𝕳';
+    // when the customer sends
+    await customerPage.locator('#composer input[name="text"]').fill(text);
+    await customerPage.locator('#composer button').click();
+    // then the simulator says it was not delivered, and the text waits in the composer
+    await customerPage.locator('#problem:not([hidden])', { hasText: 'Not delivered: the webhook answered 503' }).waitFor();
+    await expect(customerPage.locator('#composer input[name="text"]').inputValue()).resolves.toBe(text);
+    await expect(customerPage.locator('.bubble.customer[data-status="sent"]', { hasText: text }).count()).resolves.toBe(0);
+
+    // when the webhook keeps it the second time
+    await customerPage.unroute('**/sandbox/simulate');
+    await customerPage.locator('#composer button').click();
+    // then the bubble is shown as sent, emoji intact, and the notice is gone
+    await customerPage.locator('.bubble.customer[data-status="sent"]', { hasText: text }).waitFor({ timeout: 15_000 });
+    await customerPage.locator('#problem[hidden]').waitFor({ state: 'attached' });
+    await expect(customerPage.locator('#composer input[name="text"]').inputValue()).resolves.toBe('');
+  }, 60_000);
 });

@@ -3,19 +3,25 @@ import { resolve } from 'node:path';
 import { signMetaBody } from '../../functions/domain/signature';
 import { startFakeGraph, type FakeGraph } from '../support/fake-graph';
 import { eventually, startLocalRuntime, type AgentSocket, type LocalRuntime } from '../support/runtime';
+import { customerText, hardEmoji } from '../support/webhooks';
 
 /**
  * The whole path, as a new user would try it: set up through the management API, a signed
  * Messenger webhook, an offer over the WebSocket, accept, reply through the Send API.
  */
 const fixtures = resolve(__dirname, '../fixtures/messenger');
-/** A fixture as Meta would send it now: the messaging window is counted from the event timestamps. */
+/** What customers add to the fixtures' texts here: scripts and emoji that must survive every hop. */
+const real = ` ${customerText}`;
+/** A fixture as Meta would send it now (the messaging window is counted from the event timestamps), its texts as customers write. */
 const fixture = (name: string): Record<string, unknown> => {
-  const body = JSON.parse(readFileSync(resolve(fixtures, name), 'utf8')) as { entry: { time: number; messaging?: { timestamp: number }[] }[] };
+  const body = JSON.parse(readFileSync(resolve(fixtures, name), 'utf8')) as { entry: { time: number; messaging?: { timestamp: number; message?: { text?: string } }[] }[] };
   const shift = Date.now() - Math.max(...body.entry.flatMap((e) => (e.messaging ?? []).map((m) => m.timestamp)));
   for (const entry of body.entry) {
     entry.time += shift;
-    for (const event of entry.messaging ?? []) event.timestamp += shift;
+    for (const event of entry.messaging ?? []) {
+      event.timestamp += shift;
+      if (event.message?.text !== undefined) event.message.text += real;
+    }
   }
   return body as unknown as Record<string, unknown>;
 };
@@ -119,7 +125,7 @@ describe('a Messenger chat from webhook to agent and back', () => {
     agent.send({ action: 'accept', chatId: chat.id, requestId: 'r1' });
     const assigned = await agent.next('chatAssigned');
     expect((assigned.chat as { state: string }).state).toBe('assigned');
-    expect((assigned.messages as { text: string }[]).map((m) => m.text)).toEqual(['Hi, my order #4417 has not arrived yet']);
+    expect((assigned.messages as { text: string }[]).map((m) => m.text)).toEqual([`Hi, my order #4417 has not arrived yet${real}`]);
 
     agent.send({ action: 'send', chatId: chat.id, text: 'Sorry about that! Let me check.', clientMessageId: 'c-1', requestId: 'r2' });
     const sent = await agent.next('sent');
@@ -138,7 +144,7 @@ describe('a Messenger chat from webhook to agent and back', () => {
       const next = structuredClone(base);
       const event = next.entry[0]!.messaging[0]!;
       event.timestamp += n * 1000;
-      event.message = { mid: `m_followup_${n}`, text: `follow-up ${n}` };
+      event.message = { mid: `m_followup_${n}`, text: `follow-up ${n} ${hardEmoji[n]}` };
       expect((await post(next)).status).toBe(200);
     }
     const texts: string[] = [];
@@ -147,7 +153,7 @@ describe('a Messenger chat from webhook to agent and back', () => {
       texts.push((m.message as { text: string }).text);
       expect(m.chatId).toBe(chat.id);
     }
-    expect(texts).toEqual(['follow-up 1', 'follow-up 2', 'follow-up 3']);
+    expect(texts).toEqual(['follow-up 1 👍🏽', 'follow-up 2 🇵🇹', 'follow-up 3 👨‍👩‍👧']);
 
     // the dashboard's figures leave as embedded metrics; no INFO line carries what the customer or agent wrote
     const lines = local.output().split('\n').filter((line) => line.startsWith('{'));
@@ -174,12 +180,12 @@ describe('a Messenger chat from webhook to agent and back', () => {
     const first = await nextCustomerMessage();
     expect((first.message as { payload?: string }).payload).toBe('TRACK_ORDER');
     await new Promise((r) => setTimeout(r, 1500));
-    const copies = agent.frames.filter((f) => (f as { message?: { text?: string } }).message?.text === 'Track my order');
+    const copies = agent.frames.filter((f) => (f as { message?: { text?: string } }).message?.text === `Track my order${real}`);
     expect(copies).toHaveLength(1);
     const chats = await local.api('GET', `/api/chats?state=assigned`, undefined, admin);
     const chatId = (chats.body as { items: { id: string }[] }).items[0]!.id;
     const detail = await local.api('GET', `/api/chats/${chatId}`, undefined, admin);
-    const stored = (detail.body as { messages: { text?: string }[] }).messages.filter((m) => m.text === 'Track my order');
+    const stored = (detail.body as { messages: { text?: string }[] }).messages.filter((m) => m.text === `Track my order${real}`);
     expect(stored).toHaveLength(1);
   });
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { signMetaBody } from '../../functions/domain/signature';
+import { messengerText } from '../support/webhooks';
 import { createTestQueues, createTestTable, sqs, sqsEndpoint, startAwsControlPlane, useLocalAwsEnv } from '../support/aws';
 
 /** The webhook function itself, on DynamoDB Local, the SQS emulator and the emulated Secrets Manager. */
@@ -78,5 +79,50 @@ describe('Messenger webhook function', () => {
     expect(result.statusCode).toBe(401);
     const received = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queues.inbound.url, WaitTimeSeconds: 1 }));
     expect(received.Messages ?? []).toEqual([]);
+  });
+
+  it('replaces U+FFFE and U+FFFF with U+FFFD in what it enqueues, keeping every emoji', async () => {
+    const queues = await createTestQueues();
+    const handler = await loadWebhook({ TABLE_NAME: await createTestTable(), INBOUND_QUEUE_URL: queues.inbound.url });
+    const text = 'Olá 😀 👍🏽 🇵🇹 👨‍👩‍👧 𝕳 \uFFFE\uFFFF end';
+    const body = JSON.stringify(messengerText({ pageId: '105123456789012', psid: '7215551234567890', text }));
+    const result = await handler(webhookEvent(body, signMetaBody(body, appSecret)), context);
+    expect(result.statusCode).toBe(200);
+    const received = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queues.inbound.url, WaitTimeSeconds: 1 }));
+    expect(JSON.parse(received.Messages?.[0]?.Body ?? '{}').event.text).toBe('Olá 😀 👍🏽 🇵🇹 👨‍👩‍👧 𝕳 \uFFFD\uFFFD end');
+  });
+
+  it('enqueues ten events whose envelopes exceed 1 MiB together in batches SQS takes, all of them', async () => {
+    const queues = await createTestQueues();
+    const handler = await loadWebhook({ TABLE_NAME: await createTestTable(), INBOUND_QUEUE_URL: queues.inbound.url });
+    const now = Date.now();
+    const events = Array.from({ length: 10 }, (_, i) => ({
+      sender: { id: `72155512345678${String(i).padStart(2, '0')}` },
+      recipient: { id: '105123456789012' },
+      timestamp: now,
+      message: { mid: `m_${String(i)}_${'x'.repeat(240)}`, text: '' },
+    }));
+    const skeleton = Buffer.byteLength(JSON.stringify({ object: 'page', entry: [{ id: '105123456789012', time: now, messaging: events }] }));
+    const each = Math.floor((1024 * 1024 - skeleton) / 10);
+    for (const event of events) event.message.text = '😀'.repeat(Math.floor(each / 4));
+    const body = JSON.stringify({ object: 'page', entry: [{ id: '105123456789012', time: now, messaging: events }] });
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(1024 * 1024);
+    const result = await handler(webhookEvent(body, signMetaBody(body, appSecret)), context);
+    expect(result.statusCode).toBe(200);
+    const bodies: string[] = [];
+    for (let i = 0; i < 5 && bodies.length < 10; i++) {
+      const received = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queues.inbound.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      bodies.push(...(received.Messages ?? []).map((m) => m.Body ?? ''));
+    }
+    expect(bodies).toHaveLength(10);
+    expect(bodies.reduce((sum, b) => sum + Buffer.byteLength(b), 0)).toBeGreaterThan(1024 * 1024);
+  });
+
+  it('answers 404 for an app id no admin could register, before any lookup', async () => {
+    const handler = await loadWebhook({ TABLE_NAME: await createTestTable(), INBOUND_QUEUE_URL: `${sqsEndpoint()}/000000000000/missing.fifo` });
+    const event = { ...webhookEvent(raw, signMetaBody(raw, appSecret)), pathParameters: { appId: '4'.repeat(5000) } };
+    const result = await handler(event, context);
+    expect(result.statusCode).toBe(404);
+    expect(JSON.parse(result.body ?? '{}')).toMatchObject({ error: { code: 'not_found' } });
   });
 });

@@ -276,7 +276,7 @@ describe('Messenger webhook parsing', () => {
           messaging: [
             { sender: { id: psid }, recipient: { id: pageId }, timestamp: 1, reaction: { mid: 'm_x', action: 'react', reaction: 'love' } },
             { recipient: { id: pageId }, timestamp: 2, optin: { ref: 'promo', user_ref: 'ur_1' } },
-            { sender: { id: psid }, recipient: { id: pageId }, timestamp: 3, message: { mid: 'm_real', text: 'hi' } },
+            { sender: { id: psid }, recipient: { id: pageId }, timestamp: 1763712000003, message: { mid: 'm_real', text: 'hi' } },
           ],
         },
         { id: pageId, time: 2, messaging: [{ recipient: { id: pageId }, timestamp: 4, app_roles: { '123': ['primary_receiver'] } }] },

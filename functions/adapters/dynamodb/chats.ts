@@ -106,6 +106,8 @@ export function newChatItem(chat: Chat): Record<string, unknown> {
 
 export interface NewMessage {
   message: Message & { clientMessageId?: string };
+  /** Further parts of a long customer text, stored with `message` in one transaction, in this order. */
+  continuation?: Message[];
   /** Delivery to remember so a retry is stored once: a platform's message id, or an agent's `clientMessageId`. */
   delivery?: { channelType: string; channelKey: string; deliveryId: string };
 }
@@ -217,6 +219,9 @@ export class ChatStore {
     const key = keys.message(m.chatId, m.sentAt, m.id);
     const writes: TransactItem[] = [
       { Put: { TableName: '', Item: { ...key, ...m }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...(entry.continuation ?? []).map((part): TransactItem => ({
+        Put: { TableName: '', Item: { ...keys.message(part.chatId, part.sentAt, part.id), ...part }, ConditionExpression: 'attribute_not_exists(pk)' },
+      })),
     ];
     if (entry.delivery) {
       const d = entry.delivery;
