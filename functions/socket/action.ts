@@ -32,10 +32,36 @@ const actions = new AgentActions({
   fileLinks: fileLinks(),
 });
 
-/** Every client frame: validate, act, answer on the same connection; a bad frame gets an error frame, never a dropped socket. */
+/**
+ * Every client frame: validate, act, answer on the same connection. A bad frame gets a
+ * `bad_frame` error frame and anything unexpected an `internal_error` frame with a reference to
+ * the logs: never a dropped socket, never API Gateway's generic "Internal server error".
+ */
 async function onFrame(event: SocketEvent): Promise<{ statusCode: number }> {
   const agentId = agentOf(event);
   const connectionId = event.requestContext.connectionId;
+  try {
+    return await act(event, agentId, connectionId);
+  } catch (failure) {
+    const reference = event.requestContext.requestId;
+    logger.error('frame failed', { agentId, reference, error: failure as Error });
+    const requestId = requestIdOf(event.body);
+    await notifier
+      .reply(agentId, connectionId, { type: 'error', code: 'internal_error', message: 'Something went wrong on our side; try again.', reference, ...(requestId ? { requestId } : {}) })
+      .catch((replyFailure: unknown) => logger.error('could not report a failed frame', { agentId, reference, error: replyFailure as Error }));
+    return { statusCode: 200 };
+  }
+}
+
+function requestIdOf(body: string | undefined): string | undefined {
+  try {
+    return z.object({ requestId: z.string().max(128) }).safeParse(JSON.parse(body ?? '')).data?.requestId;
+  } catch {
+    return undefined;
+  }
+}
+
+async function act(event: SocketEvent, agentId: string, connectionId: string): Promise<{ statusCode: number }> {
   let body: unknown;
   try {
     body = JSON.parse(event.body ?? '');
@@ -45,7 +71,7 @@ async function onFrame(event: SocketEvent): Promise<{ statusCode: number }> {
   }
   const frame = clientFrameSchema.safeParse(body);
   if (!frame.success) {
-    const requestId = z.object({ requestId: z.string() }).safeParse(body).data?.requestId;
+    const requestId = z.object({ requestId: z.string().max(128) }).safeParse(body).data?.requestId;
     await notifier.reply(agentId, connectionId, {
       type: 'error',
       code: 'bad_frame',
