@@ -1,15 +1,13 @@
 import middy from '@middy/core';
-import * as z from 'zod';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { adminStore, agentLog, chatStore, clock, directory, dispatcher, eventBus, fileLinks, outboundQueue, routingStore, secrets, socketNotifier } from '../adapters/wiring';
 import { graphApi } from '../adapters/graph-api';
 import { ThreadRequests } from '../routing/handover';
 import { ChatActions } from '../routing/chat-actions';
 import { AgentWorkspace } from './agent-workspace';
-import { detailsFromIssues } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { AgentActions } from './agent-actions';
-import { agentOf, clientFrameSchema, type SocketEvent } from './frames';
+import { frameHandler } from './frame-handler';
 
 const notifier = socketNotifier();
 const actions = new AgentActions({
@@ -32,58 +30,4 @@ const actions = new AgentActions({
   fileLinks: fileLinks(),
 });
 
-/**
- * Every client frame: validate, act, answer on the same connection. A bad frame gets a
- * `bad_frame` error frame and anything unexpected an `internal_error` frame with a reference to
- * the logs: never a dropped socket, never API Gateway's generic "Internal server error".
- */
-async function onFrame(event: SocketEvent): Promise<{ statusCode: number }> {
-  const agentId = agentOf(event);
-  const connectionId = event.requestContext.connectionId;
-  try {
-    return await act(event, agentId, connectionId);
-  } catch (failure) {
-    const reference = event.requestContext.requestId;
-    logger.error('frame failed', { agentId, reference, error: failure as Error });
-    const requestId = requestIdOf(event.body);
-    await notifier
-      .reply(agentId, connectionId, { type: 'error', code: 'internal_error', message: 'Something went wrong on our side; try again.', reference, ...(requestId ? { requestId } : {}) })
-      .catch((replyFailure: unknown) => logger.error('could not report a failed frame', { agentId, reference, error: replyFailure as Error }));
-    return { statusCode: 200 };
-  }
-}
-
-function requestIdOf(body: string | undefined): string | undefined {
-  try {
-    return z.object({ requestId: z.string().max(128) }).safeParse(JSON.parse(body ?? '')).data?.requestId;
-  } catch {
-    return undefined;
-  }
-}
-
-async function act(event: SocketEvent, agentId: string, connectionId: string): Promise<{ statusCode: number }> {
-  let body: unknown;
-  try {
-    body = JSON.parse(event.body ?? '');
-  } catch {
-    await notifier.reply(agentId, connectionId, { type: 'error', code: 'bad_frame', message: 'Frames must be JSON objects.' });
-    return { statusCode: 200 };
-  }
-  const frame = clientFrameSchema.safeParse(body);
-  if (!frame.success) {
-    const requestId = z.object({ requestId: z.string().max(128) }).safeParse(body).data?.requestId;
-    await notifier.reply(agentId, connectionId, {
-      type: 'error',
-      code: 'bad_frame',
-      message: 'The frame is not a valid action.',
-      details: detailsFromIssues(frame.error.issues),
-      ...(requestId ? { requestId } : {}),
-    });
-    return { statusCode: 200 };
-  }
-  const reply = await actions.handle(agentId, frame.data);
-  if (reply) await notifier.reply(agentId, connectionId, reply);
-  return { statusCode: 200 };
-}
-
-export const handler = middy(onFrame).use(injectLambdaContext(logger));
+export const handler = middy(frameHandler({ actions, notifier })).use(injectLambdaContext(logger));

@@ -140,4 +140,34 @@ describe('the agent console with the customer simulator', () => {
     await agentPage.locator('#close-chat').click();
     await agentPage.locator('.notice', { hasText: 'Chat closed (agent)' }).waitFor();
   }, 60_000);
+
+  it('opens a chat too long for one frame and loads its earlier messages from the top of the conversation', async () => {
+    // given a customer who wrote 25 messages of 1,900 CJK characters and emoji before anyone accepted
+    const psid = `long-${randomBytes(4).toString('hex')}`;
+    const texts = Array.from({ length: 25 }, (_, i) => `${'長い話です。한국어 문장、中文句子。'.repeat(95)} 😀👍🏽🇵🇹👨‍👩‍👧𝕳 #${i + 1}`);
+    for (const text of texts) {
+      const res = await fetch(`${demo.baseUrl}/sandbox/simulate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'message', psid, name: 'Kenji Long', text }) });
+      expect(res.status).toBe(200);
+    }
+    const offer = agentPage.locator('.offer', { hasText: 'Kenji Long' });
+    await offer.waitFor({ timeout: 30_000 });
+
+    // when Alice accepts it
+    await offer.locator('button.accept').click();
+    await agentPage.locator('#chat-customer', { hasText: 'Kenji Long' }).waitFor();
+    await agentPage.locator('.message.in', { hasText: '#25' }).waitFor({ timeout: 15_000 });
+
+    // then the newest messages show with a control to load the earlier ones, which she uses until there are none
+    const earlier = agentPage.locator('#load-earlier');
+    await earlier.waitFor();
+    for (let n = 0; n < 30 && (await earlier.count()) > 0; n++) {
+      const shown = await agentPage.locator('.message.in').count();
+      await earlier.click();
+      await agentPage.waitForFunction((before) => document.querySelectorAll('.message.in').length > before || !document.getElementById('load-earlier'), shown);
+    }
+    await expect(earlier.count()).resolves.toBe(0);
+    const shown = await agentPage.locator('.message.in').allTextContents();
+    expect(shown.map((t) => /#(\d+)/.exec(t)?.[1])).toEqual(texts.map((_, i) => String(i + 1)));
+    await agentPage.screenshot({ path: join(projectRoot, 'test-results', 'console-history.png') });
+  }, 120_000);
 });
