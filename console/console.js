@@ -7,6 +7,9 @@ const $ = (id) => document.getElementById(id);
 const tokenKey = 'omnichat.token';
 const backoff = { firstMs: 500, maxMs: 15_000 };
 const pingEveryMs = 5 * 60_000;
+/** API Gateway closes the socket on a message over 128 KB of UTF-8; the console never sends one. */
+const maxFrameBytes = 128 * 1024;
+const frameBytes = (frame) => new TextEncoder().encode(JSON.stringify(frame)).length;
 
 const state = {
   config: { socketUrl: null, apiUrl: '', devTokens: false, hostedUi: null },
@@ -17,7 +20,7 @@ const state = {
   status: 'offline',
   /** chatId → { chat, expiresAt } */
   offers: new Map(),
-  /** chatId → { chat, messages: Message[], unread, closedReason } */
+  /** chatId → { chat, messages: Message[], unread, closedReason, olderCursor?, loadingHistory? } (olderCursor: older messages exist, read with `history`) */
   chats: new Map(),
   selected: null,
   /** Highest cursor applied; events at or below it were seen already. */
@@ -284,7 +287,11 @@ function applySnapshot(snapshot) {
   state.chats = new Map();
   for (const held of snapshot.chats ?? []) {
     const before = previous.get(held.chat.id);
-    state.chats.set(held.chat.id, { chat: held.chat, messages: [...held.messages], unread: before?.unread ?? 0, closedReason: null });
+    // older messages loaded before the reconnect stay when the snapshot's newest page joins them
+    const joins = before && held.messages.length > 0 && before.messages.some((m) => m.id === held.messages[0].id);
+    const messages = joins ? mergeMessages(before.messages, held.messages) : [...held.messages];
+    const olderCursor = joins ? before.olderCursor : held.olderCursor;
+    state.chats.set(held.chat.id, { chat: held.chat, messages, olderCursor, unread: before?.unread ?? 0, closedReason: null });
   }
   // chats closed while away stay visible (marked) until the agent dismisses them
   for (const event of snapshot.events ?? []) if (event.type === 'chatClosed' && previous.has(event.chatId)) keepClosed(previous.get(event.chatId), event.reason);
@@ -295,9 +302,30 @@ function applySnapshot(snapshot) {
   if (Array.isArray(snapshot.queues) && Array.isArray(snapshot.agents)) renderTransferTargets(snapshot.queues, snapshot.agents);
   state.cursor = Math.max(state.cursor, snapshot.cursor ?? 0);
   for (const event of live) if (event.cursor > snapshot.cursor) applyEvent(event, false);
+  // events that did not fit one snapshot: ask for the rest
+  if (snapshot.moreEvents) {
+    state.syncing = [];
+    send({ action: 'sync', since: snapshot.cursor, requestId: 'sync' });
+  }
   if (state.selected && !state.chats.has(state.selected)) state.selected = null;
   if (!state.selected) state.selected = [...state.chats.keys()][0] ?? null;
   render();
+}
+
+function mergeMessages(older, newer) {
+  const byId = new Map(older.map((m) => [m.id, m]));
+  for (const m of newer) byId.set(m.id, { ...byId.get(m.id), ...m });
+  return [...byId.values()].sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0));
+}
+
+/** Asks for the page of messages before the oldest one shown. */
+function loadEarlier(chatId) {
+  const entry = state.chats.get(chatId);
+  if (!entry?.olderCursor || entry.loadingHistory) return;
+  if (send({ action: 'history', chatId, before: entry.olderCursor, requestId: `history-${chatId}` })) {
+    entry.loadingHistory = true;
+    render();
+  }
 }
 
 function keepClosed(entry, reason) {
@@ -331,7 +359,7 @@ function applyEvent(event, live) {
     case 'chatAssigned': {
       state.offers.delete(event.chat.id);
       const isNew = !state.chats.has(event.chat.id);
-      state.chats.set(event.chat.id, { chat: event.chat, messages: [...(event.messages ?? [])], unread: 0, closedReason: null });
+      state.chats.set(event.chat.id, { chat: event.chat, messages: [...(event.messages ?? [])], olderCursor: event.olderCursor, unread: 0, closedReason: null });
       if (isNew && live) chime();
       if (!state.selected || isNew) state.selected = event.chat.id;
       break;
@@ -376,8 +404,21 @@ function applyReply(frame) {
       toast(`Action “${action?.caption ?? frame.detailType}” started.`);
       break;
     }
+    case 'history': {
+      const entry = state.chats.get(frame.chatId);
+      if (!entry) break;
+      entry.messages = mergeMessages(frame.messages ?? [], entry.messages);
+      entry.olderCursor = frame.olderCursor;
+      entry.loadingHistory = false;
+      entry.keepScroll = true;
+      break;
+    }
     case 'error':
       if (frame.requestId && state.outbox.has(frame.requestId)) state.outbox.delete(frame.requestId);
+      if (frame.requestId?.startsWith('history-')) {
+        const entry = state.chats.get(frame.requestId.slice('history-'.length));
+        if (entry) entry.loadingHistory = false;
+      }
       toast(frame.message || frame.code, 'error');
       break;
   }
@@ -451,7 +492,11 @@ function renderChat() {
 
   const list = $('messages');
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  const heightBefore = list.scrollHeight;
   list.replaceChildren(
+    ...(entry.olderCursor
+      ? [h('li', { class: 'load-earlier' }, h('button', { type: 'button', id: 'load-earlier', disabled: entry.loadingHistory, onclick: () => loadEarlier(chat.id) }, entry.loadingHistory ? 'Loading…' : 'Load earlier messages'))]
+      : []),
     ...messages.map((m) =>
       h('li', { class: `message ${m.direction}${m.status === 'failed' ? ' failed' : ''}`, dataset: { messageId: m.id, status: m.status } },
         m.text ?? '',
@@ -463,7 +508,11 @@ function renderChat() {
     ),
     ...(closedReason ? [h('li', { class: 'notice' }, `Chat closed (${closedReason}).`)] : []),
   );
-  if (atBottom || list.dataset.chatId !== chat.id) list.scrollTop = list.scrollHeight;
+  if (entry.keepScroll && list.dataset.chatId === chat.id) {
+    // older messages went in above: keep the ones on screen where they were
+    list.scrollTop += list.scrollHeight - heightBefore;
+    entry.keepScroll = false;
+  } else if (atBottom || list.dataset.chatId !== chat.id) list.scrollTop = list.scrollHeight;
   list.dataset.chatId = chat.id;
 
   const open = !closedReason;
@@ -497,6 +546,10 @@ $('composer').addEventListener('submit', (event) => {
   const box = event.target.elements.text;
   const text = box.value.trim();
   if (!text || !state.selected) return;
+  if (frameBytes({ action: 'send', chatId: state.selected, text, clientMessageId: randomId(), requestId: randomId() }) > maxFrameBytes) {
+    toast('That reply is too long to send; split it into shorter messages.', 'error');
+    return;
+  }
   const clientMessageId = randomId();
   state.outbox.set(clientMessageId, { chatId: state.selected, text });
   send({ action: 'send', chatId: state.selected, text, clientMessageId, requestId: clientMessageId });

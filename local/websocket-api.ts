@@ -50,8 +50,8 @@ export interface WebSocketApiOptions {
 export function createWebSocketApi(options: WebSocketApiOptions) {
   const connections = new Map<string, Connection>();
   const disconnecting = new Set<Promise<unknown>>();
-  // A large maxPayload lets oversized frames reach us, so they get an error frame instead of a dropped socket.
-  const server = new WebSocketServer({ noServer: true, maxPayload: 16 * maxFrameBytes });
+  // As API Gateway does, a client message over 128 KB closes the connection with 1009 (Message Too Big).
+  const server = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes });
 
   const refuse = (socket: Duplex, status: number, message: string) => {
     const body = JSON.stringify({ message });
@@ -130,6 +130,8 @@ export function createWebSocketApi(options: WebSocketApiOptions) {
       connections.set(connection.id, connection);
       armTimers(connection);
       ws.on('message', (data, isBinary) => onFrame(connection, data, isBinary));
+      // an oversized message: ws has closed the socket with 1009 already
+      ws.on('error', (error) => options.log(`connection ${connection.id}: ${error.message}`));
       ws.on('close', (code, reason) => {
         clearTimeout(connection.idleTimer);
         clearTimeout(connection.lifetimeTimer);
@@ -166,11 +168,8 @@ export function createWebSocketApi(options: WebSocketApiOptions) {
   function onFrame(connection: Connection, data: RawData, isBinary: boolean): void {
     connection.lastActiveAt = Date.now();
     armTimers(connection);
+    // larger messages never get here: the socket closes with 1009 (maxPayload), as API Gateway's does
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
-    if (bytes.length > maxFrameBytes) {
-      connection.socket.send(JSON.stringify({ type: 'error', code: 'frame_too_large', message: `Frames are limited to ${maxFrameBytes} bytes` }));
-      return;
-    }
     const body = isBinary ? bytes.toString('base64') : bytes.toString('utf8');
     let routeKey = '$default';
     if (!isBinary) {

@@ -1,5 +1,7 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { AgentEvent, AgentNotifier } from '../domain/ports';
+import { bytesOf, fitEvent, frameBudgetBytes, maxFrameBytes } from '../domain/frame-budget';
+import { logger } from '../shared/logger';
 import type { AgentLog, LiveConnection } from './dynamodb/agent-log';
 
 /**
@@ -25,16 +27,31 @@ export class SocketNotifier implements AgentNotifier {
     private readonly clock: () => Date,
   ) {}
 
+  /**
+   * Fitted to a frame before it is logged: an event that could never be delivered is never kept,
+   * so it cannot stall a later `sync`.
+   */
   async notify(agentId: string, event: AgentEvent): Promise<void> {
-    const cursor = await this.log.append(agentId, event, this.clock());
-    const frame = JSON.stringify({ ...event, cursor });
+    const fitted = fitEvent(event as AgentEvent & Record<string, unknown>, frameBudgetBytes);
+    if (!fitted) {
+      logger.error('event does not fit a WebSocket frame; not sent', { agentId, type: event.type, bytes: bytesOf(event) });
+      return;
+    }
+    const cursor = await this.log.append(agentId, fitted, this.clock());
+    const frame = JSON.stringify({ ...fitted, cursor });
     const connections = await this.log.connectionsOf(agentId);
     await Promise.all(connections.map((c) => this.post(agentId, c, frame)));
   }
 
   /** Sends a reply to one connection (it is open: it just sent a frame); false if it is gone. */
   async reply(agentId: string, connectionId: string, frame: ReplyFrame): Promise<boolean> {
-    return this.post(agentId, { connectionId }, JSON.stringify(frame));
+    let data = JSON.stringify(frame);
+    if (bytesOf(frame) > maxFrameBytes) {
+      // replies are fitted where they are made; this guard only keeps a mistake from reaching API Gateway
+      logger.error('reply does not fit a WebSocket frame', { agentId, type: frame.type, bytes: bytesOf(frame) });
+      data = JSON.stringify({ type: 'error', code: 'internal_error', message: 'The answer did not fit in a frame.', ...(frame.requestId ? { requestId: frame.requestId } : {}) });
+    }
+    return this.post(agentId, { connectionId }, data);
   }
 
   private async post(agentId: string, connection: LiveConnection, data: string): Promise<boolean> {

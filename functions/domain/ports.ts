@@ -4,7 +4,8 @@ import type { Chat, Message, WithdrawReason, CloseReason, AgentStatus } from './
 export type AgentEvent =
   | { type: 'chatOffered'; chat: Chat; expiresAt?: string }
   | { type: 'offerWithdrawn'; chatId: string; reason: WithdrawReason }
-  | { type: 'chatAssigned'; chat: Chat; messages: Message[] }
+  /** `messages`: the newest that fit a frame; `olderCursor` when older ones exist (read them with `history`). */
+  | { type: 'chatAssigned'; chat: Chat; messages: Message[]; olderCursor?: string }
   | { type: 'message'; chatId: string; message: Message }
   | { type: 'messageStatus'; chatId: string; messageId: string; status: Message['status']; error?: string }
   | { type: 'chatClosed'; chatId: string; reason: CloseReason }

@@ -135,7 +135,7 @@ export class Dispatcher {
       if (offer) metrics.duration(productMetrics.timeToAccept, now.getTime() - Date.parse(offer.offeredAt));
       await timers.disarm(timerNames.acceptTimeout(chatId, agentId));
       const assigned = { ...chat, state: 'assigned' as const, agentId, version: chat.version + 1, offeredTo: [] };
-      await notifier.notify(agentId, { type: 'chatAssigned', chat: chatView(assigned), messages: await chats.messages(chatId) });
+      await notifier.notify(agentId, { type: 'chatAssigned', chat: chatView(assigned), ...(await chats.messagePage(chatId)) });
       await events.publish('ChatAssigned', { chatId, agentId, queueId: chat.queueId, channelId: chat.channelId });
       for (const other of chat.offeredTo.filter((a) => a !== agentId)) await this.withdraw(chatId, other, 'taken', false);
       return { ok: true };

@@ -14,6 +14,7 @@ import type { AgentWorkspace } from './agent-workspace';
 import type { TelegramFileLinks } from '../routing/telegram-file-links';
 import type { Directory } from '../adapters/dynamodb/directory';
 import { messagingWindow } from '../domain/messaging-window';
+import { bytesOf, fitEvent, fitMessages, frameBudgetBytes, parseHistoryCursor, shrinkToFit } from '../domain/frame-budget';
 import type { ThreadRequests } from '../routing/handover';
 
 export interface AgentActionsDeps {
@@ -76,6 +77,8 @@ export class AgentActions {
         const asked = await this.deps.threads.request(agentId, frame.chatId);
         return asked.ok ? withId({ type: 'threadRequested', chatId: frame.chatId }) : error(asked.code, asked.message, requestId);
       }
+      case 'history':
+        return withId(await this.history(agentId, frame));
       case 'runAction':
         try {
           const ran = await this.deps.chatActions.run(agentId, frame.chatId, frame.actionId);
@@ -124,36 +127,93 @@ export class AgentActions {
     return { type: 'sent', chatId: chat.id, clientMessageId: frame.clientMessageId, messageId: message.id, message };
   }
 
-  /** Open chats, pending offers and every event after `since`: what a reconnecting client needs. */
+  /** Older messages of a chat the agent holds, newest page first: as many as fit a frame, and the cursor of the rest. */
+  private async history(agentId: string, frame: Extract<ClientFrame, { action: 'history' }>): Promise<ReplyFrame> {
+    const before = frame.before === undefined ? undefined : parseHistoryCursor(frame.before);
+    if (frame.before !== undefined && !before) {
+      return { type: 'error', code: 'bad_frame', message: 'That is not a history cursor.', details: [{ field: 'before', message: 'Use a cursor from chatAssigned, snapshot or history.' }] };
+    }
+    const chat = await this.deps.chats.chat(frame.chatId);
+    if (!chat || chat.state !== 'assigned' || chat.agentId !== agentId) return error('not_your_chat', 'You can only read the history of chats assigned to you.');
+    const page = await this.deps.chats.messagePage(chat.id, { before });
+    const messages = await this.deps.fileLinks.presentAll(chat.channelId, page.messages);
+    const base = { type: 'history', chatId: chat.id, requestId: frame.requestId ?? '' };
+    const fitted = fitMessages(base, messages, frameBudgetBytes, page.olderCursor !== undefined);
+    return { type: 'history', chatId: chat.id, messages: fitted.messages, ...(fitted.olderCursor ? { olderCursor: fitted.olderCursor } : {}) };
+  }
+
+  /**
+   * Open chats, pending offers and the events after `since`: what a reconnecting client needs,
+   * in one frame. Held chats carry their newest messages (`olderCursor` when there are more);
+   * events that do not all fit come in order up to `cursor` with `moreEvents: true`, and the
+   * client asks again with `since: cursor`.
+   */
   private async snapshot(agentId: string, since?: number): Promise<ReplyFrame> {
     const { chats, store, log, fileLinks } = this.deps;
     const cursor = await log.currentCursor(agentId);
-    const [agent, heldIds, offers, events] = await Promise.all([
+    const [agent, heldIds, offers, logged] = await Promise.all([
       store.agent(agentId),
       store.chatIdsHeldBy(agentId),
       store.offersOf(agentId),
-      since === undefined ? Promise.resolve([]) : log.since(agentId, since),
+      since === undefined ? Promise.resolve({ events: [], more: false }) : log.since(agentId, since),
     ]);
-    const held = await Promise.all(
-      heldIds.map(async (id) => {
-        const chat = await chats.chat(id);
-        return chat ? { chat: chatView(chat), messages: await fileLinks.presentAll(chat.channelId, await chats.messages(id)) } : undefined;
-      }),
-    );
     const offered = await Promise.all(
       offers.map(async (o) => {
         const chat = await chats.chat(o.chatId);
         return chat ? { chat: chatView(chat), ...(o.expiresAt ? { expiresAt: o.expiresAt } : {}) } : undefined;
       }),
     );
-    return {
+    const workspace = await this.deps.workspace.of(agent?.queues ?? []);
+    const head = {
       type: 'snapshot',
-      cursor: Math.max(cursor, ...events.map((e) => e.cursor)),
+      cursor: Number.MAX_SAFE_INTEGER,
       status: agent ? agentView(agent).status : 'offline',
-      chats: held.filter((c) => c !== undefined),
       offers: offered.filter((o) => o !== undefined),
-      events: events.map((e) => ({ ...e.event, cursor: e.cursor })),
-      ...(await this.deps.workspace.of(agent?.queues ?? [])),
+      ...workspace,
+      requestId: 'r'.repeat(128),
+      moreEvents: true,
+    };
+    const budget = frameBudgetBytes;
+    const fittedHead = bytesOf(head) <= budget / 3 ? head : (shrinkToFit(head, budget / 3) ?? head);
+    const headBytes = bytesOf({ ...fittedHead, chats: [], events: [] });
+
+    // events: oldest first, each fitted, up to their share of the frame
+    const eventBudget = Math.floor((budget - headBytes) * (heldIds.length > 0 ? 0.4 : 1));
+    const events: Record<string, unknown>[] = [];
+    let eventBytes = 0;
+    let more = logged.more;
+    for (const e of logged.events) {
+      const fitted = fitEvent({ ...e.event, cursor: e.cursor }, eventBudget);
+      const size = fitted ? bytesOf(fitted) + 1 : Infinity;
+      if (eventBytes + size > eventBudget) {
+        more = true;
+        break;
+      }
+      events.push(fitted!);
+      eventBytes += size;
+    }
+    const lastCursor = events.length > 0 ? (events[events.length - 1]!.cursor as number) : (since ?? 0);
+
+    // held chats share what is left, each with its newest messages
+    const perChat = heldIds.length > 0 ? Math.floor((budget - headBytes - eventBytes) / heldIds.length) : 0;
+    const held = await Promise.all(
+      heldIds.map(async (id) => {
+        const chat = await chats.chat(id);
+        if (!chat) return undefined;
+        const page = await chats.messagePage(id, { maxBytes: perChat });
+        const messages = await fileLinks.presentAll(chat.channelId, page.messages);
+        const base = { chat: chatView(chat) };
+        const fitted = fitMessages(base, messages, perChat, page.olderCursor !== undefined);
+        return { ...base, messages: fitted.messages, ...(fitted.olderCursor ? { olderCursor: fitted.olderCursor } : {}) };
+      }),
+    );
+    const { requestId: _r, moreEvents: _m, cursor: _c, ...rest } = fittedHead;
+    return {
+      ...rest,
+      cursor: more ? lastCursor : Math.max(cursor, lastCursor),
+      chats: held.filter((c) => c !== undefined),
+      events,
+      ...(more ? { moreEvents: true } : {}),
     };
   }
 }

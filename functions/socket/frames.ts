@@ -1,9 +1,13 @@
 import * as z from 'zod';
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { maxHistoryCursorLength } from '../domain/frame-budget';
 
 /** Client frames of API.md §4, validated at the edge. */
-const requestId = z.string().max(128).optional();
-const chatId = z.string().min(1).max(128);
+/** Every id a frame carries is capped (DynamoDB keys stay small; a long id is refused, never looked up). */
+const maxIdLength = 128;
+const id = z.string().min(1).max(maxIdLength);
+const requestId = z.string().max(maxIdLength).optional();
+const chatId = id;
 
 export const clientFrameSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('ping'), requestId }),
@@ -20,12 +24,14 @@ export const clientFrameSchema = z.discriminatedUnion('action', [
       .min(1)
       .max(5)
       .optional(),
-    clientMessageId: z.string().min(1).max(128),
+    clientMessageId: id,
   }),
   z.object({ action: z.literal('requestThread'), requestId, chatId }),
   z.object({ action: z.literal('close'), requestId, chatId }),
-  z.object({ action: z.literal('transfer'), requestId, chatId, queueId: z.string().optional(), agentId: z.string().optional() }),
-  z.object({ action: z.literal('runAction'), requestId, chatId, actionId: z.string().min(1) }),
+  z.object({ action: z.literal('transfer'), requestId, chatId, queueId: id.optional(), agentId: id.optional() }),
+  z.object({ action: z.literal('runAction'), requestId, chatId, actionId: id }),
+  // older messages of a chat the agent holds; `before` is a cursor from chatAssigned, snapshot or history
+  z.object({ action: z.literal('history'), requestId, chatId, before: z.string().min(1).max(maxHistoryCursorLength).optional() }),
   z.object({ action: z.literal('sync'), requestId, since: z.number().int().min(0).optional() }),
 ]);
 

@@ -371,13 +371,15 @@ describe('the agent WebSocket protocol', () => {
     expect(await bob.next('pong')).toMatchObject({ requestId: 'still-up' });
   });
 
-  it('refuses a frame over the size limit with a clear error, not a dropped socket', async () => {
+  it('answers a text over the length limit with bad_frame, and closes with 1009 on a message over 128 KB as API Gateway does', async () => {
     const bob = sockets[1]!;
-    bob.send({ action: 'send', chatId: 'x', text: 'y'.repeat(200 * 1024), clientMessageId: 'big', requestId: 'huge' });
-    expect(await bob.next('error')).toMatchObject({ code: 'frame_too_large' });
     bob.send({ action: 'send', chatId: 'x', text: 'y'.repeat(21_000), clientMessageId: 'long', requestId: 'long' });
     expect(await bob.next('error')).toMatchObject({ code: 'bad_frame', requestId: 'long' });
-    bob.send({ action: 'ping', requestId: 'after-big' });
-    expect(await bob.next('pong')).toMatchObject({ requestId: 'after-big' });
+    bob.send({ action: 'ping', requestId: 'after-long' });
+    expect(await bob.next('pong')).toMatchObject({ requestId: 'after-long' });
+
+    const closed = new Promise<number>((resolve) => bob.socket.once('close', (code) => resolve(code)));
+    bob.send({ action: 'send', chatId: 'x', text: 'y'.repeat(200 * 1024), clientMessageId: 'big', requestId: 'huge' });
+    expect(await closed).toBe(1009);
   });
 });

@@ -165,4 +165,44 @@ describe('the agent console with the customer simulator', () => {
     await customerPage.locator('#problem[hidden]').waitFor({ state: 'attached' });
     await expect(customerPage.locator('#composer input[name="text"]').inputValue()).resolves.toBe('');
   }, 60_000);
+
+  it('opens a chat too long for one frame and loads its earlier messages from the top of the conversation', async () => {
+    // given a customer who wrote 25 messages of 1,900 CJK characters and emoji before anyone accepted
+    const psid = String(7_100_000_000 + randomBytes(3).readUIntBE(0, 3));
+    const texts = Array.from({ length: 25 }, (_, i) => `${'長い話です。한국어 문장、中文句子。'.repeat(95)} 😀👍🏽🇵🇹👨‍👩‍👧𝕳 #${i + 1}`);
+    for (const text of texts) {
+      const res = await fetch(`${demo.baseUrl}/sandbox/simulate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'message', psid, name: 'Kenji Long', text }) });
+      expect(res.status).toBe(200);
+    }
+    const offer = agentPage.locator('.offer', { hasText: 'Kenji Long' });
+    await offer.waitFor({ timeout: 30_000 });
+    // every message is stored before she accepts (the router takes them in order)
+    const chatId = await offer.getAttribute('data-chat-id');
+    const tokenRes = await fetch(`${demo.baseUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'admin', groups: ['chat-admins'] }) });
+    const { token } = (await tokenRes.json()) as { token: string };
+    for (let stored = 0, n = 0; stored < 25 && n < 240; n++) {
+      const res = await fetch(`${demo.baseUrl}/api/chats/${chatId}`, { headers: { authorization: `Bearer ${token}` } });
+      stored = ((await res.json()) as { messages?: unknown[] }).messages?.length ?? 0;
+      if (stored < 25) await new Promise((r) => setTimeout(r, 500));
+    }
+
+    // when Alice accepts it
+    await offer.locator('button.accept').click();
+    await agentPage.locator('#chat-customer', { hasText: 'Kenji Long' }).waitFor();
+    await agentPage.locator('.message.in', { hasText: '#25' }).waitFor({ timeout: 15_000 });
+
+    // then the newest messages show with a control to load the earlier ones, which she uses until there are none
+    const earlier = agentPage.locator('#load-earlier');
+    await earlier.waitFor();
+    for (let n = 0; n < 30 && (await earlier.count()) > 0; n++) {
+      const shown = await agentPage.locator('.message.in').count();
+      await earlier.click();
+      await agentPage.waitForFunction((before) => document.querySelectorAll('.message.in').length > before || !document.getElementById('load-earlier'), shown);
+    }
+    await expect(earlier.count()).resolves.toBe(0);
+    // each message's own text (its first node; the time follows it)
+    const shown = await agentPage.$$eval('.message.in', (items) => items.map((li) => li.firstChild?.textContent ?? ''));
+    expect(shown).toEqual(texts);
+    await agentPage.screenshot({ path: join(projectRoot, 'test-results', 'console-history.png') });
+  }, 120_000);
 });

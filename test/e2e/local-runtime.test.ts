@@ -173,14 +173,15 @@ describe('local runtime with the test handlers', () => {
     await agent.close();
   });
 
-  it('answers a frame over 128 KB with a frame_too_large error frame', async () => {
+  it('closes the connection with 1009 when a client message is over 128 KB, as API Gateway does', async () => {
     // given
     const agent = await local.connectAgent(await local.token('dave', ['agents']));
+    const closed = new Promise<number>((resolve) => agent.socket.once('close', (code) => resolve(code)));
     // when
-    agent.send({ action: 'send', text: 'x'.repeat(130 * 1024) });
+    agent.send({ action: 'send', text: 'x'.repeat(128 * 1024) });
     // then
-    await expect(agent.next('error')).resolves.toMatchObject({ code: 'frame_too_large' });
-    await agent.close();
+    expect(await closed).toBe(1009);
+    expect(agent.frames).toEqual([]);
   });
 
   it('runs $disconnect when an agent leaves', async () => {

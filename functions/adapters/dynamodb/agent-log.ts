@@ -33,8 +33,8 @@ export class AgentLog {
     return counted.cursor;
   }
 
-  /** Events after a cursor, oldest first. */
-  async since(agentId: string, cursor: number): Promise<LoggedEvent[]> {
+  /** Events after a cursor, oldest first, at most `limit` of them; `more` when the log holds further ones. */
+  async since(agentId: string, cursor: number, limit = 200): Promise<{ events: LoggedEvent[]; more: boolean }> {
     const out: LoggedEvent[] = [];
     let startKey: Record<string, unknown> | undefined = keys.agentEvent(agentId, cursor);
     do {
@@ -43,11 +43,12 @@ export class AgentLog {
         ExpressionAttributeValues: { ':pk': keys.agentCursor(agentId).pk, ':evt': 'EVT#' },
         ExclusiveStartKey: startKey,
         ConsistentRead: true,
+        Limit: limit + 1,
       });
       out.push(...page.items.filter((e) => e.cursor > cursor));
       startKey = page.lastKey;
-    } while (startKey);
-    return out;
+    } while (startKey && out.length <= limit);
+    return { events: out.slice(0, limit), more: out.length > limit };
   }
 
   async currentCursor(agentId: string): Promise<number> {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Attachment, Chat, Message } from '../../domain/model';
+import { bytesOf, frameBudgetBytes, historyCursor } from '../../domain/frame-budget';
 import { indexKeys, keys, ttlAfter } from './keys';
 import { lostRace, type Table, type TransactItem } from './table';
 
@@ -184,6 +185,40 @@ export class ChatStore {
   async messages(chatId: string, limit = 50): Promise<Message[]> {
     const { items } = await this.table.queryPartition(messageItem, { pk: keys.chat(chatId).pk, skPrefix: 'MSG#', limit, descending: true });
     return items.reverse().map(messageView);
+  }
+
+  /**
+   * A page of a chat's messages, oldest first: the newest ones (before `before`, when given) up
+   * to `maxBytes` of JSON and `maxCount` messages, always at least one if any; `olderCursor`
+   * when older messages remain (pass it back as `before`).
+   */
+  async messagePage(
+    chatId: string,
+    opts: { before?: { sentAt: string; id: string }; maxBytes?: number; maxCount?: number } = {},
+  ): Promise<{ messages: Message[]; olderCursor?: string }> {
+    const maxBytes = opts.maxBytes ?? frameBudgetBytes;
+    const maxCount = opts.maxCount ?? 100;
+    const newestFirst: Message[] = [];
+    let used = 0;
+    let older = false;
+    let startKey: Record<string, unknown> | undefined = opts.before ? keys.message(chatId, opts.before.sentAt, opts.before.id) : undefined;
+    reading: for (;;) {
+      const page = await this.table.queryPartition(messageItem, { pk: keys.chat(chatId).pk, skPrefix: 'MSG#', limit: 50, descending: true, startKey, consistent: true });
+      for (const item of page.items) {
+        const message = messageView(item);
+        const size = bytesOf(message) + 1;
+        if (newestFirst.length >= maxCount || (newestFirst.length > 0 && used + size > maxBytes)) {
+          older = true;
+          break reading;
+        }
+        newestFirst.push(message);
+        used += size;
+      }
+      if (!page.lastKey) break;
+      startKey = page.lastKey;
+    }
+    const messages = newestFirst.reverse();
+    return older && messages[0] ? { messages, olderCursor: historyCursor(messages[0]) } : { messages };
   }
 
   /** One message, by its chat, time and id. */
