@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 
-/** Client frames of API.md §4, validated at the edge. */
+/** Client frames of the agent WebSocket protocol (docs/websocket.md), validated at the edge. */
 const requestId = z.string().max(128).optional();
 const chatId = z.string().min(1).max(128);
 
