@@ -1,4 +1,4 @@
-// Omnichat agent console: one page, no framework, speaks the agent WebSocket protocol (API.md §4).
+// Omnichat agent console: one page, no framework, speaks the agent WebSocket protocol (docs/websocket.md).
 // config.json beside this file says where the socket and the API are (same origin locally), and, when
 // deployed, the user pool's hosted sign-in (`hostedUi`); without it the page takes dev or pasted tokens.
 import { claimsOf, HostedSignIn } from './auth.js';

@@ -80,3 +80,8 @@ export function openApiDocument(routes: readonly AdminRoute[]): Record<string, u
     },
   };
 }
+
+/** The document as committed in docs/openapi.json (`npm run openapi`): two-space JSON and a final newline. */
+export function openApiJson(routes: readonly AdminRoute[]): string {
+  return `${JSON.stringify(openApiDocument(routes), null, 2)}\n`;
+}

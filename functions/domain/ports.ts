@@ -1,6 +1,6 @@
 import type { Chat, Message, WithdrawReason, CloseReason, AgentStatus } from './model';
 
-/** What an agent's client is told (API.md §4, server → client, state events). */
+/** What an agent's client is told (docs/websocket.md, server → client, state events). */
 export type AgentEvent =
   | { type: 'chatOffered'; chat: Chat; expiresAt?: string }
   | { type: 'offerWithdrawn'; chatId: string; reason: WithdrawReason }
@@ -28,7 +28,7 @@ export interface Timers {
   disarm(name: string): Promise<void>;
 }
 
-/** Integration events on the product's bus (API.md §5). */
+/** Integration events on the product's bus (docs/events.md). */
 export interface EventPublisher {
   publish(detailType: string, detail: Record<string, unknown>): Promise<void>;
 }

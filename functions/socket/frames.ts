@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { maxHistoryCursorLength } from '../domain/frame-budget';
 
-/** Client frames of API.md §4, validated at the edge. */
+/** Client frames of the agent WebSocket protocol (docs/websocket.md), validated at the edge. */
 /** Every id a frame carries is capped (DynamoDB keys stay small; a long id is refused, never looked up). */
 const maxIdLength = 128;
 const id = z.string().min(1).max(maxIdLength);

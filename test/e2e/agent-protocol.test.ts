@@ -3,7 +3,7 @@ import { graphErrors, startFakeGraph, type FakeGraph } from '../support/fake-gra
 import { eventually, startLocalRuntime, type AgentSocket, type LocalRuntime } from '../support/runtime';
 
 /**
- * The agent WebSocket protocol of API.md §4 over real sockets on the local runtime: every action,
+ * The agent WebSocket protocol of docs/websocket.md over real sockets on the local runtime: every action,
  * every state event, reconnect-and-sync, several connections per agent, and bad frames.
  */
 const appId = '611222333444555';
