@@ -87,6 +87,19 @@ describe('management API on the local runtime', () => {
     expect(errorCode(refused)).toBe('invalid_token');
   });
 
+  it('answers input alone with a 4xx, never a 5xx: bad escapes, forged page tokens, long ids, a comma in a group name', async () => {
+    // API Gateway refuses a path whose percent escapes do not decode, before any route runs.
+    const escape = await api('GET', '/api/agents/%E0%A4%A');
+    expect({ status: escape.status, body: escape.body }).toEqual({ status: 400, body: { message: 'Bad Request' } });
+    expect((await api('POST', '/webhooks/telegram/%E0%A4%A', {})).status).toBe(400);
+    const forged = await api('GET', '/api/agents?nextToken=e30');
+    expect([forged.status, errorCode(forged), field(forged)]).toEqual([400, 'invalid_token', ['nextToken']]);
+    const long = await api('GET', `/api/agents/${'a'.repeat(5000)}`);
+    expect([long.status, field(long)]).toEqual([400, ['agentId']]);
+    const commaGroup = await local.token('mallory', ['agents,chat-admins'], 'Mallory');
+    expect((await api('GET', '/api/settings', undefined, commaGroup)).status).toBe(403);
+  });
+
   it('serves its OpenAPI document', async () => {
     const res = await api('GET', '/api/openapi.json');
     expect(res.body).toMatchObject({ openapi: '3.1.0', paths: expect.objectContaining({ '/api/channels/{channelId}/test': expect.any(Object) }) });
