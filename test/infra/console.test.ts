@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, CfnOutput, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -44,6 +45,34 @@ describe('the agent console’s hosting', () => {
         ]),
       },
     });
+  });
+
+  it('serves a strict Content-Security-Policy and security headers with every file', () => {
+    const policies = z
+      .array(z.object({ Properties: z.object({ ResponseHeadersPolicyConfig: z.object({ SecurityHeadersConfig: z.record(z.string(), z.any()) }) }) }))
+      .parse(Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy')));
+    expect(policies).toHaveLength(1);
+    const headers = policies[0]!.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const csp = z.object({ ContentSecurityPolicy: z.string(), Override: z.literal(true) }).parse(headers.ContentSecurityPolicy).ContentSecurityPolicy;
+    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+    expect(directives['default-src']).toEqual(["'none'"]);
+    expect(directives['script-src']).toEqual(["'self'"]);
+    expect(directives['style-src']).toEqual(["'self'"]);
+    expect(directives['connect-src']).toEqual(["'self'", 'https://def456.execute-api.eu-west-1.amazonaws.com', 'wss://abc123.execute-api.eu-west-1.amazonaws.com/live']);
+    expect(directives['frame-ancestors']).toEqual(["'none'"]);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+    expect(headers).toMatchObject({ ContentTypeOptions: { Override: true }, FrameOptions: { FrameOption: 'DENY' }, StrictTransportSecurity: expect.objectContaining({ Override: true }) });
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ DefaultCacheBehavior: Match.objectLike({ ResponseHeadersPolicyId: Match.anyValue() }) }),
+    });
+  });
+
+  it('keeps the console free of inline script and style, so the policy needs no exception', () => {
+    for (const file of ['index.html', 'simulator.html']) {
+      const html = readFileSync(path.resolve(__dirname, '../../console', file), 'utf8');
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
+      expect(html).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=|javascript:/i);
+    }
   });
 
   it('deploys the console files and invalidates the distribution on each deploy', () => {
