@@ -253,6 +253,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_EVENTBRIDGE: controlPlane.endpoint,
       AWS_ENDPOINT_URL_SCHEDULER: controlPlane.endpoint,
       AWS_EC2_METADATA_DISABLED: 'true',
+      // Handlers share this process and run concurrently: Powertools scopes its state per invocation.
+      AWS_LAMBDA_MAX_CONCURRENCY: '1000',
     });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
