@@ -479,6 +479,16 @@ function select(chatId) {
   $('composer').elements.text.focus();
 }
 
+/** The URL when it is an http(s) link; anything else (`javascript:`, `data:`, …) is shown as text, never linked. */
+function webUrl(url) {
+  try {
+    const parsed = new URL(String(url));
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
 function renderChat() {
   const entry = state.selected ? state.chats.get(state.selected) : null;
   $('empty').hidden = Boolean(entry);
@@ -500,7 +510,9 @@ function renderChat() {
     ...messages.map((m) =>
       h('li', { class: `message ${m.direction}${m.status === 'failed' ? ' failed' : ''}`, dataset: { messageId: m.id, status: m.status } },
         m.text ?? '',
-        ...(m.attachments ?? []).map((a) => h('div', {}, h('a', { href: a.url, target: '_blank', rel: 'noopener' }, `📎 ${a.name ?? a.type}`))),
+        ...(m.attachments ?? []).map((a) =>
+          h('div', { class: 'attachment' }, webUrl(a.url) ? h('a', { href: webUrl(a.url), target: '_blank', rel: 'noopener noreferrer' }, `📎 ${a.name ?? a.type}`) : `📎 ${a.name ?? a.type} (${a.url})`),
+        ),
         m.payload && !m.text ? h('div', { class: 'small muted' }, `chose: ${m.payload}`) : null,
         m.status === 'failed' && m.error ? h('div', { class: 'failure' }, m.error) : null,
         h('div', { class: 'meta' }, time(m.sentAt), m.direction === 'out' ? ` · ${statusMarks[m.status] ?? m.status}` : ''),

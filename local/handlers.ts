@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 import type { HandlerId } from '../functions/shared/routes';
 import { HandlerTimedOut, HandlerUnavailable } from './errors';
+
+/**
+ * The per-invocation context store of the Lambda runtime, in its concurrent form (AsyncLocalStorage),
+ * created before anything else asks for it (the AWS SDK does, lazily) so every caller shares it.
+ */
+const invokeStore = await InvokeStore.getInstanceAsync(true);
 
 export type LambdaHandler = (event: unknown, context: Context) => unknown;
 /** Resolves a handler id to its `handler` export; cached by the invoker (one cold start per id). */
@@ -48,8 +55,12 @@ export function createInvoker(load: HandlerLoader): Invoker {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new HandlerTimedOut(`${id} timed out after ${timeoutMs} ms`)), timeoutMs);
       });
+      // Invocations of every function run concurrently in this one process, as concurrent invocations
+      // of a Lambda managed instance do: each in its own InvokeStore context, so Powertools keeps the
+      // Lambda context (function_name, request id) per invocation instead of one shared logger's last.
+      const invocation = { [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId };
       try {
-        return await Promise.race([Promise.resolve().then(() => handler(event, context)), timeout]);
+        return await Promise.race([invokeStore.run(invocation, () => Promise.resolve().then(() => handler(event, context))), timeout]);
       } finally {
         clearTimeout(timer);
       }

@@ -53,6 +53,15 @@ export function compileRoutes(routes: readonly HttpRoute[]): CompiledRoute[] {
   });
 }
 
+function decodesAsUri(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function matchRoute(routes: CompiledRoute[], method: string, path: string) {
   let best: { compiled: CompiledRoute; pathParameters: Record<string, string> } | undefined;
   for (const compiled of routes) {
@@ -94,6 +103,8 @@ export function createHttpApi(options: { routes: readonly HttpRoute[]; invoker: 
     const method = req.method ?? 'GET';
     const id = requestId();
     res.setHeader('apigw-requestid', id);
+    // API Gateway refuses a path whose percent escapes do not decode (e.g. `%E0%A4%A`) before routing.
+    if (!decodesAsUri(url.pathname)) return plain(res, 400, { message: 'Bad Request' });
     const matched = matchRoute(routes, method, url.pathname);
     if (!matched) return plain(res, 404, { message: 'Not Found' });
     let body: Buffer;

@@ -178,7 +178,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         if (management?.[1]) return sockets.manage(req, res, decodeURIComponent(management[1]));
         if (url.pathname === '/dev/jwks.json' && req.method === 'GET' && devTokens) return plain(res, 200, devTokens.jwks);
         if (url.pathname === '/dev/events' && req.method === 'GET') return plain(res, 200, { events: controlPlane.events.events() });
-        if (url.pathname === '/dev/endpoints' && req.method === 'GET') return plain(res, 200, endpoints);
+        if (url.pathname === '/dev/endpoints' && req.method === 'GET') {
+          // Local only, for tests and benchmarks on this machine: a page served from another host name
+          // (DNS rebinding) is refused, and the answer says what it is; it holds addresses, never secrets.
+          if (!/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i.test(req.headers.host ?? '')) return plain(res, 403, { message: 'Forbidden' });
+          res.setHeader('cache-control', 'no-store');
+          return plain(res, 200, { local: true, note: 'Local runtime only: the emulated AWS endpoints on this machine. Not part of any deployment.', ...endpoints });
+        }
         if (url.pathname === '/dev/token' && req.method === 'POST' && devTokens) {
           let input: unknown;
           try {
@@ -257,6 +263,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_EC2_METADATA_DISABLED: 'true',
       // business metrics are written as embedded-metric log lines, as in Lambda
       POWERTOOLS_METRICS_NAMESPACE: source.POWERTOOLS_METRICS_NAMESPACE || 'Omnichat/local',
+      // Handlers share this process and run concurrently: Powertools scopes its state per invocation.
+      AWS_LAMBDA_MAX_CONCURRENCY: '1000',
     });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, normalize, sep } from 'node:path';
+import { consoleContentSecurityPolicy, consoleSecurityHeaders } from '../lib/console-policy';
 
 /** The console's files by extension; anything else under `console/` is not served. */
 const contentTypes: Record<string, string> = {
@@ -15,7 +16,9 @@ const contentTypes: Record<string, string> = {
 /**
  * Serves the agent console at `/console` and the customer simulator at `/simulator` from the static
  * files in `console/`, as CloudFront serves them in AWS. `config.json` tells the page to use this
- * origin for the socket and the API, and that dev tokens can be asked for.
+ * origin for the socket and the API, and that dev tokens can be asked for. Every answer carries the
+ * console's Content-Security-Policy, as CloudFront's response headers policy adds it in AWS; the
+ * socket is this origin's `ws:` (or `wss:`) address.
  */
 export function consoleFiles(rootDir: string) {
   const dir = join(rootDir, 'console');
@@ -23,6 +26,9 @@ export function consoleFiles(rootDir: string) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const path = url.pathname;
+    const socketOrigin = `${url.protocol === 'https:' ? 'wss' : 'ws'}://${req.headers.host ?? url.host}`;
+    res.setHeader('content-security-policy', consoleContentSecurityPolicy([socketOrigin]));
+    for (const [name, value] of Object.entries(consoleSecurityHeaders)) res.setHeader(name, value);
     if (path === '/console') {
       res.writeHead(301, { location: '/console/' });
       res.end();
@@ -33,8 +39,17 @@ export function consoleFiles(rootDir: string) {
     let file: string | undefined;
     if (path === '/console/') file = 'index.html';
     else if (path === '/simulator' || path === '/simulator/') file = 'simulator.html';
-    else if (path.startsWith('/console/')) file = decodeURIComponent(path.slice('/console/'.length));
-    if (file === undefined) return false;
+    else if (path.startsWith('/console/')) {
+      try {
+        file = decodeURIComponent(path.slice('/console/'.length));
+      } catch {
+        return send(res, 400, 'text/plain', 'Bad Request');
+      }
+    }
+    if (file === undefined) {
+      for (const name of ['content-security-policy', ...Object.keys(consoleSecurityHeaders)]) res.removeHeader(name);
+      return false;
+    }
     const full = normalize(join(dir, file));
     const type = contentTypes[file.slice(file.lastIndexOf('.'))];
     if (!full.startsWith(dir + sep) || !type) return send(res, 404, 'text/plain', 'Not Found');

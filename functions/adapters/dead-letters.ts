@@ -36,7 +36,8 @@ const keepSeconds = 15 * 24 * 3600;
 const errorChars = 2000;
 
 const keyOf = (source: DeadLetterSource, messageId: string) => ({ pk: `DEADLETTER#${source}#${messageId}`, sk: 'DEADLETTER' });
-const listOf = (source: DeadLetterSource) => indexKeys.kind(`DEADLETTERS#${source}`);
+/** The byKind partition listing a queue's dead letters, oldest first. */
+export const deadLetterPartition = (source: DeadLetterSource) => indexKeys.kind(`DEADLETTERS#${source}`);
 
 /** Ids that name what a failing message was about; which ones a queue carries depends on the queue. */
 export interface FailureIds {
@@ -109,7 +110,7 @@ export class FailureLog {
       // kindSk keeps the first failure's time: a later failure of the same message does not reorder the list
       names['#kindPk'] = 'kindPk';
       names['#kindSk'] = 'kindSk';
-      values[':kindPk'] = listOf(source);
+      values[':kindPk'] = deadLetterPartition(source);
       values[':kindSk'] = `${now}#${ids.messageId}`;
       update += ', #kindPk = :kindPk, #kindSk = if_not_exists(#kindSk, :kindSk)';
     }
@@ -124,7 +125,7 @@ export class FailureLog {
 
   /** Dead letters of one queue, first failed first. */
   async list(source: DeadLetterSource, page: PageRequest): Promise<Page<DeadLetterItem>> {
-    return this.table.queryPartition(deadLetterItem, { index: 'byKind', pk: listOf(source), limit: page.limit, startKey: page.startKey });
+    return this.table.queryPartition(deadLetterItem, { index: 'byKind', pk: deadLetterPartition(source), limit: page.limit, startKey: page.startKey });
   }
 
   async get(source: DeadLetterSource, messageId: string): Promise<DeadLetterItem | undefined> {

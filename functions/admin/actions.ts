@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import type { ChatAction } from '../adapters/dynamodb/admin-store';
 import { NotFound } from '../shared/errors';
-import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';
+import { indexKeys } from '../adapters/dynamodb/keys';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
 import { existingQueue } from './queues';
 import { idSchema, route, type AdminDeps } from './route-table';
 
@@ -50,7 +51,7 @@ export const actionRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(actionSchema),
     async handle({ query }, deps) {
-      const page = await deps.admin.actions({ limit: query.limit, startKey: decodeNextToken(query.nextToken) });
+      const page = await deps.admin.actions({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('ACTION'))) });
       return listAnswer(page.items, page.lastKey);
     },
   }),

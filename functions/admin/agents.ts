@@ -2,7 +2,8 @@ import * as z from 'zod';
 import { AgentStillBusy } from '../adapters/dynamodb/admin-store';
 import { agentView, type AgentItem } from '../adapters/dynamodb/directory';
 import { Conflict, NotFound } from '../shared/errors';
-import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';
+import { indexKeys } from '../adapters/dynamodb/keys';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
 import { idSchema, route } from './route-table';
 
 export const agentSchema = z.object({
@@ -51,7 +52,7 @@ export const agentRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(agentSchema),
     async handle({ query }, deps) {
-      const page = await deps.directory.agentItemsPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken) });
+      const page = await deps.directory.agentItemsPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('AGENT'))) });
       return listAnswer(page.items.map(view), page.lastKey);
     },
   }),

@@ -8,7 +8,8 @@ import { generateSecretToken } from '../domain/signature';
 import { Conflict, NotFound, OmnichatError, ValidationFailed } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { existingQueue } from './queues';
-import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';
+import { indexKeys } from '../adapters/dynamodb/keys';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
 import { idSchema, route, type AdminDeps } from './route-table';
 import { channelItem } from '../adapters/dynamodb/directory';
 
@@ -293,7 +294,7 @@ export const channelRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(channelSchema),
     async handle({ query }, deps) {
-      const page = await deps.directory.channelsPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken) });
+      const page = await deps.directory.channelsPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('CHANNEL'))) });
       return listAnswer(page.items, page.lastKey);
     },
   }),

@@ -3,7 +3,7 @@ import type { Page, PageRequest } from '../adapters/dynamodb/admin-store';
 import { chatView, type ChatItem } from '../adapters/dynamodb/chats';
 import { indexKeys, keys } from '../adapters/dynamodb/keys';
 import { NotFound } from '../shared/errors';
-import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';
+import { decodeNextToken, listAnswer, listOf, pageQuery, type PagedIndex } from './pages';
 import { idSchema, route, type AdminDeps } from './route-table';
 
 const chatStates = ['bot', 'waiting', 'offered', 'assigned', 'closed'] as const;
@@ -79,7 +79,12 @@ export const chatRoutes = [
     query: chatsQuery,
     response: listOf(chatSchema),
     async handle({ query }, deps) {
-      const page: PageRequest = { limit: query.limit, startKey: decodeNextToken(query.nextToken) };
+      const paged: PagedIndex = query.state
+        ? { index: 'byKind', partitions: [indexKeys.kind(`CHATS#${query.state}`)] }
+        : query.agentId
+          ? { index: 'byAgent', partitions: [indexKeys.byAgent(query.agentId)], sortKeyPrefix: 'CHAT#' }
+          : { index: 'byKind', partitions: listingOrder.map((s) => indexKeys.kind(`CHATS#${s}`)) };
+      const page: PageRequest = { limit: query.limit, startKey: decodeNextToken(query.nextToken, paged) };
       const result = query.state
         ? await deps.admin.chatsInState(query.state, { queueId: query.queueId, agentId: query.agentId }, page)
         : query.agentId

@@ -3,7 +3,8 @@ import type { Contact } from '../adapters/dynamodb/admin-store';
 import { chatView } from '../adapters/dynamodb/chats';
 import { NotFound } from '../shared/errors';
 import { chatSchema } from './chats';
-import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';
+import { indexKeys } from '../adapters/dynamodb/keys';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
 import { idSchema, route } from './route-table';
 
 export const contactSchema = z.object({ id: z.string(), name: z.string(), email: z.string().optional(), phone: z.string().optional(), createdAt: z.string() });
@@ -39,7 +40,7 @@ export const contactRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(contactSchema),
     async handle({ query }, deps) {
-      const page = await deps.admin.contacts({ limit: query.limit, startKey: decodeNextToken(query.nextToken) });
+      const page = await deps.admin.contacts({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('CONTACT'))) });
       return listAnswer(page.items, page.lastKey);
     },
   }),

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { deadLetterSources, type DeadLetterItem } from '../adapters/dead-letters';
+import { deadLetterPartition, deadLetterSources, type DeadLetterItem } from '../adapters/dead-letters';
 import { OmnichatError } from '../shared/errors';
-import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
 import { route, type AdminDeps } from './route-table';
 
 const queueParam = z.enum(deadLetterSources).default('inbound').describe('Which queue: `inbound` (router) or `outbound` (sender). Default inbound.');
@@ -67,7 +67,7 @@ export const deadLetterRoutes = [
     response: listOf(deadLetterSchema),
     errors: [503],
     async handle({ query }, deps) {
-      const page = await deadLettersOf(deps).failures.list(query.queue, { limit: query.limit, startKey: decodeNextToken(query.nextToken) });
+      const page = await deadLettersOf(deps).failures.list(query.queue, { limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(deadLetterPartition(query.queue))) });
       return listAnswer(page.items.map(view), page.lastKey);
     },
   }),

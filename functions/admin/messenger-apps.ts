@@ -4,7 +4,8 @@ import { secretNames } from '../adapters/secrets';
 import type { MessengerApp } from '../domain/model';
 import { generateVerifyToken } from '../domain/signature';
 import { Conflict, NotFound } from '../shared/errors';
-import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';
+import { indexKeys } from '../adapters/dynamodb/keys';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
 import { idSchema, route, type AdminDeps } from './route-table';
 
 export const messengerAppSchema = z.object({
@@ -76,7 +77,7 @@ export const messengerAppRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(messengerAppSchema),
     async handle({ query }, deps) {
-      const page = await deps.directory.messengerAppsPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken) });
+      const page = await deps.directory.messengerAppsPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('MAPP'))) });
       return listAnswer(await Promise.all(page.items.map((app) => view(deps, app))), page.lastKey);
     },
   }),

@@ -2,7 +2,8 @@ import * as z from 'zod';
 import type { Queue } from '../domain/model';
 import { queueItem } from '../adapters/dynamodb/directory';
 import { Conflict, NotFound } from '../shared/errors';
-import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';
+import { indexKeys } from '../adapters/dynamodb/keys';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
 import { idSchema, route, type AdminDeps } from './route-table';
 
 export const queueSchema = queueItem;
@@ -56,7 +57,7 @@ export const queueRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(queueSchema),
     async handle({ query }, deps) {
-      const page = await deps.directory.queuesPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken) });
+      const page = await deps.directory.queuesPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('QUEUE'))) });
       return listAnswer(page.items, page.lastKey);
     },
   }),

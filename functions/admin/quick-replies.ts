@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import type { QuickReply } from '../adapters/dynamodb/admin-store';
 import { NotFound } from '../shared/errors';
-import { decodeNextToken, listAnswer, listOf, pageQuery } from './pages';
+import { indexKeys } from '../adapters/dynamodb/keys';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
 import { existingQueue } from './queues';
 import { idSchema, route } from './route-table';
 
@@ -37,7 +38,7 @@ export const quickReplyRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(quickReplySchema),
     async handle({ query }, deps) {
-      const page = await deps.admin.quickReplies({ limit: query.limit, startKey: decodeNextToken(query.nextToken) });
+      const page = await deps.admin.quickReplies({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('QREPLY'))) });
       return listAnswer(page.items, page.lastKey);
     },
   }),

@@ -28,15 +28,22 @@ const claimsSchema = z.object({
 });
 
 /**
- * Groups of a caller from `cognito:groups`, given either as the token's array or as API Gateway
- * presents array claims to handlers: one string `[chat-admins agents]`.
+ * Groups of a caller from `cognito:groups`: the token's own array, or the one string API
+ * Gateway's HTTP API JWT authorizer (and the local gateway, alike) hands handlers for an array
+ * claim: `[chat-admins agents]`, names joined by single spaces inside one pair of brackets.
+ * Cognito group names hold no whitespace but may hold commas, brackets and any other
+ * punctuation, so only that one space separates; `agents,chat-admins` stays one group. A
+ * plain string claim without the brackets is one group.
  */
 export function groupsFromClaims(claims: Readonly<Record<string, unknown>>): string[] {
   const raw = claims['cognito:groups'];
   if (Array.isArray(raw)) return raw.filter((g): g is string => typeof g === 'string' && g.length > 0);
-  if (typeof raw !== 'string') return [];
-  const inner = raw.trim().replace(/^\[(.*)\]$/s, '$1');
-  return inner.split(/[\s,]+/).filter((g) => g.length > 0);
+  if (typeof raw !== 'string' || raw.length === 0) return [];
+  if (!(raw.length >= 2 && raw.startsWith('[') && raw.endsWith(']'))) return [raw];
+  return raw
+    .slice(1, -1)
+    .split(' ')
+    .filter((g) => g.length > 0);
 }
 
 /** Fetches the JWKS with global fetch, so an http:// JWKS (the local runtime's) works as well as https. */

@@ -1,5 +1,5 @@
 import { startFakeGraph, type FakeGraph } from '../support/fake-graph';
-import { startLocalRuntime, type ApiResponse, type LocalRuntime } from '../support/runtime';
+import { eventually, startLocalRuntime, type ApiResponse, type LocalRuntime } from '../support/runtime';
 
 jest.setTimeout(60_000);
 
@@ -87,9 +87,45 @@ describe('management API on the local runtime', () => {
     expect(errorCode(refused)).toBe('invalid_token');
   });
 
+  it('answers input alone with a 4xx, never a 5xx: bad escapes, forged page tokens, long ids, a comma in a group name', async () => {
+    // API Gateway refuses a path whose percent escapes do not decode, before any route runs.
+    const escape = await api('GET', '/api/agents/%E0%A4%A');
+    expect({ status: escape.status, body: escape.body }).toEqual({ status: 400, body: { message: 'Bad Request' } });
+    expect((await api('POST', '/webhooks/telegram/%E0%A4%A', {})).status).toBe(400);
+    const forged = await api('GET', '/api/agents?nextToken=e30');
+    expect([forged.status, errorCode(forged), field(forged)]).toEqual([400, 'invalid_token', ['nextToken']]);
+    const long = await api('GET', `/api/agents/${'a'.repeat(5000)}`);
+    expect([long.status, field(long)]).toEqual([400, ['agentId']]);
+    const commaGroup = await local.token('mallory', ['agents,chat-admins'], 'Mallory');
+    expect((await api('GET', '/api/settings', undefined, commaGroup)).status).toBe(403);
+  });
+
   it('serves its OpenAPI document', async () => {
     const res = await api('GET', '/api/openapi.json');
     expect(res.body).toMatchObject({ openapi: '3.1.0', paths: expect.objectContaining({ '/api/channels/{channelId}/test': expect.any(Object) }) });
+  });
+
+  it('names in every log line the function that wrote it, even while functions run concurrently', async () => {
+    // when the admin API and the Messenger handshake run at the same time, many times over
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => [
+        api('GET', `/api/agents?limit=${(i % 5) + 1}`),
+        fetch(`${local.baseUrl}/webhooks/messenger/444555666777888?hub.mode=subscribe&hub.verify_token=wrong-token-${i}&hub.challenge=${i}`).then((r) => r.arrayBuffer()),
+      ]).flat(),
+    );
+    // then each line names its own function
+    const linesNow = () =>
+      local
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { message?: string; function_name?: string });
+    const refusedNow = () => linesNow().filter((l) => l.message === 'webhook verification refused');
+    await eventually(async () => (refusedNow().length >= 12 ? true : undefined));
+    const admin = linesNow().filter((l) => l.message === 'admin request');
+    expect(admin.length).toBeGreaterThanOrEqual(12);
+    expect(new Set(admin.map((l) => l.function_name))).toEqual(new Set(['omnichat-local-admin-api']));
+    expect(new Set(refusedNow().map((l) => l.function_name))).toEqual(new Set(['omnichat-local-ingest-messenger-handshake']));
   });
 
   it('never shows a secret in an answer or a log line', async () => {

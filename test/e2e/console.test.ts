@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { chromiumPath } from '../support/chromium';
+import { signMetaBody } from '../../functions/domain/signature';
 import { nodeBinary, projectRoot } from '../support/runtime';
 
 /**
@@ -50,6 +51,8 @@ describe('the agent console with the customer simulator', () => {
   let profileDir: string;
   let agentPage: Page;
   let customerPage: Page;
+  /** What Chromium reports the CSP blocked: the console must need nothing it forbids. */
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     profileDir = mkdtempSync(join(tmpdir(), 'omnichat-chromium-'));
@@ -59,6 +62,7 @@ describe('the agent console with the customer simulator', () => {
     ]);
     agentPage = await browser.newPage();
     customerPage = await browser.newPage();
+    for (const page of [agentPage, customerPage]) page.on('console', (m) => m.text().includes('Content Security Policy') && cspViolations.push(m.text()));
   }, 90_000);
 
   afterAll(async () => {
@@ -205,4 +209,70 @@ describe('the agent console with the customer simulator', () => {
     expect(shown).toEqual(texts);
     await agentPage.screenshot({ path: join(projectRoot, 'test-results', 'console-history.png') });
   }, 120_000);
+
+  it('serves a strict CSP, and shows an attachment that is not an http(s) link as text, never as a link', async () => {
+    // the console and the simulator come with a CSP that runs only their own files
+    for (const path of ['/console/', '/simulator']) {
+      const res = await fetch(`${demo.baseUrl}${path}`);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).not.toContain('unsafe-inline');
+    }
+    expect(cspViolations).toEqual([]);
+
+    // given the Meta app's secret is one this test knows (an admin rotates it)
+    const admin = (await (await fetch(`${demo.baseUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'root', groups: ['chat-admins'] }) })).json()) as { token: string };
+    const appSecret = `e2e-${randomBytes(12).toString('hex')}`;
+    const rotated = await fetch(`${demo.baseUrl}/api/messenger-apps/100000000000001`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ appSecret }),
+    });
+    expect(rotated.status).toBe(200);
+
+    // when the customer sends a javascript: attachment and an https one
+    const psid = await customerPage.evaluate(() => JSON.parse(localStorage.getItem('omnichat.simulator.customer') ?? '{}').psid as string);
+    const timestamp = Date.now();
+    const raw = JSON.stringify({
+      object: 'page',
+      entry: [
+        {
+          id: '200000000000001',
+          time: timestamp,
+          messaging: [
+            {
+              sender: { id: psid },
+              recipient: { id: '200000000000001' },
+              timestamp,
+              message: {
+                mid: `m_e2e_${timestamp}`,
+                text: 'Here is my receipt 🧾',
+                attachments: [
+                  { type: 'file', payload: { url: 'javascript:document.body.dataset.pwned=1' }, title: 'receipt.pdf' },
+                  { type: 'image', payload: { url: 'https://cdn.example.com/photo😀.jpg' } },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const webhook = await fetch(`${demo.baseUrl}/webhooks/messenger/100000000000001`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMetaBody(raw, appSecret) }, body: raw });
+    expect(webhook.status).toBe(200);
+
+    // then Alice, accepting the chat, sees the javascript: URL as text and the https one as a link
+    const offer = agentPage.locator('.offer', { hasText: 'Maria Silva' });
+    await offer.waitFor({ timeout: 15_000 });
+    await offer.locator('button.accept').click();
+    const message = agentPage.locator('.message.in', { hasText: 'Here is my receipt 🧾' });
+    await message.waitFor({ timeout: 15_000 });
+    await expect(message.locator('.attachment', { hasText: 'javascript:document.body.dataset.pwned=1' }).count()).resolves.toBe(1);
+    await expect(message.locator('a').count()).resolves.toBe(1);
+    await expect(message.locator('a').getAttribute('href')).resolves.toBe('https://cdn.example.com/photo%F0%9F%98%80.jpg');
+    await expect(agentPage.locator('a[href^="javascript:" i]').count()).resolves.toBe(0);
+    await message.locator('.attachment', { hasText: 'receipt.pdf' }).click();
+    expect(await agentPage.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
+    expect(cspViolations).toEqual([]);
+  }, 60_000);
 });

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { chmodSync, mkdtempSync, rmSync, statSync, symlinkSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +51,21 @@ describe('local runtime with the test handlers', () => {
   });
   afterAll(async () => {
     await local?.stop();
+  });
+
+  it('serves /dev/endpoints only to this machine by name, saying it is local', async () => {
+    const body = (await local.api('GET', '/dev/endpoints')).body as { local?: boolean };
+    expect(body.local).toBe(true);
+    const status = await new Promise<number>((resolveStatus, reject) => {
+      const url = new URL('/dev/endpoints', local.baseUrl);
+      request({ host: url.hostname, port: url.port, path: url.pathname, headers: { host: 'attacker.example:80' } }, (res) => {
+        res.resume();
+        resolveStatus(res.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBe(403);
   });
 
   it('prints exactly one ready line naming its base URL', () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, CfnOutput, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -12,6 +13,7 @@ describe('the agent console’s hosting', () => {
     projectRoot: path.resolve(__dirname, '../..'),
     socketUrl: 'wss://abc123.execute-api.eu-west-1.amazonaws.com/live',
     apiUrl: 'https://def456.execute-api.eu-west-1.amazonaws.com',
+    hostedUi: { url: 'https://omnichat-123456789012.auth.eu-west-1.amazoncognito.com', clientId: 'client123', scopes: ['openid', 'email', 'profile'] },
   });
   new CfnOutput(stack, 'ConsoleUrl', { value: hosting.url });
   const template = Template.fromStack(stack);
@@ -44,6 +46,40 @@ describe('the agent console’s hosting', () => {
         ]),
       },
     });
+  });
+
+  it('serves a strict Content-Security-Policy and security headers with every file', () => {
+    const policies = z
+      .array(z.object({ Properties: z.object({ ResponseHeadersPolicyConfig: z.object({ SecurityHeadersConfig: z.record(z.string(), z.any()) }) }) }))
+      .parse(Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy')));
+    expect(policies).toHaveLength(1);
+    const headers = policies[0]!.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const csp = z.object({ ContentSecurityPolicy: z.string(), Override: z.literal(true) }).parse(headers.ContentSecurityPolicy).ContentSecurityPolicy;
+    const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+    expect(directives['default-src']).toEqual(["'none'"]);
+    expect(directives['script-src']).toEqual(["'self'"]);
+    expect(directives['style-src']).toEqual(["'self'"]);
+    // the console fetches tokens from the hosted sign-in (/oauth2/token, /oauth2/revoke)
+    expect(directives['connect-src']).toEqual([
+      "'self'",
+      'https://def456.execute-api.eu-west-1.amazonaws.com',
+      'wss://abc123.execute-api.eu-west-1.amazonaws.com/live',
+      'https://omnichat-123456789012.auth.eu-west-1.amazoncognito.com',
+    ]);
+    expect(directives['frame-ancestors']).toEqual(["'none'"]);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+    expect(headers).toMatchObject({ ContentTypeOptions: { Override: true }, FrameOptions: { FrameOption: 'DENY' }, StrictTransportSecurity: expect.objectContaining({ Override: true }) });
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ DefaultCacheBehavior: Match.objectLike({ ResponseHeadersPolicyId: Match.anyValue() }) }),
+    });
+  });
+
+  it('keeps the console free of inline script and style, so the policy needs no exception', () => {
+    for (const file of ['index.html', 'simulator.html']) {
+      const html = readFileSync(path.resolve(__dirname, '../../console', file), 'utf8');
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
+      expect(html).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=|javascript:/i);
+    }
   });
 
   it('deploys the console files and invalidates the distribution on each deploy', () => {

@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import fc from 'fast-check';
 import { groupsFromClaims, TokenRejected, verifyToken } from '../../functions/shared/auth';
+import { apiGatewayClaims } from '../../local/http-api';
 
 describe('groupsFromClaims', () => {
   it('reads cognito:groups given as the token array', () => {
@@ -14,6 +16,35 @@ describe('groupsFromClaims', () => {
 
   it('gives no groups when the claim is absent', () => {
     expect(groupsFromClaims({ sub: 'a' })).toEqual([]);
+  });
+
+  it('never splits one group name, whatever punctuation it holds', () => {
+    // Cognito allows commas, brackets and any punctuation or symbol in a group name, no whitespace.
+    const adversarial = ['agents,chat-admins', 'chat-admins,', ',chat-admins', '[chat-admins]', '[chat-admins', 'chat-admins]', 'agents;chat-admins', 'chat‐admins', 'чат-admins', '管理者,chat-admins', '😀,chat-admins', '👨‍👩‍👧'];
+    for (const name of adversarial) {
+      expect(groupsFromClaims({ 'cognito:groups': [name] })).toEqual([name]);
+      expect(groupsFromClaims(apiGatewayClaims({ 'cognito:groups': [name] }))).toEqual([name]);
+      expect(groupsFromClaims(apiGatewayClaims({ 'cognito:groups': [name] }))).not.toContain('chat-admins');
+    }
+    expect(groupsFromClaims({ 'cognito:groups': '[agents,chat-admins]' })).toEqual(['agents,chat-admins']);
+    expect(groupsFromClaims({ 'cognito:groups': '[[chat-admins] agents]' })).toEqual(['[chat-admins]', 'agents']);
+  });
+
+  it('reads a plain string claim as one group', () => {
+    expect(groupsFromClaims({ 'cognito:groups': 'agents,chat-admins' })).toEqual(['agents,chat-admins']);
+    expect(groupsFromClaims({ 'cognito:groups': 'agents chat-admins' })).toEqual(['agents chat-admins']);
+    expect(groupsFromClaims({ 'cognito:groups': '' })).toEqual([]);
+  });
+
+  it('reads back exactly the groups of any token as the gateways present them', () => {
+    // Cognito group names: 1-128 letters, marks, symbols, digits and punctuation, no whitespace.
+    const groupName = fc.stringMatching(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u);
+    fc.assert(
+      fc.property(fc.uniqueArray(groupName, { maxLength: 6 }), (groups) => {
+        expect(groupsFromClaims(apiGatewayClaims({ sub: 'a', 'cognito:groups': groups }))).toEqual(groups);
+        expect(groupsFromClaims({ 'cognito:groups': groups })).toEqual(groups);
+      }),
+    );
   });
 });
 
