@@ -1,11 +1,12 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { isMessengerVerification } from '../domain/messenger';
-import { directory } from '../adapters/wiring';
+import { webhookAdapters } from '../adapters/wiring';
 import { httpErrors, text, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
+import { answerWithin, webhookDeadlineMillis } from '../shared/deadline';
 
-const apps = directory();
+const apps = webhookAdapters().directory;
 
 /** Meta's subscription handshake: echo `hub.challenge` when the verify token matches. */
 async function verifySubscription(event: HttpEvent): Promise<HttpResult> {
@@ -18,4 +19,4 @@ async function verifySubscription(event: HttpEvent): Promise<HttpResult> {
   return text(200, challenge);
 }
 
-export const handler = middy(verifySubscription).use(injectLambdaContext(logger)).use(httpErrors());
+export const handler = middy(verifySubscription).use(injectLambdaContext(logger)).use(httpErrors()).use(answerWithin(webhookDeadlineMillis));

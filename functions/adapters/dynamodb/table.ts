@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -36,8 +36,9 @@ export class Table {
     readonly name: string,
   ) {}
 
-  static fromEnv(tableName: string): Table {
-    const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  /** A table on a client configured from the environment (endpoint, region), with `config` (timeouts, attempts). */
+  static fromEnv(tableName: string, config: DynamoDBClientConfig = {}): Table {
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
     return new Table(client, tableName);
   }
 
