@@ -15,6 +15,7 @@ export async function main(): Promise<void> {
       'fault-rate': { type: 'string', default: '0.05' },
       agents: { type: 'string', default: '4' },
       concurrency: { type: 'string', default: '24' },
+      'runtime-log': { type: 'string' },
     },
   });
   const { dynamodbEndpoint, sqsEndpoint } = await emulators();
@@ -30,6 +31,7 @@ export async function main(): Promise<void> {
     agents: Number(values.agents),
     concurrency: Number(values.concurrency),
     log: note,
+    ...(values['runtime-log'] ? { runtimeLogFile: values['runtime-log'] } : {}),
   });
   printTable(
     ['sent', 'deliveries', 'acknowledged', 'refused', 'stored', 'duplicates', 'lost', 'out of order', 'in DLQ', 'kills', 'wall time'],

@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand, type AttributeValue, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
@@ -41,6 +41,8 @@ export interface SoakOptions {
   /** Conversations writing at once. Default 24. */
   concurrency?: number;
   log?: (line: string) => void;
+  /** Appends the runtime's output here (each start and kill is marked). */
+  runtimeLogFile?: string;
 }
 
 export interface SoakFigures {
@@ -138,7 +140,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       });
       child = spawned;
       output = '';
-      const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+      const keep = (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-20_000);
+        if (options.runtimeLogFile) appendFileSync(options.runtimeLogFile, chunk);
+      };
       spawned.stdout?.on('data', keep);
       spawned.stderr?.on('data', keep);
       const ready = await new Promise<boolean>((resolve) => {
@@ -330,6 +335,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
         for (let seq = 0; seq < (perConversation[c.index] ?? 0); seq++) {
           const request = bodyOf(c, seq);
           sent += 1;
+          if (sent % Math.max(1, Math.floor(options.messages / 10)) === 0) log(`${sent} sent, ${deliveries} deliveries, ${refused} refused, ${((Date.now() - started) / 1000).toFixed(1)} s`);
           await deliver(request);
           acknowledged += 1;
           if (Math.random() < duplicateShare) {
@@ -370,7 +376,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
     };
     const drainUntil = Date.now() + 120_000;
-    while ((await depth(inbound)) > 0 && Date.now() < drainUntil) await sleep(500);
+    for (let left = await depth(inbound); left > 0 && Date.now() < drainUntil; left = await depth(inbound)) {
+      log(`${left} message(s) still queued`);
+      await sleep(2_000);
+    }
     await sleep(1_000);
     stopAgents = true;
 
