@@ -34,8 +34,24 @@ const ingest = new Ingest({
 });
 const processor = new SqsFifoPartialProcessorAsync();
 
+/**
+ * A record is not started with less time than this left: it is handed back for a retry, with
+ * the rest of its group, instead of the function timing out and the whole batch, the records
+ * already routed included, coming back. Above the worst case of one record's SDK calls.
+ */
+const reserveMillis = 12_000;
+
+class OutOfTime extends Error {
+  constructor(remaining: number) {
+    super(`Only ${remaining} ms left; the record is handed back.`);
+    this.name = 'OutOfTime';
+  }
+}
+
 /** One inbound event; a poison record fails alone and ends in the DLQ after its retries. */
-async function routeRecord(record: SQSRecord): Promise<void> {
+async function routeRecord(record: SQSRecord, context?: Context): Promise<void> {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  if (remaining !== undefined && remaining < reserveMillis) throw new OutOfTime(remaining);
   const envelope = inboundEnvelopeSchema.parse(JSON.parse(record.body));
   const outcome = await ingest.handle(envelope);
   logger.info('inbound event', { kind: envelope.event.kind, channelType: envelope.channelType, outcome });

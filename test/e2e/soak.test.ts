@@ -14,7 +14,7 @@ describe('faulted soak', () => {
       projectRoot: resolve(__dirname, '../..'),
       dynamodbEndpoint: dynamodbEndpoint(),
       sqsEndpoint: sqsEndpoint(),
-      messages: 300,
+      messages: 160,
       conversations: 20,
       kills: 1,
       agents: 2,
@@ -26,7 +26,8 @@ describe('faulted soak', () => {
     expect(figures.faults.sqs.throttle + figures.faults.sqs.timeoutAfter + figures.faults.sqs.serverError).toBeGreaterThan(0);
     expect(figures.deliveries).toBeGreaterThan(figures.sent);
     // and yet
-    expect({ acknowledged: figures.acknowledged, stored: figures.stored, examples: figures.examples }).toEqual({ acknowledged: 300, stored: 300, examples: [] });
-    expect(figures).toMatchObject({ sent: 300, refused: 0, lost: 0, duplicates: 0, outOfOrder: 0, inDlq: 0 });
-  }, 240_000);
+    expect({ acknowledged: figures.acknowledged, stored: figures.stored, examples: figures.examples }).toEqual({ acknowledged: 160, stored: 160, examples: [] });
+    expect(figures.seenByAgents).toBeGreaterThan(0);
+    expect(figures).toMatchObject({ sent: 160, refused: 0, lost: 0, duplicates: 0, outOfOrder: 0, inDlq: 0 });
+  }, 300_000);
 });

@@ -54,6 +54,8 @@ export interface SoakFigures {
   duplicates: number;
   lost: number;
   outOfOrder: number;
+  /** Customer messages agents saw arrive over their sockets (the order is measured on these). */
+  seenByAgents: number;
   inDlq: number;
   kills: number;
   agentReplies: number;
@@ -404,6 +406,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     let duplicates = 0;
     let lost = 0;
     let outOfOrder = 0;
+    let seenByAgents = 0;
     for (const c of conversations) {
       const list = storedSeqs.get(c.index) ?? [];
       const unique = new Set(list);
@@ -421,6 +424,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       for (const seq of seen.get(c.index) ?? []) {
         if (firstSight.has(seq)) continue;
         firstSight.add(seq);
+        seenByAgents += 1;
         if (seq < highest) {
           outOfOrder += 1;
           if (examples.length < 10) examples.push(`conversation ${c.index}: message ${seq} reached the agent after ${highest}`);
@@ -440,6 +444,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       duplicates,
       lost,
       outOfOrder,
+      seenByAgents,
       inDlq,
       kills,
       agentReplies,
