@@ -359,9 +359,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 24, conversations.length) }, writer));
     await killing;
+    // the faults go on while the router works through what is queued; the figures below are read around the proxies
     log(`all ${sent} messages acknowledged after ${Date.now() - started} ms; draining`);
-    ddbProxy.faultRate = 0;
-    sqsProxy.faultRate = 0;
 
     // ---- drain: the inbound queue empties (in-flight messages of a killed runtime come back after the visibility timeout)
     const sqs = new SQSClient({ endpoint: options.sqsEndpoint, region, credentials });
@@ -383,6 +382,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       await sleep(2_000);
     }
     await sleep(1_000);
+    ddbProxy.faultRate = 0;
+    sqsProxy.faultRate = 0;
     stopAgents = true;
 
     // ---- what is stored, read from the table itself
