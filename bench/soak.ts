@@ -41,6 +41,7 @@ export async function main(): Promise<void> {
     ['service', 'requests', 'throttled', '5xx', 'timeout before', 'timeout after', 'reset after'],
     (['dynamodb', 'sqs'] as const).map((s) => [s, f.faults[s].requests, f.faults[s].throttle, f.faults[s].serverError, f.faults[s].timeoutBefore, f.faults[s].timeoutAfter, f.faults[s].resetAfter]),
   );
+  note(`${f.stillQueued} message(s) were still queued when the drain gave up after 300 s (counted as lost)`);
   note(`agents saw ${f.seenByAgents} customer messages arrive (order is measured on those)`);
   note(`agents replied ${f.agentReplies} times and closed ${f.agentCloses} chats`);
   for (const example of f.examples) note(example);

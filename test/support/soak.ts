@@ -57,6 +57,8 @@ export interface SoakFigures {
   /** Customer messages agents saw arrive over their sockets (the order is measured on these). */
   seenByAgents: number;
   inDlq: number;
+  /** Messages still in the inbound queue when the drain gave up (300 s): counted in `lost` too. */
+  stillQueued: number;
   kills: number;
   agentReplies: number;
   agentCloses: number;
@@ -376,7 +378,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
       return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
     };
-    const drainUntil = Date.now() + 120_000;
+    const drainUntil = Date.now() + 300_000;
     for (let left = await depth(inbound); left > 0 && Date.now() < drainUntil; left = await depth(inbound)) {
       log(`${left} message(s) still queued`);
       await sleep(2_000);
@@ -434,6 +436,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       }
     }
     const inDlq = await depth(inboundDlq);
+    const stillQueued = await depth(inbound);
     await Promise.race([Promise.all(agentLoops), sleep(100)]);
     const faultsOf = (p: typeof ddbProxy) => ({ requests: p.counts.requests, ...p.counts.faults });
     return {
@@ -447,6 +450,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       outOfOrder,
       seenByAgents,
       inDlq,
+      stillQueued,
       kills,
       agentReplies,
       agentCloses,
