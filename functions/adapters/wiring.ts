@@ -21,6 +21,8 @@ import { EventBusPublisher } from './event-bus';
 import { SqsOutboundQueue } from './queues';
 import { SchedulerTimers } from './scheduler';
 import { Secrets } from './secrets';
+import { clientConfig, webhookBudget, workerBudget } from './client-budget';
+import { Remembered } from './remembered';
 
 /**
  * Builds the adapters a routing-side function needs, once per container. Each getter
@@ -33,19 +35,42 @@ function once<T>(build: () => T): () => T {
 
 export const clock = (): Date => new Date();
 
-export const table = /* @__PURE__ */ once(() => Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME));
+export const table = /* @__PURE__ */ once(() => Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME, clientConfig(workerBudget)));
 export const directory = /* @__PURE__ */ once(() => new Directory(table()));
 export const chatStore = /* @__PURE__ */ once(() => new ChatStore(table()));
 export const routingStore = /* @__PURE__ */ once(() => new RoutingStore(table()));
 export const adminStore = /* @__PURE__ */ once(() => new AdminStore(table()));
 export const agentLog = /* @__PURE__ */ once(() => new AgentLog(table()));
-export const sqs = /* @__PURE__ */ once(() => instrumented(new SQSClient({})));
-export const secrets = /* @__PURE__ */ once(() => new Secrets(instrumented(new SecretsManagerClient({})), readEnv('SECRETS_PREFIX').SECRETS_PREFIX));
+export const sqs = /* @__PURE__ */ once(() => instrumented(new SQSClient(clientConfig(workerBudget))));
+export const secrets = /* @__PURE__ */ once(
+  () => new Secrets(instrumented(new SecretsManagerClient(clientConfig(workerBudget))), readEnv('SECRETS_PREFIX').SECRETS_PREFIX),
+);
+
+/** Apps and channels a webhook has found stay known this long; a failed refresh keeps using them this much longer. */
+const webhookLookupMillis = { freshMillis: 60_000, staleMillis: 15 * 60_000 };
+
+/**
+ * What the webhooks use: clients that give up within the webhook's deadline (webhookBudget), and
+ * the Meta app and channel lookups remembered like the secrets are, so a delivery for a known
+ * channel needs no table read at all.
+ */
+export const webhookAdapters = /* @__PURE__ */ once(() => {
+  const config = clientConfig(webhookBudget);
+  const found = new Directory(Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME, config));
+  return {
+    /** Uncached, for the rare reads that must see the latest (the subscription handshake's verify token). */
+    directory: found,
+    messengerApps: new Remembered((appId) => found.messengerApp(appId), webhookLookupMillis),
+    channels: new Remembered((channelId) => found.channel(channelId), webhookLookupMillis),
+    sqs: new SQSClient(config),
+    secrets: new Secrets(new SecretsManagerClient(config), readEnv('SECRETS_PREFIX').SECRETS_PREFIX),
+  };
+});
 export const outboundQueue = /* @__PURE__ */ once(() => new SqsOutboundQueue(sqs(), readEnv('OUTBOUND_QUEUE_URL').OUTBOUND_QUEUE_URL));
 
 export const socketNotifier = /* @__PURE__ */ once(() => {
   const { SOCKET_CALLBACK_URL } = readEnv('SOCKET_CALLBACK_URL');
-  return new SocketNotifier(instrumented(new ApiGatewayManagementApiClient({ endpoint: SOCKET_CALLBACK_URL })), agentLog(), clock);
+  return new SocketNotifier(instrumented(new ApiGatewayManagementApiClient({ ...clientConfig(workerBudget), endpoint: SOCKET_CALLBACK_URL })), agentLog(), clock);
 });
 
 /** Agents see Telegram files through short-lived signed links to our file route, never with the bot token. */
@@ -58,7 +83,7 @@ export const agentNotifier = /* @__PURE__ */ once(() => fileLinks().notifier(soc
 
 export const timers = /* @__PURE__ */ once(() => {
   const env = readEnv('SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN', 'TIMER_TARGET_ARN', 'TIMER_DLQ_ARN');
-  return new SchedulerTimers(instrumented(new SchedulerClient({})), {
+  return new SchedulerTimers(instrumented(new SchedulerClient(clientConfig(workerBudget))), {
     group: env.SCHEDULER_GROUP,
     roleArn: env.SCHEDULER_ROLE_ARN,
     targetArn: env.TIMER_TARGET_ARN,
@@ -66,7 +91,7 @@ export const timers = /* @__PURE__ */ once(() => {
   });
 });
 
-export const eventBus = /* @__PURE__ */ once(() => new EventBusPublisher(instrumented(new EventBridgeClient({})), readEnv('EVENT_BUS_NAME').EVENT_BUS_NAME));
+export const eventBus = /* @__PURE__ */ once(() => new EventBusPublisher(instrumented(new EventBridgeClient(clientConfig(workerBudget))), readEnv('EVENT_BUS_NAME').EVENT_BUS_NAME));
 
 export const dispatcher = /* @__PURE__ */ once(() => {
   const socket = socketNotifier();

@@ -1,12 +1,13 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { isMessengerVerification } from '../domain/messenger';
-import { directory } from '../adapters/wiring';
+import { webhookAdapters } from '../adapters/wiring';
 import { httpErrors, text, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
 import { pathId } from './queueable';
+import { answerWithin, webhookDeadlineMillis } from '../shared/deadline';
 
-const apps = directory();
+const apps = webhookAdapters().directory;
 
 /** Meta's subscription handshake: echo `hub.challenge` when the verify token matches. */
 async function verifySubscription(event: HttpEvent): Promise<HttpResult> {
@@ -19,4 +20,4 @@ async function verifySubscription(event: HttpEvent): Promise<HttpResult> {
   return text(200, challenge);
 }
 
-export const handler = middy(verifySubscription).use(injectLambdaContext(logger)).use(httpErrors());
+export const handler = middy(verifySubscription).use(injectLambdaContext(logger)).use(httpErrors()).use(answerWithin(webhookDeadlineMillis));

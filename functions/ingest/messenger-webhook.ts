@@ -4,28 +4,20 @@ import { parseMessengerWebhook } from '../domain/messenger';
 import { verifyMetaSignature } from '../domain/signature';
 import { InboundQueue } from '../adapters/queues';
 import { secretNames } from '../adapters/secrets';
-import { clock, directory, secrets, sqs } from '../adapters/wiring';
+import { clock, webhookAdapters } from '../adapters/wiring';
 import { readEnv } from '../shared/env';
 import { OmnichatError, ValidationFailed, NotFound } from '../shared/errors';
 import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
 import { pathId, queueable } from './queueable';
+import { answerWithin, webhookDeadlineMillis } from '../shared/deadline';
 
 const env = readEnv('INBOUND_QUEUE_URL');
-const inbound = new InboundQueue(sqs(), env.INBOUND_QUEUE_URL);
-const apps = directory();
-const appSecrets = secrets();
-
-/** Registered apps change rarely; remembering them for a minute saves a read on every delivery. */
-const appMemoryMillis = 60_000;
-const knownApps = new Map<string, number>();
+const { messengerApps, sqs, secrets: appSecrets } = webhookAdapters();
+const inbound = new InboundQueue(sqs, env.INBOUND_QUEUE_URL);
 
 async function isRegisteredApp(appId: string): Promise<boolean> {
-  const until = knownApps.get(appId);
-  if (until !== undefined && until > Date.now()) return true;
-  if (!(await apps.messengerApp(appId))) return false;
-  knownApps.set(appId, Date.now() + appMemoryMillis);
-  return true;
+  return (await messengerApps.get(appId)) !== undefined;
 }
 
 class BadSignature extends OmnichatError {
@@ -52,4 +44,4 @@ async function receiveMessengerWebhook(event: HttpEvent): Promise<HttpResult> {
   return text(200, 'EVENT_RECEIVED');
 }
 
-export const handler = middy(receiveMessengerWebhook).use(injectLambdaContext(logger)).use(httpErrors());
+export const handler = middy(receiveMessengerWebhook).use(injectLambdaContext(logger)).use(httpErrors()).use(answerWithin(webhookDeadlineMillis));

@@ -4,17 +4,17 @@ import { secretTokensEqual } from '../domain/signature';
 import { parseTelegramUpdate } from '../domain/telegram';
 import { InboundQueue } from '../adapters/queues';
 import { secretNames } from '../adapters/secrets';
-import { clock, directory, secrets, sqs } from '../adapters/wiring';
+import { clock, webhookAdapters } from '../adapters/wiring';
 import { readEnv } from '../shared/env';
 import { NotFound, OmnichatError, ValidationFailed } from '../shared/errors';
 import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
 import { pathId, queueable } from './queueable';
+import { answerWithin, webhookDeadlineMillis } from '../shared/deadline';
 
 const env = readEnv('INBOUND_QUEUE_URL');
-const inbound = new InboundQueue(sqs(), env.INBOUND_QUEUE_URL);
-const channels = directory();
-const channelSecrets = secrets();
+const { channels, sqs, secrets: channelSecrets } = webhookAdapters();
+const inbound = new InboundQueue(sqs, env.INBOUND_QUEUE_URL);
 
 class BadSecretToken extends OmnichatError {
   constructor() {
@@ -26,7 +26,7 @@ class BadSecretToken extends OmnichatError {
 async function receiveTelegramUpdate(event: HttpEvent): Promise<HttpResult> {
   const channelId = pathId(event.pathParameters?.channelId, 'Telegram channel');
   const body = webhookBody(event);
-  const channel = await channels.channel(channelId);
+  const channel = await channels.get(channelId);
   if (!channel || channel.type !== 'telegram') throw new NotFound('Telegram channel', channelId);
   const expected = await channelSecrets.get(secretNames.telegramWebhookSecret(channelSecrets.prefix, channelId));
   if (!expected || !secretTokensEqual(event.headers['x-telegram-bot-api-secret-token'], expected)) {
@@ -41,4 +41,4 @@ async function receiveTelegramUpdate(event: HttpEvent): Promise<HttpResult> {
   return text(200, 'OK');
 }
 
-export const handler = middy(receiveTelegramUpdate).use(injectLambdaContext(logger)).use(httpErrors());
+export const handler = middy(receiveTelegramUpdate).use(injectLambdaContext(logger)).use(httpErrors()).use(answerWithin(webhookDeadlineMillis));

@@ -64,8 +64,24 @@ function idsOf(record: SQSRecord): FailureIds {
   };
 }
 
+/**
+ * A record is not started with less time than this left: it is handed back for a retry, with
+ * the rest of its group, instead of the function timing out and the whole batch, the records
+ * already routed included, coming back. Above the worst case of one record's SDK calls.
+ */
+const reserveMillis = 12_000;
+
+class OutOfTime extends Error {
+  constructor(remaining: number) {
+    super(`Only ${remaining} ms left; the record is handed back.`);
+    this.name = 'OutOfTime';
+  }
+}
+
 /** One inbound event; a poison record fails alone and ends in the DLQ after its retries. */
-async function routeRecord(record: SQSRecord): Promise<void> {
+async function routeRecord(record: SQSRecord, context?: Context): Promise<void> {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  if (remaining !== undefined && remaining < reserveMillis) throw new OutOfTime(remaining);
   const envelope = inboundEnvelopeSchema.parse(JSON.parse(record.body));
   const outcome = await ingest.handle(envelope);
   if (envelope.event.kind === 'message' && outcome === 'stored') recordedMetrics.count(productMetrics.inboundMessages);

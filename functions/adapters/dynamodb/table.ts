@@ -1,5 +1,5 @@
 import { instrumented } from '../../shared/instrument';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -37,8 +37,9 @@ export class Table {
     readonly name: string,
   ) {}
 
-  static fromEnv(tableName: string): Table {
-    const client = DynamoDBDocumentClient.from(instrumented(new DynamoDBClient({})), { marshallOptions: { removeUndefinedValues: true } });
+  /** A table on a client configured from the environment (endpoint, region), with `config` (timeouts, attempts). */
+  static fromEnv(tableName: string, config: DynamoDBClientConfig = {}): Table {
+    const client = DynamoDBDocumentClient.from(instrumented(new DynamoDBClient(config)), { marshallOptions: { removeUndefinedValues: true } });
     return new Table(client, tableName);
   }
 
