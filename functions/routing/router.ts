@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
 import { inboundEnvelopeSchema } from '../domain/inbound';
-import { adminStore, agentNotifier, automatedMessages, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table, timers } from '../adapters/wiring';
+import { adminStore, agentNotifier, automatedMessages, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table } from '../adapters/wiring';
 import { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
 import { graphApi } from '../adapters/graph-api';
 import { telegramApi } from '../adapters/telegram-api';
@@ -22,7 +22,6 @@ const ingest = new Ingest({
   chats: chatStore(),
   dispatcher: dispatcher(),
   notifier: agentNotifier(),
-  timers: timers(),
   events: eventBus(),
   clock,
   receipts: new Receipts({ chats: chatStore(), notifier: socketNotifier() }),
