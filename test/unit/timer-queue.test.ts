@@ -77,12 +77,12 @@ describe('SqsTimers', () => {
             now += last.delay * 1000 + (lateness[hop % lateness.length] ?? 0);
             const outcome = await timers.receive(last.message);
             if (outcome === 'due') break;
-            expect(hop).toBeLessThan(Math.ceil(ahead / 900_000) + 1);
           }
-          // fired at or after its time, and its last hop was aimed at its time exactly
+          // fired at or after its time, every hop carrying that time
           expect(now).toBeGreaterThanOrEqual(at);
           const hops = sent();
-          expect(hops.length).toBeGreaterThanOrEqual(Math.ceil(ahead / 1000 / maxDelaySeconds));
+          // one message per started 900 s at most (late deliveries only make it fewer)
+          expect(hops.length).toBeLessThanOrEqual(Math.ceil(ahead / 1000 / maxDelaySeconds));
           expect(hops.every((h) => h.message.at === new Date(at).toISOString())).toBe(true);
         },
       ),
