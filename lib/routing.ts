@@ -88,8 +88,7 @@ export class Routing extends Construct {
     this.timer = props.functions.create(this, 'Timer', queueConsumers.timer, { timeout: consumerTimeout });
     // No batching window: a due timer goes to the function the moment a poller receives it.
     this.timer.addEventSource(new SqsEventSource(this.timerQueue, { batchSize: queues.batchSize, reportBatchItemFailures: true }));
-    // Timers not yet due (longer than SQS's 15 minutes) are sent on by the timer function itself.
-    this.timerQueue.grantSendMessages(this.timer);
+    // The timer function sends on timers not yet due (longer than SQS's 15 minutes): grantTimers, as a chat driver.
   }
 
   /** Lets functions look items up in the table and its indexes. */
