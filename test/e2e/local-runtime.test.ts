@@ -254,7 +254,7 @@ describe('local runtime lifecycle', () => {
         new GetSecretValueCommand({ SecretId: 'omnichat/kept' }),
       );
       expect(secret.SecretString).toBe('still here');
-      const fired = await eventually(async () => (await timerDeliveries(second)).at(0), 30_000);
+      const fired = await eventually(async () => (await timerDeliveries(second)).at(0));
       expect(fired.body).toBe('{"kind":"survivor"}');
       expect(statSync(join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
       expect(statSync(join(dataDir, 'keys.json')).mode & 0o777).toBe(0o600);
@@ -262,7 +262,8 @@ describe('local runtime lifecycle', () => {
       await second.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+    // two start-ups of the runtime, each with its own SQS emulator
+  }, 60_000);
 
   it('stops cleanly on SIGTERM and leaves no DynamoDB Local process behind', async () => {
     // given: a runtime that starts its own DynamoDB Local
