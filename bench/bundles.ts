@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { envKeys, type EnvKey } from '../functions/shared/env';
-import { handlerEntry, httpRoutes, queueConsumers, socketRoutes, timerTarget, type HandlerId } from '../functions/shared/routes';
+import { handlerEntry, httpRoutes, queueConsumers, socketRoutes, type HandlerId } from '../functions/shared/routes';
 import { heading, ms, note, printTable, projectRoot, runIfMain, summarize, nodeBinary, verdict } from './support';
 
 const loadRuns = 5;
@@ -24,7 +24,7 @@ const goalsKb: Partial<Record<HandlerId, number>> = {
 
 /** Every handler id named by the route table, in the order the stack meets them. */
 export function handlerIds(): HandlerId[] {
-  const ids = [...httpRoutes.map((r) => r.handler), ...Object.values(socketRoutes), ...Object.values(queueConsumers), timerTarget];
+  const ids = [...httpRoutes.map((r) => r.handler), ...Object.values(socketRoutes), ...Object.values(queueConsumers)];
   return [...new Set(ids)];
 }
 

@@ -1,6 +1,6 @@
 /**
  * Cost per inbound message: the local runtime runs in this process with counting proxies in front
- * of DynamoDB Local, the SQS emulator, the emulated Secrets Manager / EventBridge / Scheduler and the
+ * of DynamoDB Local, the SQS emulator, the emulated Secrets Manager / EventBridge and the
  * WebSocket @connections endpoint, and every handler invocation is timed. Two cases are measured:
  * (a) a message that opens a new chat and is offered, (b) a message in a chat an agent holds.
  * Run alone with `node --import tsx bench/cost.ts`.
@@ -36,23 +36,24 @@ import {
  * AWS list prices, us-east-1, on-demand, as published in 2025 (check before relying on them):
  *   DynamoDB on demand      $0.625 per million write request units, $0.125 per million read request units
  *   SQS FIFO                $0.50 per million requests (each 64 KB of payload is one request)
+ *   SQS standard            $0.40 per million requests (each 64 KB of payload is one request): the timer queue
  *   Lambda                  $0.20 per million requests; arm64 $0.0000133334 per GB-second (1 ms granularity)
  *   API Gateway HTTP API    $1.00 per million requests (512 KB chunks)
  *   API Gateway WebSocket   $1.00 per million messages (32 KB chunks); connection minutes not per message
  *   EventBridge             $1.00 per million custom events put
- *   EventBridge Scheduler   $1.00 per million scheduled invocations (API calls are not billed)
+ *   (timers used EventBridge Scheduler before: $1.00 per million invocations, API calls not billed)
  *   Secrets Manager         $0.05 per 10,000 API calls
  */
 export const prices = {
   dynamodbWru: 0.625 / 1e6,
   dynamodbRru: 0.125 / 1e6,
   sqsFifoRequest: 0.5 / 1e6,
+  sqsStandardRequest: 0.4 / 1e6,
   lambdaRequest: 0.2 / 1e6,
   lambdaArmGbSecond: 0.0000133334,
   httpApiRequest: 1.0 / 1e6,
   websocketMessage: 1.0 / 1e6,
   eventBridgeEvent: 1.0 / 1e6,
-  schedulerInvocation: 1.0 / 1e6,
   secretsManagerCall: 0.05 / 1e4,
 };
 const priceDate = 'AWS list prices, us-east-1, on-demand, 2025';
@@ -63,7 +64,7 @@ const samplesPerCase = 5;
 // ---------------------------------------------------------------------------------------------
 // Counting
 
-type Service = 'DynamoDB' | 'SQS' | 'Secrets Manager' | 'EventBridge' | 'Scheduler' | 'WebSocket @connections' | 'Graph API' | 'Lambda';
+type Service = 'DynamoDB' | 'SQS' | 'SQS standard' | 'Secrets Manager' | 'EventBridge' | 'WebSocket @connections' | 'Graph API' | 'Lambda';
 
 interface Call {
   service: Service;
@@ -86,6 +87,7 @@ const record = (call: Omit<Call, 'rru' | 'wru' | 'units' | 'millis'> & Partial<C
 const capacity = z.object({ ReadCapacityUnits: z.number().optional(), WriteCapacityUnits: z.number().optional(), CapacityUnits: z.number().optional() });
 const dynamodbAnswer = z.object({ ConsumedCapacity: z.union([capacity, z.array(capacity)]).optional() });
 const receiveAnswer = z.object({ Messages: z.array(z.unknown()).optional() });
+const sqsRequest = z.object({ QueueUrl: z.string() });
 const readOperations = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 
 function jsonOf(buffer: Buffer): unknown {
@@ -122,15 +124,16 @@ const classifySqs: Classify = (req, body, _status, response) => {
     // Empty polls are the event source mapping idling, paid per second of the day, not per message.
     if (!parsed.success || (parsed.data.Messages ?? []).length === 0) return undefined;
   }
-  return { service: 'SQS', operation, units: Math.max(1, Math.ceil(body.length / 65_536)) };
+  // FIFO queues (inbound, outbound) and the standard timer queue are priced apart
+  const queueUrl = sqsRequest.safeParse(jsonOf(body));
+  const standard = queueUrl.success && !queueUrl.data.QueueUrl.endsWith('.fifo');
+  return { service: standard ? 'SQS standard' : 'SQS', operation, units: Math.max(1, Math.ceil(body.length / 65_536)) };
 };
 
 const classifyControlPlane: Classify = (req) => {
   const target = String(req.headers['x-amz-target'] ?? '');
   if (target.startsWith('secretsmanager.')) return { service: 'Secrets Manager', operation: targetOperation(req) };
-  if (target.startsWith('AWSEvents.')) return { service: 'EventBridge', operation: targetOperation(req) };
-  const verb = ({ POST: 'CreateSchedule', PUT: 'UpdateSchedule', DELETE: 'DeleteSchedule', GET: 'GetSchedule' } as Record<string, string>)[req.method ?? ''] ?? req.method ?? '?';
-  return { service: 'Scheduler', operation: verb };
+  return { service: 'EventBridge', operation: targetOperation(req) };
 };
 
 const classifyConnections: Classify = (req, body) => {
@@ -217,6 +220,7 @@ function perMessage(samples: Call[][]): PerMessage {
     'DynamoDB read request units': sum('DynamoDB', (r) => r.rru) * prices.dynamodbRru,
     'DynamoDB write request units': sum('DynamoDB', (r) => r.wru) * prices.dynamodbWru,
     'SQS FIFO requests': sum('SQS', (r) => r.units) * prices.sqsFifoRequest,
+    'SQS standard requests (timers)': sum('SQS standard', (r) => r.units) * prices.sqsStandardRequest,
     'Lambda requests': sum('Lambda', (r) => r.calls) * prices.lambdaRequest,
     'Lambda GB-seconds (512 MB arm64)': gbSeconds * prices.lambdaArmGbSecond,
     'WebSocket messages to agents': sum('WebSocket @connections', (r) => (r.operation === 'PostToConnection' ? r.units : 0)) * prices.websocketMessage,
@@ -238,7 +242,7 @@ function printCase(title: string, result: PerMessage): void {
       round(r.calls),
       r.service === 'DynamoDB' ? round(r.rru) : '',
       r.service === 'DynamoDB' ? round(r.wru) : '',
-      r.service === 'SQS' || r.service === 'WebSocket @connections' ? round(r.units) : '',
+      r.service === 'SQS' || r.service === 'SQS standard' || r.service === 'WebSocket @connections' ? round(r.units) : '',
       r.service === 'Lambda' ? round(r.millis, 1) : '',
     ]),
   );
@@ -294,7 +298,6 @@ export async function main(): Promise<void> {
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: controlPlane.url,
       AWS_ENDPOINT_URL_EVENTBRIDGE: controlPlane.url,
-      AWS_ENDPOINT_URL_SCHEDULER: controlPlane.url,
       SOCKET_CALLBACK_URL: connections.url,
     });
     const client = clientFor(runtime.baseUrl);
@@ -371,9 +374,13 @@ export async function main(): Promise<void> {
         ['total', `$${round(a.total * 1e6)}`, `$${round(b.total * 1e6)}`],
       ],
     );
-    note('Prices: DynamoDB $0.625/M WRU, $0.125/M RRU; SQS FIFO $0.50/M requests (64 KB); Lambda $0.20/M + $0.0000133334/GB-s arm64;');
+    note('Prices: DynamoDB $0.625/M WRU, $0.125/M RRU; SQS FIFO $0.50/M, standard $0.40/M requests (64 KB); Lambda $0.20/M + $0.0000133334/GB-s arm64;');
     note('HTTP API $1.00/M; WebSocket $1.00/M messages (32 KB); EventBridge $1.00/M events; Secrets Manager $0.05/10k calls.');
-    note('Scheduler API calls are free (only invocations are billed; an accepted offer\'s timer never fires). Free tiers, logs and data transfer excluded.');
+    const timerRequests = (batch: number) => (1 + 2 / batch) * prices.sqsStandardRequest * 1e6;
+    note(`Timers: arming is one SendMessage on the standard timer queue (counted in (a), the offer's accept timeout). Every timer is`);
+    note(`later delivered, due or stale: a receive and a delete per batch and one timer Lambda request per batch, so SQS per timer is`);
+    note(`$${round(timerRequests(1))}/M alone in its batch, $${round(timerRequests(10))}/M in batches of 10 (EventBridge Scheduler: $1.00/M per fired timer,`);
+    note('nothing for a deleted one). Timers over 15 minutes add a send, receive and delete per further 15 minutes. Free tiers, logs and data transfer excluded.');
   } finally {
     await Promise.all(agents.map((s) => s.close()));
     await runtime.stop();

@@ -65,7 +65,6 @@ export async function main(): Promise<void> {
     chats,
     dispatcher,
     notifier: quietNotifier,
-    timers: noTimers,
     events: noEvents,
     clock,
     ...{ telegram: { edited: async () => 'ignored' as const, answerCallback: async () => undefined } },

@@ -32,6 +32,7 @@ const parts: Part[] = [
   { name: 'receipts', file: 'receipts.ts' },
   { name: 'admin', file: 'admin.ts' },
   { name: 'console', file: 'console.ts' },
+  { name: 'timers', file: 'timers.ts' },
 ];
 
 function runIsolated(path: string): Promise<void> {

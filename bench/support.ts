@@ -157,7 +157,7 @@ export async function dynamodbEndpoint(): Promise<string> {
 
 /** Ports whose effects a DynamoDB benchmark does not measure. */
 export const quietNotifier: AgentNotifier = { notify: async () => undefined };
-export const noTimers: Timers = { arm: async () => undefined, disarm: async () => undefined };
+export const noTimers: Timers = { arm: async () => undefined };
 export const noEvents: EventPublisher = { publish: async () => undefined };
 
 export type RuntimeClient = Omit<RuntimeChild, 'output' | 'stop'>;

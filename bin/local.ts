@@ -5,8 +5,8 @@
  * OMNICHAT_SQS_ENDPOINT (share running emulators instead of starting them), OMNICHAT_HANDLERS_DIR
  * (default functions/), OMNICHAT_RETRY_DELAY_SECONDS, OMNICHAT_WS_IDLE_TIMEOUT_SECONDS,
  * OMNICHAT_WS_MAX_CONNECTION_SECONDS, GRAPH_API_URL, TELEGRAM_API_URL.
- * DynamoDB tables, secrets, pending schedules and the dev signing key persist in .omnichat/; messages
- * waiting in the SQS emulator live in memory only and are lost on restart.
+ * DynamoDB tables, secrets, queued SQS messages (pending timers among them) and the dev signing key
+ * persist in .omnichat/.
  * `--demo` (`npm run demo`): in memory, with a sandbox Messenger Page, two agents and the customer simulator.
  */
 import { execFileSync } from 'node:child_process';

@@ -71,7 +71,7 @@ export class OmnichatStack extends Stack {
     // Agents' replies; automated messages and thread pass-backs from the router (greeting, handover) and the timer (closing).
     outbound.grantEnqueue(socket.action, routing.router, routing.timer);
     socket.grantPush(...chatDrivers, outbound.sender);
-    routing.grantScheduling(...chatDrivers);
+    routing.grantTimers(...chatDrivers);
     // Every chat driver runs the dispatcher, which publishes ChatAssigned and ChatClosed.
     routing.grantPublish(...chatDrivers, outbound.sender);
     // App secrets and secret tokens to verify webhooks; page and bot tokens to deliver replies.

@@ -1,17 +1,15 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { queues, table as tableShape } from '../functions/shared/resources';
-import { queueConsumers, timerTarget } from '../functions/shared/routes';
+import { queueConsumers } from '../functions/shared/routes';
 import type { FunctionEnvironment } from './function-environment';
 import type { HandlerFunctions } from './handler-function';
-import { acknowledge, acknowledgeWildcardResource } from './nag';
 import type { OmnichatSettings } from './settings';
 
 const tableReadActions = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
@@ -26,25 +24,21 @@ export interface RoutingProps {
 
 /**
  * Second stage: the router that consumes the inbound queue, the table holding chats, agents
- * and queues, the accept and completion timeouts (EventBridge Scheduler one-time schedules
- * that invoke the timer function), and the event bus integrations listen on.
+ * and queues, the timeouts (delayed messages on the timer queue, consumed by the timer
+ * function), and the event bus integrations listen on.
  */
 export class Routing extends Construct {
   readonly table: Table;
   readonly router: NodejsFunction;
   readonly timer: NodejsFunction;
-  readonly scheduleGroup: CfnScheduleGroup;
-  /** The role Scheduler assumes to invoke the timer function. */
-  readonly schedulerRole: Role;
-  /** Receives Scheduler deliveries that never reached the timer function. */
+  /** Timers as delayed messages (standard queue: per-message DelaySeconds up to 15 minutes). */
+  readonly timerQueue: Queue;
+  /** Timer messages the timer function failed on `maxReceiveCount` times. */
   readonly timerDeadLetterQueue: Queue;
   readonly eventBus: EventBus;
-  /** Every schedule of the group: `arn:…:scheduler:region:account:schedule/<group>/*`. */
-  readonly scheduleArns: string;
 
   constructor(scope: Construct, id: string, props: RoutingProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     const { environment, settings } = props;
 
     this.table = new Table(this, 'Table', {
@@ -69,56 +63,22 @@ export class Routing extends Construct {
     this.eventBus = new EventBus(this, 'EventBus', { description: 'Omnichat chat lifecycle events and chat actions' });
     environment.provide('EVENT_BUS_NAME', this.eventBus.eventBusName);
 
-    this.scheduleGroup = new CfnScheduleGroup(this, 'ScheduleGroup', { name: settings.schedulerGroup });
-    this.scheduleArns = stack.formatArn({
-      service: 'scheduler',
-      resource: 'schedule',
-      resourceName: `${settings.schedulerGroup}/*`,
-    });
-    environment.provide('SCHEDULER_GROUP', settings.schedulerGroup);
-
+    // Timers: delayed messages on a standard queue (FIFO queues take no per-message delay); a
+    // timer that keeps failing moves to the dead-letter queue after maxReceiveCount tries.
     this.timerDeadLetterQueue = new Queue(this, 'TimerDeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.timerDeadLetterQueue.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'SchedulerDeadLetters',
-        principals: [new ServicePrincipal('scheduler.amazonaws.com')],
-        actions: ['sqs:SendMessage'],
-        resources: [this.timerDeadLetterQueue.queueArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          // Scheduler's source is the schedule group, never a single schedule.
-          ArnEquals: { 'aws:SourceArn': this.scheduleGroup.attrArn },
-        },
-      }),
-    );
-    acknowledge(
-      this.timerDeadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is itself a dead-letter queue: the schedules, created at run time, name it as theirs.',
-    );
-    environment.provide('TIMER_DLQ_ARN', this.timerDeadLetterQueue.queueArn);
-
-    // A fixed name lets the timer's own environment carry its ARN without referring to itself.
-    const timerName = `${stack.stackName}-timer`.slice(-64);
-    environment.provide(
-      'TIMER_TARGET_ARN',
-      stack.formatArn({ service: 'lambda', resource: 'function', resourceName: timerName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    );
-
-    this.schedulerRole = new Role(this, 'SchedulerRole', {
-      description: 'Assumed by EventBridge Scheduler to deliver Omnichat timeouts to the timer function',
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnEquals: { 'aws:SourceArn': this.scheduleGroup.attrArn },
-        },
-      }),
+    this.timerQueue = new Queue(this, 'TimerQueue', {
+      visibilityTimeout: Duration.seconds(queues.visibilityTimeoutSeconds),
+      // the longest a timer waits between hops is 15 minutes; four days leave room for retries
+      retentionPeriod: Duration.days(4),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      deadLetterQueue: { queue: this.timerDeadLetterQueue, maxReceiveCount: queues.maxReceiveCount },
     });
-    environment.provide('SCHEDULER_ROLE_ARN', this.schedulerRole.roleArn);
+    environment.provide('TIMER_QUEUE_URL', this.timerQueue.queueUrl);
 
     const consumerTimeout = Duration.seconds(queues.consumerTimeoutSeconds);
     this.router = props.functions.create(this, 'Router', queueConsumers.inbound, { timeout: consumerTimeout });
@@ -129,19 +89,10 @@ export class Routing extends Construct {
         maxConcurrency: settings.routerConcurrency,
       }),
     );
-    this.timer = props.functions.create(this, 'Timer', timerTarget, { timeout: consumerTimeout, functionName: timerName });
-
-    this.schedulerRole.addToPolicy(
-      new PolicyStatement({ sid: 'InvokeTimer', actions: ['lambda:InvokeFunction'], resources: [this.timer.functionArn] }),
-    );
-    // Scheduler sends dead letters with the schedule's execution role.
-    this.schedulerRole.addToPolicy(
-      new PolicyStatement({
-        sid: 'SendDeadLetters',
-        actions: ['sqs:SendMessage'],
-        resources: [this.timerDeadLetterQueue.queueArn],
-      }),
-    );
+    this.timer = props.functions.create(this, 'Timer', queueConsumers.timer, { timeout: consumerTimeout });
+    // No batching window: a due timer goes to the function the moment a poller receives it.
+    this.timer.addEventSource(new SqsEventSource(this.timerQueue, { batchSize: queues.batchSize, reportBatchItemFailures: true }));
+    // The timer function sends on timers not yet due (longer than SQS's 15 minutes): grantTimers, as a chat driver.
   }
 
   /** Lets functions look items up in the table and its indexes. */
@@ -159,28 +110,9 @@ export class Routing extends Construct {
     }
   }
 
-  /** Lets functions arm and disarm timeouts: schedules in this group only, always run by the scheduler role. */
-  grantScheduling(...grantees: IGrantable[]): void {
-    for (const grantee of grantees) {
-      grantee.grantPrincipal.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
-          resources: [this.scheduleArns],
-        }),
-      );
-      grantee.grantPrincipal.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: ['iam:PassRole'],
-          resources: [this.schedulerRole.roleArn],
-          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-        }),
-      );
-      acknowledgeWildcardResource(
-        grantee,
-        this.scheduleArns,
-        'Schedule names are made per chat at run time; the wildcard stays inside the Omnichat schedule group.',
-      );
-    }
+  /** Lets functions arm timeouts: send delayed messages to the timer queue. */
+  grantTimers(...grantees: IGrantable[]): void {
+    for (const grantee of grantees) this.timerQueue.grantSendMessages(grantee);
   }
 
   /** Lets functions publish chat events on the product's bus. */

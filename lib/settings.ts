@@ -1,7 +1,7 @@
 import type { Node } from 'constructs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
-import { schedulerGroupDefault, secretsPrefixDefault } from '../functions/shared/resources';
+import { secretsPrefixDefault } from '../functions/shared/resources';
 
 /** Where the deployed functions reach Meta and Telegram unless the context points elsewhere. */
 export const platformApiDefaults = {
@@ -29,7 +29,6 @@ const urlList = z
 
 const settingsSchema = z.object({
   secretsPrefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]+$/).default(secretsPrefixDefault),
-  schedulerGroup: z.string().regex(/^[0-9a-zA-Z-_.]{1,64}$/).default(schedulerGroupDefault),
   graphApiUrl: z.string().url().default(platformApiDefaults.graphApiUrl),
   telegramApiUrl: z.string().url().default(platformApiDefaults.telegramApiUrl),
   /** Protects the table and the user pool from deletion and retains them when the stack goes. */

@@ -39,7 +39,7 @@ export function sendAwsJsonError(res: ServerResponse, error: AwsServiceError): v
   sendJson(res, error.status, { __type: error.type, message: error.message }, 'application/x-amz-json-1.1');
 }
 
-/** restJson1 error (Scheduler, API Gateway Management API). */
+/** restJson1 error (API Gateway Management API). */
 export function sendRestJsonError(res: ServerResponse, error: AwsServiceError): void {
   res.setHeader('x-amzn-errortype', error.type);
   sendJson(res, error.status, { Message: error.message, message: error.message });

@@ -70,11 +70,11 @@ export interface QueueAddress {
 export interface ProvisionedQueues {
   inbound: QueueAddress & { dlq: QueueAddress };
   outbound: QueueAddress & { dlq: QueueAddress };
-  timerDlq: QueueAddress;
+  timer: QueueAddress & { dlq: QueueAddress };
 }
 
 /**
- * Creates the inbound and outbound FIFO queues with their FIFO dead-letter queues and the timer DLQ,
+ * Creates the inbound and outbound FIFO queues and the standard timer queue, each with its dead-letter queue,
  * names prefixed by `prefix`. Pass an SQSClient built with an explicit `endpoint`: returned URLs
  * use that endpoint's origin, because the SQS client sends to the QueueUrl's host when the endpoint
  * comes from AWS_ENDPOINT_URL_SQS, and the emulator's `sqs.<region>.localhost` host does not resolve.
@@ -98,10 +98,19 @@ export async function ensureQueues(sqs: SQSClient, prefix = ''): Promise<Provisi
     });
     return { ...main, dlq };
   };
+  const timerQueue = async () => {
+    const dlq = await create(prefix + queues.timer.dlqName, { MessageRetentionPeriod: String(14 * 24 * 3600) });
+    const main = await create(prefix + queues.timer.name, {
+      VisibilityTimeout: String(queues.visibilityTimeoutSeconds),
+      MessageRetentionPeriod: String(4 * 24 * 3600),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: queues.maxReceiveCount }),
+    });
+    return { ...main, dlq };
+  };
   return {
     inbound: await fifoPair(queues.inbound),
     outbound: await fifoPair(queues.outbound),
-    timerDlq: await create(prefix + queues.timerDlq.name, { MessageRetentionPeriod: String(14 * 24 * 3600) }),
+    timer: await timerQueue(),
   };
 }
 

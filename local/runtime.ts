@@ -2,11 +2,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import type { Env } from '../functions/shared/env';
-import { queues, schedulerGroupDefault, secretsPrefixDefault } from '../functions/shared/resources';
-import { httpRoutes, queueConsumers, timerTarget } from '../functions/shared/routes';
+import { queues, secretsPrefixDefault } from '../functions/shared/resources';
+import { httpRoutes, queueConsumers } from '../functions/shared/routes';
 import { closeServer, startControlPlane } from './control-plane';
 import { loadDevTokens, tokenRequest } from './dev-tokens';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
@@ -14,9 +14,7 @@ import { startEventSourceMapping, type EventSourceMapping } from './event-source
 import { createInvoker, handlersFromDirectory, type HandlerLoader } from './handlers';
 import { createHttpApi, plain } from './http-api';
 import { ensureQueues, ensureTable } from './provision';
-import { TargetUnreachable } from './scheduler';
 import { createWebSocketApi } from './websocket-api';
-import { HandlerUnavailable } from './errors';
 import { readBody } from './aws-wire';
 import { consoleFiles } from './static';
 
@@ -62,7 +60,7 @@ export interface Runtime {
   baseUrl: string;
   wsUrl: string;
   /** Where the emulated AWS services answer (also served at GET /dev/endpoints). */
-  endpoints: { dynamodb: string; sqs: string; secretsManager: string; eventBridge: string; scheduler: string };
+  endpoints: { dynamodb: string; sqs: string; secretsManager: string; eventBridge: string };
   /** Pid of the DynamoDB Local java process this runtime spawned, if any. */
   dynamodbPid?: number;
   /** The environment the handlers see. */
@@ -104,9 +102,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     let sqsEndpoint = options.sqsEndpoint;
     if (!sqsEndpoint) {
-      // Queued messages live in this process's memory: they are lost on restart.
+      // Queued messages (pending timers among them) persist in SQLite under the data directory, like
+      // SQS keeps them; in memory only with OMNICHAT_IN_MEMORY.
       const { startFauxqs } = await import('fauxqs');
-      const fauxqs = await startFauxqs({ port: 0, logger: false, host: 'localhost' });
+      const fauxqs = await startFauxqs({ port: 0, logger: false, host: 'localhost', ...(dataDir ? { dataDir: join(dataDir, 'sqs') } : {}) });
       cleanups.push(() => fauxqs.stop());
       sqsEndpoint = fauxqs.address;
     }
@@ -122,42 +121,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const tableName = `${prefix}omnichat`;
     await ensureTable(ddb, tableName);
     const provisioned = await ensureQueues(sqs, prefix);
-    const timerTargetArn = `arn:aws:lambda:${region}:000000000000:function:${prefix}omnichat-local-routing-timer`;
 
-    const controlPlane = await startControlPlane({
-      region,
-      dataDir,
-      log,
-      scheduler: {
-        log,
-        async deliver(event, schedule) {
-          if (schedule.targetArn !== timerTargetArn) throw new TargetUnreachable(`No local function has the ARN ${schedule.targetArn}`);
-          try {
-            await invoker.invoke(timerTarget, event, queues.consumerTimeoutSeconds * 1000);
-          } catch (error) {
-            if (error instanceof HandlerUnavailable) throw new TargetUnreachable(error.message, { cause: error });
-            throw error;
-          }
-        },
-        async deadLetter(input, error, schedule) {
-          await sqs.send(
-            new SendMessageCommand({
-              QueueUrl: provisioned.timerDlq.url,
-              MessageBody: input,
-              MessageAttributes: {
-                ERROR_CODE: { DataType: 'String', StringValue: 'TargetUnreachable' },
-                ERROR_MESSAGE: { DataType: 'String', StringValue: error instanceof Error ? error.message : String(error) },
-                TARGET_ARN: { DataType: 'String', StringValue: schedule.targetArn },
-                SCHEDULE_ARN: {
-                  DataType: 'String',
-                  StringValue: `arn:aws:scheduler:${region}:000000000000:schedule/${schedule.groupName}/${schedule.name}`,
-                },
-              },
-            }),
-          );
-        },
-      },
-    });
+    const controlPlane = await startControlPlane({ region, dataDir, log });
     cleanups.push(() => controlPlane.stop());
 
     const sockets = createWebSocketApi({
@@ -238,10 +203,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       OUTBOUND_DLQ_URL: provisioned.outbound.dlq.url,
       SOCKET_CALLBACK_URL: baseUrl,
       EVENT_BUS_NAME: `${prefix}omnichat`,
-      SCHEDULER_GROUP: `${prefix}${schedulerGroupDefault}`,
-      SCHEDULER_ROLE_ARN: `arn:aws:iam::000000000000:role/${prefix}omnichat-local-scheduler`,
-      TIMER_TARGET_ARN: timerTargetArn,
-      TIMER_DLQ_ARN: provisioned.timerDlq.arn,
+      TIMER_QUEUE_URL: provisioned.timer.url,
       SECRETS_PREFIX: secretsPrefixDefault,
       GRAPH_API_URL: options.graphApiUrl?.(baseUrl) ?? (source.GRAPH_API_URL || 'https://graph.facebook.com/v23.0'),
       TELEGRAM_API_URL: source.TELEGRAM_API_URL || 'https://api.telegram.org',
@@ -259,7 +221,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: controlPlane.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: controlPlane.endpoint,
-      AWS_ENDPOINT_URL_SCHEDULER: controlPlane.endpoint,
       AWS_EC2_METADATA_DISABLED: 'true',
       // business metrics are written as embedded-metric log lines, as in Lambda
       POWERTOOLS_METRICS_NAMESPACE: source.POWERTOOLS_METRICS_NAMESPACE || 'Omnichat/local',
@@ -273,11 +234,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       sqs: sqsEndpoint,
       secretsManager: controlPlane.endpoint,
       eventBridge: controlPlane.endpoint,
-      scheduler: controlPlane.endpoint,
     };
     devTokens = await loadDevTokens(dataDir && join(dataDir, 'keys.json'), handlerEnv.JWT_ISSUER);
 
-    const mappings: EventSourceMapping[] = (['inbound', 'outbound'] as const).map((name) =>
+    const mappings: EventSourceMapping[] = (['inbound', 'outbound', 'timer'] as const).map((name) =>
       startEventSourceMapping({
         sqs,
         queueUrl: provisioned[name].url,

@@ -1,6 +1,5 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AutomatedMessages } from '../routing/automated-messages';
@@ -19,7 +18,7 @@ import { RoutingStore } from './dynamodb/routing-store';
 import { Table } from './dynamodb/table';
 import { EventBusPublisher } from './event-bus';
 import { SqsOutboundQueue } from './queues';
-import { SchedulerTimers } from './scheduler';
+import { SqsTimers } from './timer-queue';
 import { Secrets } from './secrets';
 import { clientConfig, webhookBudget, workerBudget } from './client-budget';
 import { Remembered } from './remembered';
@@ -81,15 +80,8 @@ export const fileLinks = /* @__PURE__ */ once(
 /** What routing uses to tell agents: the socket, with file links signed on the way. */
 export const agentNotifier = /* @__PURE__ */ once(() => fileLinks().notifier(socketNotifier()));
 
-export const timers = /* @__PURE__ */ once(() => {
-  const env = readEnv('SCHEDULER_GROUP', 'SCHEDULER_ROLE_ARN', 'TIMER_TARGET_ARN', 'TIMER_DLQ_ARN');
-  return new SchedulerTimers(instrumented(new SchedulerClient(clientConfig(workerBudget))), {
-    group: env.SCHEDULER_GROUP,
-    roleArn: env.SCHEDULER_ROLE_ARN,
-    targetArn: env.TIMER_TARGET_ARN,
-    deadLetterArn: env.TIMER_DLQ_ARN,
-  });
-});
+/** Accept, completion and "all agents busy" timeouts: delayed messages on the timer queue. */
+export const timers = /* @__PURE__ */ once(() => new SqsTimers(sqs(), readEnv('TIMER_QUEUE_URL').TIMER_QUEUE_URL, clock));
 
 export const eventBus = /* @__PURE__ */ once(() => new EventBusPublisher(instrumented(new EventBridgeClient(clientConfig(workerBudget))), readEnv('EVENT_BUS_NAME').EVENT_BUS_NAME));
 

@@ -22,10 +22,14 @@ export type TimerPayload =
   | { kind: 'completionTimeout'; chatId: string; token: string }
   | { kind: 'allAgentsBusy'; chatId: string };
 
-/** One-time timers: EventBridge Scheduler in AWS, a local timer in the local runtime. */
+/**
+ * One-time timers: a delayed message on the timer queue, in AWS and locally alike. A timer fires
+ * once (at least once: a duplicate delivery is possible), never before `at`. There is no
+ * disarming: a timer that fires for a state that has moved on (its version or token is stale)
+ * changes nothing.
+ */
 export interface Timers {
-  arm(name: string, at: Date, payload: TimerPayload): Promise<void>;
-  disarm(name: string): Promise<void>;
+  arm(at: Date, payload: TimerPayload): Promise<void>;
 }
 
 /** Integration events on the product's bus (docs/events.md). */
@@ -52,10 +56,3 @@ export interface ProductMetrics {
   count(name: string, value?: number): void;
   duration(name: string, millis: number): void;
 }
-
-/** Timer names are deterministic so disarming needs no lookup. */
-export const timerNames = {
-  acceptTimeout: (chatId: string, agentId: string) => `accept-${chatId}-${agentId}`,
-  completionTimeout: (chatId: string) => `complete-${chatId}`,
-  allAgentsBusy: (chatId: string) => `busy-${chatId}`,
-};

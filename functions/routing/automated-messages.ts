@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '../domain/model';
-import { timerNames, type AgentNotifier, type OutboundQueue, type Timers } from '../domain/ports';
+import type { AgentNotifier, OutboundQueue, Timers } from '../domain/ports';
 import type { AutomatedMessages as Settings, ChatItem, ChatStore } from '../adapters/dynamodb/chats';
 
 export type AutomatedKind = 'greeting' | 'allAgentsBusy' | 'closing';
@@ -27,7 +27,7 @@ export class AutomatedMessages {
     const after = (await this.deps.chats.automatedMessages(chat.channelId))?.allAgentsBusyAfterSeconds;
     if (!after) return;
     const at = new Date(Date.parse(chat.createdAt) + after * 1000);
-    await this.deps.timers.arm(timerNames.allAgentsBusy(chat.id), at, { kind: 'allAgentsBusy', chatId: chat.id });
+    await this.deps.timers.arm(at, { kind: 'allAgentsBusy', chatId: chat.id });
   }
 
   /** The "all agents busy" timer fired: tell the customer, unless an agent took the chat meanwhile. */

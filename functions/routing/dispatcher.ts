@@ -1,6 +1,6 @@
 import type { Queue, Settings, WithdrawReason, CloseReason } from '../domain/model';
 import { canTakeChat, completionDeadline, offerExpiry, offerTargets, waitRank, type Candidate } from '../domain/routing';
-import { timerNames, type AgentNotifier, type EventPublisher, type ProductMetrics, type Timers } from '../domain/ports';
+import type { AgentNotifier, EventPublisher, ProductMetrics, Timers } from '../domain/ports';
 import { productMetrics } from '../shared/metric-names';
 import { chatView, type ChatItem, type ChatStore } from '../adapters/dynamodb/chats';
 import type { AgentItem, Directory } from '../adapters/dynamodb/directory';
@@ -99,7 +99,7 @@ export class Dispatcher {
         }
         current = { ...current, state: 'offered', version: current.version + 1, offeredTo: [...current.offeredTo, agent.id] };
         if (expiresAt) {
-          await timers.arm(timerNames.acceptTimeout(chat.id, agent.id), expiresAt, { kind: 'acceptTimeout', chatId: chat.id, agentId: agent.id, version: current.version });
+          await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId: chat.id, agentId: agent.id, version: current.version });
         }
         await notifier.notify(agent.id, { type: 'chatOffered', chat: chatView(current), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
         const metrics = this.deps.metrics ?? noMetrics;
@@ -120,7 +120,7 @@ export class Dispatcher {
 
   /** The agent takes an offered chat; the first accept wins, everyone else's offer is withdrawn. */
   async accept(agentId: string, chatId: string): Promise<AcceptResult> {
-    const { store, chats, directory, notifier, timers, events, clock } = this.deps;
+    const { store, chats, directory, notifier, events, clock } = this.deps;
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const [chat, agent, offer] = await Promise.all([chats.chat(chatId), store.agent(agentId), store.offer(chatId, agentId)]);
@@ -133,7 +133,6 @@ export class Dispatcher {
       metrics.count(productMetrics.accepts);
       metrics.duration(productMetrics.queueWait, now.getTime() - Date.parse(chat.createdAt));
       if (offer) metrics.duration(productMetrics.timeToAccept, now.getTime() - Date.parse(offer.offeredAt));
-      await timers.disarm(timerNames.acceptTimeout(chatId, agentId));
       const assigned = { ...chat, state: 'assigned' as const, agentId, version: chat.version + 1, offeredTo: [] };
       await notifier.notify(agentId, { type: 'chatAssigned', chat: chatView(assigned), ...(await chats.messagePage(chatId)) });
       await events.publish('ChatAssigned', { chatId, agentId, queueId: chat.queueId, channelId: chat.channelId });
@@ -155,7 +154,7 @@ export class Dispatcher {
     expectVersion?: number,
     presence?: 'inactive',
   ): Promise<boolean> {
-    const { store, chats, directory, notifier, timers, clock } = this.deps;
+    const { store, chats, directory, notifier, clock } = this.deps;
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const [chat, agent, offer] = await Promise.all([chats.chat(chatId), store.agent(agentId), store.offer(chatId, agentId)]);
@@ -163,7 +162,6 @@ export class Dispatcher {
       if (expectVersion !== undefined && chat.version !== expectVersion) return false;
       const outcome = await store.withdrawOffer({ chat, agent, settings, reason, requeue, now: clock(), presence });
       if (outcome === 'lost') continue;
-      await timers.disarm(timerNames.acceptTimeout(chatId, agentId));
       await notifier.notify(agentId, { type: 'offerWithdrawn', chatId, reason });
       if (presence && agent.presence !== presence) {
         await notifier.notify(agentId, { type: 'statusChanged', status: agent.connections > 0 ? presence : 'offline', reason: 'accept_timeout' });
@@ -238,7 +236,7 @@ export class Dispatcher {
 
   /** Closes a chat (agent, completion timeout); capacity frees and waiting chats move. */
   async close(chatId: string, reason: CloseReason, byAgentId?: string): Promise<{ ok: boolean }> {
-    const { store, chats, directory, notifier, timers, events, clock } = this.deps;
+    const { store, chats, directory, notifier, events, clock } = this.deps;
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const chat = await chats.chat(chatId);
@@ -250,7 +248,6 @@ export class Dispatcher {
       const agent = fresh.agentId ? await store.agent(fresh.agentId) : undefined;
       const outcome = await store.closeChat({ chat: fresh, agent, settings, reason, now: clock() });
       if (outcome === 'lost') continue;
-      await timers.disarm(timerNames.completionTimeout(chatId));
       if (fresh.agentId) await notifier.notify(fresh.agentId, { type: 'chatClosed', chatId, reason });
       await events.publish('ChatClosed', { chatId, reason, agentId: fresh.agentId, queueId: fresh.queueId, channelId: fresh.channelId });
       if (fresh.agentId) await this.agentReady(fresh.agentId);
@@ -278,10 +275,9 @@ export class Dispatcher {
         const expiresAt = offerExpiry('available-agent', clock(), settings);
         outcome = await store.handOver({ chat, from, to: target, settings, now: clock(), expiresAt });
         if (outcome === 'done') {
-          await timers.disarm(timerNames.completionTimeout(chatId));
           const offered = { ...chat, state: 'offered' as const, agentId: null, version: chat.version + 1 };
           if (expiresAt) {
-            await timers.arm(timerNames.acceptTimeout(chatId, target.id), expiresAt, { kind: 'acceptTimeout', chatId, agentId: target.id, version: offered.version });
+            await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId, agentId: target.id, version: offered.version });
           }
           await notifier.notify(target.id, { type: 'chatOffered', chat: chatView(offered), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
         }
@@ -289,7 +285,6 @@ export class Dispatcher {
         targetQueue = to.queueId ?? null;
         if (!targetQueue || !(await directory.queue(targetQueue))) return { ok: false, code: 'queue_not_found' };
         outcome = await store.releaseChat({ chat, agent: from, settings, toQueueId: targetQueue, now: clock() });
-        if (outcome === 'done') await timers.disarm(timerNames.completionTimeout(chatId));
       }
       if (outcome === 'lost') continue;
       await notifier.notify(agentId, { type: 'chatClosed', chatId, reason: 'transfer' });
@@ -311,7 +306,7 @@ export class Dispatcher {
       if (!fresh || fresh.state !== 'assigned') return;
       if ((await this.deps.store.setCompletionToken(fresh, messageId)) === 'done') break;
     }
-    await this.deps.timers.arm(timerNames.completionTimeout(chat.id), deadline, { kind: 'completionTimeout', chatId: chat.id, token: messageId });
+    await this.deps.timers.arm(deadline, { kind: 'completionTimeout', chatId: chat.id, token: messageId });
   }
 
   /** The completion timeout fired: close the chat unless the customer wrote or the agent replied since. */

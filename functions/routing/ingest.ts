@@ -3,7 +3,7 @@ import { initialState, routesChats } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import { splitText } from '../domain/text';
 import type { Channel, Chat, Message } from '../domain/model';
-import { timerNames, type AgentNotifier, type EventPublisher, type Timers } from '../domain/ports';
+import type { AgentNotifier, EventPublisher } from '../domain/ports';
 import { chatItem, newChatItem, type ChatStore } from '../adapters/dynamodb/chats';
 import type { Directory } from '../adapters/dynamodb/directory';
 import type { Dispatcher } from './dispatcher';
@@ -21,7 +21,6 @@ export interface IngestDeps {
   chats: ChatStore;
   dispatcher: Dispatcher;
   notifier: AgentNotifier;
-  timers: Timers;
   events: EventPublisher;
   clock: () => Date;
   /** Telegram's own events: customer edits, button presses to acknowledge. */
@@ -75,7 +74,7 @@ export class Ingest {
   }
 
   private async customerMessage(channel: Channel, envelope: InboundEnvelope, event: CustomerMessage): Promise<IngestOutcome> {
-    const { chats, notifier, timers } = this.deps;
+    const { chats, notifier } = this.deps;
     const delivery = envelope.deliveryId
       ? { channelType: envelope.channelType, channelKey: envelope.channelKey, deliveryId: envelope.deliveryId }
       : undefined;
@@ -84,7 +83,7 @@ export class Ingest {
     const [message, ...continuation] = inboundMessages(open.id, event);
     if (!message) return 'ignored';
     if (!(await chats.append(open.id, { message, continuation, delivery }, this.deps.clock()))) return 'duplicate';
-    if (open.completionToken) await timers.disarm(timerNames.completionTimeout(open.id));
+    // appending removed the completion token: a completion timer armed before now changes nothing
     const audience = open.state === 'assigned' && open.agentId ? [open.agentId] : open.offeredTo;
     for (const agentId of audience) {
       for (const part of [message, ...continuation]) await notifier.notify(agentId, { type: 'message', chatId: open.id, message: part });

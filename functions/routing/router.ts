@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { inboundEnvelopeSchema } from '../domain/inbound';
 import { processFifoBatch } from '../adapters/fifo-batch';
 import type { FailureIds } from '../adapters/dead-letters';
-import { adminStore, agentNotifier, failureLog, automatedMessages, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table, timers } from '../adapters/wiring';
+import { adminStore, agentNotifier, failureLog, automatedMessages, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table } from '../adapters/wiring';
 import { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
 import { graphApi } from '../adapters/graph-api';
 import { telegramApi } from '../adapters/telegram-api';
@@ -27,7 +27,6 @@ const ingest = new Ingest({
   chats: chatStore(),
   dispatcher: dispatcher(),
   notifier: agentNotifier(),
-  timers: timers(),
   events: eventBus(),
   clock,
   receipts: new Receipts({ chats: chatStore(), notifier: socketNotifier() }),

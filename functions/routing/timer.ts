@@ -1,25 +1,49 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import * as z from 'zod';
-import { automatedMessages, dispatcher } from '../adapters/wiring';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { automatedMessages, dispatcher, timers } from '../adapters/wiring';
+import { timerMessage } from '../adapters/timer-queue';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
 
 const routing = dispatcher();
 
-const timerEvent = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('acceptTimeout'), chatId: z.string(), agentId: z.string(), version: z.number().int() }),
-  z.object({ kind: z.literal('completionTimeout'), chatId: z.string(), token: z.string() }),
-  z.object({ kind: z.literal('allAgentsBusy'), chatId: z.string() }),
-]);
+/**
+ * One timer message: sent on if it is not due yet (timers longer than SQS's 15-minute delay),
+ * otherwise fired. Delivery is at least once; every decision checks the version or token the
+ * timer carries, so a duplicate or a timer whose state has moved on changes nothing.
+ */
+async function fireRecord(record: SQSRecord): Promise<void> {
+  try {
+    await fireTimer(record);
+  } catch (error) {
+    logger.error('timer failed; it will be retried, then dead-lettered', {
+      messageId: record.messageId,
+      attempts: Number(record.attributes.ApproximateReceiveCount),
+      error: error instanceof Error ? error.message : String(error),
+    });
+    throw error;
+  }
+}
 
-/** Target of every schedule. A timer armed for a state that has moved on changes nothing. */
-async function fire(event: unknown): Promise<void> {
-  const timer = timerEvent.parse(event);
-  logger.info('timer fired', { ...timer });
+async function fireTimer(record: SQSRecord): Promise<void> {
+  const message = timerMessage.parse(JSON.parse(record.body));
+  const { timer } = message;
+  if ((await timers().receive(message)) === 'hopped') {
+    logger.info('timer not due yet, sent on', { kind: timer.kind, chatId: timer.chatId, at: message.at });
+    return;
+  }
+  logger.info('timer fired', { ...timer, at: message.at });
   if (timer.kind === 'acceptTimeout') await routing.acceptTimedOut(timer.chatId, timer.agentId, timer.version);
   else if (timer.kind === 'completionTimeout') await routing.completionTimedOut(timer.chatId, timer.token);
   else await automatedMessages().busyTimerFired(timer.chatId);
+}
+
+/** Consumes the timer queue; a failing timer is retried alone and ends in the timer DLQ after its retries. */
+async function fire(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  // a processor per call: it holds the batch, and the local runtime's pollers run batches at once
+  return processPartialResponse(event, fireRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
 }
 
 export const handler = middy(fire).use(injectLambdaContext(logger)).use(publishMetrics());

@@ -14,10 +14,8 @@ const envSchema = z.object({
   /** The WebSocket API's `@connections` endpoint (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
   SOCKET_CALLBACK_URL: z.string().url(),
   EVENT_BUS_NAME: z.string().min(1),
-  SCHEDULER_GROUP: z.string().min(1),
-  SCHEDULER_ROLE_ARN: z.string().min(1),
-  TIMER_TARGET_ARN: z.string().min(1),
-  TIMER_DLQ_ARN: z.string().min(1),
+  /** Standard queue of delayed timer messages (accept, completion and "all agents busy" timeouts). */
+  TIMER_QUEUE_URL: z.string().url(),
   /** Secrets Manager names are `${SECRETS_PREFIX}/...`; IAM is scoped to that prefix. */
   SECRETS_PREFIX: z.string().min(1),
   GRAPH_API_URL: z.string().url().default('https://graph.facebook.com/v23.0'),

@@ -23,8 +23,8 @@ export const table = {
 export const queues = {
   inbound: { name: 'omnichat-inbound.fifo', dlqName: 'omnichat-inbound-dlq.fifo', fifo: true },
   outbound: { name: 'omnichat-outbound.fifo', dlqName: 'omnichat-outbound-dlq.fifo', fifo: true },
-  /** Receives Scheduler deliveries that could not reach the timer function. */
-  timerDlq: { name: 'omnichat-timer-dlq', fifo: false },
+  /** Timers as delayed messages: a standard queue, since FIFO queues take no per-message DelaySeconds. */
+  timer: { name: 'omnichat-timers', dlqName: 'omnichat-timers-dlq', fifo: false },
   /** Seconds a received message stays hidden; six times the consumer's timeout, as AWS advises. */
   visibilityTimeoutSeconds: 180,
   consumerTimeoutSeconds: 30,
@@ -33,4 +33,3 @@ export const queues = {
 } as const;
 
 export const secretsPrefixDefault = 'omnichat';
-export const schedulerGroupDefault = 'omnichat-timers';

@@ -1,8 +1,8 @@
 /**
  * Which handler serves which route, queue and timer. A handler id names the module
  * `functions/<id>.ts`, which exports `handler`. The CDK stack makes one Lambda per id;
- * the local runtime imports the same modules and feeds them API Gateway-, SQS- and
- * Scheduler-shaped events.
+ * the local runtime imports the same modules and feeds them API Gateway- and SQS-shaped
+ * events.
  */
 export type HandlerId =
   | 'ingest/messenger-handshake'
@@ -51,10 +51,9 @@ export const socketRoutes = {
 export const queueConsumers = {
   inbound: 'routing/router',
   outbound: 'outbound/sender',
+  /** Delayed timer messages (accept, completion and "all agents busy" timeouts). */
+  timer: 'routing/timer',
 } as const satisfies Record<string, HandlerId>;
-
-/** Target of every EventBridge Scheduler schedule (accept and completion timeouts). */
-export const timerTarget: HandlerId = 'routing/timer';
 
 export function handlerEntry(id: HandlerId): string {
   return `functions/${id}.ts`;

@@ -13,16 +13,9 @@ import {
   ResourceNotFoundException as SecretNotFound,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import {
-  ConflictException,
-  CreateScheduleCommand,
-  DeleteScheduleCommand,
-  GetScheduleCommand,
-  ResourceNotFoundException as ScheduleNotFound,
-  SchedulerClient,
-} from '@aws-sdk/client-scheduler';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { queues } from '../../functions/shared/resources';
 import { verifyToken } from '../../functions/shared/auth';
 import { startAwsControlPlane } from '../support/aws';
 import { eventually, nodeBinary, spawnLocalRuntime, startLocalRuntime, type LocalRuntime } from '../support/runtime';
@@ -30,12 +23,18 @@ import { eventually, nodeBinary, spawnLocalRuntime, startLocalRuntime, type Loca
 const handlersDir = join(__dirname, '..', 'fixtures-handlers');
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const region = 'us-east-1';
-const endpointsSchema = z.object({ sqs: z.string(), secretsManager: z.string(), scheduler: z.string() });
+const endpointsSchema = z.object({ sqs: z.string(), secretsManager: z.string() });
+const timerDelivery = z.object({ body: z.string(), eventSourceARN: z.string(), firedAt: z.number() });
 
-/** `at()` expression for the whole second at least `ms` from now, and that instant. */
-function atExpression(ms: number): { expression: string; due: number } {
-  const due = Math.ceil((Date.now() + ms) / 1000) * 1000;
-  return { expression: `at(${new Date(due).toISOString().slice(0, 19)})`, due };
+/** The timer queue of a runtime started with this resource prefix, through the runtime's SQS endpoint. */
+async function timerQueueOf(local: LocalRuntime, prefix: string): Promise<{ sqs: SQSClient; url: string }> {
+  const sqs = new SQSClient({ endpoint: (await endpointsOf(local)).sqs, region, credentials });
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: `${prefix}${queues.timer.name}` }));
+  return { sqs, url: `${(await endpointsOf(local)).sqs}${new URL(QueueUrl ?? '').pathname}` };
+}
+
+async function timerDeliveries(local: LocalRuntime) {
+  return (await local.events('timer')).map((e) => timerDelivery.parse(e.detail));
 }
 
 async function endpointsOf(local: LocalRuntime) {
@@ -243,61 +242,46 @@ describe('local runtime with the test handlers', () => {
     expect(retried.map((d) => d.receiveCount)).toEqual(['1', '2']);
   });
 
-  it('fires a one-time schedule into the timer handler at its second and deletes it afterwards', async () => {
+  it('polls the timer queue like Lambda: a delayed timer message reaches the timer handler when its delay runs out, never before', async () => {
     // given
-    const scheduler = new SchedulerClient({ endpoint: (await endpointsOf(local)).scheduler, region, credentials });
-    const { expression, due } = atExpression(1_500);
-    const target = { Arn: `arn:aws:lambda:us-east-1:000000000000:function:${prefix}omnichat-local-routing-timer`, RoleArn: 'arn:aws:iam::000000000000:role/x' };
-    const schedule = (name: string, input: unknown) =>
-      new CreateScheduleCommand({
-        Name: name,
-        GroupName: 'timers',
-        ScheduleExpression: expression,
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        ActionAfterCompletion: 'DELETE',
-        Target: { ...target, Input: JSON.stringify(input) },
-      });
+    const { sqs, url } = await timerQueueOf(local, prefix);
     // when
-    await scheduler.send(schedule('accept-c1', { kind: 'accept', chatId: 'c1' }));
-    await scheduler.send(schedule('cancelled', { kind: 'cancelled' }));
-    await scheduler.send(new DeleteScheduleCommand({ Name: 'cancelled', GroupName: 'timers' }));
+    const sentAt = Date.now();
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: '{"timer":"😀 in two seconds"}', DelaySeconds: 2 }));
     // then
-    await expect(scheduler.send(schedule('accept-c1', {}))).rejects.toBeInstanceOf(ConflictException);
-    const fired = await eventually(async () => (await local.events('timer')).map((e) => z.object({ event: z.unknown(), firedAt: z.number() }).parse(e.detail)).at(0));
-    expect(fired.event).toEqual({ kind: 'accept', chatId: 'c1' });
-    expect(fired.firedAt).toBeGreaterThanOrEqual(due);
-    expect(fired.firedAt - due).toBeLessThan(1_000);
-    await eventually(async () =>
-      scheduler.send(new GetScheduleCommand({ Name: 'accept-c1', GroupName: 'timers' })).then(
-        () => undefined,
-        (error: unknown) => (error instanceof ScheduleNotFound ? true : undefined),
-      ),
-    );
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await local.events('timer')).toHaveLength(1);
+    const fired = await eventually(async () => (await timerDeliveries(local)).find((d) => d.body === '{"timer":"😀 in two seconds"}'));
+    expect(fired.eventSourceARN).toMatch(new RegExp(`:${prefix}${queues.timer.name}$`));
+    expect(fired.firedAt - sentAt).toBeGreaterThanOrEqual(2_000);
+    expect(fired.firedAt - sentAt).toBeLessThan(3_000);
+  });
+
+  it('refuses a timer message delayed beyond the 900 s SQS allows, as SQS does', async () => {
+    const { sqs, url } = await timerQueueOf(local, prefix);
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'too late', DelaySeconds: 901 }))).rejects.toMatchObject({
+      message: expect.stringContaining('DelaySeconds must be >= 0 and <= 900'),
+    });
   });
 });
 
 describe('local runtime lifecycle', () => {
-  it('keeps secrets and pending schedules across a restart in persisted mode, with secret files private', async () => {
+  it('keeps secrets and pending timers across a restart in persisted mode, with secret files private', async () => {
     // given
     const dataDir = mkdtempSync(join(tmpdir(), 'omnichat-data-'));
-    const env = { OMNICHAT_IN_MEMORY: '0', OMNICHAT_DATA_DIR: dataDir, OMNICHAT_HANDLERS_DIR: handlersDir, OMNICHAT_RESOURCE_PREFIX: `p${Date.now().toString(36)}-` };
+    // its own SQS emulator, so the queued timer has to survive the emulator's restart
+    const env = {
+      OMNICHAT_IN_MEMORY: '0',
+      OMNICHAT_DATA_DIR: dataDir,
+      OMNICHAT_HANDLERS_DIR: handlersDir,
+      OMNICHAT_RESOURCE_PREFIX: `p${Date.now().toString(36)}-`,
+      OMNICHAT_SQS_ENDPOINT: undefined,
+    };
     const first = await startLocalRuntime({ env });
     const endpoints = await endpointsOf(first);
-    const { expression } = atExpression(3_000);
     await new SecretsManagerClient({ endpoint: endpoints.secretsManager, region, credentials }).send(
       new CreateSecretCommand({ Name: 'omnichat/kept', SecretString: 'still here' }),
     );
-    await new SchedulerClient({ endpoint: endpoints.scheduler, region, credentials }).send(
-      new CreateScheduleCommand({
-        Name: 'survivor',
-        ScheduleExpression: expression,
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        ActionAfterCompletion: 'DELETE',
-        Target: { Arn: `arn:aws:lambda:us-east-1:000000000000:function:${env.OMNICHAT_RESOURCE_PREFIX}omnichat-local-routing-timer`, RoleArn: 'arn:aws:iam::000000000000:role/x', Input: '{"kind":"completion"}' },
-      }),
-    );
+    const timerQueue = await timerQueueOf(first, env.OMNICHAT_RESOURCE_PREFIX);
+    await timerQueue.sqs.send(new SendMessageCommand({ QueueUrl: timerQueue.url, MessageBody: '{"kind":"survivor"}', DelaySeconds: 3 }));
     // when
     expect(await first.stop()).toBe(0);
     const second = await startLocalRuntime({ env });
@@ -307,15 +291,16 @@ describe('local runtime lifecycle', () => {
         new GetSecretValueCommand({ SecretId: 'omnichat/kept' }),
       );
       expect(secret.SecretString).toBe('still here');
-      const fired = await eventually(async () => (await second.events('timer')).at(0));
-      expect(fired.detail).toMatchObject({ event: { kind: 'completion' } });
+      const fired = await eventually(async () => (await timerDeliveries(second)).at(0));
+      expect(fired.body).toBe('{"kind":"survivor"}');
       expect(statSync(join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
       expect(statSync(join(dataDir, 'keys.json')).mode & 0o777).toBe(0o600);
     } finally {
       await second.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+    // two start-ups of the runtime, each with its own SQS emulator
+  }, 60_000);
 
   it('stops cleanly on SIGTERM and leaves no DynamoDB Local process behind', async () => {
     // given: a runtime that starts its own DynamoDB Local
@@ -361,27 +346,6 @@ describe('emulated AWS control planes', () => {
       expect([current.SecretString, previous.SecretString]).toEqual(['v2', 'v1']);
       await expect(client.send(new DescribeSecretCommand({ SecretId: 'omnichat/rotating' }))).resolves.toMatchObject({ DeletedDate: expect.any(Date) });
       await expect(client.send(new GetSecretValueCommand({ SecretId: 'omnichat/rotating' }))).rejects.toBeInstanceOf(InvalidRequestException);
-    } finally {
-      await controlPlane.stop();
-    }
-  });
-
-  it('refuses recurring schedule expressions it cannot run, naming the supported form', async () => {
-    // given
-    const controlPlane = await startAwsControlPlane();
-    const scheduler = new SchedulerClient({ endpoint: controlPlane.endpoint, region, credentials });
-    try {
-      // when
-      const created = scheduler.send(
-        new CreateScheduleCommand({
-          Name: 'hourly',
-          ScheduleExpression: 'rate(1 hour)',
-          FlexibleTimeWindow: { Mode: 'OFF' },
-          Target: { Arn: 'arn:aws:lambda:us-east-1:000000000000:function:x', RoleArn: 'arn:aws:iam::000000000000:role/x' },
-        }),
-      );
-      // then
-      await expect(created).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('at(yyyy-mm-ddThh:mm:ss)') });
     } finally {
       await controlPlane.stop();
     }

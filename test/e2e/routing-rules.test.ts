@@ -6,7 +6,7 @@ import { startLocalRuntime, type AgentSocket, type LocalRuntime } from '../suppo
 const appId = '900100200300';
 const appSecret = 'routing-rules-secret';
 const token = 'EAAG-routing-rules';
-const pages = { available: '300000000000001', all: '300000000000002', timeout: '300000000000003' };
+const pages = { available: '300000000000001', all: '300000000000002', timeout: '300000000000003', tenSeconds: '300000000000004' };
 
 describe('queue rules on the local runtime', () => {
   let local: LocalRuntime;
@@ -158,4 +158,30 @@ describe('queue rules on the local runtime', () => {
     const offered = await ben.next('chatOffered', 10_000);
     expect((offered.chat as { id: string }).id).toBe(waitingIds[0]);
   }, 30_000);
+
+  it('withdraws an offer with a 10 s accept timeout at its expiry, not before and at most 2 s after', async () => {
+    // given a 10 s accept timeout and one agent of a fresh available-agent queue
+    expect((await local.api('PATCH', '/api/settings', { acceptTimeoutSeconds: 10 }, admin)).status).toBe(200);
+    await queueFor(pages.tenSeconds, { name: 'Ten seconds', routingRule: 'available-agent', members: { users: ['tia'], groups: [] } });
+    expect((await local.api('PUT', '/api/agents/tia', { displayName: 'Tia', groups: [] }, admin)).status).toBe(200);
+    const tia = await connect('tia');
+    // when a customer writes and tia does not accept
+    await customerWrites(pages.tenSeconds, 'cust-ten 🇵🇹', 'Olá, alguém aí? 👋');
+    const offered = await tia.next('chatOffered');
+    const chatId = (offered.chat as { id: string }).id;
+    const expiresAt = Date.parse(offered.expiresAt as string);
+    expect(expiresAt - Date.now()).toBeGreaterThan(8_000);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(10_000);
+    // then the offer is withdrawn
+    expect(await tia.next('offerWithdrawn', 20_000)).toMatchObject({ chatId, reason: 'timeout' });
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+    // by a timer that fired at its expiry, not before and at most 2 s after (the timer function's own log line)
+    const firedLine = local
+      .output()
+      .split('\n')
+      .find((line) => line.includes('"timer fired"') && line.includes(chatId));
+    const firedAt = Date.parse((JSON.parse(firedLine ?? '{}') as { timestamp?: string }).timestamp ?? '');
+    expect(firedAt).toBeGreaterThanOrEqual(expiresAt);
+    expect(firedAt - expiresAt).toBeLessThanOrEqual(2_000);
+  }, 40_000);
 });

@@ -1,5 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { queues, schedulerGroupDefault, table } from '../../functions/shared/resources';
+import { queues, table } from '../../functions/shared/resources';
 import { httpRoutes, socketActions, socketRoutes } from '../../functions/shared/routes';
 import { environmentOf, functionFor, statementsAllowing, statementsOfRole, synthesizeStack } from './synthesized-stack';
 
@@ -85,24 +85,7 @@ describe('ingest stage', () => {
   });
 });
 
-const scheduleArns = {
-  'Fn::Join': [
-    '',
-    ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:schedule/${schedulerGroupDefault}/*`],
-  ],
-};
-
-function schedulerRoleId(): string {
-  const roles = template.findResources('AWS::IAM::Role', {
-    Properties: {
-      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] },
-    },
-  });
-  const ids = Object.keys(roles);
-  expect(ids).toHaveLength(1);
-  return ids[0]!;
-}
-
+const timerQueueArn = { 'Fn::GetAtt': [expect.stringMatching(/^RoutingTimerQueue[0-9A-F]+$/), 'Arn'] };
 describe('routing stage', () => {
   it('routes inbound events in batches and reports only the failed ones for retry', () => {
     const router = functionFor(template, 'routing/router');
@@ -153,94 +136,67 @@ describe('routing stage', () => {
     });
   });
 
-  it('lets only EventBridge Scheduler, for this account and schedule group, assume the scheduler role', () => {
-    const role = template.toJSON().Resources[schedulerRoleId()];
-    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-      {
-        Effect: 'Allow',
-        Action: 'sts:AssumeRole',
-        Principal: { Service: 'scheduler.amazonaws.com' },
-        Condition: {
-          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-          ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/^RoutingScheduleGroup/), 'Arn'] } },
-        },
+  it('keeps timers on a standard, encrypted queue (per-message delays) with a dead-letter queue after five tries', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: Match.absent(),
+      // no queue-wide delay: every timer message carries its own DelaySeconds
+      DelaySeconds: Match.absent(),
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: queues.visibilityTimeoutSeconds,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RoutingTimerDeadLetterQueue'), 'Arn'] },
+        maxReceiveCount: queues.maxReceiveCount,
       },
-    ]);
-  });
-
-  it('lets the scheduler role invoke the timer function and nothing else but its dead-letter queue', () => {
-    // given the timer function and the scheduler role
-    const timer = functionFor(template, 'routing/timer');
-
-    // then the role may invoke exactly that function, and send to the timer dead-letter queue
-    expect(statementsOfRole(template, schedulerRoleId())).toEqual([
-      expect.objectContaining({ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [timer.logicalId, 'Arn'] } }),
-      expect.objectContaining({
-        Effect: 'Allow',
-        Action: 'sqs:SendMessage',
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RoutingTimerDeadLetterQueue/), 'Arn'] },
-      }),
-    ]);
-  });
-
-  it('names the timer function so its own ARN reaches it without a self-reference', () => {
-    // given the timer function
-    const timer = functionFor(template, 'routing/timer');
-    const variables = environmentOf(timer);
-
-    // then TIMER_TARGET_ARN is built from the fixed function name, never from the function resource
-    expect(timer.properties.FunctionName).toBe('OmnichatTest-timer');
-    expect(variables.TIMER_TARGET_ARN).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':lambda:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':function:OmnichatTest-timer']],
     });
-    expect(JSON.stringify(variables)).not.toContain(timer.logicalId);
-  });
-
-  it('keeps timeouts in their own schedule group, and lets Scheduler dead-letter undeliverable ones', () => {
-    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: schedulerGroupDefault });
     template.hasResourceProperties('AWS::SQS::Queue', {
       FifoQueue: Match.absent(),
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 14 * 24 * 3600,
     });
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Allow',
-            Principal: { Service: 'scheduler.amazonaws.com' },
-            Action: 'sqs:SendMessage',
-            Condition: {
-              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-              ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [Match.stringLikeRegexp('^RoutingScheduleGroup'), 'Arn'] } },
-            },
-          }),
-        ]),
-      },
+    // both refuse requests without TLS
+    for (const queue of ['^RoutingTimerQueue', '^RoutingTimerDeadLetterQueue']) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: Match.stringLikeRegexp(`${queue}[0-9A-F]+$`) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('feeds due timers to the timer function at once (no batching window), reporting only the failed ones for retry', () => {
+    const timer = functionFor(template, 'routing/timer');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: timer.logicalId },
+      BatchSize: queues.batchSize,
+      MaximumBatchingWindowInSeconds: Match.absent(),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RoutingTimerQueue'), 'Arn'] },
     });
+    expect(timer.properties.Timeout).toBe(queues.consumerTimeoutSeconds);
+  });
+
+  it('uses no EventBridge Scheduler at all', () => {
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 0);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/scheduler[:.]/);
   });
 
   it.each(['routing/router', 'routing/timer', 'socket/connect', 'socket/disconnect', 'socket/action', 'admin/api'])(
-    'lets %s arm and disarm timeouts only in the schedule group, passing only the scheduler role',
+    'lets %s arm timeouts by sending to the timer queue, which its environment names',
     (handler) => {
       const fn = functionFor(template, handler);
-      const create = statementsAllowing(template, fn, 'scheduler:CreateSchedule');
-      expect(create).toEqual([expect.objectContaining({ Resource: scheduleArns })]);
-      expect([create[0]?.Action].flat().sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
-
-      expect(statementsAllowing(template, fn, 'iam:PassRole')).toEqual([
-        expect.objectContaining({
-          Resource: { 'Fn::GetAtt': [schedulerRoleId(), 'Arn'] },
-          Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-        }),
-      ]);
+      expect(statementsAllowing(template, fn, 'sqs:SendMessage').flatMap((s) => [s.Resource].flat())).toContainEqual(timerQueueArn);
+      expect(environmentOf(fn).TIMER_QUEUE_URL).toEqual({ Ref: expect.stringMatching(/^RoutingTimerQueue[0-9A-F]+$/) });
     },
   );
 
   it.each(['ingest/messenger-webhook', 'socket/authorizer', 'outbound/sender'])('gives %s no say over timeouts', (handler) => {
     const fn = functionFor(template, handler);
-    expect(statementsAllowing(template, fn, 'scheduler:CreateSchedule')).toEqual([]);
-    expect(statementsAllowing(template, fn, 'iam:PassRole')).toEqual([]);
+    expect(statementsAllowing(template, fn, 'sqs:SendMessage').flatMap((s) => [s.Resource].flat())).not.toContainEqual(timerQueueArn);
+    expect(environmentOf(fn).TIMER_QUEUE_URL).toBeUndefined();
   });
 
   it('publishes chat events on its own bus, from the functions that run the dispatcher and the sender', () => {

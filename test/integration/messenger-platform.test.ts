@@ -70,7 +70,6 @@ async function platform() {
     chats: h.chats,
     dispatcher,
     notifier: h.notifier,
-    timers: h.timers,
     events: h.events,
     clock,
     // Telegram's own events never occur on a Messenger channel

@@ -31,7 +31,15 @@ describe('routing against DynamoDB Local', () => {
     const chat = await h.chats.chat(chatId);
     expect(chat).toMatchObject({ state: 'assigned', agentId: 'ann' });
     expect(h.eventsOf('ann').map((e) => e.type)).toEqual(['statusChanged', 'chatOffered', 'chatAssigned']);
-    expect(h.timers.armed.size).toBe(0);
+    // the accept timer is not disarmed: when it fires (even twice) it finds the offer gone and changes nothing
+    const timer = h.timers.armed.get(`accept-${chatId}-ann`);
+    expect(timer?.payload.kind).toBe('acceptTimeout');
+    if (timer?.payload.kind === 'acceptTimeout') {
+      await h.dispatcher.acceptTimedOut(chatId, 'ann', timer.payload.version);
+      await h.dispatcher.acceptTimedOut(chatId, 'ann', timer.payload.version);
+    }
+    expect(await h.chats.chat(chatId)).toMatchObject({ state: 'assigned', agentId: 'ann' });
+    expect(h.eventsOf('ann').map((e) => e.type)).toEqual(['statusChanged', 'chatOffered', 'chatAssigned']);
   });
 
   it('keeps a chat waiting while the only agent is at capacity, and offers it when a chat closes', async () => {
@@ -112,6 +120,32 @@ describe('routing against DynamoDB Local', () => {
     expect((await h.store.agent(timedOut))?.presence).toBe('inactive');
   });
 
+  it('acts once on an accept timeout delivered twice at the same moment (the timer queue delivers at least once)', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    await h.agent('bob', { connected: true });
+    const chatId = await h.customerWrites('support');
+    const first = h.offersTo('ann').includes(chatId) ? 'ann' : 'bob';
+    const other = first === 'ann' ? 'bob' : 'ann';
+    const timer = h.timers.armed.get(`accept-${chatId}-${first}`);
+    if (timer?.payload.kind !== 'acceptTimeout') throw new Error('no accept timer armed');
+    // when the same timer message is delivered twice, concurrently
+    await Promise.all([
+      h.dispatcher.acceptTimedOut(chatId, first, timer.payload.version),
+      h.dispatcher.acceptTimedOut(chatId, first, timer.payload.version),
+    ]);
+    // then the offer is withdrawn once, and the chat offered to the next agent once
+    expect(h.eventsOf(first).filter((e) => e.type === 'offerWithdrawn')).toEqual([{ type: 'offerWithdrawn', chatId, reason: 'timeout' }]);
+    expect(h.offersTo(other)).toEqual([chatId]);
+    expect(await h.chats.chat(chatId)).toMatchObject({ state: 'offered', offeredTo: [other] });
+    expect((await h.store.agent(first))?.load).toBe(0);
+    expect((await h.store.agent(other))?.load).toBe(1);
+    // and a third, late delivery changes nothing either
+    await h.dispatcher.acceptTimedOut(chatId, first, timer.payload.version);
+    expect(await h.chats.chat(chatId)).toMatchObject({ state: 'offered', offeredTo: [other] });
+  });
+
   it('ignores an accept timeout that fires after the chat was accepted', async () => {
     const h = await routingHarness();
     await h.queue({ id: 'support' });
@@ -160,6 +194,37 @@ describe('routing against DynamoDB Local', () => {
     expect((await h.chats.chat(chatId))?.state).toBe('closed');
     expect(h.eventsOf('ann')).toContainEqual({ type: 'chatClosed', chatId, reason: 'timeout' });
     expect((await h.store.agent('ann'))?.load).toBe(0);
+  });
+
+  it('closes a chat once when its completion timeout is delivered twice at the same moment', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support', completionTimeoutSeconds: 60 });
+    await h.agent('ann', { connected: true });
+    const chatId = await h.customerWrites('support');
+    await h.dispatcher.accept('ann', chatId);
+    await h.dispatcher.armCompletion((await h.chats.chat(chatId))!, 'msg-1', new Date('2026-03-01T09:00:10.000Z'));
+    // when
+    await Promise.all([h.dispatcher.completionTimedOut(chatId, 'msg-1'), h.dispatcher.completionTimedOut(chatId, 'msg-1')]);
+    // then
+    expect((await h.chats.chat(chatId))?.state).toBe('closed');
+    expect(h.eventsOf('ann').filter((e) => e.type === 'chatClosed')).toEqual([{ type: 'chatClosed', chatId, reason: 'timeout' }]);
+    expect(h.events.published.filter((e) => e.detailType === 'ChatClosed')).toHaveLength(1);
+    expect((await h.store.agent('ann'))?.load).toBe(0);
+  });
+
+  it('keeps a chat open when the completion timeout fires after the customer wrote again (nothing is disarmed)', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support', completionTimeoutSeconds: 60 });
+    await h.agent('ann', { connected: true });
+    const chatId = await h.customerWrites('support');
+    await h.dispatcher.accept('ann', chatId);
+    await h.dispatcher.armCompletion((await h.chats.chat(chatId))!, 'msg-1', new Date('2026-03-01T09:00:10.000Z'));
+    // when the customer writes again (stored as the router stores it), then the timer armed for the agent's message fires
+    const reply = { id: 'in-2', chatId, direction: 'in' as const, text: 'ещё вопрос 👍🏽', sentAt: '2026-03-01T09:00:30.000Z', status: 'received' as const };
+    expect(await h.chats.append(chatId, { message: reply }, new Date('2026-03-01T09:00:30.000Z'))).toBeTruthy();
+    await h.dispatcher.completionTimedOut(chatId, 'msg-1');
+    // then
+    expect(await h.chats.chat(chatId)).toMatchObject({ state: 'assigned', agentId: 'ann' });
   });
 });
 

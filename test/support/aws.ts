@@ -2,14 +2,14 @@
  * Real AWS SDK clients pointed at the run's shared DynamoDB Local and SQS emulator (see global-setup.ts).
  *
  *   const tableName = await createTestTable();        // unique table, keys/GSIs/TTL from resources.ts
- *   const q = await createTestQueues();               // unique prefix; q.inbound.url, q.inbound.dlq.url, q.outbound…, q.timerDlq
+ *   const q = await createTestQueues();               // unique prefix; q.inbound.url, q.inbound.dlq.url, q.outbound…, q.timer.url, q.timer.dlq.url
  *   const restore = useLocalAwsEnv({ TABLE_NAME: tableName, INBOUND_QUEUE_URL: q.inbound.url });
  *   // … import/run code whose SDK clients read AWS_ENDPOINT_URL_* from the environment …
  *   restore();
  *
- *   const cp = await startAwsControlPlane();          // Secrets Manager, EventBridge, Scheduler emulators
+ *   const cp = await startAwsControlPlane();          // Secrets Manager, EventBridge emulators
  *   useLocalAwsEnv({}, cp);                           // also sets their AWS_ENDPOINT_URL_* variables
- *   cp.events.events(); cp.fired; await cp.stop();
+ *   cp.events.events(); await cp.stop();
  *
  * `dynamodb` and `sqs` are shared clients with explicit endpoints (never destroyed; Jest exits the worker).
  */
@@ -58,26 +58,14 @@ export async function createTestTable(): Promise<string> {
   return name;
 }
 
-/** Creates uniquely prefixed inbound/outbound FIFO queues (with DLQs and redrive) and the timer DLQ. */
+/** Creates uniquely prefixed inbound/outbound FIFO queues and the standard timer queue (each with a DLQ and redrive). */
 export async function createTestQueues(prefix = uniquePrefix()): Promise<ProvisionedQueues> {
   return ensureQueues(sqs(), prefix);
 }
 
-/** Starts the emulated Secrets Manager / EventBridge / Scheduler in this worker; schedules fire into `fired`. */
-export async function startAwsControlPlane(): Promise<ControlPlane & { fired: unknown[] }> {
-  const fired: unknown[] = [];
-  const controlPlane = await startControlPlane({
-    region,
-    log: () => undefined,
-    scheduler: {
-      log: () => undefined,
-      deliver: async (event) => {
-        fired.push(event);
-      },
-      deadLetter: async () => undefined,
-    },
-  });
-  return Object.assign(controlPlane, { fired });
+/** Starts the emulated Secrets Manager / EventBridge in this worker. */
+export async function startAwsControlPlane(): Promise<ControlPlane> {
+  return startControlPlane({ region, log: () => undefined });
 }
 
 /**
@@ -98,7 +86,6 @@ export function useLocalAwsEnv(extra: Record<string, string> = {}, controlPlane?
       ? {
           AWS_ENDPOINT_URL_SECRETS_MANAGER: controlPlane.endpoint,
           AWS_ENDPOINT_URL_EVENTBRIDGE: controlPlane.endpoint,
-          AWS_ENDPOINT_URL_SCHEDULER: controlPlane.endpoint,
         }
       : {}),
     ...extra,

@@ -29,13 +29,19 @@ export class RecordingNotifier implements AgentNotifier {
   }
 }
 
+/** What a timer is about, for looking it up: `accept-<chat>-<agent>`, `complete-<chat>`, `busy-<chat>`. */
+export function timerKey(payload: TimerPayload): string {
+  if (payload.kind === 'acceptTimeout') return `accept-${payload.chatId}-${payload.agentId}`;
+  return payload.kind === 'completionTimeout' ? `complete-${payload.chatId}` : `busy-${payload.chatId}`;
+}
+
+/** Every timer armed, and the latest one per key. Timers are never disarmed: a stale one changes nothing when it fires. */
 export class RecordingTimers implements Timers {
+  readonly all: { at: Date; payload: TimerPayload }[] = [];
   readonly armed = new Map<string, { at: Date; payload: TimerPayload }>();
-  async arm(name: string, at: Date, payload: TimerPayload): Promise<void> {
-    this.armed.set(name, { at, payload });
-  }
-  async disarm(name: string): Promise<void> {
-    this.armed.delete(name);
+  async arm(at: Date, payload: TimerPayload): Promise<void> {
+    this.all.push({ at, payload });
+    this.armed.set(timerKey(payload), { at, payload });
   }
 }
 

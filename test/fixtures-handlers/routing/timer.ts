@@ -1,6 +1,8 @@
+import type { SQSEvent } from 'aws-lambda';
 import { record } from '../recorder';
 
-/** Records the schedule input it fired with. */
-export async function handler(event: unknown): Promise<void> {
-  await record('timer', { event, firedAt: Date.now() });
+/** Records every timer message it receives from the timer queue, with when it came. */
+export async function handler(event: SQSEvent): Promise<void> {
+  const firedAt = Date.now();
+  for (const r of event.Records) await record('timer', { body: r.body, eventSourceARN: r.eventSourceARN, firedAt });
 }
