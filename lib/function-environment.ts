@@ -44,6 +44,20 @@ export const handlerEnvironment: Record<HandlerId, readonly EnvKey[]> = {
   ],
 };
 
+/**
+ * The handlers that publish business metrics (they load `functions/shared/observability.ts`):
+ * they are told the metrics namespace; the others publish none.
+ */
+export const measuredHandlers: ReadonlySet<HandlerId> = new Set<HandlerId>([
+  'routing/router',
+  'routing/timer',
+  'socket/connect',
+  'socket/disconnect',
+  'socket/action',
+  'admin/api',
+  'outbound/sender',
+]);
+
 /** Raised at synthesis when a function reads a variable that no stage of the stack provides. */
 export class MissingEnvironmentValue extends Error {
   constructor(readonly key: EnvKey) {

@@ -6,7 +6,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { handlerEntry, type HandlerId } from '../functions/shared/routes';
-import type { FunctionEnvironment } from './function-environment';
+import { measuredHandlers, type FunctionEnvironment } from './function-environment';
 import { bundleExternals, bundleTarget, requireShim } from './bundling';
 import { acknowledge } from './nag';
 import { metricsNamespace } from './monitoring';
@@ -65,7 +65,7 @@ export class HandlerFunctions {
       environment: {
         ...this.environment.forHandler(handler),
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(Stack.of(scope)),
+        ...(measuredHandlers.has(handler) ? { POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(Stack.of(scope)) } : {}),
       },
       bundling: {
         forceDockerBundling: false,

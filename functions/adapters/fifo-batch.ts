@@ -27,7 +27,7 @@ export const heldBackError = 'Held back: an earlier message of the same conversa
 export async function processFifoBatch(
   event: SQSEvent,
   context: Context,
-  handle: (record: SQSRecord) => Promise<void>,
+  handle: (record: SQSRecord, context: Context) => Promise<void>,
   options: FifoBatchOptions,
 ): Promise<SQSBatchResponse> {
   const processor = new SqsFifoPartialProcessorAsync();
@@ -56,7 +56,7 @@ export async function processFifoBatch(
     try {
       // on the last receive the record exists before the work starts: a timeout or crash still leaves the reason
       if (attempts >= queues.maxReceiveCount) await options.failures.failed(options.source, options.describe(r), unfinishedError, attempts, true);
-      await handle(r);
+      await handle(r, context);
     } catch (error) {
       recorded.add(r.messageId);
       await record(r, describe(error));

@@ -10,6 +10,8 @@ import {
 
 /** Secrets are cached this long per container, like middy's secrets-manager middleware. */
 const cacheMillis = 5 * 60 * 1000;
+/** A cached secret is read again on demand (`reread`) at most this often. */
+const rereadMillis = 30 * 1000;
 
 /** Where each secret lives: app secrets, page tokens and bot tokens, under one prefix. */
 export const secretNames = {
@@ -25,6 +27,7 @@ export const secretNames = {
  */
 export class Secrets {
   private readonly cache = new Map<string, { value: string; until: number }>();
+  private readonly rereadAt = new Map<string, number>();
 
   constructor(
     private readonly client: SecretsManagerClient,
@@ -64,6 +67,19 @@ export class Secrets {
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
+  }
+
+  /**
+   * Reads a secret again although it is cached, when the cached value may be stale (a request
+   * signed with a secret an admin just rotated). Undefined when it was read again like this within
+   * the last 30 s, so a stream of forged requests costs at most one read per secret in that time.
+   */
+  async reread(name: string): Promise<string | undefined> {
+    const last = this.rereadAt.get(name);
+    if (last !== undefined && this.now() - last < rereadMillis) return undefined;
+    this.rereadAt.set(name, this.now());
+    this.cache.delete(name);
+    return this.get(name);
   }
 
   /** Drops a cached value, e.g. after the platform said the token is no longer valid. */

@@ -31,9 +31,17 @@ async function receiveMessengerWebhook(event: HttpEvent): Promise<HttpResult> {
   const appId = pathId(event.pathParameters?.appId, 'Meta app');
   const body = webhookBody(event);
   if (!(await isRegisteredApp(appId))) throw new NotFound('Meta app', appId);
-  const appSecret = await appSecrets.get(secretNames.messengerAppSecret(appSecrets.prefix, appId));
+  const secretName = secretNames.messengerAppSecret(appSecrets.prefix, appId);
+  const appSecret = await appSecrets.get(secretName);
   if (!appSecret) throw new OmnichatError(`The app secret of ${appId} is missing.`, { code: 'app_secret_missing', status: 500 });
-  if (!verifyMetaSignature(body, event.headers['x-hub-signature-256'], appSecret)) {
+  const signature = event.headers['x-hub-signature-256'];
+  // a secret an admin just rotated is not refused for as long as the old one stays cached
+  let signed = verifyMetaSignature(body, signature, appSecret);
+  if (!signed) {
+    const rotated = await appSecrets.reread(secretName);
+    signed = rotated !== undefined && verifyMetaSignature(body, signature, rotated);
+  }
+  if (!signed) {
     logger.warn('webhook signature refused', { appId });
     throw new BadSignature();
   }

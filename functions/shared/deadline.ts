@@ -21,15 +21,27 @@ export class TemporarilyUnavailable extends OmnichatError {
  * is deduplicated by its platform id. Use before `httpErrors()`, which turns the error into the answer.
  */
 export function answerWithin<E, R>(millis: number): MiddlewareObj<E, R, Error, Context> {
+  const uncapped = new WeakMap<Context, { clock: Context['getRemainingTimeInMillis'] | undefined }>();
+  // The cap applies to this request only: a context object used again (a caller's, or a test's) gets its own clock back.
+  const restore = (context: Context) => {
+    const saved = uncapped.get(context);
+    if (!saved) return;
+    uncapped.delete(context);
+    if (saved.clock) context.getRemainingTimeInMillis = saved.clock;
+    else Reflect.deleteProperty(context, 'getRemainingTimeInMillis');
+  };
   return {
     before: (request) => {
       const deadline = Date.now() + millis;
       const context = request.context;
-      const lambdaRemaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis.bind(context) : () => millis;
-      // Lambda's own context is rebuilt per invocation; the cap applies to this request only.
+      const original = context.getRemainingTimeInMillis;
+      uncapped.set(context, { clock: typeof original === 'function' ? original : undefined });
+      const lambdaRemaining = typeof original === 'function' ? original.bind(context) : () => millis;
       context.getRemainingTimeInMillis = () => Math.max(0, Math.min(lambdaRemaining(), deadline - Date.now()));
     },
+    after: (request) => restore(request.context),
     onError: (request) => {
+      restore(request.context);
       const error = request.error;
       if (error instanceof OmnichatError) return;
       const late = error?.name === 'TimeoutError' && (error.cause as { package?: string } | undefined)?.package === '@middy/core';

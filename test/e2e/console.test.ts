@@ -158,7 +158,7 @@ describe('the agent console with the customer simulator', () => {
     await customerPage.locator('#composer button').click();
     // then the simulator says it was not delivered, and the text waits in the composer
     await customerPage.locator('#problem:not([hidden])', { hasText: 'Not delivered: the webhook answered 503' }).waitFor();
-    await expect(customerPage.locator('#composer input[name="text"]').inputValue()).resolves.toBe(text);
+    await customerPage.waitForFunction((expected) => document.querySelector<HTMLInputElement>('#composer input[name="text"]')?.value === expected, text, { timeout: 5_000 });
     await expect(customerPage.locator('.bubble.customer[data-status="sent"]', { hasText: text }).count()).resolves.toBe(0);
 
     // when the webhook keeps it the second time

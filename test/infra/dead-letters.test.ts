@@ -21,9 +21,10 @@ describe('dead-letter access of the management API', () => {
     }
   });
 
-  it('sends only to the two source queues, the way back for a redriven message', () => {
+  it('sends only to the two source queues, the way back for a redriven message, besides arming timeouts', () => {
     const api = functionFor(template, 'admin/api');
-    expect(resources(statementsAllowing(template, api, 'sqs:SendMessage'))).toEqual([arnOf(stack.ingest.inboundQueue), arnOf(stack.outbound.queue)]);
+    // the timer queue: like every chat driver, the admin API arms timeouts (a transfer offers the chat)
+    expect(resources(statementsAllowing(template, api, 'sqs:SendMessage'))).toEqual([arnOf(stack.routing.timerQueue), arnOf(stack.ingest.inboundQueue), arnOf(stack.outbound.queue)]);
   });
 
   it('reads the dead-letter queue URLs from its environment; no other function gets them or may receive from them', () => {

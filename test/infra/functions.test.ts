@@ -1,5 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { handlerEnvironment } from '../../lib/function-environment';
+import { handlerEnvironment, measuredHandlers } from '../../lib/function-environment';
 import { type HandlerId } from '../../functions/shared/routes';
 import { allStatements, environmentOf, functionFor, synthesizeStack } from './synthesized-stack';
 
@@ -51,7 +51,8 @@ describe('every function of the stack', () => {
 
   it.each(handlers)('gives %s exactly the environment variables it reads', (handler) => {
     const variables = environmentOf(functionFor(template, handler));
-    expect(Object.keys(variables).sort()).toEqual([...handlerEnvironment[handler], 'NODE_OPTIONS'].sort());
+    const metrics = measuredHandlers.has(handler) ? ['POWERTOOLS_METRICS_NAMESPACE'] : [];
+    expect(Object.keys(variables).sort()).toEqual([...handlerEnvironment[handler], 'NODE_OPTIONS', ...metrics].sort());
     expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 

@@ -461,13 +461,13 @@ describe('outbound stage', () => {
     expect(sender.properties.Timeout).toBe(queues.consumerTimeoutSeconds);
   });
 
-  it('lets only the action function, the router and the timer put messages on the outbound queue', () => {
+  it('lets only the action function, the router, the timer and (redriving dead letters) the admin API put messages on the outbound queue', () => {
     const sendsOutbound = (handler: string) =>
       statementsAllowing(template, functionFor(template, handler), 'sqs:SendMessage').some((s) =>
         JSON.stringify(s.Resource).includes('OutboundOutboundQueue'),
       );
-    for (const handler of ['socket/action', 'routing/router', 'routing/timer']) expect(sendsOutbound(handler)).toBe(true);
-    for (const handler of ['ingest/messenger-webhook', 'admin/api', 'socket/connect']) {
+    for (const handler of ['socket/action', 'routing/router', 'routing/timer', 'admin/api']) expect(sendsOutbound(handler)).toBe(true);
+    for (const handler of ['ingest/messenger-webhook', 'socket/connect', 'socket/disconnect', 'outbound/sender']) {
       expect(sendsOutbound(handler)).toBe(false);
     }
   });

@@ -12,7 +12,8 @@ import { Secrets } from '../../functions/adapters/secrets';
 import { TelegramApi } from '../../functions/adapters/telegram-api';
 import { adminHandler, adminRoutes } from '../../functions/admin/app';
 import type { AdminDeps } from '../../functions/admin/route-table';
-import { startAwsControlPlane, region } from '../support/aws';
+import { createTestQueues, sqs, startAwsControlPlane, region } from '../support/aws';
+import { DeadLetterQueues, FailureLog } from '../../functions/adapters/dead-letters';
 import { startFakeGraph, type FakeGraph } from '../support/fake-graph';
 import { startFakeTelegram, type FakeTelegram } from '../support/fake-telegram';
 import { routingHarness, type RoutingHarness } from '../support/routing-harness';
@@ -34,6 +35,8 @@ beforeAll(async () => {
     startFakeTelegram({ bots: { [botToken]: { id: 123456, username: 'acme_bot', first_name: 'Acme' } } }),
   ]);
   h = await routingHarness();
+  const queues = await createTestQueues();
+  const failures = new FailureLog(h.table, () => new Date());
   const deps: AdminDeps = {
     directory: h.directory,
     admin: new AdminStore(h.table),
@@ -46,6 +49,14 @@ beforeAll(async () => {
     newId: randomUUID,
     publicApiUrl: 'https://api.example.com',
     fileLinks: { presentAll: async (_channelId, messages) => messages },
+    deadLetters: {
+      failures,
+      queues: new DeadLetterQueues(
+        sqs(),
+        { inbound: { dlqUrl: queues.inbound.dlq.url, sourceUrl: queues.inbound.url }, outbound: { dlqUrl: queues.outbound.dlq.url, sourceUrl: queues.outbound.url } },
+        failures,
+      ),
+    },
   };
   const handler = adminHandler(deps);
   api = async (method, path, body, groups) => {
