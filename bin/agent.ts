@@ -3,6 +3,8 @@
  * Connects to the agent WebSocket, prints every frame the server sends as one JSON line on stdout, and
  * sends every line typed on stdin as a frame (`{"action":"accept","chatId":"…"}`). `--active` sends
  * `setStatus active` once connected. Exits 0 when stdin ends or the server closes, 1 when refused.
+ * Run it in the foreground of its own terminal: a shell stops a background job (`&`) as soon as it
+ * reads the terminal (SIGTTIN), and a stopped client prints none of the frames that reach it.
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
