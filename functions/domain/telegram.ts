@@ -45,7 +45,8 @@ const fileSchema = z.looseObject({
 });
 
 const messageSchema = z.looseObject({
-  message_id: safeInteger(),
+  // message ids are positive within a chat
+  message_id: safeInteger().positive(),
   from: userSchema.optional(),
   chat: chatSchema,
   date: z.number(),
@@ -68,7 +69,8 @@ const callbackQuerySchema = z.looseObject({
 });
 
 export const telegramUpdateSchema = z.looseObject({
-  update_id: safeInteger(),
+  // "Update identifiers start from a certain positive number and increase sequentially" (Bot API)
+  update_id: safeInteger().positive(),
   message: messageSchema.optional(),
   edited_message: messageSchema.optional(),
   callback_query: callbackQuerySchema.optional(),

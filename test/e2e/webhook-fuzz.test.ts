@@ -42,6 +42,8 @@ interface Case {
   expect?: { customer: string; texts: string[] };
   /** Arbitrary bodies: only "never 5xx, nothing kept when refused" is asked of them. */
   arbitrary?: boolean;
+  /** Whose chat a refused body would have opened. */
+  refusedCustomer?: string;
 }
 
 let sequence = 0;
@@ -84,7 +86,7 @@ function telegramCase(defect: Defect | undefined, text: string): Case {
     },
   };
   if (defect) defect(update as unknown as Record<string, unknown>);
-  return defect ? { body: update } : { body: update, expect: { customer: String(chatId), texts: [kept(text)] } };
+  return defect ? { body: update, refusedCustomer: String(chatId) } : { body: update, expect: { customer: String(chatId), texts: [kept(text)] } };
 }
 
 const telegramDefects: fc.Arbitrary<Defect> = fc.oneof(
@@ -184,6 +186,7 @@ describe('webhook fuzzing through the local runtime', () => {
     await fc.assert(
       fc.asyncProperty(fc.option(telegramDefects, { freq: 2 }), anyText, async (defect, text) => {
         const c = telegramCase(defect ?? undefined, text);
+        if (c.refusedCustomer) refusedCustomers.add(c.refusedCustomer);
         await deliver(() => postTelegram(local.baseUrl, channelId, secretToken, c.body), c);
       }),
       { numRuns: runs },
@@ -201,7 +204,7 @@ describe('webhook fuzzing through the local runtime', () => {
     );
   }, 600_000);
 
-  it('kept nothing of any refused Messenger body', async () => {
+  it('kept nothing of any refused Messenger body or Telegram update', async () => {
     await new Promise((r) => setTimeout(r, 1000));
     for (const customer of [...refusedCustomers].filter((c) => /^\d+$/.test(c))) {
       expect({ customer, chats: await textsOf(customer) }).toEqual({ customer, chats: [] });

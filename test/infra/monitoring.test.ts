@@ -104,9 +104,12 @@ describe('dashboard and metrics', () => {
     for (const name of ['ApproximateNumberOfMessagesVisible', 'Duration', 'Errors', 'ApproximateAgeOfOldestMessage']) expect(body).toContain(name);
   });
 
-  it('tells every function where its business metrics go', () => {
-    for (const handler of ['routing/router', 'outbound/sender', 'socket/action', 'admin/api', 'ingest/messenger-webhook']) {
+  it('tells every function that publishes business metrics where they go; the webhooks publish none', () => {
+    for (const handler of ['routing/router', 'routing/timer', 'outbound/sender', 'socket/action', 'socket/connect', 'admin/api']) {
       expect(environmentOf(functionFor(template, handler)).POWERTOOLS_METRICS_NAMESPACE).toBe('Omnichat/OmnichatTest');
+    }
+    for (const handler of ['ingest/messenger-webhook', 'ingest/telegram-webhook', 'socket/authorizer']) {
+      expect(environmentOf(functionFor(template, handler)).POWERTOOLS_METRICS_NAMESPACE).toBeUndefined();
     }
   });
 });

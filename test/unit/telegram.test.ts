@@ -182,6 +182,12 @@ describe('Telegram update parsing', () => {
     expect(issuePaths(body)).toEqual(['update_id']);
   });
 
+  it.each([0, -1])('names the field when update_id is %i: Telegram numbers updates from a positive number', (updateId) => {
+    const body = fixture('text-message.json');
+    body['update_id'] = updateId;
+    expect(issuePaths(body)).toEqual(['update_id']);
+  });
+
   it('names the field when a message chat id is not a number', () => {
     // given
     const body = privateMessage({ chat: { id: 'forty-two', type: 'private' }, text: 'x' });
