@@ -1,5 +1,6 @@
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type * as z from 'zod';
 import { queues } from '../shared/resources';
 import { logger } from '../shared/logger';
 import { receiveCountOf, type DeadLetterSource, type FailureIds, type FailureLog } from './dead-letters';
@@ -9,6 +10,21 @@ export interface FifoBatchOptions {
   failures: Pick<FailureLog, 'failed' | 'forget'>;
   /** The ids a failure is logged and recorded with; must not throw on a malformed body. */
   describe(record: SQSRecord): FailureIds;
+}
+
+/**
+ * The ids a record's body carries, read leniently with `ids` (a schema whose fields `.catch`):
+ * a body that is not JSON, or fails the consumer's own schema, is still named in logs and records.
+ */
+export function idsInBody<T extends Record<string, unknown>>(record: SQSRecord, ids: z.ZodType<T>): Partial<T> {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    body = {};
+  }
+  const read = ids.safeParse(body);
+  return read.success ? read.data : {};
 }
 
 /** What is recorded for a message whose last receive did not finish (timeout, crash). */

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { graphApi } from '../adapters/graph-api';
-import { processFifoBatch } from '../adapters/fifo-batch';
+import { idsInBody, processFifoBatch } from '../adapters/fifo-batch';
 import type { FailureIds } from '../adapters/dead-letters';
 import { QueueVisibility } from '../adapters/queue-visibility';
 import { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
@@ -45,13 +45,7 @@ const outboundJob = z.object({
 const jobIds = z.object({ chatId: z.string().optional().catch(undefined), messageId: z.string().optional().catch(undefined) });
 
 function idsOf(record: SQSRecord): FailureIds {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch {
-    body = {};
-  }
-  const ids = jobIds.catch({}).parse(body);
+  const ids = idsInBody(record, jobIds);
   return { messageId: record.messageId, messageGroupId: record.attributes.MessageGroupId, chatId: ids.chatId, outboundMessageId: ids.messageId };
 }
 

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
 import * as z from 'zod';
 import { inboundEnvelopeSchema } from '../domain/inbound';
-import { processFifoBatch } from '../adapters/fifo-batch';
+import { idsInBody, processFifoBatch } from '../adapters/fifo-batch';
 import type { FailureIds } from '../adapters/dead-letters';
 import { adminStore, agentNotifier, failureLog, automatedMessages, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table } from '../adapters/wiring';
 import { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
@@ -46,13 +46,7 @@ const envelopeIds = z.object({
 });
 
 function idsOf(record: SQSRecord): FailureIds {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch {
-    body = {};
-  }
-  const ids = envelopeIds.catch({}).parse(body);
+  const ids = idsInBody(record, envelopeIds);
   return {
     messageId: record.messageId,
     messageGroupId: record.attributes.MessageGroupId,
