@@ -28,6 +28,9 @@ describe('faulted soak', () => {
     // and yet
     expect({ acknowledged: figures.acknowledged, stored: figures.stored, examples: figures.examples }).toEqual({ acknowledged: 120, stored: 120, examples: [] });
     expect(figures.seenByAgents).toBeGreaterThan(0);
+    // agents replied and closed chats while customers kept writing
+    expect(figures.agentReplies).toBeGreaterThan(0);
+    expect(figures.agentCloses).toBeGreaterThan(0);
     expect(figures).toMatchObject({ sent: 120, refused: 0, lost: 0, duplicates: 0, outOfOrder: 0, inDlq: 0 });
   }, 300_000);
 });

@@ -236,6 +236,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
           send({ action: 'setStatus', status: 'active' });
           send({ action: 'sync', ...(cursor !== undefined && { since: cursor }) });
         });
+        let assigned = 0;
         const onMessage = (chatId: string, message: { direction?: string; text?: string }) => {
           if (message.direction !== 'in' || !message.text) return;
           const found = marker.exec(message.text);
@@ -245,13 +246,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
           seen.set(Number(found[1]), list);
           const count = (perChat.get(chatId) ?? 0) + 1;
           perChat.set(chatId, count);
-          if (count % 7 === 0) {
+          if (count % 3 === 1) {
             agentReplies += 1;
             send({ action: 'send', chatId, text: `Reply ✅ ${found[0]} 👍🏽`, clientMessageId: `r-${chatId}-${count}` });
-          }
-          if (count % 40 === 0) {
-            agentCloses += 1;
-            send({ action: 'close', chatId });
           }
         };
         socket.on('message', (data) => {
@@ -264,6 +261,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
           if (typeof frame.cursor === 'number') cursor = Math.max(cursor ?? 0, frame.cursor);
           const chat = frame.chat as { id?: string } | undefined;
           if (frame.type === 'chatOffered' && chat?.id) send({ action: 'accept', chatId: chat.id });
+          // every second chat an agent takes is closed a moment later: what its customer writes next opens a new one
+          if (frame.type === 'chatAssigned' && chat?.id && ++assigned % 2 === 0) {
+            const chatId = chat.id;
+            setTimeout(() => {
+              agentCloses += 1;
+              send({ action: 'close', chatId });
+            }, 500);
+          }
           if (frame.type === 'message' && typeof frame.chatId === 'string') onMessage(frame.chatId, frame.message as { direction?: string; text?: string });
           if (frame.type === 'snapshot') {
             for (const offered of (frame.offers as { chat?: { id?: string }; id?: string }[] | undefined) ?? []) {
