@@ -1,20 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromiumPath } from '../support/chromium';
+import { chromiumArgs, chromiumPath } from '../support/chromium';
+import { startDemo } from '../support/demo';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { z } from 'zod';
 import { startFakeHostedUi, type FakeHostedUi, type HostedUiUser } from '../support/fake-hosted-ui';
-import { eventually, nodeBinary, projectRoot } from '../support/runtime';
+import { eventually, projectRoot } from '../support/runtime';
 
 /**
  * The console signing in as it does when deployed: through a hosted sign-in (a local stand-in of the user
  * pool's managed login endpoints) with the authorization code grant and PKCE, against `npm run demo`.
  * Access tokens live 24 s here, so the refresh and the reconnection it brings happen within the test.
  */
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const accessTokenSeconds = 24;
 const clientId = 'omnichat-local';
 
@@ -27,28 +27,6 @@ const alice: HostedUiUser = {
   name: 'Alice Agent',
   email: 'alice@example.com',
 };
-
-function startDemo(): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(nodeBinary, ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'bin/local.ts', '--demo'], {
-    cwd: projectRoot,
-    env: { ...process.env, PORT: '0', OMNICHAT_RESOURCE_PREFIX: `s${randomBytes(5).toString('hex')}-` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The demo did not start within 90 s:\n${output}`)), 90_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const simulator = /Customer simulator: (http:\/\/[\d.:]+)\/simulator/.exec(output)?.[1];
-      if (simulator) {
-        clearTimeout(timer);
-        resolve({ child, baseUrl: simulator });
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`The demo exited with ${code}:\n${output}`)));
-  });
-}
 
 const claims = (token: string) => z.object({ sub: z.string(), exp: z.number() }).passthrough().parse(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')));
 

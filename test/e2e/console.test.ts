@@ -1,49 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { chromiumPath } from '../support/chromium';
+import { chromiumArgs, chromiumPath } from '../support/chromium';
+import { startDemo, type Demo } from '../support/demo';
 import { signMetaBody } from '../../functions/domain/signature';
-import { nodeBinary, projectRoot } from '../support/runtime';
+import { projectRoot } from '../support/runtime';
 
 /**
  * The agent console and the customer simulator in headless Chromium, against `npm run demo`:
  * a customer writes, the agent is offered the chat, accepts, replies, and the customer sees it.
  */
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-interface Demo {
-  child: ChildProcess;
-  baseUrl: string;
-  alice: string;
-  output(): string;
-}
-
-function startDemo(): Promise<Demo> {
-  const child = spawn(nodeBinary, ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'bin/local.ts', '--demo'], {
-    cwd: projectRoot,
-    env: { ...process.env, PORT: '0', OMNICHAT_RESOURCE_PREFIX: `c${randomBytes(5).toString('hex')}-` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The demo did not start within 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const alice = /Console as Alice Agent: (\S+)/.exec(output)?.[1];
-      const simulator = /Customer simulator: (http:\/\/[\d.:]+)\/simulator/.exec(output)?.[1];
-      if (alice && simulator) {
-        clearTimeout(timer);
-        resolve({ child, baseUrl: simulator, alice, output: () => output });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`The demo exited with ${code}:\n${output}`)));
-  });
-}
 
 describe('the agent console with the customer simulator', () => {
   let demo: Demo;

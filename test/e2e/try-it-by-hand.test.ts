@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { eventually, nodeBinary, projectRoot } from '../support/runtime';
+import { startDemo } from '../support/demo';
+import { eventually, projectRoot } from '../support/runtime';
 
 /**
  * README.md's "Try it by hand", typed as a reader would against `npm run demo`: each ```sh block goes into
@@ -94,37 +94,12 @@ class Terminal {
   }
 }
 
-function startDemo(): Promise<{ child: ChildProcess; baseUrl: string; output(): string }> {
-  const child = spawn(nodeBinary, ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'bin/local.ts', '--demo'], {
-    cwd: projectRoot,
-    env: { ...process.env, PORT: '0', OMNICHAT_RESOURCE_PREFIX: `h${randomBytes(5).toString('hex')}-` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The demo did not start within 150 s:\n${output}`)), 150_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const simulator = /Customer simulator: (http:\/\/[\d.:]+)\/simulator/.exec(output)?.[1];
-      if (simulator) {
-        clearTimeout(timer);
-        resolve({ child, baseUrl: simulator, output: () => output });
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`The demo exited with ${code}:\n${output}`));
-    });
-  });
-}
-
 describe('README "Try it by hand" against npm run demo', () => {
   let demo: Awaited<ReturnType<typeof startDemo>> | undefined;
   const terminals = new Map<string, Terminal>();
 
   beforeAll(async () => {
-    demo = await startDemo();
+    demo = await startDemo(150_000);
   }, 160_000);
 
   afterAll(async () => {

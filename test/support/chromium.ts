@@ -39,3 +39,6 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env, platform: Nod
     'Chromium not found: install it (Debian/Ubuntu: sudo apt-get install -y chromium; macOS: brew install --cask chromium or Google Chrome) or set CHROMIUM_PATH',
   );
 }
+
+/** Headless Chromium on a machine with no network but loopback: nothing reaches out at start. */
+export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
