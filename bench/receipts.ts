@@ -15,12 +15,12 @@ import { GraphApi } from '../functions/adapters/graph-api';
 import type { InboundEnvelope } from '../functions/domain/inbound';
 import { defaultSettings, type Channel } from '../functions/domain/model';
 import type { OutboundJob } from '../functions/domain/ports';
-import { AutomatedMessages } from '../functions/routing/automated-messages';
-import { Echoes } from '../functions/routing/echoes';
-import { ChatEndings, ClosingDispatcher, Handover } from '../functions/routing/handover';
-import { Ingest } from '../functions/routing/ingest';
-import { Profiles } from '../functions/routing/profiles';
-import { Receipts } from '../functions/routing/receipts';
+import { AutomatedMessages } from '../functions/services/automated-messages';
+import { Echoes } from '../functions/services/echoes';
+import { ChatEndings, ClosingDispatcher, Handover } from '../functions/services/handover';
+import { ChatIntake } from '../functions/services/chat-intake';
+import { Profiles } from '../functions/services/profiles';
+import { Receipts } from '../functions/services/receipts';
 import { ensureTable } from '../local/provision';
 import { dynamodbEndpoint, heading, noEvents, note, noTimers, printTable, quietNotifier, runIfMain } from './support';
 
@@ -59,7 +59,7 @@ export async function main(): Promise<void> {
   );
   // no token stored: profiles are not fetched, only their cache is read (as for a customer seen before)
   const secrets = { prefix: 'bench', get: async () => undefined, forget: () => undefined };
-  const ingest = new Ingest({
+  const ingest = new ChatIntake({
     directory,
     contacts: { contactOfCustomer: async () => undefined },
     chats,

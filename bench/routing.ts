@@ -25,8 +25,8 @@ import { RoutingStore } from '../functions/adapters/dynamodb/routing-store';
 import { Table } from '../functions/adapters/dynamodb/table';
 import { defaultSettings, type Chat } from '../functions/domain/model';
 import type { AgentEvent, AgentNotifier } from '../functions/domain/ports';
-import { Dispatcher } from '../functions/routing/dispatcher';
-import { Membership } from '../functions/routing/membership';
+import { Dispatcher } from '../functions/services/dispatcher';
+import { Membership } from '../functions/services/membership';
 import { ensureTable } from '../local/provision';
 import { dynamodbEndpoint, heading, ms, noEvents, note, noTimers, printTable, runIfMain, summarize } from './support';
 

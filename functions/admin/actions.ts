@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { ChatAction } from '../adapters/dynamodb/admin-store';
 import { NotFound } from '../shared/errors';
 import { indexKeys } from '../adapters/dynamodb/keys';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { existingQueue } from './queues';
 import { idSchema, route, type AdminDeps } from './route-table';
 

@@ -3,7 +3,7 @@ import { AgentStillBusy } from '../adapters/dynamodb/admin-store';
 import { agentView, type AgentItem } from '../adapters/dynamodb/directory';
 import { Conflict, NotFound } from '../shared/errors';
 import { indexKeys } from '../adapters/dynamodb/keys';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { idSchema, route } from './route-table';
 
 export const agentSchema = z.object({

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { graphApi } from '../adapters/graph-api';
 import { telegramApi } from '../adapters/telegram-api';
-import { adminStore, chatStore, clock, deadLetterQueues, directory, failureLog, fileLinks, membership, secrets } from '../adapters/wiring';
+import { adminStore, chatStore, clock, deadLetterQueues, directory, failureLog, fileLinks, membership, secrets } from '../composition-root';
 import { readEnv } from '../shared/env';
 import { logger } from '../shared/logger';
 import { adminHandler } from './app';

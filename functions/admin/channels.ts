@@ -9,7 +9,7 @@ import { Conflict, NotFound, OmnichatError, ValidationFailed } from '../shared/e
 import { logger } from '../shared/logger';
 import { existingQueue } from './queues';
 import { indexKeys } from '../adapters/dynamodb/keys';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
 import { channelItem } from '../adapters/dynamodb/directory';
 

@@ -3,7 +3,7 @@ import type { Page, PageRequest } from '../adapters/dynamodb/admin-store';
 import { chatView, type ChatItem } from '../adapters/dynamodb/chats';
 import { indexKeys, keys } from '../adapters/dynamodb/keys';
 import { NotFound } from '../shared/errors';
-import { decodeNextToken, listAnswer, listOf, pageQuery, type PagedIndex } from './pages';
+import { decodeNextToken, listAnswer, listOf, pageQuery, type PagedIndex } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
 
 const chatStates = ['bot', 'waiting', 'offered', 'assigned', 'closed'] as const;

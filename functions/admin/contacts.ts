@@ -4,7 +4,7 @@ import { chatView } from '../adapters/dynamodb/chats';
 import { NotFound } from '../shared/errors';
 import { chatSchema } from './chats';
 import { indexKeys } from '../adapters/dynamodb/keys';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { idSchema, route } from './route-table';
 
 export const contactSchema = z.object({ id: z.string(), name: z.string(), email: z.string().optional(), phone: z.string().optional(), createdAt: z.string() });

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { deadLetterPartition, deadLetterSources, type DeadLetterItem } from '../adapters/dead-letters';
 import { OmnichatError } from '../shared/errors';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { route, type AdminDeps } from './route-table';
 
 const queueParam = z.enum(deadLetterSources).default('inbound').describe('Which queue: `inbound` (router) or `outbound` (sender). Default inbound.');

@@ -5,7 +5,7 @@ import type { MessengerApp } from '../domain/model';
 import { generateVerifyToken } from '../domain/signature';
 import { Conflict, NotFound } from '../shared/errors';
 import { indexKeys } from '../adapters/dynamodb/keys';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
 
 export const messengerAppSchema = z.object({

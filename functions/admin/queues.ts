@@ -3,7 +3,7 @@ import type { Queue } from '../domain/model';
 import { queueItem } from '../adapters/dynamodb/directory';
 import { Conflict, NotFound } from '../shared/errors';
 import { indexKeys } from '../adapters/dynamodb/keys';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pages';
+import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
 
 export const queueSchema = queueItem;

@@ -6,8 +6,8 @@ import type { Directory } from '../adapters/dynamodb/directory';
 import type { GraphApi } from '../adapters/graph-api';
 import type { Secrets } from '../adapters/secrets';
 import type { TelegramApi } from '../adapters/telegram-api';
-import type { Membership } from '../routing/membership';
-import type { TelegramFileLinks } from '../routing/telegram-file-links';
+import type { Membership } from '../services/membership';
+import type { TelegramFileLinks } from '../services/telegram-file-links';
 import { ValidationFailed, detailsFromIssues } from '../shared/errors';
 
 /** What the management API's routes work with; built once per container in `api.ts`, by hand in tests. */

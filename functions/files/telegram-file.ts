@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { checkFileLink, fileLinkKey } from '../domain/file-links';
 import { secretNames } from '../adapters/secrets';
 import { TelegramApiError, telegramApi } from '../adapters/telegram-api';
-import { clock, secrets } from '../adapters/wiring';
+import { clock, secrets } from '../composition-root';
 import { NotFound, OmnichatError, ValidationFailed, detailsFromIssues } from '../shared/errors';
 import { httpErrors, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';

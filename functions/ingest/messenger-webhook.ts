@@ -4,7 +4,7 @@ import { parseMessengerWebhook } from '../domain/messenger';
 import { verifyMetaSignature } from '../domain/signature';
 import { InboundQueue } from '../adapters/queues';
 import { secretNames } from '../adapters/secrets';
-import { clock, webhookAdapters } from '../adapters/wiring';
+import { clock, webhookAdapters } from '../composition-root';
 import { readEnv } from '../shared/env';
 import { OmnichatError, ValidationFailed, NotFound } from '../shared/errors';
 import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';

@@ -4,7 +4,7 @@ import { secretTokensEqual } from '../domain/signature';
 import { parseTelegramUpdate } from '../domain/telegram';
 import { InboundQueue } from '../adapters/queues';
 import { secretNames } from '../adapters/secrets';
-import { clock, webhookAdapters } from '../adapters/wiring';
+import { clock, webhookAdapters } from '../composition-root';
 import { readEnv } from '../shared/env';
 import { NotFound, OmnichatError, ValidationFailed } from '../shared/errors';
 import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';

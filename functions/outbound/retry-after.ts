@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { QueueVisibility } from '../adapters/queue-visibility';
 import { logger } from '../shared/logger';
-import { RetryableSendFailure } from './delivery';
+import { RetryableSendFailure } from '../services/delivery';
 
 /**
  * Honours a platform's "retry after N seconds" (Telegram 429 `retry_after`): the failed records

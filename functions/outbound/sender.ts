@@ -9,16 +9,16 @@ import { QueueVisibility } from '../adapters/queue-visibility';
 import { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
 import { telegramApi } from '../adapters/telegram-api';
 import { readEnv } from '../shared/env';
-import { chatStore, directory, eventBus, failureLog, secrets, socketNotifier, sqs, table, clock } from '../adapters/wiring';
+import { chatStore, directory, eventBus, failureLog, secrets, socketNotifier, sqs, table, clock } from '../composition-root';
 import { queues } from '../shared/resources';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
 import { recordedMetrics } from '../shared/instrument';
 import { productMetrics } from '../shared/metric-names';
-import { Delivery } from './delivery';
-import { MessengerSender } from './messenger-sender';
+import { Delivery } from '../services/delivery';
+import { MessengerSender } from '../adapters/messenger-sender';
 import { RetryAfter } from './retry-after';
-import { ChatPacer, TelegramSender } from './telegram-sender';
+import { ChatPacer, TelegramSender } from '../adapters/telegram-sender';
 
 /** Telegram's one message a second per chat, and its 429 pauses. */
 const pacer = new ChatPacer();

@@ -5,23 +5,23 @@ import * as z from 'zod';
 import { inboundEnvelopeSchema } from '../domain/inbound';
 import { idsInBody, processFifoBatch } from '../adapters/fifo-batch';
 import type { FailureIds } from '../adapters/dead-letters';
-import { adminStore, agentNotifier, failureLog, automatedMessages, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table } from '../adapters/wiring';
+import { adminStore, agentNotifier, failureLog, automatedMessages, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table } from '../composition-root';
 import { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
 import { graphApi } from '../adapters/graph-api';
 import { telegramApi } from '../adapters/telegram-api';
-import { Ingest } from './ingest';
-import { TelegramEvents } from './telegram-events';
-import { Echoes } from './echoes';
-import { Handover } from './handover';
-import { Profiles } from './profiles';
-import { Receipts } from './receipts';
+import { ChatIntake } from '../services/chat-intake';
+import { TelegramEvents } from '../services/telegram-events';
+import { Echoes } from '../services/echoes';
+import { Handover } from '../services/handover';
+import { Profiles } from '../services/profiles';
+import { Receipts } from '../services/receipts';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
 import { recordedMetrics } from '../shared/instrument';
 import { productMetrics } from '../shared/metric-names';
 
 const automated = automatedMessages();
-const ingest = new Ingest({
+const ingest = new ChatIntake({
   directory: directory(),
   contacts: adminStore(),
   chats: chatStore(),

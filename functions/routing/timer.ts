@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { automatedMessages, dispatcher, timers } from '../adapters/wiring';
+import { automatedMessages, dispatcher, timers } from '../composition-root';
 import { timerMessage } from '../adapters/timer-queue';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';

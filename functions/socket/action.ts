@@ -1,13 +1,13 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { adminStore, agentLog, chatStore, clock, directory, dispatcher, eventBus, fileLinks, outboundQueue, routingStore, secrets, socketNotifier } from '../adapters/wiring';
+import { adminStore, agentLog, chatStore, clock, directory, dispatcher, eventBus, fileLinks, outboundQueue, routingStore, secrets, socketNotifier } from '../composition-root';
 import { graphApi } from '../adapters/graph-api';
-import { ThreadRequests } from '../routing/handover';
-import { ChatActions } from '../routing/chat-actions';
-import { AgentWorkspace } from './agent-workspace';
+import { ThreadRequests } from '../services/handover';
+import { ChatActions } from '../services/chat-actions';
+import { AgentWorkspace } from '../services/agent-workspace';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
-import { AgentActions } from './agent-actions';
+import { AgentActions } from '../services/agent-actions';
 import { frameHandler } from './frame-handler';
 
 const notifier = socketNotifier();

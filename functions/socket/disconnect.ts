@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { dispatcher } from '../adapters/wiring';
+import { dispatcher } from '../composition-root';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
 import type { SocketEvent } from './frames';

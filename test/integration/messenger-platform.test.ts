@@ -5,16 +5,16 @@ import { parseMessengerWebhook } from '../../functions/domain/messenger';
 import type { InboundEnvelope } from '../../functions/domain/inbound';
 import type { Channel } from '../../functions/domain/model';
 import type { OutboundJob } from '../../functions/domain/ports';
-import { AutomatedMessages } from '../../functions/routing/automated-messages';
-import { Echoes } from '../../functions/routing/echoes';
-import { ChatEndings, ClosingDispatcher, Handover } from '../../functions/routing/handover';
-import { Ingest, type IngestOutcome } from '../../functions/routing/ingest';
-import { Profiles } from '../../functions/routing/profiles';
-import { Receipts } from '../../functions/routing/receipts';
+import { AutomatedMessages } from '../../functions/services/automated-messages';
+import { Echoes } from '../../functions/services/echoes';
+import { ChatEndings, ClosingDispatcher, Handover } from '../../functions/services/handover';
+import { ChatIntake, type IntakeOutcome } from '../../functions/services/chat-intake';
+import { Profiles } from '../../functions/services/profiles';
+import { Receipts } from '../../functions/services/receipts';
 import { graphErrors, startFakeGraph, type FakeGraph } from '../support/fake-graph';
 import { routingHarness } from '../support/routing-harness';
 
-/** Every Messenger fixture through the router's Ingest, on DynamoDB Local and the fake Graph API. */
+/** Every Messenger fixture through the router's ChatIntake, on DynamoDB Local and the fake Graph API. */
 const fixtures = resolve(__dirname, '../fixtures/messenger');
 const pageId = '105123456789012';
 const customerId = '7215551234567890';
@@ -64,7 +64,7 @@ async function platform() {
   );
   const secrets = { prefix: 'test', get: async () => token, forget: () => undefined };
   const graphApi = new GraphApi({ baseUrl: graph.url });
-  const ingest = new Ingest({
+  const ingest = new ChatIntake({
     directory: h.directory,
     contacts: { contactOfCustomer: async () => undefined },
     chats: h.chats,
@@ -80,8 +80,8 @@ async function platform() {
     profiles: new Profiles({ chats: h.chats, directory: h.directory, graph: graphApi, secrets, events: h.events, clock }),
     automated,
   });
-  const handle = async (envelopes: InboundEnvelope[]): Promise<IngestOutcome[]> => {
-    const outcomes: IngestOutcome[] = [];
+  const handle = async (envelopes: InboundEnvelope[]): Promise<IntakeOutcome[]> => {
+    const outcomes: IntakeOutcome[] = [];
     for (const e of envelopes) outcomes.push(await ingest.handle(e));
     return outcomes;
   };

@@ -26,7 +26,7 @@ async function loadWebhook(env: Record<string, string>): Promise<Handler> {
   let handler: Handler | undefined;
   await jest.isolateModulesAsync(async () => {
     const { Directory } = await import('../../functions/adapters/dynamodb/directory');
-    const { table } = await import('../../functions/adapters/wiring');
+    const { table } = await import('../../functions/composition-root');
     await new Directory(table()).createMessengerApp({ appId: '4242', verifyToken: 'vt', createdAt: '2026-01-01T00:00:00.000Z' });
     handler = (await import('../../functions/ingest/messenger-webhook')).handler as unknown as Handler;
   });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { chatItem, type ChatItem } from '../../functions/adapters/dynamodb/chats';
 import { agentItem, type AgentItem } from '../../functions/adapters/dynamodb/directory';
 import { offerItem, type OfferItem } from '../../functions/adapters/dynamodb/routing-store';
-import type { AcceptResult } from '../../functions/routing/dispatcher';
+import type { AcceptResult } from '../../functions/services/dispatcher';
 import { routingHarness, type RoutingHarness } from '../support/routing-harness';
 
 /**

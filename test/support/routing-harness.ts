@@ -18,8 +18,8 @@ import { Table } from '../../functions/adapters/dynamodb/table';
 import type { Chat, Queue, Settings } from '../../functions/domain/model';
 import { defaultSettings } from '../../functions/domain/model';
 import type { AgentEvent, AgentNotifier, EventPublisher, TimerPayload, Timers } from '../../functions/domain/ports';
-import { Dispatcher } from '../../functions/routing/dispatcher';
-import { Membership } from '../../functions/routing/membership';
+import { Dispatcher } from '../../functions/services/dispatcher';
+import { Membership } from '../../functions/services/membership';
 import { createTestTable, dynamodb } from './aws';
 
 export class RecordingNotifier implements AgentNotifier {

@@ -1,7 +1,7 @@
 import type { ChatAction } from '../../functions/adapters/dynamodb/admin-store';
 import type { ChatItem } from '../../functions/adapters/dynamodb/chats';
 import type { AgentItem } from '../../functions/adapters/dynamodb/directory';
-import { ChatActionNotAllowed, ChatActionNotFound, ChatActions } from '../../functions/routing/chat-actions';
+import { ChatActionNotAllowed, ChatActionNotFound, ChatActions } from '../../functions/services/chat-actions';
 
 const action: ChatAction = { id: 'act-1', caption: 'Open a ticket', queueId: 'sales', detailType: 'TicketRequested', createdAt: '2026-03-01T09:00:00.000Z' };
 

@@ -1,7 +1,7 @@
 import { GraphApi } from '../../functions/adapters/graph-api';
 import type { ChatItem } from '../../functions/adapters/dynamodb/chats';
 import type { Channel, Message } from '../../functions/domain/model';
-import { MessengerSender, OutsideMessagingWindow } from '../../functions/outbound/messenger-sender';
+import { MessengerSender, OutsideMessagingWindow } from '../../functions/adapters/messenger-sender';
 import { graphErrors, startFakeGraph, type FakeGraph } from '../support/fake-graph';
 
 const pageId = '105123456789012';

@@ -2,9 +2,9 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ChatItem } from '../../functions/adapters/dynamodb/chats';
 import { TelegramApi } from '../../functions/adapters/telegram-api';
 import type { Channel, Message } from '../../functions/domain/model';
-import { RetryableSendFailure } from '../../functions/outbound/delivery';
+import { RetryableSendFailure } from '../../functions/services/delivery';
 import { RetryAfter } from '../../functions/outbound/retry-after';
-import { ChatPacer, ChatPaused, TelegramSender } from '../../functions/outbound/telegram-sender';
+import { ChatPacer, ChatPaused, TelegramSender } from '../../functions/adapters/telegram-sender';
 import { startFakeTelegram, telegramErrors, type FakeTelegram } from '../support/fake-telegram';
 
 const token = '7000000001:AAHsecretBotTokenValue_0123456789';

@@ -14,7 +14,7 @@ import type { Handover } from './handover';
 import type { Profiles } from './profiles';
 import type { AutomatedMessages } from './automated-messages';
 
-export interface IngestDeps {
+export interface ChatIntakeDeps {
   directory: Directory;
   /** Which contact record a customer was linked to, so later chats carry it. */
   contacts: { contactOfCustomer(channelId: string, customerId: string): Promise<string | undefined> };
@@ -33,7 +33,7 @@ export interface IngestDeps {
   automated: Pick<AutomatedMessages, 'welcome' | 'stillWaiting'>;
 }
 
-export type IngestOutcome = 'stored' | 'duplicate' | 'unknown_channel' | 'ignored';
+export type IntakeOutcome = 'stored' | 'duplicate' | 'unknown_channel' | 'ignored';
 
 type CustomerMessage = Extract<InboundEvent, { kind: 'message' }>;
 
@@ -41,10 +41,10 @@ type CustomerMessage = Extract<InboundEvent, { kind: 'message' }>;
  * What the router does with one inbound event: a customer message joins the conversation's
  * open chat or opens a new one, which enters its queue's routing.
  */
-export class Ingest {
-  constructor(private readonly deps: IngestDeps) {}
+export class ChatIntake {
+  constructor(private readonly deps: ChatIntakeDeps) {}
 
-  async handle(envelope: InboundEnvelope): Promise<IngestOutcome> {
+  async handle(envelope: InboundEnvelope): Promise<IntakeOutcome> {
     const channel = await this.channelOf(envelope);
     if (!channel) return 'unknown_channel';
     const event = envelope.event;
@@ -73,7 +73,7 @@ export class Ingest {
       : this.deps.directory.channel(envelope.channelKey);
   }
 
-  private async customerMessage(channel: Channel, envelope: InboundEnvelope, event: CustomerMessage): Promise<IngestOutcome> {
+  private async customerMessage(channel: Channel, envelope: InboundEnvelope, event: CustomerMessage): Promise<IntakeOutcome> {
     const { chats, notifier } = this.deps;
     const delivery = envelope.deliveryId
       ? { channelType: envelope.channelType, channelKey: envelope.channelKey, deliveryId: envelope.deliveryId }
@@ -92,7 +92,7 @@ export class Ingest {
     return 'stored';
   }
 
-  private async openChat(channel: Channel, event: CustomerMessage, delivery: { channelType: string; channelKey: string; deliveryId: string } | undefined): Promise<IngestOutcome> {
+  private async openChat(channel: Channel, event: CustomerMessage, delivery: { channelType: string; channelKey: string; deliveryId: string } | undefined): Promise<IntakeOutcome> {
     const { chats, dispatcher, events } = this.deps;
     const customer = await this.deps.profiles.customerOf(channel, event.customer);
     const routed = routesChats(channel);

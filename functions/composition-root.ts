@@ -2,26 +2,26 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { AutomatedMessages } from '../routing/automated-messages';
-import { ChatEndings, ClosingDispatcher } from '../routing/handover';
-import { Membership } from '../routing/membership';
-import { TelegramFileLinks } from '../routing/telegram-file-links';
-import { readEnv } from '../shared/env';
-import { instrumented, recordedMetrics } from '../shared/instrument';
-import { SocketNotifier } from './agent-socket';
-import { AdminStore } from './dynamodb/admin-store';
-import { DeadLetterQueues, FailureLog } from './dead-letters';
-import { AgentLog } from './dynamodb/agent-log';
-import { ChatStore } from './dynamodb/chats';
-import { Directory } from './dynamodb/directory';
-import { RoutingStore } from './dynamodb/routing-store';
-import { Table } from './dynamodb/table';
-import { EventBusPublisher } from './event-bus';
-import { SqsOutboundQueue } from './queues';
-import { SqsTimers } from './timer-queue';
-import { Secrets } from './secrets';
-import { clientConfig, webhookBudget, workerBudget } from './client-budget';
-import { Remembered } from './remembered';
+import { AutomatedMessages } from './services/automated-messages';
+import { ChatEndings, ClosingDispatcher } from './services/handover';
+import { Membership } from './services/membership';
+import { TelegramFileLinks } from './services/telegram-file-links';
+import { readEnv } from './shared/env';
+import { instrumented, recordedMetrics } from './shared/instrument';
+import { SocketNotifier } from './adapters/agent-socket';
+import { AdminStore } from './adapters/dynamodb/admin-store';
+import { DeadLetterQueues, FailureLog } from './adapters/dead-letters';
+import { AgentLog } from './adapters/dynamodb/agent-log';
+import { ChatStore } from './adapters/dynamodb/chats';
+import { Directory } from './adapters/dynamodb/directory';
+import { RoutingStore } from './adapters/dynamodb/routing-store';
+import { Table } from './adapters/dynamodb/table';
+import { EventBusPublisher } from './adapters/event-bus';
+import { SqsOutboundQueue } from './adapters/queues';
+import { SqsTimers } from './adapters/timer-queue';
+import { Secrets } from './adapters/secrets';
+import { clientConfig, webhookBudget, workerBudget } from './adapters/client-budget';
+import { Remembered } from './adapters/remembered';
 
 /**
  * Builds the adapters a routing-side function needs, once per container. Each getter

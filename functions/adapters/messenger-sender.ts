@@ -1,8 +1,8 @@
-import { GraphApiError, type GraphApi, type SendMessageInput } from '../adapters/graph-api';
+import { GraphApiError, type GraphApi, type SendMessageInput } from './graph-api';
 import { messagingWindow } from '../domain/messaging-window';
-import { customerLastWroteAt } from '../adapters/dynamodb/chats';
+import { customerLastWroteAt } from './dynamodb/chats';
 import { OmnichatError } from '../shared/errors';
-import type { PlatformSender, SendFailure } from './platform-sender';
+import type { PlatformSender, SendFailure } from '../domain/platform-sender';
 
 /** A reply Meta's messaging window does not allow now; final, never retried. */
 export class OutsideMessagingWindow extends OmnichatError {

@@ -6,16 +6,16 @@ import type { AgentLog } from '../adapters/dynamodb/agent-log';
 import { chatView, customerLastWroteAt, type ChatStore } from '../adapters/dynamodb/chats';
 import { agentView } from '../adapters/dynamodb/directory';
 import type { RoutingStore } from '../adapters/dynamodb/routing-store';
-import type { Dispatcher } from '../routing/dispatcher';
-import type { ChatActions } from '../routing/chat-actions';
+import type { Dispatcher } from './dispatcher';
+import type { ChatActions } from './chat-actions';
 import { OmnichatError } from '../shared/errors';
-import type { ClientFrame } from './frames';
+import type { ClientFrame } from '../socket/frames';
 import type { AgentWorkspace } from './agent-workspace';
-import type { TelegramFileLinks } from '../routing/telegram-file-links';
+import type { TelegramFileLinks } from './telegram-file-links';
 import type { Directory } from '../adapters/dynamodb/directory';
 import { messagingWindow } from '../domain/messaging-window';
 import { bytesOf, fitEvent, fitMessages, frameBudgetBytes, parseHistoryCursor, shrinkToFit } from '../domain/frame-budget';
-import type { ThreadRequests } from '../routing/handover';
+import type { ThreadRequests } from './handover';
 
 export interface AgentActionsDeps {
   dispatcher: Dispatcher;

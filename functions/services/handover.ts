@@ -8,7 +8,7 @@ import type { Directory } from '../adapters/dynamodb/directory';
 import type { RoutingStore } from '../adapters/dynamodb/routing-store';
 import { GraphApiError, type GraphApi } from '../adapters/graph-api';
 import { secretNames, type Secrets } from '../adapters/secrets';
-import type { ThreadControlJob } from '../outbound/delivery';
+import type { ThreadControlJob } from './delivery';
 import type { AutomatedMessages } from './automated-messages';
 import { Dispatcher, type DispatcherDeps } from './dispatcher';
 

@@ -6,7 +6,7 @@ import type { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
 import { secretNames, type Secrets } from '../adapters/secrets';
 import type { TelegramApi } from '../adapters/telegram-api';
 import { logger } from '../shared/logger';
-import type { IngestOutcome } from './ingest';
+import type { IntakeOutcome } from './chat-intake';
 
 export interface TelegramEventsDeps {
   chats: Pick<ChatStore, 'openChatOf' | 'messages'>;
@@ -32,7 +32,7 @@ export class TelegramEvents {
    * The customer edited a message of the open chat: the stored text changes, and the agents who
    * see the chat get a `message` event with the same message id, the new text and `editedAt`.
    */
-  async edited(channel: Channel, envelope: InboundEnvelope, event: EditEvent): Promise<IngestOutcome> {
+  async edited(channel: Channel, envelope: InboundEnvelope, event: EditEvent): Promise<IntakeOutcome> {
     const { chats, telegramChats, notifier } = this.deps;
     // An edit that removes the caption of a photo leaves nothing to show.
     if (event.text === undefined) return 'ignored';

@@ -1,4 +1,4 @@
-import type { Channel, Message } from '../domain/model';
+import type { Channel, Message } from './model';
 import type { ChatItem } from '../adapters/dynamodb/chats';
 
 /** What became of a failed send, in the product's terms. */

@@ -6,7 +6,7 @@ import type { ChatItem, ChatStore } from '../adapters/dynamodb/chats';
 import type { Directory } from '../adapters/dynamodb/directory';
 import { secretNames, type Secrets } from '../adapters/secrets';
 import { OmnichatError } from '../shared/errors';
-import type { PlatformSender, SendFailure } from './platform-sender';
+import type { PlatformSender, SendFailure } from '../domain/platform-sender';
 
 export interface DeliveryDeps {
   chats: ChatStore;

@@ -1,7 +1,7 @@
-import { TelegramApiError, type TelegramApi } from '../adapters/telegram-api';
+import { TelegramApiError, type TelegramApi } from './telegram-api';
 import { splitTelegramText } from '../domain/telegram';
 import { OmnichatError } from '../shared/errors';
-import type { PlatformSender, SendFailure } from './platform-sender';
+import type { PlatformSender, SendFailure } from '../domain/platform-sender';
 
 /** A chat must wait longer than this call may: the queue brings the message back after `waitSeconds`. */
 export class ChatPaused extends OmnichatError {
