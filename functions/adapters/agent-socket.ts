@@ -1,8 +1,7 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { AgentEvent, AgentNotifier } from '../domain/ports';
+import type { AgentEvent, AgentLog, AgentNotifier, LiveConnection } from '../domain/ports';
 import { bytesOf, fitEvent, frameBudgetBytes, maxFrameBytes } from '../domain/frame-budget';
 import { logger } from '../shared/logger';
-import type { AgentLog, LiveConnection } from './dynamodb/agent-log';
 
 /**
  * API Gateway answers 410 for a connection whose `$connect` has not finished yet; such a young
@@ -19,12 +18,12 @@ export type ReplyFrame = { type: string; requestId?: string } & Record<string, u
  * whatever a connection missed; a connection that is gone is handed to `onGone`.
  */
 export class SocketNotifier implements AgentNotifier {
-  onGone: (agentId: string, connectionId: string) => Promise<void> = async () => {};
-
   constructor(
     private readonly client: ApiGatewayManagementApiClient,
     private readonly log: AgentLog,
     private readonly clock: () => Date,
+    /** A connection found gone: routing forgets it (the agent may go offline). */
+    private readonly onGone: (agentId: string, connectionId: string) => Promise<void> = async () => {},
   ) {}
 
   /**

@@ -1,14 +1,12 @@
 import * as z from 'zod';
-import type { AdminStore } from '../adapters/dynamodb/admin-store';
-import type { ChatStore } from '../adapters/dynamodb/chats';
 import type { DeadLetterQueues, FailureLog } from '../adapters/dead-letters';
-import type { Directory } from '../adapters/dynamodb/directory';
 import type { GraphApi } from '../adapters/graph-api';
 import type { Secrets } from '../adapters/secrets';
 import type { TelegramApi } from '../adapters/telegram-api';
 import type { Membership } from '../services/membership';
 import type { TelegramFileLinks } from '../services/telegram-file-links';
 import { ValidationFailed, detailsFromIssues } from '../shared/errors';
+import { type AdminStore, type ChatStore, type Directory } from '../domain/ports';
 
 /** What the management API's routes work with; built once per container in `api.ts`, by hand in tests. */
 export interface AdminDeps {

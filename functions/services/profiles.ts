@@ -1,9 +1,7 @@
 import type { CustomerProfile } from '../domain/inbound';
 import { customerFrom } from '../domain/chat';
-import type { Channel, Customer } from '../domain/model';
-import type { EventPublisher } from '../domain/ports';
-import type { CachedProfile, ChatStore } from '../adapters/dynamodb/chats';
-import type { Directory } from '../adapters/dynamodb/directory';
+import { type CachedProfile, type Channel, type Customer } from '../domain/model';
+import { type ChatStore, type Directory, type EventPublisher } from '../domain/ports';
 import { GraphApiError, type GraphApi } from '../adapters/graph-api';
 import { secretNames, type Secrets } from '../adapters/secrets';
 import { logger } from '../shared/logger';

@@ -1,7 +1,6 @@
 import { fileLinkKey, signFileLink, telegramFileIdOf } from '../domain/file-links';
 import type { Attachment } from '../domain/model';
-import type { AgentEvent, AgentNotifier } from '../domain/ports';
-import type { ChatStore } from '../adapters/dynamodb/chats';
+import { type AgentEvent, type AgentNotifier, type ChatStore } from '../domain/ports';
 import { secretNames, type Secrets } from '../adapters/secrets';
 
 export interface TelegramFileLinksDeps {

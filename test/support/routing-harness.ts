@@ -10,14 +10,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AgentLog } from '../../functions/adapters/dynamodb/agent-log';
-import { ChatStore, chatItem, newChatItem } from '../../functions/adapters/dynamodb/chats';
-import { Directory } from '../../functions/adapters/dynamodb/directory';
-import { RoutingStore } from '../../functions/adapters/dynamodb/routing-store';
+import { DynamoAgentLog } from '../../functions/adapters/dynamodb/agent-log';
+import { DynamoChatStore, newChatItem } from '../../functions/adapters/dynamodb/chats';
+import { DynamoDirectory } from '../../functions/adapters/dynamodb/directory';
+import { DynamoRoutingStore } from '../../functions/adapters/dynamodb/routing-store';
 import { Table } from '../../functions/adapters/dynamodb/table';
-import type { Chat, Queue, Settings } from '../../functions/domain/model';
+import type { Queue, RoutedChat, Settings } from '../../functions/domain/model';
 import { defaultSettings } from '../../functions/domain/model';
-import type { AgentEvent, AgentNotifier, EventPublisher, TimerPayload, Timers } from '../../functions/domain/ports';
+import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type RoutingStore, type TimerPayload, type Timers } from '../../functions/domain/ports';
 import { Dispatcher } from '../../functions/services/dispatcher';
 import { Membership } from '../../functions/services/membership';
 import { createTestTable, dynamodb } from './aws';
@@ -54,10 +54,10 @@ export class RecordingEvents implements EventPublisher {
 
 export async function routingHarness(settings: Partial<Settings> = {}) {
   const table = new Table(DynamoDBDocumentClient.from(dynamodb(), { marshallOptions: { removeUndefinedValues: true } }), await createTestTable());
-  const directory = new Directory(table);
-  const chats = new ChatStore(table);
-  const store = new RoutingStore(table);
-  const log = new AgentLog(table);
+  const directory = new DynamoDirectory(table);
+  const chats = new DynamoChatStore(table);
+  const store = new DynamoRoutingStore(table);
+  const log = new DynamoAgentLog(table);
   const notifier = new RecordingNotifier();
   const timers = new RecordingTimers();
   const events = new RecordingEvents();
@@ -102,7 +102,7 @@ export async function routingHarness(settings: Partial<Settings> = {}) {
     },
     /** A customer's first message opens a chat in the queue and routes it, as the router does. */
     async customerWrites(queueId: string, customerId = randomUUID()): Promise<string> {
-      const chat: Chat = {
+      const chat: RoutedChat = {
         id: randomUUID(),
         channelId: 'channel-1',
         channelType: 'messenger',
@@ -116,10 +116,12 @@ export async function routingHarness(settings: Partial<Settings> = {}) {
         createdAt: new Date(now.getTime() + arrivals++).toISOString(),
         lastMessageAt: now.toISOString(),
         version: 1,
+        offeredTo: [],
+        skipped: [],
       };
       const first = { id: randomUUID(), chatId: chat.id, direction: 'in' as const, text: 'hello', sentAt: now.toISOString(), status: 'received' as const };
       await chats.openChat(chat, { message: first });
-      await dispatcher.routeQueue(queueId, { chat: chatItem.parse(newChatItem(chat)) });
+      await dispatcher.routeQueue(queueId, { chat: chat });
       return chat.id;
     },
     /** State events pushed to one agent, in order. */
