@@ -27,11 +27,9 @@ import { startEventSourceMapping } from '../local/event-source-mapping';
 import { createInvoker, handlersFromDirectory } from '../local/handlers';
 import { ensureQueues } from '../local/provision';
 import { startRuntime } from '../local/runtime';
-import { projectRoot } from './support';
+import { benchProcessReady as readyLine, projectRoot } from './support';
 
 export const floorAttribute = 'bench-floor';
-/** The line a child prints once it serves; bench/ingest.ts waits for it. */
-export const readyLine = 'bench process ready';
 
 const settings = z.object({
   OMNICHAT_BENCH_PREFIX: z.string().min(1),

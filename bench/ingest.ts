@@ -13,10 +13,10 @@ import { signMetaBody } from '../functions/domain/signature';
 import { startFakeGraph } from '../test/support/fake-graph';
 import { startFakeTelegram } from '../test/support/fake-telegram';
 import { customerText, messengerText } from '../test/support/webhooks';
-import { readyLine } from './ingest-processes';
 import {
   adminCall,
   bench,
+  benchProcessReady as readyLine,
   clientFor,
   emulators,
   heading,

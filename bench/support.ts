@@ -225,6 +225,9 @@ export async function startRuntimeChild(env: Record<string, string> = {}): Promi
   return { ...clientFor(baseUrl), output: () => output, stop };
 }
 
+/** The line the processes of bench/ingest-processes.ts print once they serve. */
+export const benchProcessReady = 'bench process ready';
+
 export interface ChildProcessHandle {
   /** The first match of `ready` in the child's stdout. */
   ready: RegExpExecArray;
