@@ -29,7 +29,7 @@ import { ensureQueues } from '../local/provision';
 import { startRuntime } from '../local/runtime';
 import { benchProcessReady as readyLine, projectRoot } from './support';
 
-export const floorAttribute = 'bench-floor';
+const floorAttribute = 'bench-floor';
 
 const settings = z.object({
   OMNICHAT_BENCH_PREFIX: z.string().min(1),

@@ -251,7 +251,8 @@ export async function startChild(args: string[], env: Record<string, string>, re
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // 'close': after the child's last output is read
+  const exited = new Promise<void>((r) => child.once('close', () => r()));
   const stop = async () => {
     lastResort.delete(child);
     if (child.exitCode !== null || child.signalCode !== null) return;
