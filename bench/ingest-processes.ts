@@ -73,7 +73,6 @@ async function consumers(config: z.infer<typeof settings>): Promise<() => Promis
   const sqs = new SQSClient({ endpoint: config.OMNICHAT_BENCH_SQS_ENDPOINT, region, credentials });
   const provisioned = await ensureQueues(sqs, config.OMNICHAT_BENCH_PREFIX);
   const invoker = createInvoker(handlersFromDirectory(join(projectRoot, 'functions')));
-  let floorAcknowledged = 0;
   const mappings = (['inbound', 'outbound', 'timer'] as const).map((name) =>
     startEventSourceMapping({
       sqs,
@@ -88,7 +87,6 @@ async function consumers(config: z.infer<typeof settings>): Promise<() => Promis
       invoke: async (event: SQSEvent) => {
         // the floor's messages are acknowledged here; everything else goes to the real consumer
         const records = event.Records.filter((r) => r.messageAttributes[floorAttribute] === undefined);
-        floorAcknowledged += event.Records.length - records.length;
         if (records.length === 0) return { batchItemFailures: [] } satisfies SQSBatchResponse;
         return invoker.invoke(queueConsumers[name], { Records: records }, queues.consumerTimeoutSeconds * 1000);
       },
@@ -98,7 +96,6 @@ async function consumers(config: z.infer<typeof settings>): Promise<() => Promis
   return async () => {
     await Promise.all(mappings.map((m) => m.stop()));
     sqs.destroy();
-    console.log(`floor messages acknowledged unrouted: ${floorAcknowledged}`);
   };
 }
 

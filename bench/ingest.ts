@@ -188,8 +188,6 @@ export async function main(): Promise<void> {
   await apiProcess.stop();
   const routerErrors = consumers.output().split('\n').filter((line) => /"level":"(ERROR|CRITICAL)"|failed|threw/i.test(line));
   if (routerErrors.length > 0) note(`consumers logged ${routerErrors.length} error line(s); first: ${routerErrors[0]?.slice(0, 300)}`);
-  const acknowledged = /floor messages acknowledged unrouted: (\d+)/.exec(consumers.output());
-  if (acknowledged) note(`floor messages acknowledged unrouted by the consumers: ${acknowledged[1]}`);
 }
 
 const telegramBotToken = '7001:AAbench-telegram-token';
