@@ -1,5 +1,5 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { AgentEvent, AgentLog, AgentNotifier, LiveConnection } from '../domain/ports';
+import type { AgentConnections, AgentEvent, AgentLog, LiveConnection, ReplyFrame } from '../domain/ports';
 import { bytesOf, fitEvent, frameBudgetBytes, maxFrameBytes } from '../domain/frame-budget';
 import { logger } from '../shared/logger';
 
@@ -9,15 +9,12 @@ import { logger } from '../shared/logger';
  */
 const connectGraceMillis = 30_000;
 
-/** A reply frame to one connection (`sent`, `snapshot`, `pong`, `error`); not kept for `sync`. */
-export type ReplyFrame = { type: string; requestId?: string } & Record<string, unknown>;
-
 /**
  * Pushes frames to agents' WebSocket connections through the API Gateway management API.
  * State events get the agent's next cursor and are logged first, so `sync` can replay
  * whatever a connection missed; a connection that is gone is handed to `onGone`.
  */
-export class SocketNotifier implements AgentNotifier {
+export class SocketNotifier implements AgentConnections {
   constructor(
     private readonly client: ApiGatewayManagementApiClient,
     private readonly log: AgentLog,

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { lostRace } from '../adapters/dynamodb/table';
 import { GraphApiError } from '../adapters/graph-api';
-import { secretNames } from '../adapters/secrets';
+import { secretNames } from '../domain/secret-names';
 import { TelegramApiError } from '../adapters/telegram-api';
 import { type Channel, channelSchema } from '../domain/model';
 import { generateSecretToken } from '../domain/signature';

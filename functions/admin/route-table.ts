@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { DeadLetterQueues, FailureLog } from '../adapters/dead-letters';
 import type { GraphApi } from '../adapters/graph-api';
-import type { Secrets } from '../adapters/secrets';
+import type { SecretStore } from '../domain/ports';
 import type { TelegramApi } from '../adapters/telegram-api';
 import type { Membership } from '../services/membership';
 import type { TelegramFileLinks } from '../services/telegram-file-links';
@@ -13,7 +13,7 @@ export interface AdminDeps {
   directory: Directory;
   admin: AdminStore;
   chats: ChatStore;
-  secrets: Pick<Secrets, 'prefix' | 'get' | 'put' | 'remove' | 'forget'>;
+  secrets: Pick<SecretStore, 'prefix' | 'get' | 'put' | 'remove' | 'forget'>;
   graph: Pick<GraphApi, 'getPage'>;
   telegram: Pick<TelegramApi, 'getMe' | 'setWebhook' | 'deleteWebhook' | 'getWebhookInfo'>;
   /** Built on first use: it brings the whole routing side along. */

@@ -252,3 +252,23 @@ export interface AdminStore {
   deleteChannel(channel: { id: string; pageId?: string }): Promise<void>;
   deleteAgent(agentId: string): Promise<void>;
 }
+
+/** Tokens and app secrets, kept outside the table; values never reach logs, items or responses. */
+export interface SecretStore {
+  readonly prefix: string;
+  get(name: string): Promise<string | undefined>;
+  put(name: string, value: string): Promise<void>;
+  remove(name: string): Promise<void>;
+  /** Reads again now (a rotated secret), at most once in a while per name. */
+  reread(name: string): Promise<string | undefined>;
+  forget(name: string): void;
+}
+
+/** A reply frame to one connection (`sent`, `snapshot`, `pong`, `error`); not kept for `sync`. */
+export type ReplyFrame = { type: string; requestId?: string } & Record<string, unknown>;
+
+/** The agents' live connections: state events to every connection of an agent, replies to one. */
+export interface AgentConnections extends AgentNotifier {
+  /** False when the connection is gone. */
+  reply(agentId: string, connectionId: string, frame: ReplyFrame): Promise<boolean>;
+}

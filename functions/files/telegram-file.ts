@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import * as z from 'zod';
 import { checkFileLink, fileLinkKey } from '../domain/file-links';
-import { secretNames } from '../adapters/secrets';
+import { secretNames } from '../domain/secret-names';
 import { TelegramApiError } from '../adapters/telegram-api';
 import { clock, secrets, telegramApi } from '../composition-root';
 import { NotFound, OmnichatError, ValidationFailed, detailsFromIssues } from '../shared/errors';

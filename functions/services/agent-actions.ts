@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Message, chatView, customerLastWroteAt } from '../domain/model';
 import { type AgentLog, type ChatStore, type Directory, type OutboundQueue, type RoutingStore } from '../domain/ports';
-import type { ReplyFrame, SocketNotifier } from '../adapters/agent-socket';
+import type { ReplyFrame, AgentConnections } from '../domain/ports';
 import type { Dispatcher } from './dispatcher';
 import type { ChatActions } from './chat-actions';
 import { OmnichatError } from '../shared/errors';
@@ -20,7 +20,7 @@ export interface AgentActionsDeps {
   store: RoutingStore;
   log: AgentLog;
   outbound: OutboundQueue;
-  notifier: SocketNotifier;
+  notifier: AgentConnections;
   clock: () => Date;
   /** The chat's channel: its messaging window rules and whether it is failed. */
   directory: Pick<Directory, 'channel'>;

@@ -2,14 +2,15 @@ import type { Channel, ChannelType, Message, RoutedChat, ThreadControlJob } from
 import type { AgentNotifier, ChatStore, Directory, EventPublisher, OutboundJob } from '../domain/ports';
 import { GraphApiError, type GraphApi } from '../adapters/graph-api';
 import { logger } from '../shared/logger';
-import { secretNames, type Secrets } from '../adapters/secrets';
+import { secretNames } from '../domain/secret-names';
+import type { SecretStore } from '../domain/ports';
 import { OmnichatError } from '../shared/errors';
 import type { PlatformSender, SendFailure } from '../domain/platform-sender';
 
 export interface DeliveryDeps {
   chats: ChatStore;
   directory: Directory;
-  secrets: Secrets;
+  secrets: SecretStore;
   senders: Partial<Record<ChannelType, PlatformSender>>;
   notifier: AgentNotifier;
   /** `ChannelFailed` goes on the bus when a platform rejects a channel's token. */

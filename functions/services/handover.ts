@@ -4,7 +4,8 @@ import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import type { Channel, CloseReason, RoutedChat, ThreadControlJob } from '../domain/model';
 import { type ChatStore, type Directory, type EventPublisher, type OutboundQueue, type RoutingStore } from '../domain/ports';
 import { GraphApiError, type GraphApi } from '../adapters/graph-api';
-import { secretNames, type Secrets } from '../adapters/secrets';
+import { secretNames } from '../domain/secret-names';
+import type { SecretStore } from '../domain/ports';
 import type { AutomatedMessages } from './automated-messages';
 import type { Dispatcher } from './dispatcher';
 
@@ -108,7 +109,7 @@ export type ThreadRequestResult = { ok: true } | { ok: false; code: 'not_found' 
 
 /** An agent asks the bot for a customer's thread (`request_thread_control`); Meta's refusal is the agent's answer. */
 export class ThreadRequests {
-  constructor(private readonly deps: { chats: ChatStore; store: Pick<RoutingStore, 'agent'>; directory: Directory; graph: Pick<GraphApi, 'requestThreadControl'>; secrets: Pick<Secrets, 'prefix' | 'get'> }) {}
+  constructor(private readonly deps: { chats: ChatStore; store: Pick<RoutingStore, 'agent'>; directory: Directory; graph: Pick<GraphApi, 'requestThreadControl'>; secrets: Pick<SecretStore, 'prefix' | 'get'> }) {}
 
   async request(agentId: string, chatId: string): Promise<ThreadRequestResult> {
     const { chats, store, directory, graph, secrets } = this.deps;

@@ -2,7 +2,8 @@ import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import { audienceOf } from '../domain/chat';
 import type { Channel, Message } from '../domain/model';
 import { type AgentNotifier, type ChatStore, type TelegramChats } from '../domain/ports';
-import { secretNames, type Secrets } from '../adapters/secrets';
+import { secretNames } from '../domain/secret-names';
+import type { SecretStore } from '../domain/ports';
 import type { TelegramApi } from '../adapters/telegram-api';
 import { logger } from '../shared/logger';
 import type { IntakeOutcome } from './chat-intake';
@@ -12,7 +13,7 @@ export interface TelegramEventsDeps {
   telegramChats: Pick<TelegramChats, 'applyEdit'>;
   notifier: AgentNotifier;
   telegram: Pick<TelegramApi, 'answerCallbackQuery'>;
-  secrets: Pick<Secrets, 'get' | 'prefix'>;
+  secrets: Pick<SecretStore, 'get' | 'prefix'>;
 }
 
 type EditEvent = Extract<InboundEvent, { kind: 'edit' }>;
