@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { ChatAction } from '../adapters/dynamodb/admin-store';
-import { NotFound } from '../shared/errors';
+import { NotFound } from '../domain/errors';
 import { indexKeys } from '../adapters/dynamodb/keys';
 import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { existingQueue } from './queues';

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { Page, PageRequest } from '../adapters/dynamodb/admin-store';
 import { chatView, type ChatItem } from '../adapters/dynamodb/chats';
 import { indexKeys, keys } from '../adapters/dynamodb/keys';
-import { NotFound } from '../shared/errors';
+import { NotFound } from '../domain/errors';
 import { decodeNextToken, listAnswer, listOf, pageQuery, type PagedIndex } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
 

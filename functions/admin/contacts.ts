@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { Contact } from '../adapters/dynamodb/admin-store';
 import { chatView } from '../adapters/dynamodb/chats';
-import { NotFound } from '../shared/errors';
+import { NotFound } from '../domain/errors';
 import { chatSchema } from './chats';
 import { indexKeys } from '../adapters/dynamodb/keys';
 import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';

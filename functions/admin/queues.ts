@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { Queue } from '../domain/model';
 import { queueItem } from '../adapters/dynamodb/directory';
-import { Conflict, NotFound } from '../shared/errors';
+import { Conflict, NotFound } from '../domain/errors';
 import { indexKeys } from '../adapters/dynamodb/keys';
 import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';

@@ -8,7 +8,7 @@ import type { Secrets } from '../adapters/secrets';
 import type { TelegramApi } from '../adapters/telegram-api';
 import type { Membership } from '../services/membership';
 import type { TelegramFileLinks } from '../services/telegram-file-links';
-import { ValidationFailed, detailsFromIssues } from '../shared/errors';
+import { ValidationFailed, detailsFromIssues } from '../domain/errors';
 
 /** What the management API's routes work with; built once per container in `api.ts`, by hand in tests. */
 export interface AdminDeps {

@@ -2,7 +2,7 @@ import type { AdminStore } from '../adapters/dynamodb/admin-store';
 import type { ChatStore } from '../adapters/dynamodb/chats';
 import type { Directory } from '../adapters/dynamodb/directory';
 import type { EventPublisher } from '../domain/ports';
-import { OmnichatError } from '../shared/errors';
+import { OmnichatError } from '../domain/errors';
 
 export class ChatActionNotFound extends OmnichatError {
   constructor(what: 'action' | 'chat' | 'agent', id: string) {

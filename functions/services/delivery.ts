@@ -5,7 +5,7 @@ import { logger } from '../shared/logger';
 import type { ChatItem, ChatStore } from '../adapters/dynamodb/chats';
 import type { Directory } from '../adapters/dynamodb/directory';
 import { secretNames, type Secrets } from '../adapters/secrets';
-import { OmnichatError } from '../shared/errors';
+import { OmnichatError } from '../domain/errors';
 import type { PlatformSender, SendFailure } from '../domain/platform-sender';
 
 export interface DeliveryDeps {
@@ -88,7 +88,7 @@ export class Delivery {
     if (!chat || !channel?.pageId) return 'already_done';
     try {
       const token = await this.deps.secrets.get(secretNames.channelToken(this.deps.secrets.prefix, channel.id));
-      if (!token) throw new OmnichatError('The channel has no stored access token.', { code: 'channel_misconfigured' });
+      if (!token) throw new OmnichatError('The channel has no stored access token.', { code: 'channel_misconfigured', status: 409 });
       await this.deps.graph.passThreadControl(channel.pageId, token, { recipientId: chat.customer.id, ...job.threadControl });
       return 'sent';
     } catch (error) {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { Conflict } from '../../domain/errors';
 import { chatItem, type ChatItem } from './chats';
 import { indexKeys, keys } from './keys';
 import { lostRace, type Item, type Table } from './table';
@@ -61,10 +62,9 @@ export interface Page<T> {
 }
 
 /** The agent holds chats (offered or accepted), so they cannot be removed now. */
-export class AgentStillBusy extends Error {
+export class AgentStillBusy extends Conflict {
   constructor(agentId: string, options?: { cause?: unknown }) {
-    super(`Agent ${agentId} holds chats.`, options);
-    this.name = 'AgentStillBusy';
+    super('agent_has_chats', `Agent ${agentId} holds chats; close or transfer them first.`, options?.cause);
   }
 }
 
