@@ -1,8 +1,13 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { EventPublisher } from '../domain/ports';
-import { OmnichatError } from '../shared/errors';
+import { OmnichatError } from '../domain/errors';
 
-export class EventPublishFailed extends OmnichatError {}
+/** The bus refused an event: a dependency failure, so the caller may try again. */
+export class EventPublishFailed extends OmnichatError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'event_publish_failed', status: 503, cause });
+  }
+}
 
 /** Publishes the product's integration events (`source: omnichat`) on its EventBridge bus. */
 export class EventBusPublisher implements EventPublisher {

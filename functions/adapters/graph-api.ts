@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { isTimeout, parseJson, redact, redactedCause } from './platform-http';
+import { InternalError, OmnichatError } from '../domain/errors';
 
 /** Meta's error body: `{ error: { message, type, code, error_subcode, fbtrace_id } }`. */
 const graphErrorBodySchema = z.object({
@@ -39,24 +40,28 @@ export interface GraphApiErrorDetails {
   network?: boolean;
 }
 
-/** A failed Graph API call, classified so callers can decide: retry, refuse, or mark the channel failed. */
-export class GraphApiError extends Error {
+/**
+ * A failed Graph API call, classified so callers can decide: retry, refuse, or mark the channel
+ * failed. Meta's own `code`/`error_subcode` and the HTTP status are kept as `graphCode`,
+ * `graphSubcode` and `httpStatus`; as a product error it is 502 `platform_unavailable`.
+ */
+export class GraphApiError extends OmnichatError {
   override readonly name = 'GraphApiError';
   readonly operation: string;
-  readonly status: number | undefined;
-  readonly code: number | undefined;
-  readonly subcode: number | undefined;
+  readonly httpStatus: number | undefined;
+  readonly graphCode: number | undefined;
+  readonly graphSubcode: number | undefined;
   readonly type: string | undefined;
   readonly fbtraceId: string | undefined;
   readonly network: boolean;
   private readonly transient: boolean;
 
   constructor(message: string, details: GraphApiErrorDetails, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { code: 'platform_unavailable', status: 502, cause: options?.cause });
     this.operation = details.operation;
-    this.status = details.status;
-    this.code = details.code;
-    this.subcode = details.subcode;
+    this.httpStatus = details.status;
+    this.graphCode = details.code;
+    this.graphSubcode = details.subcode;
     this.type = details.type;
     this.fbtraceId = details.fbtraceId;
     this.network = details.network ?? false;
@@ -65,30 +70,30 @@ export class GraphApiError extends Error {
 
   /** The Page access token expired or was revoked: the channel needs a new one. */
   get isTokenInvalid(): boolean {
-    return this.code === 190;
+    return this.graphCode === 190;
   }
 
   get isRateLimited(): boolean {
-    return this.code !== undefined && rateLimitCodes.has(this.code);
+    return this.graphCode !== undefined && rateLimitCodes.has(this.graphCode);
   }
 
   /** Sent outside the 24-hour window without an allowed tag. */
   get isOutsideWindow(): boolean {
-    return this.code === 10 && this.subcode === 2018278;
+    return this.graphCode === 10 && this.graphSubcode === 2018278;
   }
 
   /** The customer's profile cannot be read (privacy settings, or no such user for this Page). */
   get isNoProfile(): boolean {
-    return this.subcode === 2018218;
+    return this.graphSubcode === 2018218;
   }
 
   /** "This person isn't available right now": blocked the Page or deactivated. */
   get isRecipientUnavailable(): boolean {
-    return this.code === 551;
+    return this.graphCode === 551;
   }
 
   get retryable(): boolean {
-    return this.network || this.transient || this.isRateLimited || (this.status !== undefined && this.status >= 500) || this.code === 1 || this.code === 2;
+    return this.network || this.transient || this.isRateLimited || (this.httpStatus !== undefined && this.httpStatus >= 500) || this.graphCode === 1 || this.graphCode === 2;
   }
 }
 
@@ -136,10 +141,10 @@ export class GraphApi {
 
   async sendMessage(pageId: string, token: string, input: SendMessageInput): Promise<{ messageId: string; recipientId: string }> {
     if ((input.text === undefined) === (input.attachment === undefined)) {
-      throw new TypeError('sendMessage needs exactly one of text or attachment');
+      throw new InternalError('sendMessage needs exactly one of text or attachment');
     }
     if ((input.messagingType === 'MESSAGE_TAG') !== (input.tag !== undefined)) {
-      throw new TypeError('sendMessage takes a tag exactly when messagingType is MESSAGE_TAG');
+      throw new InternalError('sendMessage takes a tag exactly when messagingType is MESSAGE_TAG');
     }
     const message =
       input.attachment !== undefined

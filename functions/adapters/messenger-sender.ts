@@ -1,7 +1,7 @@
 import { GraphApiError, type GraphApi, type SendMessageInput } from './graph-api';
 import { messagingWindow } from '../domain/messaging-window';
 import { customerLastWroteAt } from '../domain/model';
-import { OmnichatError } from '../shared/errors';
+import { OmnichatError } from '../domain/errors';
 import type { PlatformSender, SendFailure } from '../domain/platform-sender';
 
 /** A reply Meta's messaging window does not allow now; final, never retried. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { batchesOf, deduplicationKeyOf, messageGroupOf, queueBodyOf, type InboundEnvelope } from '../domain/inbound';
 import type { OutboundJob, OutboundQueue } from '../domain/ports';
-import { OmnichatError } from '../shared/errors';
+import { OmnichatError } from '../domain/errors';
 
 /** Enqueueing failed: the webhook answers 5xx so the platform retries. */
 export class EnqueueFailed extends OmnichatError {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { isTimeout, parseJson, redact, redactedCause } from './platform-http';
+import { OmnichatError } from '../domain/errors';
 
 /** Every Bot API answer: `{ ok: true, result }` or `{ ok: false, error_code, description, parameters }`. */
 const failureSchema = z.looseObject({
@@ -50,19 +51,23 @@ export interface TelegramApiErrorDetails {
   network?: boolean;
 }
 
-/** A failed Bot API call, classified so callers can decide: retry later, give up, or mark the channel failed. */
-export class TelegramApiError extends Error {
+/**
+ * A failed Bot API call, classified so callers can decide: retry later, give up, or mark the
+ * channel failed. Telegram's `error_code` is kept as `telegramCode`; as a product error it is
+ * 502 `platform_unavailable`.
+ */
+export class TelegramApiError extends OmnichatError {
   override readonly name = 'TelegramApiError';
   readonly method: string;
-  readonly code: number | undefined;
+  readonly telegramCode: number | undefined;
   readonly description: string | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly network: boolean;
 
   constructor(message: string, details: TelegramApiErrorDetails, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { code: 'platform_unavailable', status: 502, cause: options?.cause });
     this.method = details.method;
-    this.code = details.code;
+    this.telegramCode = details.code;
     this.description = details.description;
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.network = details.network ?? false;
@@ -70,20 +75,20 @@ export class TelegramApiError extends Error {
 
   /** The customer blocked the bot (or the bot may not write to that chat). */
   get isBlocked(): boolean {
-    return this.code === 403;
+    return this.telegramCode === 403;
   }
 
   get isRateLimited(): boolean {
-    return this.code === 429;
+    return this.telegramCode === 429;
   }
 
   /** The bot token was revoked or never valid. */
   get isUnauthorized(): boolean {
-    return this.code === 401 || this.code === 404;
+    return this.telegramCode === 401 || this.telegramCode === 404;
   }
 
   get retryable(): boolean {
-    return this.network || this.isRateLimited || (this.code !== undefined && this.code >= 500);
+    return this.network || this.isRateLimited || (this.telegramCode !== undefined && this.telegramCode >= 500);
   }
 }
 

@@ -1,6 +1,6 @@
 import { TelegramApiError, type TelegramApi } from './telegram-api';
 import { splitTelegramText } from '../domain/telegram';
-import { OmnichatError } from '../shared/errors';
+import { OmnichatError } from '../domain/errors';
 import type { PlatformSender, SendFailure } from '../domain/platform-sender';
 
 /** A chat must wait longer than this call may: the queue brings the message back after `waitSeconds`. */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { NotFound } from '../shared/errors';
+import { NotFound } from '../domain/errors';
 import { indexKeys } from '../adapters/dynamodb/keys';
 import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { existingQueue } from './queues';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { AgentStillBusy } from '../adapters/dynamodb/admin-store';
-import { Conflict, NotFound } from '../shared/errors';
+import { Conflict, NotFound } from '../domain/errors';
 import { indexKeys } from '../adapters/dynamodb/keys';
 import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { idSchema, route } from './route-table';
@@ -41,6 +41,7 @@ export const agentRoutes = [
     params: agentPath,
     body: agentBody,
     response: agentSchema,
+    errors: [409],
     async handle({ params, body }, deps) {
       return view(await deps.membership().saveAgent({ id: params.agentId, ...body }));
     },

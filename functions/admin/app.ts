@@ -2,7 +2,7 @@ import { publishMetrics } from '../shared/observability';
 import middy from '@middy/core';
 import * as z from 'zod';
 import { groupsFromClaims } from '../shared/auth';
-import { Forbidden, NotFound, OmnichatError, Unauthorized, ValidationFailed } from '../shared/errors';
+import { Forbidden, NotFound, OmnichatError, Unauthorized, ValidationFailed } from '../domain/errors';
 import { httpErrors, json, rawBody, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
 import { actionRoutes } from './actions';

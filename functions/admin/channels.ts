@@ -5,7 +5,7 @@ import { secretNames } from '../domain/secret-names';
 import { TelegramApiError } from '../adapters/telegram-api';
 import { type Channel, channelSchema } from '../domain/model';
 import { generateSecretToken } from '../domain/signature';
-import { Conflict, NotFound, OmnichatError, ValidationFailed } from '../shared/errors';
+import { Conflict, NotFound, OmnichatError, ValidationFailed } from '../domain/errors';
 import { logger } from '../shared/logger';
 import { existingQueue } from './queues';
 import { indexKeys } from '../adapters/dynamodb/keys';
@@ -83,7 +83,7 @@ async function pageName(deps: AdminDeps, pageId: string, token: string, field: s
   try {
     return (await deps.graph.getPage(pageId, token)).name;
   } catch (error) {
-    if (error instanceof GraphApiError && (error.isTokenInvalid || (!error.retryable && error.status !== undefined && error.status < 500))) {
+    if (error instanceof GraphApiError && (error.isTokenInvalid || (!error.retryable && error.httpStatus !== undefined && error.httpStatus < 500))) {
       throw new InvalidToken(`Meta refused the Page access token: ${error.message}`, { cause: error, field });
     }
     throw new PlatformUnavailable('The Graph API did not answer; try again.', { cause: error });

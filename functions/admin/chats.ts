@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { indexKeys, keys } from '../adapters/dynamodb/keys';
-import { NotFound } from '../shared/errors';
+import { NotFound } from '../domain/errors';
 import { decodeNextToken, listAnswer, listOf, pageQuery, type PagedIndex } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
 import { type RoutedChat, chatView } from '../domain/model';

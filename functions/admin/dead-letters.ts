@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { deadLetterPartition, deadLetterSources, type DeadLetterItem } from '../adapters/dead-letters';
-import { OmnichatError } from '../shared/errors';
+import { OmnichatError } from '../domain/errors';
 import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { route, type AdminDeps } from './route-table';
 

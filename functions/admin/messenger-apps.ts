@@ -3,7 +3,7 @@ import { lostRace } from '../adapters/dynamodb/table';
 import { secretNames } from '../domain/secret-names';
 import type { MessengerApp } from '../domain/model';
 import { generateVerifyToken } from '../domain/signature';
-import { Conflict, NotFound } from '../shared/errors';
+import { Conflict, NotFound } from '../domain/errors';
 import { indexKeys } from '../adapters/dynamodb/keys';
 import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { OmnichatError, ValidationFailed } from '../shared/errors';
+import { OmnichatError, ValidationFailed } from '../domain/errors';
 import { table } from '../shared/resources';
 
 /** `?limit=&nextToken=` of every list. */

@@ -5,7 +5,7 @@ import type { SecretStore } from '../domain/ports';
 import type { TelegramApi } from '../adapters/telegram-api';
 import type { Membership } from '../services/membership';
 import type { TelegramFileLinks } from '../services/telegram-file-links';
-import { ValidationFailed, detailsFromIssues } from '../shared/errors';
+import { detailsFromIssues, ValidationFailed } from '../domain/errors';
 import { type AdminStore, type ChatStore, type Directory } from '../domain/ports';
 
 /** What the management API's routes work with; built once per container in `api.ts`, by hand in tests. */

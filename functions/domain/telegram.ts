@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { CustomerProfile, InboundEnvelope, InboundEvent } from './inbound';
 import { boundedString, eventTimeMessage, inboundLimits, isPlausibleEventTime, platformId, safeInteger } from './limits';
 import { utf8Bytes } from './text';
+import { InternalError } from './errors';
 
 /**
  * A Telegram Bot API `Update`, as Telegram posts it to our webhook. Objects are loose:
@@ -248,7 +249,7 @@ function largestPhoto<P extends { width: number; height: number; file_size?: num
  * line break or space that fits; a word longer than the limit is cut, never inside a surrogate pair.
  */
 export function splitTelegramText(text: string, limit = 4096): string[] {
-  if (!Number.isInteger(limit) || limit < 2) throw new RangeError('limit must be an integer of at least 2');
+  if (!Number.isInteger(limit) || limit < 2) throw new InternalError('limit must be an integer of at least 2');
   const parts: string[] = [];
   let rest = text.trim();
   while (rest.length > limit) {

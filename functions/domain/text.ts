@@ -3,6 +3,8 @@
  * measured in the bytes AWS counts, long texts cut into ordered parts that join back to the whole.
  */
 
+import { InternalError } from './errors';
+
 /** U+FFFD REPLACEMENT CHARACTER: what stands in for a character that cannot be carried. */
 export const replacementCharacter = '\uFFFD';
 
@@ -68,7 +70,7 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
  * preferred place to cut (kept at the end of the earlier part). A text that fits is one part.
  */
 export function splitText(text: string, maxBytes = textPartBytes): string[] {
-  if (!Number.isInteger(maxBytes) || maxBytes < 6) throw new RangeError('maxBytes must be an integer of at least 6');
+  if (!Number.isInteger(maxBytes) || maxBytes < 6) throw new InternalError('maxBytes must be an integer of at least 6');
   const parts: string[] = [];
   let start = 0;
   while (start < text.length) {

@@ -5,7 +5,7 @@ import { checkFileLink, fileLinkKey } from '../domain/file-links';
 import { secretNames } from '../domain/secret-names';
 import { TelegramApiError } from '../adapters/telegram-api';
 import { clock, secrets, telegramApi } from '../composition-root';
-import { NotFound, OmnichatError, ValidationFailed, detailsFromIssues } from '../shared/errors';
+import { detailsFromIssues, NotFound, OmnichatError, ValidationFailed } from '../domain/errors';
 import { httpErrors, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
 
@@ -82,9 +82,9 @@ async function fileFromTelegram(token: string, fileId: string): Promise<{ path: 
     return { path: file.file_path, body };
   } catch (error) {
     if (!(error instanceof TelegramApiError)) throw error;
-    logger.warn('telegram file unavailable', { method: error.method, code: error.code, description: error.description });
-    if (error.code === 413) throw new OmnichatError(`The file is larger than ${maxFileBytes} bytes.`, { code: 'file_too_large', status: 413, cause: error });
-    if (error.code === 400 || error.code === 404) throw new OmnichatError('Telegram no longer has this file.', { code: 'not_found', status: 404, cause: error });
+    logger.warn('telegram file unavailable', { method: error.method, code: error.telegramCode, description: error.description });
+    if (error.telegramCode === 413) throw new OmnichatError(`The file is larger than ${maxFileBytes} bytes.`, { code: 'file_too_large', status: 413, cause: error });
+    if (error.telegramCode === 400 || error.telegramCode === 404) throw new OmnichatError('Telegram no longer has this file.', { code: 'not_found', status: 404, cause: error });
     throw new OmnichatError('The Bot API did not hand over the file; try again.', { code: 'platform_unavailable', status: 502, cause: error });
   }
 }

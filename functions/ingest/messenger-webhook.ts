@@ -6,7 +6,7 @@ import { InboundQueue } from '../adapters/queues';
 import { secretNames } from '../domain/secret-names';
 import { clock, webhookAdapters } from '../composition-root';
 import { readEnv } from '../shared/env';
-import { OmnichatError, ValidationFailed, NotFound } from '../shared/errors';
+import { OmnichatError, ValidationFailed, NotFound } from '../domain/errors';
 import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
 import { pathId, queueable } from './queueable';

@@ -1,7 +1,7 @@
 import { maxQueueMessageBytes, queueBytesOf, type InboundEnvelope } from '../domain/inbound';
 import { isPlausiblePathId } from '../domain/limits';
 import { carriable } from '../domain/text';
-import { NotFound, OmnichatError } from '../shared/errors';
+import { NotFound, OmnichatError } from '../domain/errors';
 
 /** An event that cannot be one queue message even after parsing: answered 413, never acknowledged. */
 export class EventTooLarge extends OmnichatError {

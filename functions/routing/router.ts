@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
 import * as z from 'zod';
 import { inboundEnvelopeSchema } from '../domain/inbound';
+import { OmnichatError } from '../domain/errors';
 import { idsInBody, processFifoBatch } from '../adapters/fifo-batch';
 import type { FailureIds } from '../adapters/dead-letters';
 import { chatIntake, failureLog } from '../composition-root';
@@ -40,10 +41,9 @@ function idsOf(record: SQSRecord): FailureIds {
  */
 const reserveMillis = 12_000;
 
-class OutOfTime extends Error {
+class OutOfTime extends OmnichatError {
   constructor(remaining: number) {
-    super(`Only ${remaining} ms left; the record is handed back.`);
-    this.name = 'OutOfTime';
+    super(`Only ${remaining} ms left; the record is handed back.`, { code: 'out_of_time', status: 503 });
   }
 }
 

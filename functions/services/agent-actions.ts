@@ -4,7 +4,6 @@ import { type AgentLog, type ChatStore, type Directory, type OutboundQueue, type
 import type { ReplyFrame, AgentConnections } from '../domain/ports';
 import type { Dispatcher } from './dispatcher';
 import type { ChatActions } from './chat-actions';
-import { OmnichatError } from '../shared/errors';
 import type { ClientFrame } from '../socket/frames';
 import type { AgentWorkspace } from './agent-workspace';
 import type { TelegramFileLinks } from './telegram-file-links';
@@ -75,14 +74,11 @@ export class AgentActions {
       }
       case 'history':
         return withId(await this.history(agentId, frame));
-      case 'runAction':
-        try {
-          const ran = await this.deps.chatActions.run(agentId, frame.chatId, frame.actionId);
-          return withId({ type: 'actionRun', chatId: frame.chatId, actionId: frame.actionId, detailType: ran.detailType });
-        } catch (failure) {
-          if (failure instanceof OmnichatError && failure.status < 500) return error(failure.code, failure.message, requestId);
-          throw failure;
-        }
+      case 'runAction': {
+        // a refusal (ChatActionNotFound, ChatActionNotAllowed) is thrown and answered by the socket's one error mapping
+        const ran = await this.deps.chatActions.run(agentId, frame.chatId, frame.actionId);
+        return withId({ type: 'actionRun', chatId: frame.chatId, actionId: frame.actionId, detailType: ran.detailType });
+      }
     }
   }
 

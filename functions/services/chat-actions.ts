@@ -1,5 +1,5 @@
 import { type AdminStore, type ChatStore, type Directory, type EventPublisher } from '../domain/ports';
-import { OmnichatError } from '../shared/errors';
+import { OmnichatError } from '../domain/errors';
 
 export class ChatActionNotFound extends OmnichatError {
   constructor(what: 'action' | 'chat' | 'agent', id: string) {

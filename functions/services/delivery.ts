@@ -4,7 +4,7 @@ import { GraphApiError, type GraphApi } from '../adapters/graph-api';
 import { logger } from '../shared/logger';
 import { secretNames } from '../domain/secret-names';
 import type { SecretStore } from '../domain/ports';
-import { OmnichatError } from '../shared/errors';
+import { OmnichatError } from '../domain/errors';
 import type { PlatformSender, SendFailure } from '../domain/platform-sender';
 
 export interface DeliveryDeps {
@@ -82,7 +82,7 @@ export class Delivery {
     if (!chat || !channel?.pageId) return 'already_done';
     try {
       const token = await this.deps.secrets.get(secretNames.channelToken(this.deps.secrets.prefix, channel.id));
-      if (!token) throw new OmnichatError('The channel has no stored access token.', { code: 'channel_misconfigured' });
+      if (!token) throw new OmnichatError('The channel has no stored access token.', { code: 'channel_misconfigured', status: 409 });
       await this.deps.graph.passThreadControl(channel.pageId, token, { recipientId: chat.customer.id, ...job.threadControl });
       return 'sent';
     } catch (error) {

@@ -1,4 +1,5 @@
 import { type AgentRecord, type Queue, type Settings } from '../domain/model';
+import { KeptChanging, TemporarilyUnavailable } from '../domain/errors';
 import { isQueueMember } from '../domain/routing';
 import type { Dispatcher } from './dispatcher';
 import { type Directory, type RoutingStore } from '../domain/ports';
@@ -45,7 +46,8 @@ export class Membership {
       await dispatcher.agentReady(profile.id);
       return after;
     }
-    throw new Error(`Agent ${profile.id} kept changing; try again.`);
+    // every attempt lost its conditional write, so nothing was stored: the admin may send the same PUT again
+    throw new KeptChanging(`Agent ${profile.id}`);
   }
 
   /** Saves a queue and adds it to (or removes it from) every agent it now does (not) include. */
@@ -77,6 +79,7 @@ export class Membership {
       if (!always && queues.length === before.queues.length && queues.every((q) => before.queues.includes(q))) return;
       if ((await this.deps.store.saveAgent(before, { ...before, queues }, settings)) === 'done') return;
     }
-    throw new Error(`Agent ${agentId} kept changing; try again.`);
+    // the queue or settings change is stored already; repeating the same request finishes the agents' queues
+    throw new TemporarilyUnavailable(`Agent ${agentId} kept changing; try again.`);
   }
 }

@@ -57,7 +57,7 @@ export class Profiles {
       } else {
         if (error.isTokenInvalid) await this.channelFailed(channel, `Page access token rejected by Meta (code 190): ${error.message}`);
         // the chat opens without a name rather than waiting on Meta
-        logger.warn('profile not fetched', { channelId: channel.id, code: error.code, subcode: error.subcode });
+        logger.warn('profile not fetched', { channelId: channel.id, code: error.graphCode, subcode: error.graphSubcode });
         return undefined;
       }
     }

@@ -4,6 +4,7 @@ import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import * as z from 'zod';
+import { Unauthorized } from '../domain/errors';
 import { readEnv } from './env';
 
 /** The caller a verified token names. */
@@ -14,10 +15,9 @@ export interface Caller {
 }
 
 /** The token is missing, malformed, expired, signed by another key or meant for another client. */
-export class TokenRejected extends Error {
+export class TokenRejected extends Unauthorized {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TokenRejected';
+    super(message, options?.cause);
   }
 }
 
@@ -71,7 +71,7 @@ function buildVerifier(): (token: string) => Promise<JwtPayload> {
       customJwtCheck: ({ payload }) => {
         if (audiences.length === 0) return;
         const offered = [payload.aud, payload.client_id].flat().filter((v): v is string => typeof v === 'string');
-        if (!offered.some((v) => audiences.includes(v))) throw new Error('Token audience/client_id is not accepted');
+        if (!offered.some((v) => audiences.includes(v))) throw new TokenRejected('Token audience/client_id is not accepted');
       },
     },
     { jwksCache: new SimpleJwksCache({ fetcher: fetchJwks }) },

@@ -1,16 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { OmnichatError } from './errors';
+import { OmnichatError, TemporarilyUnavailable } from '../domain/errors';
 
 /** Webhooks answer within this many milliseconds (3 s promised, with room for API Gateway and a cold start's log line). */
 export const webhookDeadlineMillis = 2_500;
-
-/** A dependency did not answer in time, or failed: the platform should retry. */
-export class TemporarilyUnavailable extends OmnichatError {
-  constructor(message: string, cause?: unknown) {
-    super(message, { code: 'temporarily_unavailable', status: 503, cause });
-  }
-}
 
 /**
  * Answers within `millis` of the request's start, whatever the dependencies do: middy races the

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { InternalError } from '../domain/errors';
 
 /**
  * Every environment variable a function may read. `lib/` sets them on the Lambdas and
@@ -41,6 +42,6 @@ export function readEnv<K extends EnvKey>(...keys: K[]): Pick<Env, K> {
     if (result.success) values[key] = result.data;
     else bad.push(key);
   }
-  if (bad.length) throw new Error(`Invalid or missing environment variables: ${bad.join(', ')}`);
+  if (bad.length) throw new InternalError(`Invalid or missing environment variables: ${bad.join(', ')}`);
   return values as Pick<Env, K>;
 }

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { OmnichatError, ValidationFailed } from './errors';
+import { causeChain, errorAnswer, OmnichatError, ValidationFailed } from '../domain/errors';
 import { logger } from './logger';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -44,18 +44,18 @@ export function jsonOf(body: Buffer): unknown {
   }
 }
 
-/** Errors answer as `{ error: { code, message, details } }`; unexpected ones as a bare 500, logged. */
+/**
+ * Every HTTP answer to an error: `{ error: { code, message, details? } }` (docs/api.md). Below 500
+ * the error's own; 5xx (and anything not an `OmnichatError`, as 500 `internal_error`) with a fixed
+ * message, the error and its causes going to the logs only.
+ */
 export function errorResponse(error: unknown): HttpResult {
-  if (error instanceof OmnichatError && error.status < 500) {
-    return json(error.status, { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
-  }
-  logger.error('request failed', { error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
-  const status = error instanceof OmnichatError ? error.status : 500;
-  const code = error instanceof OmnichatError ? error.code : 'internal_error';
-  return json(status, { error: { code, message: status === 503 ? 'Temporarily unavailable; try again.' : 'Something went wrong on our side.' } });
+  const answer = errorAnswer(error);
+  if (answer.internal) logger.error('request failed', { status: answer.status, code: answer.code, errors: causeChain(error) });
+  return json(answer.status, { error: { code: answer.code, message: answer.message, ...(answer.details ? { details: answer.details } : {}) } });
 }
 
-/** Maps typed errors to HTTP answers in one place (middy `onError`). */
+/** Maps typed errors to HTTP answers in one place (middy `onError`), for every HTTP entry: admin API, webhooks, file links. */
 export const httpErrors = (): MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: async (request) => {
     request.response = errorResponse(request.error);

@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { Unauthorized } from '../domain/errors';
 import { verifyToken } from '../shared/auth';
 
 /** Group a token needs to open the agent socket. */
@@ -6,14 +7,15 @@ const agentGroup = 'agents';
 
 /**
  * `$connect` REQUEST authorizer: the token comes in `?token=`. A missing or bad token throws
- * `Unauthorized` (API Gateway answers 401); a valid token without the agents group gets Deny (403).
+ * `Unauthorized` (message exactly "Unauthorized") (API Gateway answers 401); a valid token without the agents group gets Deny (403).
  * The context reaches every route of the connection as `requestContext.authorizer`.
  */
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const token = event.queryStringParameters?.token;
-  if (!token) throw new Error('Unauthorized');
-  const caller = await verifyToken(token).catch(() => {
-    throw new Error('Unauthorized');
+  // API Gateway answers 401 only for exactly this message; anything else thrown becomes a 500
+  if (!token) throw new Unauthorized('Unauthorized');
+  const caller = await verifyToken(token).catch((rejected: unknown) => {
+    throw new Unauthorized('Unauthorized', rejected);
   });
   const allowed = caller.groups.includes(agentGroup);
   return {

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { dispatcher } from '../composition-root';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
+import { connectionErrors } from './errors';
 import { agentOf, type SocketEvent } from './frames';
 
 const routing = dispatcher();
@@ -15,4 +16,4 @@ async function connect(event: SocketEvent): Promise<{ statusCode: number }> {
   return { statusCode: known ? 200 : 403 };
 }
 
-export const handler = middy(connect).use(injectLambdaContext(logger)).use(publishMetrics());
+export const handler = middy(connect).use(injectLambdaContext(logger)).use(connectionErrors()).use(publishMetrics());

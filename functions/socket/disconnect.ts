@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { dispatcher } from '../composition-root';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
+import { connectionErrors } from './errors';
 import type { SocketEvent } from './frames';
 
 const routing = dispatcher();
@@ -13,4 +14,4 @@ async function disconnect(event: SocketEvent): Promise<{ statusCode: number }> {
   return { statusCode: 200 };
 }
 
-export const handler = middy(disconnect).use(injectLambdaContext(logger)).use(publishMetrics());
+export const handler = middy(disconnect).use(injectLambdaContext(logger)).use(connectionErrors()).use(publishMetrics());

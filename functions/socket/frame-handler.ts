@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { ReplyFrame } from '../domain/ports';
-import { detailsFromIssues } from '../shared/errors';
+import { causeChain, detailsFromIssues } from '../domain/errors';
+import { BadFrame, errorFrame } from './errors';
 import { logger } from '../shared/logger';
 import { agentOf, clientFrameSchema, type ClientFrame, type SocketEvent } from './frames';
 
@@ -10,52 +11,41 @@ export interface FrameHandlerDeps {
 }
 
 /**
- * Every client frame: validate, act, answer on the same connection. A bad frame gets a
- * `bad_frame` error frame and anything unexpected an `internal_error` frame with a reference to
- * the logs: never a dropped socket, never API Gateway's generic "Internal server error".
+ * Every client frame: validate, act, answer on the same connection. Whatever is thrown (a bad
+ * frame, an action's typed refusal, anything unexpected) becomes one `error` frame through
+ * `errorFrame`, and the route answers 200: never a dropped socket, never API Gateway's generic
+ * "Internal server error".
  */
 export function frameHandler(deps: FrameHandlerDeps): (event: SocketEvent) => Promise<{ statusCode: number }> {
   const { actions, notifier } = deps;
 
-  async function act(event: SocketEvent, agentId: string, connectionId: string): Promise<{ statusCode: number }> {
-    let body: unknown;
+  function frameOf(body: string | undefined): ClientFrame {
+    let parsed: unknown;
     try {
-      body = JSON.parse(event.body ?? '');
+      parsed = JSON.parse(body ?? '');
     } catch {
-      await notifier.reply(agentId, connectionId, { type: 'error', code: 'bad_frame', message: 'Frames must be JSON objects.' });
-      return { statusCode: 200 };
+      throw new BadFrame('Frames must be JSON objects.');
     }
-    const frame = clientFrameSchema.safeParse(body);
-    if (!frame.success) {
-      const requestId = z.object({ requestId: z.string().max(128) }).safeParse(body).data?.requestId;
-      await notifier.reply(agentId, connectionId, {
-        type: 'error',
-        code: 'bad_frame',
-        message: 'The frame is not a valid action.',
-        details: detailsFromIssues(frame.error.issues),
-        ...(requestId ? { requestId } : {}),
-      });
-      return { statusCode: 200 };
-    }
-    const reply = await actions.handle(agentId, frame.data);
-    if (reply) await notifier.reply(agentId, connectionId, reply);
-    return { statusCode: 200 };
+    const frame = clientFrameSchema.safeParse(parsed);
+    if (!frame.success) throw new BadFrame('The frame is not a valid action.', detailsFromIssues(frame.error.issues));
+    return frame.data;
   }
 
   return async function onFrame(event: SocketEvent): Promise<{ statusCode: number }> {
-    const agentId = agentOf(event);
     const connectionId = event.requestContext.connectionId;
+    let agentId: string | undefined;
     try {
-      return await act(event, agentId, connectionId);
+      agentId = agentOf(event);
+      const reply = await actions.handle(agentId, frameOf(event.body));
+      if (reply) await notifier.reply(agentId, connectionId, reply);
     } catch (failure) {
       const reference = event.requestContext.requestId;
-      logger.error('frame failed', { agentId, reference, error: failure as Error });
-      const requestId = requestIdOf(event.body);
+      const frame = errorFrame(failure, { agentId, reference, requestId: requestIdOf(event.body) });
       await notifier
-        .reply(agentId, connectionId, { type: 'error', code: 'internal_error', message: 'Something went wrong on our side; try again.', reference, ...(requestId ? { requestId } : {}) })
-        .catch((replyFailure: unknown) => logger.error('could not report a failed frame', { agentId, reference, error: replyFailure as Error }));
-      return { statusCode: 200 };
+        .reply(agentId ?? '', connectionId, frame)
+        .catch((replyFailure: unknown) => logger.error('could not report a failed frame', { agentId, reference, errors: causeChain(replyFailure) }));
     }
+    return { statusCode: 200 };
   };
 }
 
@@ -66,4 +56,3 @@ function requestIdOf(body: string | undefined): string | undefined {
     return undefined;
   }
 }
-

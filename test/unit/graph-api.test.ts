@@ -1,4 +1,5 @@
 import { GraphApi, GraphApiError } from '../../functions/adapters/graph-api';
+import { InternalError } from '../../functions/domain/errors';
 import { graphErrors, startFakeGraph, type FakeGraph } from '../support/fake-graph';
 
 const pageId = '105123456789012';
@@ -77,8 +78,8 @@ describe('Graph API client', () => {
   });
 
   it('refuses, before calling Meta, a tag without MESSAGE_TAG or a message with neither text nor attachment', async () => {
-    await expect(graph.sendMessage(pageId, token, { ...textTo('x'), tag: 'HUMAN_AGENT' })).rejects.toThrow(TypeError);
-    await expect(graph.sendMessage(pageId, token, { recipientId: psid, messagingType: 'MESSAGE_TAG' })).rejects.toThrow(TypeError);
+    await expect(graph.sendMessage(pageId, token, { ...textTo('x'), tag: 'HUMAN_AGENT' })).rejects.toThrow(InternalError);
+    await expect(graph.sendMessage(pageId, token, { recipientId: psid, messagingType: 'MESSAGE_TAG' })).rejects.toThrow(InternalError);
     expect(fake.requests).toEqual([]);
   });
 
@@ -109,7 +110,7 @@ describe('Graph API errors', () => {
     // when
     const error = await failureOf(graph.getPage(pageId, `${token}-revoked`));
     // then
-    expect(error).toMatchObject({ status: 400, code: 190, operation: 'getPage', isTokenInvalid: true, retryable: false });
+    expect(error).toMatchObject({ httpStatus: 400, graphCode: 190, operation: 'getPage', isTokenInvalid: true, retryable: false });
     expect(error.fbtraceId).toBe('AfakeTraceId01');
   });
 
@@ -124,14 +125,14 @@ describe('Graph API errors', () => {
     // when
     const error = await failureOf(graph.sendMessage(pageId, token, textTo('late')));
     // then
-    expect(error).toMatchObject({ code: 10, subcode: 2018278, isOutsideWindow: true, retryable: false, isTokenInvalid: false });
+    expect(error).toMatchObject({ graphCode: 10, graphSubcode: 2018278, isOutsideWindow: true, retryable: false, isTokenInvalid: false });
   });
 
   it('reports a missing profile', async () => {
     // when
     const error = await failureOf(graph.getProfile('9990001112223334', token));
     // then
-    expect(error).toMatchObject({ subcode: 2018218, isNoProfile: true, retryable: false });
+    expect(error).toMatchObject({ graphSubcode: 2018218, isNoProfile: true, retryable: false });
   });
 
   it('reports rate limits (codes 4 and 613) as retryable', async () => {
@@ -142,8 +143,8 @@ describe('Graph API errors', () => {
     const first = await failureOf(graph.sendMessage(pageId, token, textTo('a')));
     const second = await failureOf(graph.sendMessage(pageId, token, textTo('b')));
     // then
-    expect(first).toMatchObject({ code: 4, isRateLimited: true, retryable: true });
-    expect(second).toMatchObject({ code: 613, isRateLimited: true, retryable: true });
+    expect(first).toMatchObject({ graphCode: 4, isRateLimited: true, retryable: true });
+    expect(second).toMatchObject({ graphCode: 613, isRateLimited: true, retryable: true });
   });
 
   it('answers normally again after the scripted failures are used up', async () => {
@@ -154,14 +155,14 @@ describe('Graph API errors', () => {
     await failureOf(graph.sendMessage(pageId, token, textTo('a')));
     const third = await graph.sendMessage(pageId, token, textTo('a'));
     // then
-    expect(first).toMatchObject({ status: 500, code: 2, retryable: true });
+    expect(first).toMatchObject({ httpStatus: 500, graphCode: 2, retryable: true });
     expect(third.recipientId).toBe(psid);
   });
 
   it('reports a customer who is no longer reachable', async () => {
     fake.reply(graphErrors.recipientUnavailable);
     const error = await failureOf(graph.sendMessage(pageId, token, textTo('hello?')));
-    expect(error).toMatchObject({ code: 551, isRecipientUnavailable: true, retryable: false });
+    expect(error).toMatchObject({ graphCode: 551, isRecipientUnavailable: true, retryable: false });
   });
 
   it('scrubs the token even when Meta quotes it back', async () => {
@@ -179,7 +180,7 @@ describe('Graph API errors', () => {
     // when
     const error = await failureOf(graph.getPage(pageId, token));
     // then
-    expect(error).toMatchObject({ status: 502, code: undefined, retryable: true });
+    expect(error).toMatchObject({ httpStatus: 502, graphCode: undefined, retryable: true });
   });
 
   it('reports an unexpected success body as a failure, not a success', async () => {
@@ -188,7 +189,7 @@ describe('Graph API errors', () => {
     // when
     const error = await failureOf(graph.getPage(pageId, token));
     // then
-    expect(error).toMatchObject({ status: 200, retryable: false });
+    expect(error).toMatchObject({ httpStatus: 200, retryable: false });
     expect(error.message).toContain('unexpected body');
   });
 
@@ -200,7 +201,7 @@ describe('Graph API errors', () => {
     // when
     const error = await failureOf(unreachable.getPage(pageId, token));
     // then
-    expect(error).toMatchObject({ network: true, retryable: true, status: undefined });
+    expect(error).toMatchObject({ network: true, retryable: true, httpStatus: undefined });
     expect(error.cause).toBeInstanceOf(Error);
   });
 

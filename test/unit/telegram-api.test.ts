@@ -95,7 +95,7 @@ describe('Bot API errors', () => {
     // when
     const error = await failureOf(telegram.getMe(`${token}x`));
     // then
-    expect(error).toMatchObject({ method: 'getMe', code: 401, isUnauthorized: true, retryable: false });
+    expect(error).toMatchObject({ method: 'getMe', telegramCode: 401, isUnauthorized: true, retryable: false });
   });
 
   it('reports flood control with the seconds to wait', async () => {
@@ -104,7 +104,7 @@ describe('Bot API errors', () => {
     // when
     const error = await failureOf(telegram.sendMessage(token, { chat_id: 1, text: 'hi' }));
     // then
-    expect(error).toMatchObject({ code: 429, retryAfterSeconds: 7, isRateLimited: true, retryable: true, isBlocked: false });
+    expect(error).toMatchObject({ telegramCode: 429, retryAfterSeconds: 7, isRateLimited: true, retryable: true, isBlocked: false });
     expect(fake.sent).toEqual([]);
   });
 
@@ -114,7 +114,7 @@ describe('Bot API errors', () => {
     // when
     const error = await failureOf(telegram.sendMessage(token, { chat_id: 1, text: 'hi' }));
     // then
-    expect(error).toMatchObject({ code: 403, isBlocked: true, retryable: false, description: 'Forbidden: bot was blocked by the user' });
+    expect(error).toMatchObject({ telegramCode: 403, isBlocked: true, retryable: false, description: 'Forbidden: bot was blocked by the user' });
   });
 
   it('answers normally again after the scripted failures are used up', async () => {
@@ -125,7 +125,7 @@ describe('Bot API errors', () => {
     await failureOf(telegram.getMe(token));
     const third = await telegram.getMe(token);
     // then
-    expect(first).toMatchObject({ code: 502, retryable: true });
+    expect(first).toMatchObject({ telegramCode: 502, retryable: true });
     expect(third.username).toBe('acme_support_bot');
   });
 
@@ -144,7 +144,7 @@ describe('Bot API errors', () => {
     // when
     const error = await failureOf(telegram.getMe(token));
     // then
-    expect(error).toMatchObject({ code: 504, retryable: true });
+    expect(error).toMatchObject({ telegramCode: 504, retryable: true });
   });
 
   it('reports an unexpected success body as a failure', async () => {
@@ -153,7 +153,7 @@ describe('Bot API errors', () => {
     // when
     const error = await failureOf(telegram.getMe(token));
     // then
-    expect(error).toMatchObject({ code: undefined, retryable: false });
+    expect(error).toMatchObject({ telegramCode: undefined, retryable: false });
     expect(error.message).toContain('unexpected body');
   });
 
@@ -187,7 +187,7 @@ describe('the fake Bot API', () => {
     // when
     const error = await failureOf(telegram.sendMessage(token, { chat_id: 1, text: 'x'.repeat(4097) }));
     // then
-    expect(error).toMatchObject({ code: 400, retryable: false });
+    expect(error).toMatchObject({ telegramCode: 400, retryable: false });
     expect(fake.violations).toEqual([expect.stringContaining('sendMessage: text')]);
     expect(fake.sent).toEqual([]);
     fake.violations.length = 0;

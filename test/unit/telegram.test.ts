@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { inboundEnvelopeSchema, type InboundEnvelope } from '../../functions/domain/inbound';
 import { parseTelegramUpdate, splitTelegramText } from '../../functions/domain/telegram';
+import { InternalError } from '../../functions/domain/errors';
 
 const fixtures = path.resolve(__dirname, '../fixtures/telegram');
 const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(fixtures, name), 'utf8'));
@@ -263,6 +264,6 @@ describe('splitting long text for Telegram', () => {
   });
 
   it('refuses a limit too small to make progress', () => {
-    expect(() => splitTelegramText('abc', 1)).toThrow(RangeError);
+    expect(() => splitTelegramText('abc', 1)).toThrow(InternalError);
   });
 });

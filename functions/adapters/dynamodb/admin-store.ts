@@ -11,6 +11,7 @@ import {
   type RoutedChat,
 } from '../../domain/model';
 import type { AdminStore, Page, PageRequest } from '../../domain/ports';
+import { Conflict } from '../../domain/errors';
 import { indexKeys, keys } from './keys';
 import { lostRace, type Item, type Table } from './table';
 
@@ -35,10 +36,9 @@ const customerLinkItem = z.object({ contactId: z.string() });
 const keyOnly = z.object({ pk: z.string(), sk: z.string() });
 
 /** The agent holds chats (offered or accepted), so they cannot be removed now. */
-export class AgentStillBusy extends Error {
+export class AgentStillBusy extends Conflict {
   constructor(agentId: string, options?: { cause?: unknown }) {
-    super(`Agent ${agentId} holds chats.`, options);
-    this.name = 'AgentStillBusy';
+    super('agent_has_chats', `Agent ${agentId} holds chats; close or transfer them first.`, options?.cause);
   }
 }
 
