@@ -1,6 +1,10 @@
 import * as z from 'zod';
 import { isTimeout, parseJson, redact, redactedCause } from './platform-http';
-import { InternalError, OmnichatError } from '../domain/errors';
+import { InternalError } from '../domain/errors';
+import { GraphApiError, type MessengerPlatform, type MessengerProfile, type SendMessageInput } from '../domain/platforms';
+
+export { GraphApiError };
+export type { MessengerProfile, SendMessageInput };
 
 /** Meta's error body: `{ error: { message, type, code, error_subcode, fbtrace_id } }`. */
 const graphErrorBodySchema = z.object({
@@ -24,97 +28,6 @@ const profileSchema = z.looseObject({
 });
 const successSchema = z.looseObject({ success: z.boolean() });
 
-/** App-, user-, page-level and custom rate limits, and Messenger's business-use-case limit. */
-const rateLimitCodes = new Set([4, 17, 32, 613, 80006]);
-
-export interface GraphApiErrorDetails {
-  operation: string;
-  status?: number;
-  code?: number;
-  subcode?: number;
-  type?: string;
-  fbtraceId?: string;
-  /** Meta marks some failures as transient. */
-  transient?: boolean;
-  /** The request never got an HTTP answer (refused, reset, timed out). */
-  network?: boolean;
-}
-
-/**
- * A failed Graph API call, classified so callers can decide: retry, refuse, or mark the channel
- * failed. Meta's own `code`/`error_subcode` and the HTTP status are kept as `graphCode`,
- * `graphSubcode` and `httpStatus`; as a product error it is 502 `platform_unavailable`.
- */
-export class GraphApiError extends OmnichatError {
-  override readonly name = 'GraphApiError';
-  readonly operation: string;
-  readonly httpStatus: number | undefined;
-  readonly graphCode: number | undefined;
-  readonly graphSubcode: number | undefined;
-  readonly type: string | undefined;
-  readonly fbtraceId: string | undefined;
-  readonly network: boolean;
-  private readonly transient: boolean;
-
-  constructor(message: string, details: GraphApiErrorDetails, options?: { cause?: unknown }) {
-    super(message, { code: 'platform_unavailable', status: 502, cause: options?.cause });
-    this.operation = details.operation;
-    this.httpStatus = details.status;
-    this.graphCode = details.code;
-    this.graphSubcode = details.subcode;
-    this.type = details.type;
-    this.fbtraceId = details.fbtraceId;
-    this.network = details.network ?? false;
-    this.transient = details.transient ?? false;
-  }
-
-  /** The Page access token expired or was revoked: the channel needs a new one. */
-  get isTokenInvalid(): boolean {
-    return this.graphCode === 190;
-  }
-
-  get isRateLimited(): boolean {
-    return this.graphCode !== undefined && rateLimitCodes.has(this.graphCode);
-  }
-
-  /** Sent outside the 24-hour window without an allowed tag. */
-  get isOutsideWindow(): boolean {
-    return this.graphCode === 10 && this.graphSubcode === 2018278;
-  }
-
-  /** The customer's profile cannot be read (privacy settings, or no such user for this Page). */
-  get isNoProfile(): boolean {
-    return this.graphSubcode === 2018218;
-  }
-
-  /** "This person isn't available right now": blocked the Page or deactivated. */
-  get isRecipientUnavailable(): boolean {
-    return this.graphCode === 551;
-  }
-
-  get retryable(): boolean {
-    return this.network || this.transient || this.isRateLimited || (this.httpStatus !== undefined && this.httpStatus >= 500) || this.graphCode === 1 || this.graphCode === 2;
-  }
-}
-
-export type MessagingType = 'RESPONSE' | 'UPDATE' | 'MESSAGE_TAG';
-
-export interface SendMessageInput {
-  recipientId: string;
-  text?: string;
-  attachment?: { type: 'image' | 'video' | 'audio' | 'file'; url: string };
-  messagingType: MessagingType;
-  /** Only with `MESSAGE_TAG`, e.g. `HUMAN_AGENT` (7 days after the customer's last message). */
-  tag?: string;
-}
-
-export interface MessengerProfile {
-  id: string;
-  firstName?: string;
-  lastName?: string;
-  profilePic?: string;
-}
-
 export interface GraphApiOptions {
   /** e.g. `https://graph.facebook.com/v23.0`; a path in it is kept. */
   baseUrl: string;
@@ -123,7 +36,7 @@ export interface GraphApiOptions {
 }
 
 /** The few Graph API calls Omnichat makes, with a Page access token per call. */
-export class GraphApi {
+export class GraphApi implements MessengerPlatform {
   private readonly baseUrl: string;
   private readonly fetchFn: typeof fetch;
   private readonly timeoutMs: number;

@@ -1,6 +1,9 @@
 import * as z from 'zod';
 import { isTimeout, parseJson, redact, redactedCause } from './platform-http';
-import { OmnichatError } from '../domain/errors';
+import { TelegramApiError, type TelegramBot, type TelegramPlatform, type TelegramWebhookInfo } from '../domain/platforms';
+
+export { TelegramApiError };
+export type { TelegramBot, TelegramWebhookInfo };
 
 /** Every Bot API answer: `{ ok: true, result }` or `{ ok: false, error_code, description, parameters }`. */
 const failureSchema = z.looseObject({
@@ -37,60 +40,8 @@ const fileSchema = z.looseObject({
   file_path: z.string().optional(),
 });
 
-export type TelegramBot = z.infer<typeof botSchema>;
-export type TelegramWebhookInfo = z.infer<typeof webhookInfoSchema>;
 export type TelegramSentMessage = z.infer<typeof sentMessageSchema>;
 export type TelegramFile = z.infer<typeof fileSchema>;
-
-export interface TelegramApiErrorDetails {
-  method: string;
-  code?: number;
-  description?: string;
-  retryAfterSeconds?: number;
-  /** The request never got an HTTP answer (refused, reset, timed out). */
-  network?: boolean;
-}
-
-/**
- * A failed Bot API call, classified so callers can decide: retry later, give up, or mark the
- * channel failed. Telegram's `error_code` is kept as `telegramCode`; as a product error it is
- * 502 `platform_unavailable`.
- */
-export class TelegramApiError extends OmnichatError {
-  override readonly name = 'TelegramApiError';
-  readonly method: string;
-  readonly telegramCode: number | undefined;
-  readonly description: string | undefined;
-  readonly retryAfterSeconds: number | undefined;
-  readonly network: boolean;
-
-  constructor(message: string, details: TelegramApiErrorDetails, options?: { cause?: unknown }) {
-    super(message, { code: 'platform_unavailable', status: 502, cause: options?.cause });
-    this.method = details.method;
-    this.telegramCode = details.code;
-    this.description = details.description;
-    this.retryAfterSeconds = details.retryAfterSeconds;
-    this.network = details.network ?? false;
-  }
-
-  /** The customer blocked the bot (or the bot may not write to that chat). */
-  get isBlocked(): boolean {
-    return this.telegramCode === 403;
-  }
-
-  get isRateLimited(): boolean {
-    return this.telegramCode === 429;
-  }
-
-  /** The bot token was revoked or never valid. */
-  get isUnauthorized(): boolean {
-    return this.telegramCode === 401 || this.telegramCode === 404;
-  }
-
-  get retryable(): boolean {
-    return this.network || this.isRateLimited || (this.telegramCode !== undefined && this.telegramCode >= 500);
-  }
-}
 
 export interface TelegramApiOptions {
   /** e.g. `https://api.telegram.org`; a path in it is kept. */
@@ -100,7 +51,7 @@ export interface TelegramApiOptions {
 }
 
 /** The Bot API methods Omnichat calls, with the bot token per call. */
-export class TelegramApi {
+export class TelegramApi implements TelegramPlatform {
   private readonly baseUrl: string;
   private readonly fetchFn: typeof fetch;
   private readonly timeoutMs: number;

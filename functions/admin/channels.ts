@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { lostRace } from '../adapters/dynamodb/table';
-import { GraphApiError } from '../adapters/graph-api';
+import { GraphApiError } from '../domain/platforms';
 import { secretNames } from '../domain/secret-names';
-import { TelegramApiError } from '../adapters/telegram-api';
+import { TelegramApiError } from '../domain/platforms';
 import { type Channel, channelSchema } from '../domain/model';
 import { generateSecretToken } from '../domain/signature';
 import { Conflict, NotFound, OmnichatError, ValidationFailed } from '../domain/errors';

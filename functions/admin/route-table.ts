@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import type { DeadLetterQueues, FailureLog } from '../adapters/dead-letters';
-import type { GraphApi } from '../adapters/graph-api';
+import { type MessengerPlatform } from '../domain/platforms';
 import type { SecretStore } from '../domain/ports';
-import type { TelegramApi } from '../adapters/telegram-api';
+import { type TelegramPlatform } from '../domain/platforms';
 import type { Membership } from '../services/membership';
 import type { TelegramFileLinks } from '../services/telegram-file-links';
 import { detailsFromIssues, ValidationFailed } from '../domain/errors';
@@ -14,8 +14,8 @@ export interface AdminDeps {
   admin: AdminStore;
   chats: ChatStore;
   secrets: Pick<SecretStore, 'prefix' | 'get' | 'put' | 'remove' | 'forget'>;
-  graph: Pick<GraphApi, 'getPage'>;
-  telegram: Pick<TelegramApi, 'getMe' | 'setWebhook' | 'deleteWebhook' | 'getWebhookInfo'>;
+  graph: Pick<MessengerPlatform, 'getPage'>;
+  telegram: Pick<TelegramPlatform, 'getMe' | 'setWebhook' | 'deleteWebhook' | 'getWebhookInfo'>;
   /** Built on first use: it brings the whole routing side along. */
   membership(): Pick<Membership, 'saveAgent' | 'saveQueue' | 'settingsChanged'>;
   clock(): Date;

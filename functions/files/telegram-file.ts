@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import * as z from 'zod';
 import { checkFileLink, fileLinkKey } from '../domain/file-links';
 import { secretNames } from '../domain/secret-names';
-import { TelegramApiError } from '../adapters/telegram-api';
+import { TelegramApiError } from '../domain/platforms';
 import { clock, secrets, telegramApi } from '../composition-root';
 import { detailsFromIssues, NotFound, OmnichatError, ValidationFailed } from '../domain/errors';
 import { httpErrors, type HttpEvent, type HttpResult } from '../shared/http';

@@ -1,6 +1,6 @@
 import type { Channel, ChannelType, Message, RoutedChat, ThreadControlJob } from '../domain/model';
 import type { AgentNotifier, ChatStore, Directory, EventPublisher, OutboundJob } from '../domain/ports';
-import { GraphApiError, type GraphApi } from '../adapters/graph-api';
+import { GraphApiError, type MessengerPlatform } from '../domain/platforms';
 import { logger } from '../shared/logger';
 import { secretNames } from '../domain/secret-names';
 import type { SecretStore } from '../domain/ports';
@@ -16,7 +16,7 @@ export interface DeliveryDeps {
   /** `ChannelFailed` goes on the bus when a platform rejects a channel's token. */
   events: EventPublisher;
   /** Thread control (handover) calls ride the same queue, in order with the chat's messages. */
-  graph: GraphApi;
+  graph: MessengerPlatform;
 }
 
 /** A send that may succeed later (network, 5xx, rate limit): the queue retries it. */

@@ -3,7 +3,7 @@ import { newChat, routesChats } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import type { Channel, CloseReason, RoutedChat, ThreadControlJob } from '../domain/model';
 import { type ChatStore, type Directory, type EventPublisher, type OutboundQueue, type RoutingStore } from '../domain/ports';
-import { GraphApiError, type GraphApi } from '../adapters/graph-api';
+import { GraphApiError, type MessengerPlatform } from '../domain/platforms';
 import { secretNames } from '../domain/secret-names';
 import type { SecretStore } from '../domain/ports';
 import type { AutomatedMessages } from './automated-messages';
@@ -109,7 +109,7 @@ export type ThreadRequestResult = { ok: true } | { ok: false; code: 'not_found' 
 
 /** An agent asks the bot for a customer's thread (`request_thread_control`); Meta's refusal is the agent's answer. */
 export class ThreadRequests {
-  constructor(private readonly deps: { chats: ChatStore; store: Pick<RoutingStore, 'agent'>; directory: Directory; graph: Pick<GraphApi, 'requestThreadControl'>; secrets: Pick<SecretStore, 'prefix' | 'get'> }) {}
+  constructor(private readonly deps: { chats: ChatStore; store: Pick<RoutingStore, 'agent'>; directory: Directory; graph: Pick<MessengerPlatform, 'requestThreadControl'>; secrets: Pick<SecretStore, 'prefix' | 'get'> }) {}
 
   async request(agentId: string, chatId: string): Promise<ThreadRequestResult> {
     const { chats, store, directory, graph, secrets } = this.deps;

@@ -2,7 +2,7 @@ import type { CustomerProfile } from '../domain/inbound';
 import { customerFrom } from '../domain/chat';
 import { type CachedProfile, type Channel, type Customer } from '../domain/model';
 import { type ChatStore, type Directory, type EventPublisher } from '../domain/ports';
-import { GraphApiError, type GraphApi } from '../adapters/graph-api';
+import { GraphApiError, type MessengerPlatform } from '../domain/platforms';
 import { secretNames } from '../domain/secret-names';
 import type { SecretStore } from '../domain/ports';
 import { logger } from '../shared/logger';
@@ -15,7 +15,7 @@ const profileKeepSeconds = 30 * 24 * 3600;
 export interface ProfilesDeps {
   chats: ChatStore;
   directory: Directory;
-  graph: Pick<GraphApi, 'getProfile'>;
+  graph: Pick<MessengerPlatform, 'getProfile'>;
   secrets: Pick<SecretStore, 'prefix' | 'get' | 'forget'>;
   events: EventPublisher;
   clock: () => Date;

@@ -4,7 +4,7 @@ import type { Channel, Message } from '../domain/model';
 import { type AgentNotifier, type ChatStore, type TelegramChats } from '../domain/ports';
 import { secretNames } from '../domain/secret-names';
 import type { SecretStore } from '../domain/ports';
-import type { TelegramApi } from '../adapters/telegram-api';
+import { type TelegramPlatform } from '../domain/platforms';
 import { logger } from '../shared/logger';
 import type { IntakeOutcome } from './chat-intake';
 
@@ -12,7 +12,7 @@ export interface TelegramEventsDeps {
   chats: Pick<ChatStore, 'openChatOf' | 'messages'>;
   telegramChats: Pick<TelegramChats, 'applyEdit'>;
   notifier: AgentNotifier;
-  telegram: Pick<TelegramApi, 'answerCallbackQuery'>;
+  telegram: Pick<TelegramPlatform, 'answerCallbackQuery'>;
   secrets: Pick<SecretStore, 'get' | 'prefix'>;
 }
 
