@@ -47,3 +47,11 @@ export class Forbidden extends OmnichatError {
 export function detailsFromIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): { field: string; message: string }[] {
   return issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', message: i.message }));
 }
+
+/** A `nextToken` this API did not give out for the list it is sent to: 400 `invalid_token` naming it. */
+export class InvalidNextToken extends OmnichatError {
+  constructor(reason: string) {
+    const message = 'Not a token this API gave out for this list.';
+    super(message, { code: 'invalid_token', status: 400, details: [{ field: 'nextToken', message: `${message} ${reason}` }] });
+  }
+}
