@@ -10,6 +10,7 @@ import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import type { Page, PageRequest } from '../domain/ports';
 import { indexKeys, ttlAfter } from './dynamodb/keys';
+import { partitionPage } from './dynamodb/page-tokens';
 import type { Table } from './dynamodb/table';
 
 /**
@@ -37,7 +38,7 @@ const errorChars = 2000;
 
 const keyOf = (source: DeadLetterSource, messageId: string) => ({ pk: `DEADLETTER#${source}#${messageId}`, sk: 'DEADLETTER' });
 /** The byKind partition listing a queue's dead letters, oldest first. */
-export const deadLetterPartition = (source: DeadLetterSource) => indexKeys.kind(`DEADLETTERS#${source}`);
+const deadLetterPartition = (source: DeadLetterSource) => indexKeys.kind(`DEADLETTERS#${source}`);
 
 /** Ids that name what a failing message was about; which ones a queue carries depends on the queue. */
 export interface FailureIds {
@@ -123,9 +124,9 @@ export class FailureLog {
     await this.table.delete(key.pk, key.sk);
   }
 
-  /** Dead letters of one queue, first failed first. */
-  async list(source: DeadLetterSource, page: PageRequest): Promise<Page<DeadLetterItem>> {
-    return this.table.queryPartition(deadLetterItem, { index: 'byKind', pk: deadLetterPartition(source), limit: page.limit, startKey: page.startKey });
+  /** Dead letters of one queue, first failed first; a token of another queue's list is `InvalidNextToken`. */
+  list(source: DeadLetterSource, page: PageRequest): Promise<Page<DeadLetterItem>> {
+    return partitionPage(this.table, deadLetterItem, { index: 'byKind', pk: deadLetterPartition(source) }, page);
   }
 
   async get(source: DeadLetterSource, messageId: string): Promise<DeadLetterItem | undefined> {

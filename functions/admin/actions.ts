@@ -1,7 +1,6 @@
 import * as z from 'zod';
 import { NotFound } from '../domain/errors';
-import { indexKeys } from '../adapters/dynamodb/keys';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
+import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { existingQueue } from './queues';
 import { idSchema, route, type AdminDeps } from './route-table';
 import { type ChatAction } from '../domain/model';
@@ -51,8 +50,8 @@ export const actionRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(actionSchema),
     async handle({ query }, deps) {
-      const page = await deps.admin.actions({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('ACTION'))) });
-      return listAnswer(page.items, page.lastKey);
+      const page = await deps.admin.actions(pageRequest(query));
+      return listAnswer(page.items, page);
     },
   }),
   route({

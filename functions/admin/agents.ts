@@ -1,8 +1,6 @@
 import * as z from 'zod';
-import { AgentStillBusy } from '../adapters/dynamodb/admin-store';
-import { Conflict, NotFound } from '../domain/errors';
-import { indexKeys } from '../adapters/dynamodb/keys';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
+import { AgentStillBusy, Conflict, NotFound } from '../domain/errors';
+import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route } from './route-table';
 import { type AgentRecord } from '../domain/model';
 import { agentView } from '../domain/routing';
@@ -54,8 +52,8 @@ export const agentRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(agentSchema),
     async handle({ query }, deps) {
-      const page = await deps.directory.agentItemsPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('AGENT'))) });
-      return listAnswer(page.items.map(view), page.lastKey);
+      const page = await deps.directory.agentItemsPage(pageRequest(query));
+      return listAnswer(page.items.map(view), page);
     },
   }),
   route({

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { lostRace } from '../adapters/dynamodb/table';
 import { GraphApiError } from '../domain/platforms';
 import { secretNames } from '../domain/secret-names';
 import { TelegramApiError } from '../domain/platforms';
@@ -8,8 +7,7 @@ import { generateSecretToken } from '../domain/signature';
 import { Conflict, NotFound, OmnichatError, ValidationFailed } from '../domain/errors';
 import { logger } from '../shared/logger';
 import { existingQueue } from './queues';
-import { indexKeys } from '../adapters/dynamodb/keys';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
+import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
 
 /**
@@ -132,12 +130,13 @@ async function createMessengerChannel(deps: AdminDeps, body: { appId: string; pa
   };
   const tokenName = secretNames.channelToken(deps.secrets.prefix, channel.id);
   await deps.secrets.put(tokenName, body.pageAccessToken);
-  try {
-    await deps.directory.createChannel(channel);
-  } catch (error) {
+  const outcome = await deps.directory.createChannel(channel).catch(async (error: unknown) => {
     await deps.secrets.remove(tokenName);
-    if (lostRace(error)) throw new Conflict('page_in_use', `Page ${body.pageId} is a channel already.`);
     throw error;
+  });
+  if (outcome === 'lost') {
+    await deps.secrets.remove(tokenName);
+    throw new Conflict('page_in_use', `Page ${body.pageId} is a channel already.`);
   }
   return channel;
 }
@@ -153,7 +152,11 @@ async function createTelegramChannel(deps: AdminDeps, body: { botToken: string }
   const secretToken = generateSecretToken();
   await deps.secrets.put(tokenName, body.botToken);
   await deps.secrets.put(secretName, secretToken);
-  await deps.directory.createChannel(channel);
+  if ((await deps.directory.createChannel(channel)) === 'lost') {
+    // Only a fresh id taken already could lose: nothing of this channel is kept.
+    await Promise.all([deps.secrets.remove(tokenName), deps.secrets.remove(secretName)]);
+    throw new Error(`Channel id ${channel.id} is taken.`);
+  }
   try {
     await setTelegramWebhook(deps, channel.id, body.botToken, secretToken);
   } catch (error) {
@@ -308,8 +311,8 @@ export const channelRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(channelView),
     async handle({ query }, deps) {
-      const page = await deps.directory.channelsPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('CHANNEL'))) });
-      return listAnswer(page.items, page.lastKey);
+      const page = await deps.directory.channelsPage(pageRequest(query));
+      return listAnswer(page.items, page);
     },
   }),
   route({

@@ -1,8 +1,7 @@
 import * as z from 'zod';
 import { NotFound } from '../domain/errors';
 import { chatSchema } from './chats';
-import { indexKeys } from '../adapters/dynamodb/keys';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
+import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route } from './route-table';
 import { type Contact, chatView } from '../domain/model';
 
@@ -39,8 +38,8 @@ export const contactRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(contactSchema),
     async handle({ query }, deps) {
-      const page = await deps.admin.contacts({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('CONTACT'))) });
-      return listAnswer(page.items, page.lastKey);
+      const page = await deps.admin.contacts(pageRequest(query));
+      return listAnswer(page.items, page);
     },
   }),
   route({

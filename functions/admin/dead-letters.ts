@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { deadLetterPartition, deadLetterSources, type DeadLetterItem } from '../adapters/dead-letters';
+import { deadLetterSources, type DeadLetterItem } from '../adapters/dead-letters';
 import { OmnichatError } from '../domain/errors';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
+import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { route, type AdminDeps } from './route-table';
 
 const queueParam = z.enum(deadLetterSources).default('inbound').describe('Which queue: `inbound` (router) or `outbound` (sender). Default inbound.');
@@ -67,8 +67,8 @@ export const deadLetterRoutes = [
     response: listOf(deadLetterSchema),
     errors: [503],
     async handle({ query }, deps) {
-      const page = await deadLettersOf(deps).failures.list(query.queue, { limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(deadLetterPartition(query.queue))) });
-      return listAnswer(page.items.map(view), page.lastKey);
+      const page = await deadLettersOf(deps).failures.list(query.queue, pageRequest(query));
+      return listAnswer(page.items.map(view), page);
     },
   }),
   route({

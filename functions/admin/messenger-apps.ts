@@ -1,11 +1,9 @@
 import * as z from 'zod';
-import { lostRace } from '../adapters/dynamodb/table';
 import { secretNames } from '../domain/secret-names';
 import type { MessengerApp } from '../domain/model';
 import { generateVerifyToken } from '../domain/signature';
 import { Conflict, NotFound } from '../domain/errors';
-import { indexKeys } from '../adapters/dynamodb/keys';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
+import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
 
 export const messengerAppSchema = z.object({
@@ -53,12 +51,7 @@ export const messengerAppRoutes = [
     errors: [409],
     async handle({ body }, deps) {
       const app: MessengerApp = { appId: body.appId, verifyToken: body.verifyToken ?? generateVerifyToken(), createdAt: deps.clock().toISOString() };
-      try {
-        await deps.directory.createMessengerApp(app);
-      } catch (error) {
-        if (lostRace(error)) throw new Conflict('app_exists', `Meta app ${app.appId} is registered already.`);
-        throw error;
-      }
+      if ((await deps.directory.createMessengerApp(app)) === 'lost') throw new Conflict('app_exists', `Meta app ${app.appId} is registered already.`);
       try {
         await deps.secrets.put(secretNames.messengerAppSecret(deps.secrets.prefix, app.appId), body.appSecret);
       } catch (error) {
@@ -77,8 +70,8 @@ export const messengerAppRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(messengerAppSchema),
     async handle({ query }, deps) {
-      const page = await deps.directory.messengerAppsPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('MAPP'))) });
-      return listAnswer(await Promise.all(page.items.map((app) => view(deps, app))), page.lastKey);
+      const page = await deps.directory.messengerAppsPage(pageRequest(query));
+      return listAnswer(await Promise.all(page.items.map((app) => view(deps, app))), page);
     },
   }),
   route({

@@ -1,8 +1,7 @@
 import * as z from 'zod';
 import { type Queue, queueSchema } from '../domain/model';
 import { Conflict, NotFound } from '../domain/errors';
-import { indexKeys } from '../adapters/dynamodb/keys';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
+import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
 
 /** A queue as the management API shows it: each public field named here, so a stored field is not public by accident. */
@@ -57,8 +56,8 @@ export const queueRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(queueView),
     async handle({ query }, deps) {
-      const page = await deps.directory.queuesPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('QUEUE'))) });
-      return listAnswer(page.items, page.lastKey);
+      const page = await deps.directory.queuesPage(pageRequest(query));
+      return listAnswer(page.items, page);
     },
   }),
   route({

@@ -1,7 +1,6 @@
 import * as z from 'zod';
 import { NotFound } from '../domain/errors';
-import { indexKeys } from '../adapters/dynamodb/keys';
-import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
+import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { existingQueue } from './queues';
 import { idSchema, route } from './route-table';
 import { type QuickReply } from '../domain/model';
@@ -38,8 +37,8 @@ export const quickReplyRoutes = [
     query: z.strictObject(pageQuery),
     response: listOf(quickReplySchema),
     async handle({ query }, deps) {
-      const page = await deps.admin.quickReplies({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('QREPLY'))) });
-      return listAnswer(page.items, page.lastKey);
+      const page = await deps.admin.quickReplies(pageRequest(query));
+      return listAnswer(page.items, page);
     },
   }),
   route({

@@ -126,3 +126,18 @@ export function causeChain(error: unknown, depth = 5): { name: string; code?: st
   }
   return chain;
 }
+
+/** A `nextToken` this API did not give out for the list it is sent to: 400 `invalid_token` naming it. */
+export class InvalidNextToken extends OmnichatError {
+  constructor(reason: string) {
+    const message = 'Not a token this API gave out for this list.';
+    super(message, { code: 'invalid_token', status: 400, details: [{ field: 'nextToken', message: `${message} ${reason}` }] });
+  }
+}
+
+/** The agent holds chats (offered or accepted), so they cannot be removed now. */
+export class AgentStillBusy extends Conflict {
+  constructor(agentId: string, options?: { cause?: unknown }) {
+    super('agent_has_chats', `Agent ${agentId} holds chats; close or transfer them first.`, options?.cause);
+  }
+}

@@ -77,19 +77,20 @@ export interface ProductMetrics {
 // `functions/adapters/dynamodb/` implement them; tests may use in-memory ones.
 
 /**
- * Where a page of a list ended, to be passed back for the next page. Opaque to the services:
- * only the store that made it reads it (the admin API encodes it as `nextToken`).
+ * A page of a list to read: at most `limit` items, after the position `after` names (the `next`
+ * of the previous page of the same list). Tokens are opaque: only the store that gave one out
+ * reads it, and a store refuses a token it did not give out for that very list
+ * (`InvalidNextToken`, the management API's 400 `invalid_token`).
  */
-export type PagePosition = Readonly<Record<string, unknown>>;
-
 export interface PageRequest {
   limit: number;
-  startKey?: PagePosition;
+  after?: string;
 }
 
+/** One page of a list; `next` when more follows. */
 export interface Page<T> {
   items: T[];
-  lastKey?: PagePosition;
+  next?: string;
 }
 
 /** Of two concurrent decisions exactly one lands (`done`); the other is `lost` and decides again from fresh reads. */
@@ -121,11 +122,13 @@ export interface Directory {
   settings(): Promise<Settings>;
   saveSettings(settings: Settings): Promise<void>;
   messengerApp(appId: string): Promise<MessengerApp | undefined>;
-  createMessengerApp(app: MessengerApp): Promise<void>;
+  /** Registers a Meta app; `lost` when one with that app id exists already. */
+  createMessengerApp(app: MessengerApp): Promise<Outcome>;
   saveMessengerApp(app: MessengerApp): Promise<void>;
   channel(id: string): Promise<Channel | undefined>;
   channelOfPage(pageId: string): Promise<Channel | undefined>;
-  createChannel(channel: Channel): Promise<void>;
+  /** Creates a channel; `lost` when its Messenger Page backs a channel already. */
+  createChannel(channel: Channel): Promise<Outcome>;
   saveChannel(channel: Channel): Promise<void>;
   listChannels(): Promise<Channel[]>;
   queue(id: string): Promise<Queue | undefined>;
@@ -179,7 +182,7 @@ export interface RoutingStore {
   /** Agents of a queue who can take a chat now, best first (may lag a moment; the decisions re-check). */
   readyCandidates(queueId: string, limit: number): Promise<Candidate[]>;
   /** One page of the chats waiting in a queue for an agent, oldest first. */
-  waitingChats(queueId: string, limit: number, startKey?: PagePosition): Promise<Page<RoutedChat>>;
+  waitingChats(queueId: string, limit: number, after?: string): Promise<Page<RoutedChat>>;
   offersOf(agentId: string): Promise<Offer[]>;
   chatIdsHeldBy(agentId: string): Promise<string[]>;
   offer(chatId: string, agentId: string): Promise<Offer | undefined>;
@@ -245,6 +248,8 @@ export interface AdminStore {
   contactOfCustomer(channelId: string, customerId: string): Promise<string | undefined>;
   chatsInState(state: ChatState, filter: { queueId?: string; agentId?: string }, page: PageRequest): Promise<Page<RoutedChat>>;
   chatsHeldBy(agentId: string, filter: { queueId?: string }, page: PageRequest): Promise<Page<RoutedChat>>;
+  /** Chats of every state, one state after another: waiting, offered, assigned, bot, closed; each oldest first. */
+  chats(filter: { queueId?: string }, page: PageRequest): Promise<Page<RoutedChat>>;
   channelHasChats(channelId: string): Promise<boolean>;
   queueHasWaitingChats(queueId: string): Promise<boolean>;
   deleteQueue(id: string): Promise<boolean>;

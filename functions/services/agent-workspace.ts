@@ -48,11 +48,11 @@ export class AgentWorkspace {
 
 async function all<T>(read: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
   const items: T[] = [];
-  let startKey: PageRequest['startKey'];
+  let after: string | undefined;
   do {
-    const page = await read({ limit: 100, startKey });
+    const page = await read({ limit: 100, after });
     items.push(...page.items);
-    startKey = page.lastKey;
-  } while (startKey && items.length < maxItems);
+    after = page.next;
+  } while (after && items.length < maxItems);
   return items.slice(0, maxItems);
 }

@@ -55,19 +55,19 @@ export class Dispatcher {
     const queue = await directory.queue(queueId);
     if (!queue) return;
     const settings = await directory.settings();
-    let startKey: Record<string, unknown> | undefined;
+    let after: string | undefined;
     do {
-      const page = await store.waitingChats(queueId, waitingPage, startKey);
+      const page = await store.waitingChats(queueId, waitingPage, after);
       // the newest chat belongs at the end of the last page
-      const waiting = page.lastKey ? page.items : mergeWaiting(page.items, extra.chat, queueId);
+      const waiting = page.next ? page.items : mergeWaiting(page.items, extra.chat, queueId);
       for (const chat of waiting) {
         const placed = await this.routeChat(queue, chat.id, settings, extra.agent);
         // Under available-agent, if the oldest chat finds nobody, no younger chat may jump ahead;
         // under either rule, once nobody is ready there is nothing more to offer.
         if (placed === 'nobody_ready' || (placed === 'waits' && queue.routingRule === 'available-agent')) return;
       }
-      startKey = page.lastKey;
-    } while (startKey);
+      after = page.next;
+    } while (after);
   }
 
   /** Re-routes every queue an agent belongs to after the agent gained capacity or became active. */

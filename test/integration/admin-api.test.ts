@@ -308,3 +308,95 @@ describe('chat actions, quick replies, contacts and chats', () => {
     expect(third?.body.items ?? []).toEqual([]);
   });
 });
+
+describe('lists and unique creates, as the stores decide them', () => {
+  it('walks every chat once across states, in listing order, at any page size, and refuses one list’s token on another', async () => {
+    const { h, api, openChatOn } = await setup();
+    await h.queue({ id: 'q1' });
+    await h.agent('ann', { connected: true });
+    const offered = await h.customerWrites('q1');
+    const bots = [await openChatOn('ch-1'), await openChatOn('ch-1'), await openChatOn('ch-1')]
+      .sort((a, b) => `${a.createdAt}#${a.id}`.localeCompare(`${b.createdAt}#${b.id}`))
+      .map((c) => c.id);
+    for (const limit of [1, 2, 3, 4, 5]) {
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const res = await api('GET', `/api/chats?limit=${limit}${token ? `&nextToken=${token}` : ''}`);
+        expect(res.status).toBe(200);
+        expect(res.body.items.length).toBeLessThanOrEqual(limit);
+        seen.push(...res.body.items.map((c: { id: string }) => c.id));
+        token = res.body.nextToken;
+      } while (token);
+      expect({ limit, seen }).toEqual({ limit, seen: [offered, ...bots] });
+    }
+
+    const allStates = (await api('GET', '/api/chats?limit=1')).body.nextToken as string;
+    const botPage = (await api('GET', '/api/chats?state=bot&limit=1')).body.nextToken as string;
+    await api('POST', '/api/queues', { name: 'Sales 💼', routingRule: 'all-agents' });
+    await api('POST', '/api/queues', { name: 'Vendas 🇵🇹', routingRule: 'all-agents' });
+    const queuePage = (await api('GET', '/api/queues?limit=1')).body.nextToken as string;
+    for (const [list, token] of [
+      ['/api/chats?state=bot', allStates],
+      ['/api/chats?agentId=ann', allStates],
+      ['/api/chats?state=waiting', botPage],
+      ['/api/agents', queuePage],
+      ['/api/chats', queuePage],
+    ] as const) {
+      const sep = list.includes('?') ? '&' : '?';
+      const res = await api('GET', `${list}${sep}nextToken=${token}`);
+      expect({ list, status: res.status, code: res.body.error?.code, fields: res.body.error?.details?.map((d: { field: string }) => d.field) }).toEqual({
+        list,
+        status: 400,
+        code: 'invalid_token',
+        fields: ['nextToken'],
+      });
+    }
+    // each list still reads its own tokens
+    expect((await api('GET', `/api/chats?limit=1&nextToken=${allStates}`)).status).toBe(200);
+    expect((await api('GET', `/api/chats?state=bot&limit=1&nextToken=${botPage}`)).body.items).toHaveLength(1);
+    expect((await api('GET', `/api/queues?limit=1&nextToken=${queuePage}`)).body.items).toHaveLength(1);
+  });
+
+  it('lets exactly one of concurrent creates of the same Meta app or Page win; the others answer 409 and keep nothing', async () => {
+    const { api, h, secrets } = await setup();
+    const apps = await Promise.all(Array.from({ length: 4 }, (_, i) => api('POST', '/api/messenger-apps', { appId: '777888', appSecret: `app-secret-😀-${i}` })));
+    expect(apps.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+    for (const r of apps.filter((x) => x.status === 409)) expect(code(r.body)).toBe('app_exists');
+
+    const channels = await Promise.all(Array.from({ length: 4 }, () => api('POST', '/api/channels', { type: 'messenger', appId: '777888', pageId: '105123', pageAccessToken: pageToken })));
+    expect(channels.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+    for (const r of channels.filter((x) => x.status === 409)) expect(code(r.body)).toBe('page_in_use');
+    const listed = (await api('GET', '/api/channels')).body.items as { id: string }[];
+    expect(listed.map((c) => c.id)).toEqual([channels.find((r) => r.status === 201)?.body.id]);
+    expect((await h.directory.channelOfPage('105123'))?.id).toBe(listed[0]?.id);
+    expect(await secrets.get(secretNames.channelToken(secrets.prefix, listed[0]?.id ?? ''))).toBe(pageToken);
+  });
+
+  it('reports a taken Meta app or Page as a lost create at the store', async () => {
+    const { h } = await setup();
+    const app = { appId: '999000', verifyToken: 'verify-token-1', createdAt: new Date().toISOString() };
+    expect(await h.directory.createMessengerApp(app)).toBe('done');
+    expect(await h.directory.createMessengerApp({ ...app, verifyToken: 'verify-token-2' })).toBe('lost');
+    expect((await h.directory.messengerApp('999000'))?.verifyToken).toBe('verify-token-1');
+    const channel = {
+      id: randomUUID(),
+      type: 'messenger' as const,
+      name: 'Página 🇧🇷',
+      active: false,
+      queueId: null,
+      language: null,
+      provisioningState: 'running' as const,
+      lastError: null,
+      humanAgentTag: false,
+      appId: '999000',
+      pageId: '55501',
+      createdAt: new Date().toISOString(),
+    };
+    expect(await h.directory.createChannel(channel)).toBe('done');
+    const other = { ...channel, id: randomUUID() };
+    expect(await h.directory.createChannel(other)).toBe('lost');
+    expect(await h.directory.channel(other.id)).toBeUndefined();
+    expect((await h.directory.channelOfPage('55501'))?.id).toBe(channel.id);
+  });
+});

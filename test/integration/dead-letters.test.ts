@@ -4,6 +4,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DeadLetterQueues, FailureLog } from '../../functions/adapters/dead-letters';
 import { Table } from '../../functions/adapters/dynamodb/table';
 import { heldBackError, processFifoBatch, unfinishedError } from '../../functions/adapters/fifo-batch';
+import { InvalidNextToken } from '../../functions/domain/errors';
 import { createTestQueues, createTestTable, dynamodb, sqs } from '../support/aws';
 
 /** Failure records in DynamoDB Local and redrives between queues of the SQS emulator, over the real SDK clients. */
@@ -48,6 +49,15 @@ describe('dead letters against DynamoDB Local and the SQS emulator', () => {
       expect.arrayContaining([['a1', 5, true], ['a2', 5, true]]),
     );
     expect(listed.find((i) => i.messageId === 'a1')?.error).toBe('Error: cannot read poison 😀');
+    // page by page with the store's tokens; a token of the inbound list is refused by the outbound one
+    const firstPage = await failures.list('inbound', { limit: 1 });
+    expect(firstPage.items).toHaveLength(1);
+    expect(firstPage.next).toEqual(expect.any(String));
+    const rest = await failures.list('inbound', { limit: 10, after: firstPage.next });
+    expect([...firstPage.items, ...rest.items].map((i) => i.messageId)).toEqual(listed.map((i) => i.messageId));
+    expect(rest.next).toBeUndefined();
+    await expect(failures.list('outbound', { limit: 10, after: firstPage.next })).rejects.toMatchObject({ code: 'invalid_token', status: 400, details: [{ field: 'nextToken' }] });
+    await expect(failures.list('inbound', { limit: 10, after: 'e30' })).rejects.toBeInstanceOf(InvalidNextToken);
     // the good message of the other conversation was never recorded, and a1's first failure time is kept
     expect(await failures.get('inbound', 'b1')).toBeUndefined();
 

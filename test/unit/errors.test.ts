@@ -1,14 +1,14 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import type { ReplyFrame } from '../../functions/domain/ports';
-import { AgentStillBusy } from '../../functions/adapters/dynamodb/admin-store';
+import { AgentStillBusy } from '../../functions/domain/errors';
 import { EventPublishFailed } from '../../functions/adapters/event-bus';
 import { GraphApiError } from '../../functions/adapters/graph-api';
 import { OutsideMessagingWindow } from '../../functions/adapters/messenger-sender';
 import { EnqueueFailed } from '../../functions/adapters/queues';
 import { ChatPaused } from '../../functions/adapters/telegram-sender';
 import { TelegramApiError } from '../../functions/adapters/telegram-api';
-import { InvalidNextToken } from '../../functions/admin/pagination';
+import { InvalidNextToken } from '../../functions/domain/errors';
 import {
   causeChain,
   Conflict,

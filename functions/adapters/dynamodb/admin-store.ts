@@ -11,8 +11,9 @@ import {
   type RoutedChat,
 } from '../../domain/model';
 import type { AdminStore, Page, PageRequest } from '../../domain/ports';
-import { Conflict } from '../../domain/errors';
+import { AgentStillBusy } from '../../domain/errors';
 import { indexKeys, keys } from './keys';
+import { pageOf, partitionPage, type PagedIndex } from './page-tokens';
 import { lostRace, type Item, type Table } from './table';
 
 /**
@@ -35,12 +36,12 @@ export const adminKeys = {
 const customerLinkItem = z.object({ contactId: z.string() });
 const keyOnly = z.object({ pk: z.string(), sk: z.string() });
 
-/** The agent holds chats (offered or accepted), so they cannot be removed now. */
-export class AgentStillBusy extends Conflict {
-  constructor(agentId: string, options?: { cause?: unknown }) {
-    super('agent_has_chats', `Agent ${agentId} holds chats; close or transfer them first.`, options?.cause);
-  }
-}
+/** Without a state, chats are listed one state after another: those needing attention first, closed ones last. */
+const chatListingOrder = ['waiting', 'offered', 'assigned', 'bot', 'closed'] as const satisfies readonly ChatState[];
+
+const chatsOfState = (state: ChatState) => indexKeys.kind(`CHATS#${state}`);
+
+type ChatsWhere = { index: 'byKind' | 'byAgent'; pkName: string; pk: string; skName?: string; skPrefix?: string };
 
 function listed(kind: string, createdAt: string, id: string): Item {
   return { kindPk: indexKeys.kind(kind), kindSk: `${createdAt}#${id}` };
@@ -143,12 +144,42 @@ export class DynamoAdminStore implements AdminStore {
 
   /** Chats of one state (byKind `CHATS#<state>`), oldest first, optionally of one queue and agent. */
   chatsInState(state: ChatState, filter: { queueId?: string; agentId?: string }, page: PageRequest): Promise<Page<RoutedChat>> {
-    return this.filteredChats({ index: 'byKind', pkName: 'kindPk', pk: indexKeys.kind(`CHATS#${state}`) }, filter, page);
+    const where: ChatsWhere = { index: 'byKind', pkName: 'kindPk', pk: chatsOfState(state) };
+    return pageOf({ index: 'byKind', partitions: [where.pk] }, page.after, (startKey) => this.filteredChats(where, filter, page.limit, startKey));
   }
 
   /** Chats an agent holds now (byAgent, `CHAT#` entries), optionally of one queue. */
   chatsHeldBy(agentId: string, filter: { queueId?: string }, page: PageRequest): Promise<Page<RoutedChat>> {
-    return this.filteredChats({ index: 'byAgent', pkName: 'agentPk', pk: indexKeys.byAgent(agentId), skName: 'agentSk', skPrefix: 'CHAT#' }, filter, page);
+    const where: ChatsWhere = { index: 'byAgent', pkName: 'agentPk', pk: indexKeys.byAgent(agentId), skName: 'agentSk', skPrefix: 'CHAT#' };
+    return pageOf({ index: 'byAgent', partitions: [where.pk], sortKeyPrefix: 'CHAT#' }, page.after, (startKey) => this.filteredChats(where, filter, page.limit, startKey));
+  }
+
+  /**
+   * Chats of every state, one state's byKind partition after another (`chatListingOrder`). The
+   * token is the key of where the page ended, whose `kindPk` names the state to go on from.
+   */
+  chats(filter: { queueId?: string }, page: PageRequest): Promise<Page<RoutedChat>> {
+    const paged: PagedIndex = { index: 'byKind', partitions: chatListingOrder.map(chatsOfState) };
+    return pageOf(paged, page.after, async (from) => {
+      const items: RoutedChat[] = [];
+      const fromState = typeof from?.kindPk === 'string' ? from.kindPk.replace(/^CHATS#/, '') : undefined;
+      let stateIndex = Math.max(0, chatListingOrder.findIndex((s) => s === fromState));
+      let startKey: Item | undefined = from;
+      while (items.length < page.limit && stateIndex < chatListingOrder.length) {
+        const state = chatListingOrder[stateIndex] ?? 'closed';
+        const part = await this.filteredChats({ index: 'byKind', pkName: 'kindPk', pk: chatsOfState(state) }, filter, page.limit - items.length, startKey);
+        items.push(...part.items);
+        if (part.lastKey) startKey = part.lastKey;
+        else {
+          stateIndex += 1;
+          startKey = undefined;
+        }
+      }
+      if (stateIndex >= chatListingOrder.length) return { items };
+      if (startKey) return { items, lastKey: startKey };
+      const last = items.at(-1);
+      return last ? { items, lastKey: { ...keys.chat(last.id), kindPk: chatsOfState(last.state), kindSk: `${last.createdAt}#${last.id}` } } : { items };
+    });
   }
 
   /** True when at least one chat (of any state) came in through the channel. */
@@ -214,14 +245,15 @@ export class DynamoAdminStore implements AdminStore {
   // ---- helpers ------------------------------------------------------------------------
 
   private kindPage<T>(schema: z.ZodType<T>, kind: string, page: PageRequest): Promise<Page<T>> {
-    return this.table.queryPartition(schema, { index: 'byKind', pk: indexKeys.kind(kind), limit: page.limit, startKey: page.startKey });
+    return partitionPage(this.table, schema, { index: 'byKind', pk: indexKeys.kind(kind) }, page);
   }
 
   private async filteredChats(
-    where: { index: 'byKind' | 'byAgent'; pkName: string; pk: string; skName?: string; skPrefix?: string },
+    where: ChatsWhere,
     filter: { queueId?: string; agentId?: string },
-    page: PageRequest,
-  ): Promise<Page<RoutedChat>> {
+    limit: number,
+    startKey: Item | undefined,
+  ): Promise<{ items: RoutedChat[]; lastKey?: Item }> {
     const names: Record<string, string> = { '#pk': where.pkName };
     const values: Item = { ':pk': where.pk };
     let condition = '#pk = :pk';
@@ -247,8 +279,8 @@ export class DynamoAdminStore implements AdminStore {
       ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
-      Limit: page.limit,
-      ExclusiveStartKey: page.startKey,
+      Limit: limit,
+      ExclusiveStartKey: startKey,
     });
   }
 

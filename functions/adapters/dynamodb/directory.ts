@@ -13,10 +13,11 @@ import {
   type Queue,
   type Settings,
 } from '../../domain/model';
-import type { Directory, Page, PageRequest } from '../../domain/ports';
+import type { Directory, Outcome, Page, PageRequest } from '../../domain/ports';
 import { agentView } from '../../domain/routing';
 import { indexKeys, keys } from './keys';
-import type { Table } from './table';
+import { partitionPage } from './page-tokens';
+import { lostRace, type Table } from './table';
 
 /**
  * The configuration admins keep (settings, Meta apps, channels, queues, agents) as the
@@ -42,11 +43,13 @@ export class DynamoDirectory implements Directory {
     return this.table.get(messengerAppSchema, k.pk, k.sk);
   }
 
-  /** Fails with a lost race when the app exists already. */
-  async createMessengerApp(app: MessengerApp): Promise<void> {
-    await this.table.put(
-      { ...keys.messengerApp(app.appId), ...app, kindPk: indexKeys.kind('MAPP'), kindSk: `${app.createdAt}#${app.appId}` },
-      { expression: 'attribute_not_exists(pk)' },
+  /** `lost` when the app exists already. */
+  async createMessengerApp(app: MessengerApp): Promise<Outcome> {
+    return created(
+      this.table.put(
+        { ...keys.messengerApp(app.appId), ...app, kindPk: indexKeys.kind('MAPP'), kindSk: `${app.createdAt}#${app.appId}` },
+        { expression: 'attribute_not_exists(pk)' },
+      ),
     );
   }
 
@@ -61,14 +64,16 @@ export class DynamoDirectory implements Directory {
     return page ? this.channel(page.channelId) : undefined;
   }
 
-  /** Creates a channel; a Messenger Page can back only one channel. */
-  async createChannel(channel: Channel): Promise<void> {
+  /** Creates a channel; a Messenger Page can back only one channel: `lost` when it backs one already. */
+  async createChannel(channel: Channel): Promise<Outcome> {
     const item = { ...keys.channel(channel.id), ...channel, kindPk: indexKeys.kind('CHANNEL'), kindSk: `${channel.createdAt}#${channel.id}` };
-    if (!channel.pageId) return this.table.put(item, { expression: 'attribute_not_exists(pk)' });
-    await this.table.transact([
-      { Put: { TableName: '', Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Put: { TableName: '', Item: { ...keys.page(channel.pageId), channelId: channel.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
-    ]);
+    if (!channel.pageId) return created(this.table.put(item, { expression: 'attribute_not_exists(pk)' }));
+    return created(
+      this.table.transact([
+        { Put: { TableName: '', Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: '', Item: { ...keys.page(channel.pageId), channelId: channel.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ]),
+    );
   }
 
   async saveChannel(channel: Channel): Promise<void> {
@@ -112,21 +117,21 @@ export class DynamoDirectory implements Directory {
     return this.listKind(channelSchema, 'CHANNEL');
   }
 
-  /** One page of a kind's items, oldest first, from `startKey` (a previous page's `lastKey`). */
+  /** One page of a kind's items, oldest first, after `page.after` (a previous page's `next`). */
   queuesPage(page: PageRequest): Promise<Page<Queue>> {
-    return this.table.queryPartition(queueSchema, { index: 'byKind', pk: indexKeys.kind('QUEUE'), limit: page.limit, startKey: page.startKey });
+    return partitionPage(this.table, queueSchema, { index: 'byKind', pk: indexKeys.kind('QUEUE') }, page);
   }
 
   channelsPage(page: PageRequest): Promise<Page<Channel>> {
-    return this.table.queryPartition(channelSchema, { index: 'byKind', pk: indexKeys.kind('CHANNEL'), limit: page.limit, startKey: page.startKey });
+    return partitionPage(this.table, channelSchema, { index: 'byKind', pk: indexKeys.kind('CHANNEL') }, page);
   }
 
   messengerAppsPage(page: PageRequest): Promise<Page<MessengerApp>> {
-    return this.table.queryPartition(messengerAppSchema, { index: 'byKind', pk: indexKeys.kind('MAPP'), limit: page.limit, startKey: page.startKey });
+    return partitionPage(this.table, messengerAppSchema, { index: 'byKind', pk: indexKeys.kind('MAPP') }, page);
   }
 
   agentItemsPage(page: PageRequest): Promise<Page<AgentRecord>> {
-    return this.table.queryPartition(agentRecordSchema, { index: 'byKind', pk: indexKeys.kind('AGENT'), limit: page.limit, startKey: page.startKey });
+    return partitionPage(this.table, agentRecordSchema, { index: 'byKind', pk: indexKeys.kind('AGENT') }, page);
   }
 
   /** Replaces an existing Meta app (verify token rotation). */
@@ -146,5 +151,16 @@ export class DynamoDirectory implements Directory {
       startKey = page.lastKey;
     } while (startKey);
     return all;
+  }
+}
+
+/** A create conditioned on the item not existing: `lost` when it (or, in a transaction, one of its items) exists. */
+async function created(write: Promise<void>): Promise<Outcome> {
+  try {
+    await write;
+    return 'done';
+  } catch (error) {
+    if (lostRace(error)) return 'lost';
+    throw error;
   }
 }

@@ -12,9 +12,10 @@ import {
   type Settings,
   type WithdrawReason,
 } from '../../domain/model';
-import type { Outcome, Page, PagePosition, RoutingStore } from '../../domain/ports';
+import type { Outcome, Page, RoutingStore } from '../../domain/ports';
 import { canTakeChat, candidateOf, capacityOf, readyRank, type Candidate } from '../../domain/routing';
 import { indexKeys, keys, ttlAfter } from './keys';
+import { partitionPage } from './page-tokens';
 import { lostRace, type Table, type TransactItem } from './table';
 
 /** Connections outlive API Gateway's two-hour limit by a margin; stale ones also go on GoneException. */
@@ -54,8 +55,8 @@ export class DynamoRoutingStore implements RoutingStore {
   }
 
   /** One page of the chats waiting in a queue for an agent, oldest first. */
-  waitingChats(queueId: string, limit: number, startKey?: PagePosition): Promise<Page<RoutedChat>> {
-    return this.table.queryPartition(routedChatSchema, { index: 'waiting', pk: indexKeys.waiting(queueId), limit, startKey });
+  waitingChats(queueId: string, limit: number, after?: string): Promise<Page<RoutedChat>> {
+    return partitionPage(this.table, routedChatSchema, { index: 'waiting', pk: indexKeys.waiting(queueId) }, { limit, after });
   }
 
   async offersOf(agentId: string): Promise<Offer[]> {
