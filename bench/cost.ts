@@ -14,6 +14,9 @@ import { closeServer } from '../local/control-plane';
 import { handlersFromDirectory } from '../local/handlers';
 import { startRuntime } from '../local/runtime';
 import { startFakeGraph } from '../test/support/fake-graph';
+import { messengerText as customerMessage } from '../test/support/webhooks';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PartitionHeat } from './partition-heat';
 import {
   bench,
   clientFor,
@@ -28,8 +31,12 @@ import {
   projectRoot,
   runIfMain,
   setUpMessenger,
+  signedHeaders,
   sleep,
+  adminCall,
   type AgentSocket,
+  verdict,
+  type RuntimeClient,
 } from './support';
 
 /*
@@ -152,14 +159,16 @@ function readAll(stream: IncomingMessage): Promise<Buffer> {
 }
 
 /** A loopback HTTP proxy that forwards everything to `target` and records what `classify` says. */
-async function countingProxy(target: string, classify: Classify): Promise<{ url: string; server: Server }> {
+async function countingProxy(target: string, classify: Classify, heat?: PartitionHeat): Promise<{ url: string; server: Server }> {
   const upstream = new URL(target);
   const server = createServer((req, res) => {
     void (async () => {
-      const body = await readAll(req);
+      const received = await readAll(req);
+      const observed = heat ? await heat.observe(targetOperation(req), received) : undefined;
+      const body = observed?.body ?? received;
       const answer = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
         const forwarded = request(
-          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: forwardedHeaders(req, upstream.host, body.length) },
           (upstreamRes) => void readAll(upstreamRes).then((b) => resolve({ status: upstreamRes.statusCode ?? 502, headers: upstreamRes.headers, body: b }), reject),
         );
         forwarded.once('error', reject);
@@ -171,6 +180,11 @@ async function countingProxy(target: string, classify: Classify): Promise<{ url:
       delete headers['transfer-encoding'];
       res.writeHead(answer.status, headers);
       res.end(answer.body);
+      if (observed) {
+        const attributed = observed.after(answer.status, answer.body).catch((error: unknown) => console.error(`  heat attribution failed: ${String(error)}`));
+        pendingAttributions.add(attributed);
+        void attributed.finally(() => pendingAttributions.delete(attributed));
+      }
     })().catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(502);
       res.end(String(error));
@@ -180,6 +194,14 @@ async function countingProxy(target: string, classify: Classify): Promise<{ url:
   onCleanup(() => closeServer(server));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
+
+function forwardedHeaders(req: IncomingMessage, host: string, length: number): IncomingMessage['headers'] {
+  const headers: IncomingMessage['headers'] = { ...req.headers, host, 'content-length': String(length) };
+  delete headers['transfer-encoding'];
+  return headers;
+}
+
+const pendingAttributions = new Set<Promise<void>>();
 
 /** Waits until no counted call has happened for `quietMs`. */
 async function quiesce(quietMs = 600): Promise<void> {
@@ -255,11 +277,16 @@ const frame = z.object({ type: z.string(), chat: z.object({ id: z.string(), cust
 export async function main(): Promise<void> {
   heading('cost: AWS requests and dollars per inbound message (counted from the calls the handlers make)');
   const { dynamodbEndpoint, sqsEndpoint } = await emulators();
-  const dynamodb = await countingProxy(dynamodbEndpoint, classifyDynamodb);
+  const heat = new PartitionHeat(dynamodbEndpoint);
+  onCleanup(async () => heat.destroy());
+  const dynamodb = await countingProxy(dynamodbEndpoint, classifyDynamodb, heat);
   const sqs = await countingProxy(sqsEndpoint, classifySqs);
   const graph = await startFakeGraph({
-    pages: { [bench.pageId]: { name: 'Bench Page', token: bench.pageToken } },
-    profiles: Object.fromEntries(Array.from({ length: 20 }, (_, n) => [customer(n), { first_name: 'Customer', last_name: String(n) }])),
+    pages: { [bench.pageId]: { name: 'Bench Page', token: bench.pageToken }, [secondPage.id]: { name: 'Bench Page B', token: secondPage.token } },
+    profiles: Object.fromEntries([
+      ...Array.from({ length: 20 }, (_, n) => [customer(n), { first_name: 'Customer', last_name: String(n) }]),
+      ...Array.from({ length: heatConversations }, (_, n) => [heatCustomer(n), { first_name: 'Zoë', last_name: `Ølsen ${n}` }]),
+    ]),
   });
   onCleanup(() => graph.stop());
 
@@ -301,7 +328,7 @@ export async function main(): Promise<void> {
       SOCKET_CALLBACK_URL: connections.url,
     });
     const client = clientFor(runtime.baseUrl);
-    const { admin } = await setUpMessenger(client, { acceptTimeoutSeconds: 3600 });
+    const { admin, queueId } = await setUpMessenger(client, { acceptTimeoutSeconds: 3600 });
     const agent = await connectedAgent(client, admin, 'cost-agent', 100);
     agents.push(agent);
 
@@ -381,6 +408,8 @@ export async function main(): Promise<void> {
     note(`later delivered, due or stale: a receive and a delete per batch and one timer Lambda request per batch, so SQS per timer is`);
     note(`$${round(timerRequests(1))}/M alone in its batch, $${round(timerRequests(10))}/M in batches of 10 (EventBridge Scheduler: $1.00/M per fired timer,`);
     note('nothing for a deleted one). Timers over 15 minutes add a send, receive and delete per further 15 minutes. Free tiers, logs and data transfer excluded.');
+
+    await heatRun({ client, admin, firstQueueId: queueId, agents, heat, inboundUrl: localQueueUrl(runtime.handlerEnv.INBOUND_QUEUE_URL, sqsEndpoint), outboundUrl: localQueueUrl(runtime.handlerEnv.OUTBOUND_QUEUE_URL, sqsEndpoint), sqsEndpoint });
   } finally {
     await Promise.all(agents.map((s) => s.close()));
     await runtime.stop();
@@ -388,6 +417,198 @@ export async function main(): Promise<void> {
     for (const key of Object.keys(process.env)) if (!(key in environment)) delete process.env[key];
     Object.assign(process.env, environment);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partition heat: a mixed run, write units per partition key
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+/** OMNICHAT_BENCH_HEAT_MESSAGES / OMNICHAT_BENCH_HEAT_CONVERSATIONS make the run smaller (or bigger). */
+const heatMessages = positiveInt(process.env.OMNICHAT_BENCH_HEAT_MESSAGES, 2_000);
+const heatConversations = positiveInt(process.env.OMNICHAT_BENCH_HEAT_CONVERSATIONS, 200);
+const heatAgents = 4;
+const heatWriters = 20;
+const goalSharedKeyShare = 0.05;
+const secondPage = { id: '105000000000002', token: 'EAAG-bench-page-token-b' };
+
+function heatCustomer(n: number): string {
+  return `75100000${String(n).padStart(6, '0')}`;
+}
+
+/** The same queue on the emulator itself, so polling its depth is not counted. */
+function localQueueUrl(url: string, sqsEndpoint: string): string {
+  return new URL(new URL(url).pathname, sqsEndpoint).toString();
+}
+
+const phrases = [
+  'Olá! Мой заказ #4417 не пришёл 😀 👍🏽 🇵🇹 👨‍👩‍👧 𝕳',
+  'مرحبا، أحتاج إلى مساعدة',
+  '你好，我的包裹在哪里？',
+  'नमस्ते, मुझे मदद चाहिए 🙏',
+  'שלום, ההזמנה שלי לא הגיעה',
+  '𝕳𝖊𝖑𝖑𝖔 👨‍👩‍👧 family plan?',
+  `${'Long story: '.padEnd(1_500, 'ä€😀 ')}end`,
+];
+
+const heatFrame = z.object({
+  type: z.string(),
+  chat: z.object({ id: z.string() }).optional(),
+  chatId: z.string().optional(),
+  message: z.object({ direction: z.string().optional() }).optional(),
+});
+const withId = z.object({ id: z.string() });
+
+interface HeatContext {
+  client: RuntimeClient;
+  admin: string;
+  firstQueueId: string;
+  agents: AgentSocket[];
+  heat: PartitionHeat;
+  inboundUrl: string;
+  outboundUrl: string;
+  sqsEndpoint: string;
+}
+
+/**
+ * Customers of two Pages, each routed to its own queue, write; agents accept every offer, reply to
+ * every third message and close every second chat they get (the customer's next message opens a new
+ * one). Write units are counted per partition key of the table and of each GSI.
+ */
+async function heatRun(ctx: HeatContext): Promise<void> {
+  const { client, admin, heat } = ctx;
+  const queue = withId.parse(
+    await adminCall(client, admin, 'POST', '/api/queues', { name: 'Bench B', routingRule: 'available-agent', completionTimeoutSeconds: null, members: { users: [], groups: ['agents'] } }, [201]),
+  );
+  const channel = withId.parse(await adminCall(client, admin, 'POST', '/api/channels', { type: 'messenger', appId: bench.appId, pageId: secondPage.id, pageAccessToken: secondPage.token }, [201]));
+  await adminCall(client, admin, 'PATCH', `/api/channels/${channel.id}`, { queueId: queue.id, active: true }, [200]);
+  for (let n = ctx.agents.length; n < heatAgents; n++) ctx.agents.push(await connectedAgent(client, admin, `heat-agent-${n}`, 100));
+
+  /** Ids that belong to one conversation: chats, customers, messages; a key naming one is that conversation's own. */
+  const own = new Set<string>();
+  let replies = 0;
+  let closes = 0;
+  let pendingCloses = 0;
+  let accepts = 0;
+  ctx.agents.forEach((agent, a) => {
+    agent.frames.splice(0);
+    let assigned = 0;
+    const perChat = new Map<string, number>();
+    agent.onFrame = (raw) => {
+      queueMicrotask(() => agent.frames.splice(0));
+      const parsed = heatFrame.safeParse(raw);
+      if (!parsed.success) return;
+      const frame = parsed.data;
+      if (frame.type === 'chatOffered' && frame.chat) {
+        accepts += 1;
+        agent.send({ action: 'accept', chatId: frame.chat.id, requestId: `heat-accept-${a}-${accepts}` });
+      }
+      if (frame.type === 'chatAssigned' && frame.chat) {
+        const chatId = frame.chat.id;
+        own.add(chatId);
+        if (++assigned % 2 === 0) {
+          pendingCloses += 1;
+          setTimeout(() => {
+            closes += 1;
+            pendingCloses -= 1;
+            agent.send({ action: 'close', chatId, requestId: `heat-close-${chatId}` });
+          }, 500);
+        }
+      }
+      if (frame.type === 'message' && frame.chatId && frame.message?.direction === 'in') {
+        own.add(frame.chatId);
+        const count = (perChat.get(frame.chatId) ?? 0) + 1;
+        perChat.set(frame.chatId, count);
+        if (count % 3 === 1) {
+          replies += 1;
+          const clientMessageId = `heat-r-${frame.chatId}-${count}`;
+          own.add(clientMessageId);
+          agent.send({ action: 'send', chatId: frame.chatId, text: `Obrigado! Спасибо 👍🏽 ${count}`, clientMessageId });
+        }
+      }
+    };
+  });
+
+  const sqs = new SQSClient({ endpoint: ctx.sqsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const depth = async (url: string) => {
+    const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  };
+
+  await quiesce();
+  heat.reset();
+  heat.enabled = true;
+  const started = performance.now();
+  let retries = 0;
+  let next = 0;
+  const perConversation = (c: number) => Math.floor(heatMessages / heatConversations) + (c < heatMessages % heatConversations ? 1 : 0);
+  const webhook = `${client.baseUrl}/webhooks/messenger/${bench.appId}`;
+  const writer = async () => {
+    for (;;) {
+      const c = next++;
+      if (c >= heatConversations) return;
+      const psid = heatCustomer(c);
+      own.add(psid);
+      for (let seq = 0; seq < perConversation(c); seq++) {
+        const mid = `m_heat_${c}_${seq}`;
+        own.add(mid);
+        const raw = JSON.stringify(customerMessage({ pageId: c % 2 === 0 ? bench.pageId : secondPage.id, psid, mid, text: `${phrases[(c + seq) % phrases.length]} (${seq})` }));
+        // as Meta does, a delivery not answered 200 is delivered again
+        for (let attempt = 1; ; attempt++) {
+          const res = await fetch(webhook, { method: 'POST', headers: signedHeaders(raw), body: raw }).catch(() => undefined);
+          await res?.text();
+          if (res?.status === 200) break;
+          if (attempt >= 10) throw new Error(`a heat-run delivery answered ${res?.status ?? 'nothing'} ten times`);
+          retries += 1;
+          await sleep(200 * attempt);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: heatWriters }, writer));
+  const written = performance.now();
+  const drainUntil = Date.now() + 1_800_000;
+  const busy = async () => (await depth(ctx.inboundUrl)) > 0 || (await depth(ctx.outboundUrl)) > 0 || pendingCloses > 0;
+  while (Date.now() < drainUntil && (await busy())) await sleep(250);
+  const undrained = await busy();
+  await quiesce(1_500);
+  await Promise.all([...pendingAttributions]);
+  heat.enabled = false;
+  const wallMs = performance.now() - started;
+  sqs.destroy();
+  calls.splice(0);
+  for (const agent of ctx.agents) agent.onFrame = undefined;
+
+  console.log(`\n  Partition heat: write units per partition key over a mixed run (units as DynamoDB Local reports them)`);
+  note(`${heatMessages} inbound messages in ${heatConversations} conversations across 2 Pages → 2 queues (${ctx.firstQueueId}, ${queue.id}); ${ctx.agents.length} agents`);
+  note(`accepted ${accepts} offers, sent ${replies} replies, closed ${closes} chats; ${retries} deliveries retried after a non-200. ${heatWriters} conversations write at once.`);
+  note(`wall time ${(wallMs / 1000).toFixed(1)} s (customers done after ${((written - started) / 1000).toFixed(1)} s, then the queues drained); ${heat.requests} write requests attributed.`);
+  if (undrained) note('the queues were not empty after 30 minutes: the figures cover what was routed by then');
+  note('Units of each request (ReturnConsumedCapacity INDEXES) are shared among the partitions it wrote, by item size: the item\'s');
+  note('key for the table, the GSI partition attribute before and after the write for an index (keys and GSIs from DescribeTable).');
+  note('"conversation" marks a conversation\'s own keys (naming one chat, customer or message of the run); "shared" is every other key.');
+  const isOwn = (key: string) => key.split(/[#|:/]/).some((part) => own.has(part));
+  let worst: { key: string; index: string; share: number } | undefined;
+  const rows: Array<Array<string | number>> = [];
+  for (const entry of heat.entries()) {
+    const where = entry.index === 'table' ? `table ${entry.table}` : `GSI ${entry.index}`;
+    entry.keys.forEach((k, rank) => {
+      const share = entry.total > 0 ? k.wcu / entry.total : 0;
+      const kind = k.key === '(not attributed)' ? 'n/a' : isOwn(k.key) ? 'conversation' : 'shared';
+      if (kind === 'shared' && (!worst || share > worst.share)) worst = { key: k.key, index: where, share };
+      if (rank < 5) rows.push([rank === 0 ? where : '', rank === 0 ? round(entry.total, 0) : '', k.key.length > 64 ? `${k.key.slice(0, 61)}…` : k.key, kind, round(k.wcu, 1), `${(share * 100).toFixed(1)} %`]);
+    });
+    const shared = entry.keys.filter((k) => k.key !== '(not attributed)' && !isOwn(k.key));
+    rows.push(['', '', `(${entry.keys.length} keys; ${shared.length} shared taking ${((shared.reduce((a, k) => a + k.wcu, 0) / Math.max(entry.total, 1e-9)) * 100).toFixed(1)} %)`, '', '', '']);
+  }
+  printTable(['table / index', 'total WCU', 'partition key (top 5)', 'kind', 'WCU', 'share'], rows);
+  const worstShare = worst?.share ?? 0;
+  note(
+    `goal: apart from a conversation's own keys, no partition key takes more than ${goalSharedKeyShare * 100}% of the writes → worst shared key ` +
+      `${worst ? `${worst.key} in ${worst.index} with ${(worstShare * 100).toFixed(1)} %` : 'none'}, ${verdict(worstShare <= goalSharedKeyShare)}`,
+  );
 }
 
 function customer(n: number): string {

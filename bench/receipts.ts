@@ -6,18 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AgentLog } from '../functions/adapters/dynamodb/agent-log';
-import { ChatStore } from '../functions/adapters/dynamodb/chats';
-import { Directory } from '../functions/adapters/dynamodb/directory';
-import { RoutingStore } from '../functions/adapters/dynamodb/routing-store';
+import { DynamoAgentLog } from '../functions/adapters/dynamodb/agent-log';
+import { DynamoChatStore } from '../functions/adapters/dynamodb/chats';
+import { DynamoDirectory } from '../functions/adapters/dynamodb/directory';
+import { DynamoRoutingStore } from '../functions/adapters/dynamodb/routing-store';
 import { Table } from '../functions/adapters/dynamodb/table';
 import { GraphApi } from '../functions/adapters/graph-api';
 import type { InboundEnvelope } from '../functions/domain/inbound';
 import { defaultSettings, type Channel } from '../functions/domain/model';
-import type { OutboundJob } from '../functions/domain/ports';
+import { type AgentLog, type ChatStore, type Directory, type OutboundJob, type RoutingStore } from '../functions/domain/ports';
 import { AutomatedMessages } from '../functions/services/automated-messages';
 import { Echoes } from '../functions/services/echoes';
-import { ChatEndings, ClosingDispatcher, Handover } from '../functions/services/handover';
+import { ChatEndings, Handover } from '../functions/services/handover';
+import { Dispatcher } from '../functions/services/dispatcher';
 import { ChatIntake } from '../functions/services/chat-intake';
 import { Profiles } from '../functions/services/profiles';
 import { Receipts } from '../functions/services/receipts';
@@ -44,8 +45,8 @@ export async function main(): Promise<void> {
   const tableName = `bench${randomUUID().slice(0, 8)}-receipts`;
   await ensureTable(client, tableName);
   const table = new Table(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName);
-  const directory = new Directory(table);
-  const chats = new ChatStore(table);
+  const directory = new DynamoDirectory(table);
+  const chats = new DynamoChatStore(table);
   await directory.saveSettings(defaultSettings);
   const channel: Channel = { id: 'ch-1', type: 'messenger', name: 'Bench', active: true, queueId: 'q1', language: 'en', provisioningState: 'running', lastError: null, humanAgentTag: false, appId: 'our-app', pageId, createdAt: new Date().toISOString() };
   await directory.createChannel(channel);
@@ -53,10 +54,17 @@ export async function main(): Promise<void> {
   const jobs: OutboundJob[] = [];
   const outbound = { enqueue: async (job: OutboundJob) => void jobs.push(job) };
   const automated = new AutomatedMessages({ chats, outbound, notifier: quietNotifier, timers: noTimers, clock });
-  const dispatcher = new ClosingDispatcher(
-    { store: new RoutingStore(table), chats, directory, log: new AgentLog(table), notifier: quietNotifier, timers: noTimers, events: noEvents, clock },
-    () => new ChatEndings({ outbound, automated, clock }),
-  );
+  const dispatcher = new Dispatcher({
+    store: new DynamoRoutingStore(table),
+    chats,
+    directory,
+    log: new DynamoAgentLog(table),
+    notifier: quietNotifier,
+    timers: noTimers,
+    events: noEvents,
+    clock,
+    endings: new ChatEndings({ outbound, automated, clock }),
+  });
   // no token stored: profiles are not fetched, only their cache is read (as for a customer seen before)
   const secrets = { prefix: 'bench', get: async () => undefined, forget: () => undefined };
   const ingest = new ChatIntake({

@@ -18,13 +18,13 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AgentLog } from '../functions/adapters/dynamodb/agent-log';
-import { ChatStore, chatItem, newChatItem } from '../functions/adapters/dynamodb/chats';
-import { Directory, type AgentItem } from '../functions/adapters/dynamodb/directory';
-import { RoutingStore } from '../functions/adapters/dynamodb/routing-store';
+import { DynamoAgentLog } from '../functions/adapters/dynamodb/agent-log';
+import { DynamoChatStore, newChatItem } from '../functions/adapters/dynamodb/chats';
+import { DynamoDirectory } from '../functions/adapters/dynamodb/directory';
+import { DynamoRoutingStore } from '../functions/adapters/dynamodb/routing-store';
 import { Table } from '../functions/adapters/dynamodb/table';
-import { defaultSettings, type Chat } from '../functions/domain/model';
-import type { AgentEvent, AgentNotifier } from '../functions/domain/ports';
+import { type AgentRecord, type RoutedChat, defaultSettings } from '../functions/domain/model';
+import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type RoutingStore } from '../functions/domain/ports';
 import { Dispatcher } from '../functions/services/dispatcher';
 import { Membership } from '../functions/services/membership';
 import { ensureTable } from '../local/provision';
@@ -56,13 +56,13 @@ async function measure(client: DynamoDBClient, size: number): Promise<Figures> {
   const tableName = `bench${randomUUID().slice(0, 8)}-routing`;
   await ensureTable(client, tableName);
   const table = new Table(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName);
-  const directory = new Directory(table);
-  const chats = new ChatStore(table);
-  const store = new RoutingStore(table);
+  const directory = new DynamoDirectory(table);
+  const chats = new DynamoChatStore(table);
+  const store = new DynamoRoutingStore(table);
   const notifier = new CountingNotifier();
   let now = new Date('2026-03-01T09:00:00.000Z');
   const clock = () => now;
-  const dispatcher = new Dispatcher({ store, chats, directory, log: new AgentLog(table), notifier, timers: noTimers, events: noEvents, clock });
+  const dispatcher = new Dispatcher({ store, chats, directory, log: new DynamoAgentLog(table), notifier, timers: noTimers, events: noEvents, clock });
   const membership = new Membership({ store, directory, dispatcher, clock });
   const settings = { ...defaultSettings, simultaneousChats: 2 };
   await directory.saveSettings(settings);
@@ -73,7 +73,7 @@ async function measure(client: DynamoDBClient, size: number): Promise<Figures> {
   for (let i = 0; i < ids.length; i += 25) {
     await Promise.all(
       ids.slice(i, i + 25).map((id) => {
-        const agent: AgentItem = { id, displayName: id, groups: ['agents'], presence: 'active', connections: 1, load: 0, simultaneousChats: decisions + 1, queues: ['support'], rev: 0, createdAt: now.toISOString() };
+        const agent: AgentRecord = { id, displayName: id, groups: ['agents'], presence: 'active', connections: 1, load: 0, simultaneousChats: decisions + 1, queues: ['support'], rev: 0, createdAt: now.toISOString() };
         return store.saveAgent(undefined, agent, settings);
       }),
     );
@@ -84,7 +84,7 @@ async function measure(client: DynamoDBClient, size: number): Promise<Figures> {
   const counted = { read: 0, write: 0, requests: 0 };
   for (let n = 0; n < decisions; n++) {
     now = new Date(now.getTime() + 1000);
-    const chat: Chat = {
+    const chat: RoutedChat = {
       id: randomUUID(),
       channelId: 'channel-1',
       channelType: 'messenger',
@@ -97,13 +97,15 @@ async function measure(client: DynamoDBClient, size: number): Promise<Figures> {
       createdAt: now.toISOString(),
       lastMessageAt: now.toISOString(),
       version: 1,
+      offeredTo: [],
+      skipped: [],
     };
     await chats.openChat(chat, { message: { id: randomUUID(), chatId: chat.id, direction: 'in', text: 'hello', sentAt: now.toISOString(), status: 'received' } });
     // only the decision is counted: from the router's call to the offer written
     Object.assign(table.capacity, { read: 0, write: 0, requests: 0 });
     const offersBefore = notifier.offers;
     const t0 = performance.now();
-    await dispatcher.routeQueue('support', { chat: chatItem.parse(newChatItem(chat)) });
+    await dispatcher.routeQueue('support', { chat: chat });
     const took = performance.now() - t0;
     if (notifier.offers !== offersBefore + 1) throw new Error(`chat ${n} was not offered to exactly one agent`);
     latencies.push(took);

@@ -225,6 +225,64 @@ export async function startRuntimeChild(env: Record<string, string> = {}): Promi
   return { ...clientFor(baseUrl), output: () => output, stop };
 }
 
+/** The line the processes of bench/ingest-processes.ts print once they serve. */
+export const benchProcessReady = 'bench process ready';
+
+export interface ChildProcessHandle {
+  /** The first match of `ready` in the child's stdout. */
+  ready: RegExpExecArray;
+  output(): string;
+  /** Sends a signal (SIGSTOP / SIGCONT pause and resume it). */
+  signal(signal: NodeJS.Signals): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * `node --import tsx <args>` as a child of this benchmark (stopped by `cleanup()`, killed on any exit),
+ * resolved once its stdout matches `ready`.
+ */
+export async function startChild(args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 60_000): Promise<ChildProcessHandle> {
+  const child = spawn(nodeBinary, ['--disable-warning=ExperimentalWarning', '--import', 'tsx', ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  lastResort.add(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000)));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-200_000)));
+  // 'close': after the child's last output is read
+  const exited = new Promise<void>((r) => child.once('close', () => r()));
+  const stop = async () => {
+    lastResort.delete(child);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // a paused child would not see SIGTERM
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    const forced = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(forced);
+  };
+  onCleanup(stop);
+  const match = await new Promise<RegExpExecArray>((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} not ready within ${timeoutMs} ms:\n${output.slice(-5_000)}`)), timeoutMs);
+    const look = () => {
+      const found = ready.exec(output);
+      if (found) {
+        clearTimeout(timer);
+        child.stdout?.off('data', look);
+        resolveReady(found);
+      }
+    };
+    child.stdout?.on('data', look);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited before it was ready:\n${output.slice(-5_000)}`));
+    });
+  });
+  return { ready: match, output: () => output, signal: (signal) => void child.kill(signal), stop };
+}
+
 /** HTTP, token and WebSocket helpers for a runtime answering at `baseUrl`. */
 export function clientFor(baseUrl: string): RuntimeClient {
   const wsUrl = `${baseUrl.replace(/^http/, 'ws')}/ws`;

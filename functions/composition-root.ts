@@ -3,18 +3,35 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AutomatedMessages } from './services/automated-messages';
-import { ChatEndings, ClosingDispatcher } from './services/handover';
+import { AgentActions } from './services/agent-actions';
+import { AgentWorkspace } from './services/agent-workspace';
+import { ChatActions } from './services/chat-actions';
+import { ChatIntake } from './services/chat-intake';
+import { Delivery } from './services/delivery';
+import { Dispatcher } from './services/dispatcher';
+import { Echoes } from './services/echoes';
+import { ChatEndings, Handover, ThreadRequests } from './services/handover';
+import { Profiles } from './services/profiles';
+import { Receipts } from './services/receipts';
+import { TelegramEvents } from './services/telegram-events';
+import { GraphApi } from './adapters/graph-api';
+import { TelegramApi } from './adapters/telegram-api';
+import { MessengerSender } from './adapters/messenger-sender';
+import { ChatPacer, TelegramSender } from './adapters/telegram-sender';
+import { DynamoTelegramChats } from './adapters/dynamodb/telegram-chats';
+import { QueueVisibility } from './adapters/queue-visibility';
+import { RetryAfter } from './adapters/retry-after';
 import { Membership } from './services/membership';
 import { TelegramFileLinks } from './services/telegram-file-links';
 import { readEnv } from './shared/env';
 import { instrumented, recordedMetrics } from './shared/instrument';
 import { SocketNotifier } from './adapters/agent-socket';
-import { AdminStore } from './adapters/dynamodb/admin-store';
+import { DynamoAdminStore } from './adapters/dynamodb/admin-store';
 import { DeadLetterQueues, FailureLog } from './adapters/dead-letters';
-import { AgentLog } from './adapters/dynamodb/agent-log';
-import { ChatStore } from './adapters/dynamodb/chats';
-import { Directory } from './adapters/dynamodb/directory';
-import { RoutingStore } from './adapters/dynamodb/routing-store';
+import { DynamoAgentLog } from './adapters/dynamodb/agent-log';
+import { DynamoChatStore } from './adapters/dynamodb/chats';
+import { DynamoDirectory } from './adapters/dynamodb/directory';
+import { DynamoRoutingStore } from './adapters/dynamodb/routing-store';
 import { Table } from './adapters/dynamodb/table';
 import { EventBusPublisher } from './adapters/event-bus';
 import { SqsOutboundQueue } from './adapters/queues';
@@ -22,10 +39,12 @@ import { SqsTimers } from './adapters/timer-queue';
 import { Secrets } from './adapters/secrets';
 import { clientConfig, webhookBudget, workerBudget } from './adapters/client-budget';
 import { Remembered } from './adapters/remembered';
+import type { AdminStore, AgentLog, AgentNotifier, ChatStore, Directory, RoutingStore } from './domain/ports';
 
 /**
- * Builds the adapters a routing-side function needs, once per container. Each getter
- * reads only the environment variables of what it builds.
+ * The one place objects are built: every adapter and service a Lambda function uses, once per
+ * container, on first use. Handlers only call these getters; each getter reads only the
+ * environment variables of what it builds, so a function needs only the variables of what it uses.
  */
 function once<T>(build: () => T): () => T {
   let value: T | undefined;
@@ -35,11 +54,11 @@ function once<T>(build: () => T): () => T {
 export const clock = (): Date => new Date();
 
 export const table = /* @__PURE__ */ once(() => Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME, clientConfig(workerBudget)));
-export const directory = /* @__PURE__ */ once(() => new Directory(table()));
-export const chatStore = /* @__PURE__ */ once(() => new ChatStore(table()));
-export const routingStore = /* @__PURE__ */ once(() => new RoutingStore(table()));
-export const adminStore = /* @__PURE__ */ once(() => new AdminStore(table()));
-export const agentLog = /* @__PURE__ */ once(() => new AgentLog(table()));
+export const directory: () => Directory = /* @__PURE__ */ once(() => new DynamoDirectory(table()));
+export const chatStore: () => ChatStore = /* @__PURE__ */ once(() => new DynamoChatStore(table()));
+export const routingStore: () => RoutingStore = /* @__PURE__ */ once(() => new DynamoRoutingStore(table()));
+export const adminStore: () => AdminStore = /* @__PURE__ */ once(() => new DynamoAdminStore(table()));
+export const agentLog: () => AgentLog = /* @__PURE__ */ once(() => new DynamoAgentLog(table()));
 export const sqs = /* @__PURE__ */ once(() => instrumented(new SQSClient(clientConfig(workerBudget))));
 export const secrets = /* @__PURE__ */ once(
   () => new Secrets(instrumented(new SecretsManagerClient(clientConfig(workerBudget))), readEnv('SECRETS_PREFIX').SECRETS_PREFIX),
@@ -55,7 +74,7 @@ const webhookLookupMillis = { freshMillis: 60_000, staleMillis: 15 * 60_000 };
  */
 export const webhookAdapters = /* @__PURE__ */ once(() => {
   const config = clientConfig(webhookBudget);
-  const found = new Directory(Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME, config));
+  const found = new DynamoDirectory(Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME, config));
   return {
     /** Uncached, for the rare reads that must see the latest (the subscription handshake's verify token). */
     directory: found,
@@ -67,10 +86,21 @@ export const webhookAdapters = /* @__PURE__ */ once(() => {
 });
 export const outboundQueue = /* @__PURE__ */ once(() => new SqsOutboundQueue(sqs(), readEnv('OUTBOUND_QUEUE_URL').OUTBOUND_QUEUE_URL));
 
-export const socketNotifier = /* @__PURE__ */ once(() => {
+export const socketNotifier: () => SocketNotifier = /* @__PURE__ */ once(() => {
   const { SOCKET_CALLBACK_URL } = readEnv('SOCKET_CALLBACK_URL');
-  return new SocketNotifier(instrumented(new ApiGatewayManagementApiClient({ ...clientConfig(workerBudget), endpoint: SOCKET_CALLBACK_URL })), agentLog(), clock);
+  return new SocketNotifier(
+    instrumented(new ApiGatewayManagementApiClient({ ...clientConfig(workerBudget), endpoint: SOCKET_CALLBACK_URL })),
+    agentLog(),
+    clock,
+    // a connection found gone is forgotten by routing, as if it had disconnected
+    (agentId, connectionId) => dispatcher().disconnected(connectionId, agentId),
+  );
 });
+
+/** The Graph API (Messenger Send API, Pages, handover) and the Telegram Bot API: real or the local fakes. */
+export const graphApi = /* @__PURE__ */ once(() => new GraphApi({ baseUrl: readEnv('GRAPH_API_URL').GRAPH_API_URL }));
+export const telegramApi = /* @__PURE__ */ once(() => new TelegramApi({ baseUrl: readEnv('TELEGRAM_API_URL').TELEGRAM_API_URL }));
+export const telegramChats = /* @__PURE__ */ once(() => new DynamoTelegramChats(table(), clock));
 
 /** Agents see Telegram files through short-lived signed links to our file route, never with the bot token. */
 export const fileLinks = /* @__PURE__ */ once(
@@ -78,17 +108,16 @@ export const fileLinks = /* @__PURE__ */ once(
 );
 
 /** What routing uses to tell agents: the socket, with file links signed on the way. */
-export const agentNotifier = /* @__PURE__ */ once(() => fileLinks().notifier(socketNotifier()));
+export const agentNotifier: () => AgentNotifier = /* @__PURE__ */ once(() => fileLinks().notifier(socketNotifier()));
 
 /** Accept, completion and "all agents busy" timeouts: delayed messages on the timer queue. */
 export const timers = /* @__PURE__ */ once(() => new SqsTimers(sqs(), readEnv('TIMER_QUEUE_URL').TIMER_QUEUE_URL, clock));
 
 export const eventBus = /* @__PURE__ */ once(() => new EventBusPublisher(instrumented(new EventBridgeClient(clientConfig(workerBudget))), readEnv('EVENT_BUS_NAME').EVENT_BUS_NAME));
 
-export const dispatcher = /* @__PURE__ */ once(() => {
-  const socket = socketNotifier();
-  const built = new ClosingDispatcher(
-    {
+export const dispatcher: () => Dispatcher = /* @__PURE__ */ once(
+  () =>
+    new Dispatcher({
       store: routingStore(),
       chats: chatStore(),
       directory: directory(),
@@ -98,12 +127,9 @@ export const dispatcher = /* @__PURE__ */ once(() => {
       events: eventBus(),
       clock,
       metrics: recordedMetrics,
-    },
-    chatEndings,
-  );
-  socket.onGone = (agentId, connectionId) => built.disconnected(connectionId, agentId);
-  return built;
-});
+      endings: chatEndings(),
+    }),
+);
 
 export const membership = /* @__PURE__ */ once(() => new Membership({ store: routingStore(), directory: directory(), dispatcher: dispatcher(), clock }));
 
@@ -132,3 +158,67 @@ export const deadLetterQueues = /* @__PURE__ */ once(() => {
     failureLog(),
   );
 });
+
+/** The router's work: a platform event joins or opens a chat, which routing then offers. */
+export const chatIntake = /* @__PURE__ */ once(() => {
+  const automated = automatedMessages();
+  return new ChatIntake({
+    directory: directory(),
+    contacts: adminStore(),
+    chats: chatStore(),
+    dispatcher: dispatcher(),
+    notifier: agentNotifier(),
+    events: eventBus(),
+    clock,
+    receipts: new Receipts({ chats: chatStore(), notifier: socketNotifier() }),
+    echoes: new Echoes({ chats: chatStore(), notifier: socketNotifier(), clock }),
+    handover: new Handover({ chats: chatStore(), dispatcher: dispatcher(), automated, events: eventBus(), clock }),
+    profiles: new Profiles({ chats: chatStore(), directory: directory(), graph: graphApi(), secrets: secrets(), events: eventBus(), clock }),
+    automated,
+    telegram: new TelegramEvents({ chats: chatStore(), telegramChats: telegramChats(), notifier: agentNotifier(), telegram: telegramApi(), secrets: secrets() }),
+  });
+});
+
+/** Telegram's one message a second per chat, and its 429 pauses. */
+export const telegramPacer = /* @__PURE__ */ once(() => new ChatPacer());
+
+/** The sender's work: an agent's reply (or a thread pass-back) reaches the platform. */
+export const delivery = /* @__PURE__ */ once(
+  () =>
+    new Delivery({
+      chats: chatStore(),
+      directory: directory(),
+      secrets: secrets(),
+      senders: { messenger: new MessengerSender(graphApi()), telegram: new TelegramSender(telegramApi(), telegramPacer(), telegramChats()) },
+      notifier: socketNotifier(),
+      events: eventBus(),
+      graph: graphApi(),
+    }),
+);
+
+/** A platform's "retry after" honoured by holding the outbound message back that long. */
+export const retryAfter = /* @__PURE__ */ once(() => new RetryAfter(new QueueVisibility(sqs(), readEnv('OUTBOUND_QUEUE_URL').OUTBOUND_QUEUE_URL)));
+
+/** What an agent does over the socket. */
+export const agentActions = /* @__PURE__ */ once(
+  () =>
+    new AgentActions({
+      dispatcher: dispatcher(),
+      chatActions: new ChatActions({ actions: adminStore(), chats: chatStore(), directory: directory(), events: eventBus() }),
+      chats: chatStore(),
+      store: routingStore(),
+      log: agentLog(),
+      outbound: outboundQueue(),
+      notifier: socketNotifier(),
+      clock,
+      directory: directory(),
+      threads: new ThreadRequests({ chats: chatStore(), store: routingStore(), directory: directory(), graph: graphApi(), secrets: secrets() }),
+      workspace: new AgentWorkspace({
+        admin: adminStore(),
+        settings: () => directory().settings(),
+        queues: () => directory().listQueues(),
+        agents: () => directory().listAgentItems(),
+      }),
+      fileLinks: fileLinks(),
+    }),
+);

@@ -1,8 +1,7 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { AgentEvent, AgentNotifier } from '../domain/ports';
+import type { AgentConnections, AgentEvent, AgentLog, LiveConnection, ReplyFrame } from '../domain/ports';
 import { bytesOf, fitEvent, frameBudgetBytes, maxFrameBytes } from '../domain/frame-budget';
 import { logger } from '../shared/logger';
-import type { AgentLog, LiveConnection } from './dynamodb/agent-log';
 
 /**
  * API Gateway answers 410 for a connection whose `$connect` has not finished yet; such a young
@@ -10,21 +9,18 @@ import type { AgentLog, LiveConnection } from './dynamodb/agent-log';
  */
 const connectGraceMillis = 30_000;
 
-/** A reply frame to one connection (`sent`, `snapshot`, `pong`, `error`); not kept for `sync`. */
-export type ReplyFrame = { type: string; requestId?: string } & Record<string, unknown>;
-
 /**
  * Pushes frames to agents' WebSocket connections through the API Gateway management API.
  * State events get the agent's next cursor and are logged first, so `sync` can replay
  * whatever a connection missed; a connection that is gone is handed to `onGone`.
  */
-export class SocketNotifier implements AgentNotifier {
-  onGone: (agentId: string, connectionId: string) => Promise<void> = async () => {};
-
+export class SocketNotifier implements AgentConnections {
   constructor(
     private readonly client: ApiGatewayManagementApiClient,
     private readonly log: AgentLog,
     private readonly clock: () => Date,
+    /** A connection found gone: routing forgets it (the agent may go offline). */
+    private readonly onGone: (agentId: string, connectionId: string) => Promise<void> = async () => {},
   ) {}
 
   /**

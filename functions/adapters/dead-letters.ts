@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
-import type { Page, PageRequest } from './dynamodb/admin-store';
+import type { Page, PageRequest } from '../domain/ports';
 import { indexKeys, ttlAfter } from './dynamodb/keys';
 import type { Table } from './dynamodb/table';
 

@@ -1,6 +1,5 @@
 import * as z from 'zod';
 import { isTimeout, parseJson, redact, redactedCause } from './platform-http';
-import { readEnv } from '../shared/env';
 
 /** Meta's error body: `{ error: { message, type, code, error_subcode, fbtrace_id } }`. */
 const graphErrorBodySchema = z.object({
@@ -249,7 +248,3 @@ export class GraphApi {
   }
 }
 
-const env = readEnv('GRAPH_API_URL');
-
-/** The shared client for the configured Graph API (real or local fake). */
-export const graphApi = new GraphApi({ baseUrl: env.GRAPH_API_URL });

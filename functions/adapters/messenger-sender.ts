@@ -1,6 +1,6 @@
 import { GraphApiError, type GraphApi, type SendMessageInput } from './graph-api';
 import { messagingWindow } from '../domain/messaging-window';
-import { customerLastWroteAt } from './dynamodb/chats';
+import { customerLastWroteAt } from '../domain/model';
 import { OmnichatError } from '../shared/errors';
 import type { PlatformSender, SendFailure } from '../domain/platform-sender';
 

@@ -7,25 +7,18 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import type { SecretStore } from '../domain/ports';
 
 /** Secrets are cached this long per container, like middy's secrets-manager middleware. */
 const cacheMillis = 5 * 60 * 1000;
 /** A cached secret is read again on demand (`reread`) at most this often. */
 const rereadMillis = 30 * 1000;
 
-/** Where each secret lives: app secrets, page tokens and bot tokens, under one prefix. */
-export const secretNames = {
-  messengerAppSecret: (prefix: string, appId: string) => `${prefix}/messenger-app/${appId}`,
-  channelToken: (prefix: string, channelId: string) => `${prefix}/channel/${channelId}`,
-  /** The `secret_token` Telegram sends back in `X-Telegram-Bot-Api-Secret-Token`. */
-  telegramWebhookSecret: (prefix: string, channelId: string) => `${prefix}/telegram-webhook/${channelId}`,
-};
-
 /**
  * Secrets Manager behind a small cache. Values never leave this module except to the
  * caller that asked; nothing here logs them.
  */
-export class Secrets {
+export class Secrets implements SecretStore {
   private readonly cache = new Map<string, { value: string; until: number }>();
   private readonly rereadAt = new Map<string, number>();
 

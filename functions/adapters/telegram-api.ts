@@ -1,6 +1,5 @@
 import * as z from 'zod';
 import { isTimeout, parseJson, redact, redactedCause } from './platform-http';
-import { readEnv } from '../shared/env';
 
 /** Every Bot API answer: `{ ok: true, result }` or `{ ok: false, error_code, description, parameters }`. */
 const failureSchema = z.looseObject({
@@ -204,7 +203,3 @@ export class TelegramApi {
   }
 }
 
-const env = readEnv('TELEGRAM_API_URL');
-
-/** The shared client for the configured Bot API (real or local fake). */
-export const telegramApi = new TelegramApi({ baseUrl: env.TELEGRAM_API_URL });

@@ -1,10 +1,10 @@
 import * as z from 'zod';
-import type { ChatAction } from '../adapters/dynamodb/admin-store';
 import { NotFound } from '../shared/errors';
 import { indexKeys } from '../adapters/dynamodb/keys';
 import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { existingQueue } from './queues';
 import { idSchema, route, type AdminDeps } from './route-table';
+import { type ChatAction } from '../domain/model';
 
 export const actionSchema = z.object({ id: z.string(), caption: z.string(), queueId: z.string(), detailType: z.string(), createdAt: z.string() });
 

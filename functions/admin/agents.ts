@@ -1,10 +1,11 @@
 import * as z from 'zod';
 import { AgentStillBusy } from '../adapters/dynamodb/admin-store';
-import { agentView, type AgentItem } from '../adapters/dynamodb/directory';
 import { Conflict, NotFound } from '../shared/errors';
 import { indexKeys } from '../adapters/dynamodb/keys';
 import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { idSchema, route } from './route-table';
+import { type AgentRecord } from '../domain/model';
+import { agentView } from '../domain/routing';
 
 export const agentSchema = z.object({
   id: z.string(),
@@ -26,7 +27,7 @@ const agentBody = z.strictObject({
 });
 const agentPath = z.strictObject({ agentId: idSchema });
 
-function view(item: AgentItem): z.input<typeof agentSchema> {
+function view(item: AgentRecord): z.input<typeof agentSchema> {
   const agent = agentView(item);
   return { ...agent, connected: agent.connections > 0, queues: item.queues };
 }

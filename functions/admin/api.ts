@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { graphApi } from '../adapters/graph-api';
-import { telegramApi } from '../adapters/telegram-api';
-import { adminStore, chatStore, clock, deadLetterQueues, directory, failureLog, fileLinks, membership, secrets } from '../composition-root';
+import { adminStore, chatStore, clock, deadLetterQueues, directory, failureLog, fileLinks, graphApi, membership, secrets, telegramApi } from '../composition-root';
 import { readEnv } from '../shared/env';
 import { logger } from '../shared/logger';
 import { adminHandler } from './app';
@@ -15,8 +13,8 @@ export const handler = adminHandler({
   admin: adminStore(),
   chats: chatStore(),
   secrets: secrets(),
-  graph: graphApi,
-  telegram: telegramApi,
+  graph: graphApi(),
+  telegram: telegramApi(),
   membership,
   clock,
   newId: randomUUID,

@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import { lostRace } from '../adapters/dynamodb/table';
 import { GraphApiError } from '../adapters/graph-api';
-import { secretNames } from '../adapters/secrets';
+import { secretNames } from '../domain/secret-names';
 import { TelegramApiError } from '../adapters/telegram-api';
-import type { Channel } from '../domain/model';
+import { type Channel, channelSchema } from '../domain/model';
 import { generateSecretToken } from '../domain/signature';
 import { Conflict, NotFound, OmnichatError, ValidationFailed } from '../shared/errors';
 import { logger } from '../shared/logger';
@@ -11,7 +11,6 @@ import { existingQueue } from './queues';
 import { indexKeys } from '../adapters/dynamodb/keys';
 import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
-import { channelItem } from '../adapters/dynamodb/directory';
 
 /**
  * Secret name of a Telegram channel's webhook secret token (`X-Telegram-Bot-Api-Secret-Token`);
@@ -33,7 +32,22 @@ export class PlatformUnavailable extends OmnichatError {
   }
 }
 
-export const channelSchema = channelItem;
+/** A channel as the management API shows it: each public field named here, so a stored field is not public by accident. */
+export const channelView = channelSchema.pick({
+  id: true,
+  type: true,
+  name: true,
+  active: true,
+  queueId: true,
+  language: true,
+  provisioningState: true,
+  lastError: true,
+  humanAgentTag: true,
+  appId: true,
+  pageId: true,
+  botUsername: true,
+  createdAt: true,
+});
 
 const pageAccessToken = z.string().min(10).max(2048).regex(/^\S+$/, 'No spaces.');
 const botToken = z.string().regex(/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/, 'A bot token looks like 123456:ABC-DEF…');
@@ -282,7 +296,7 @@ export const channelRoutes = [
     tag: 'channels',
     summary: 'Connect a Messenger Page or a Telegram bot; the channel starts inactive, without a queue.',
     body: channelCreate,
-    response: channelSchema,
+    response: channelView,
     errors: [404, 409, 502],
     handle: ({ body }, deps) => (body.type === 'messenger' ? createMessengerChannel(deps, body) : createTelegramChannel(deps, body)),
   }),
@@ -292,7 +306,7 @@ export const channelRoutes = [
     tag: 'channels',
     summary: 'List channels (never their tokens).',
     query: z.strictObject(pageQuery),
-    response: listOf(channelSchema),
+    response: listOf(channelView),
     async handle({ query }, deps) {
       const page = await deps.directory.channelsPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('CHANNEL'))) });
       return listAnswer(page.items, page.lastKey);
@@ -304,7 +318,7 @@ export const channelRoutes = [
     tag: 'channels',
     summary: 'Read a channel, with its provisioning state and last error.',
     params: channelPath,
-    response: channelSchema,
+    response: channelView,
     errors: [404],
     handle: ({ params }, deps) => existingChannel(deps, params.channelId),
   }),
@@ -315,7 +329,7 @@ export const channelRoutes = [
     summary: 'Change a channel: active switch, queue, language, name, HUMAN_AGENT tag, token rotation.',
     params: channelPath,
     body: channelPatch,
-    response: channelSchema,
+    response: channelView,
     errors: [404, 409, 502],
     async handle({ params, body }, deps) {
       const before = await existingChannel(deps, params.channelId);

@@ -1,10 +1,10 @@
 import * as z from 'zod';
-import type { Page, PageRequest } from '../adapters/dynamodb/admin-store';
-import { chatView, type ChatItem } from '../adapters/dynamodb/chats';
 import { indexKeys, keys } from '../adapters/dynamodb/keys';
 import { NotFound } from '../shared/errors';
 import { decodeNextToken, listAnswer, listOf, pageQuery, type PagedIndex } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
+import { type RoutedChat, chatView } from '../domain/model';
+import { type Page, type PageRequest } from '../domain/ports';
 
 const chatStates = ['bot', 'waiting', 'offered', 'assigned', 'closed'] as const;
 /** Without `state`, lists walk the states in this order: chats needing attention first, closed ones last. */
@@ -48,8 +48,8 @@ const chatsQuery = z.strictObject({
  * Chats of every state, one state's byKind partition after another. The token is the key of
  * the last chat answered, whose `kindPk` names the state to go on from.
  */
-async function chatsOfAllStates(deps: AdminDeps, filter: { queueId?: string; agentId?: string }, page: PageRequest): Promise<Page<ChatItem>> {
-  const items: ChatItem[] = [];
+async function chatsOfAllStates(deps: AdminDeps, filter: { queueId?: string; agentId?: string }, page: PageRequest): Promise<Page<RoutedChat>> {
+  const items: RoutedChat[] = [];
   const from = typeof page.startKey?.kindPk === 'string' ? page.startKey.kindPk.replace(/^CHATS#/, '') : undefined;
   let stateIndex = Math.max(0, listingOrder.findIndex((s) => s === from));
   let startKey = page.startKey;

@@ -1,11 +1,10 @@
 import * as z from 'zod';
-import type { Contact } from '../adapters/dynamodb/admin-store';
-import { chatView } from '../adapters/dynamodb/chats';
 import { NotFound } from '../shared/errors';
 import { chatSchema } from './chats';
 import { indexKeys } from '../adapters/dynamodb/keys';
 import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { idSchema, route } from './route-table';
+import { type Contact, chatView } from '../domain/model';
 
 export const contactSchema = z.object({ id: z.string(), name: z.string(), email: z.string().optional(), phone: z.string().optional(), createdAt: z.string() });
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { lostRace } from '../adapters/dynamodb/table';
-import { secretNames } from '../adapters/secrets';
+import { secretNames } from '../domain/secret-names';
 import type { MessengerApp } from '../domain/model';
 import { generateVerifyToken } from '../domain/signature';
 import { Conflict, NotFound } from '../shared/errors';

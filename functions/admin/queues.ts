@@ -1,12 +1,12 @@
 import * as z from 'zod';
-import type { Queue } from '../domain/model';
-import { queueItem } from '../adapters/dynamodb/directory';
+import { type Queue, queueSchema } from '../domain/model';
 import { Conflict, NotFound } from '../shared/errors';
 import { indexKeys } from '../adapters/dynamodb/keys';
 import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
 
-export const queueSchema = queueItem;
+/** A queue as the management API shows it: each public field named here, so a stored field is not public by accident. */
+export const queueView = queueSchema.pick({ id: true, name: true, routingRule: true, completionTimeoutSeconds: true, members: true, createdAt: true });
 
 const fields = {
   name: z.string().trim().min(1).max(200),
@@ -42,7 +42,7 @@ export const queueRoutes = [
     tag: 'queues',
     summary: 'Create a chat queue; its members can take its chats at once.',
     body: queueCreate,
-    response: queueSchema,
+    response: queueView,
     async handle({ body }, deps) {
       const queue: Queue = { id: deps.newId(), ...body, createdAt: deps.clock().toISOString() };
       await deps.membership().saveQueue(queue);
@@ -55,7 +55,7 @@ export const queueRoutes = [
     tag: 'queues',
     summary: 'List chat queues, oldest first.',
     query: z.strictObject(pageQuery),
-    response: listOf(queueSchema),
+    response: listOf(queueView),
     async handle({ query }, deps) {
       const page = await deps.directory.queuesPage({ limit: query.limit, startKey: decodeNextToken(query.nextToken, kindPage(indexKeys.kind('QUEUE'))) });
       return listAnswer(page.items, page.lastKey);
@@ -67,7 +67,7 @@ export const queueRoutes = [
     tag: 'queues',
     summary: 'Read a chat queue.',
     params: queuePath,
-    response: queueSchema,
+    response: queueView,
     errors: [404],
     handle: ({ params }, deps) => existingQueue(deps, params.queueId),
   }),
@@ -78,7 +78,7 @@ export const queueRoutes = [
     summary: 'Change a chat queue; membership and waiting chats follow at once.',
     params: queuePath,
     body: queuePatch,
-    response: queueSchema,
+    response: queueView,
     errors: [404],
     async handle({ params, body }, deps) {
       const before = await existingQueue(deps, params.queueId);

@@ -1,10 +1,10 @@
 import * as z from 'zod';
-import type { QuickReply } from '../adapters/dynamodb/admin-store';
 import { NotFound } from '../shared/errors';
 import { indexKeys } from '../adapters/dynamodb/keys';
 import { decodeNextToken, kindPage, listAnswer, listOf, pageQuery } from './pagination';
 import { existingQueue } from './queues';
 import { idSchema, route } from './route-table';
+import { type QuickReply } from '../domain/model';
 
 export const quickReplySchema = z.object({ id: z.string(), language: z.string(), text: z.string(), queueId: z.string().nullable(), createdAt: z.string() });
 

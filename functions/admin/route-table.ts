@@ -1,21 +1,19 @@
 import * as z from 'zod';
-import type { AdminStore } from '../adapters/dynamodb/admin-store';
-import type { ChatStore } from '../adapters/dynamodb/chats';
 import type { DeadLetterQueues, FailureLog } from '../adapters/dead-letters';
-import type { Directory } from '../adapters/dynamodb/directory';
 import type { GraphApi } from '../adapters/graph-api';
-import type { Secrets } from '../adapters/secrets';
+import type { SecretStore } from '../domain/ports';
 import type { TelegramApi } from '../adapters/telegram-api';
 import type { Membership } from '../services/membership';
 import type { TelegramFileLinks } from '../services/telegram-file-links';
 import { ValidationFailed, detailsFromIssues } from '../shared/errors';
+import { type AdminStore, type ChatStore, type Directory } from '../domain/ports';
 
 /** What the management API's routes work with; built once per container in `api.ts`, by hand in tests. */
 export interface AdminDeps {
   directory: Directory;
   admin: AdminStore;
   chats: ChatStore;
-  secrets: Pick<Secrets, 'prefix' | 'get' | 'put' | 'remove' | 'forget'>;
+  secrets: Pick<SecretStore, 'prefix' | 'get' | 'put' | 'remove' | 'forget'>;
   graph: Pick<GraphApi, 'getPage'>;
   telegram: Pick<TelegramApi, 'getMe' | 'setWebhook' | 'deleteWebhook' | 'getWebhookInfo'>;
   /** Built on first use: it brings the whole routing side along. */

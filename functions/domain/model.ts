@@ -1,128 +1,244 @@
-/** The product's nouns, as plain data. No I/O, no SDK types. */
+import * as z from 'zod';
 
-export type ChannelType = 'messenger' | 'telegram';
-export type RoutingRule = 'all-agents' | 'available-agent';
-export type ChatState = 'bot' | 'waiting' | 'offered' | 'assigned' | 'closed';
+/**
+ * The product's nouns: one zod schema per shape, and its type. No I/O, no SDK types.
+ * Stores validate what they read with these schemas; the public API derives its own views
+ * from them (`functions/admin/views.ts`), so a field added here is not public by accident.
+ */
+
+export const channelTypes = ['messenger', 'telegram'] as const;
+export type ChannelType = (typeof channelTypes)[number];
+export const routingRules = ['all-agents', 'available-agent'] as const;
+export type RoutingRule = (typeof routingRules)[number];
+export const chatStates = ['bot', 'waiting', 'offered', 'assigned', 'closed'] as const;
+export type ChatState = (typeof chatStates)[number];
 export type AgentStatus = 'active' | 'inactive' | 'offline';
+export type Presence = 'active' | 'inactive';
 export type MessageDirection = 'in' | 'out';
-export type MessageStatus = 'received' | 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+export const messageStatuses = ['received', 'pending', 'sent', 'delivered', 'read', 'failed'] as const;
+export type MessageStatus = (typeof messageStatuses)[number];
 export type CloseReason = 'agent' | 'timeout' | 'transfer' | 'handover';
 export type WithdrawReason = 'timeout' | 'taken' | 'closed' | 'offline' | 'transfer';
 
-export interface Settings {
-  simultaneousChats: number;
-  acceptTimeoutSeconds: number;
-  siteUrl?: string;
-  notificationSoundUrl?: string;
-}
+export const settingsSchema = z.object({
+  simultaneousChats: z.number().int().min(1),
+  acceptTimeoutSeconds: z.number().int().min(1),
+  siteUrl: z.string().optional(),
+  notificationSoundUrl: z.string().optional(),
+});
+export type Settings = z.infer<typeof settingsSchema>;
 
 export const defaultSettings: Settings = { simultaneousChats: 2, acceptTimeoutSeconds: 300 };
 
-export interface MessengerApp {
-  appId: string;
-  verifyToken: string;
-  createdAt: string;
-}
+export const messengerAppSchema = z.object({ appId: z.string(), verifyToken: z.string(), createdAt: z.string() });
+export type MessengerApp = z.infer<typeof messengerAppSchema>;
 
-export interface Channel {
-  id: string;
-  type: ChannelType;
-  name: string;
-  active: boolean;
-  queueId: string | null;
-  language: string | null;
-  provisioningState: 'running' | 'failed';
-  lastError: string | null;
-  humanAgentTag: boolean;
+/** A channel (its tokens live in the secret store, never here). */
+export const channelSchema = z.object({
+  id: z.string(),
+  type: z.enum(channelTypes),
+  name: z.string(),
+  active: z.boolean(),
+  queueId: z.string().nullable(),
+  language: z.string().nullable(),
+  provisioningState: z.enum(['running', 'failed']),
+  lastError: z.string().nullable(),
+  humanAgentTag: z.boolean(),
   /** Messenger: the Meta app and Page; Telegram: the bot. */
-  appId?: string;
-  pageId?: string;
-  botUsername?: string;
-  createdAt: string;
-}
+  appId: z.string().optional(),
+  pageId: z.string().optional(),
+  botUsername: z.string().optional(),
+  createdAt: z.string(),
+});
+export type Channel = z.infer<typeof channelSchema>;
 
-export interface QueueMembers {
-  users: string[];
-  groups: string[];
-}
+export const queueMembersSchema = z.object({ users: z.array(z.string()), groups: z.array(z.string()) });
+export type QueueMembers = z.infer<typeof queueMembersSchema>;
 
-export interface Queue {
-  id: string;
-  name: string;
-  routingRule: RoutingRule;
-  completionTimeoutSeconds: number | null;
-  members: QueueMembers;
-  createdAt: string;
-}
+export const queueSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  routingRule: z.enum(routingRules),
+  completionTimeoutSeconds: z.number().int().nullable(),
+  members: queueMembersSchema,
+  createdAt: z.string(),
+});
+export type Queue = z.infer<typeof queueSchema>;
 
+/** An agent as routing keeps it: presence, live connections, load, the queues they belong to. */
+export const agentRecordSchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  groups: z.array(z.string()),
+  /** Per-agent override of the `simultaneousChats` setting. */
+  simultaneousChats: z.number().int().min(0).optional(),
+  presence: z.enum(['active', 'inactive']),
+  connections: z.number().int(),
+  /** Chats in progress: offered + accepted. */
+  load: z.number().int(),
+  /** When the agent last took (accepted) a chat; absent if never. */
+  lastTakenAt: z.string().optional(),
+  queues: z.array(z.string()),
+  /** Grows on every write that changes routing facts; writes are conditional on it. */
+  rev: z.number().int(),
+  createdAt: z.string(),
+});
+export type AgentRecord = z.infer<typeof agentRecordSchema>;
+
+/** An agent as agents and admins see one: the status derived from presence and connections. */
 export interface Agent {
   id: string;
   displayName: string;
   groups: string[];
-  /** Per-agent override of the `simultaneousChats` setting. */
   simultaneousChats?: number;
   status: AgentStatus;
-  /** Chats in progress: offered + accepted. */
   load: number;
-  /** When the agent last took (accepted) a chat; absent if never. */
   lastTakenAt?: string;
   connections: number;
   createdAt: string;
 }
 
-export interface Customer {
-  id: string;
-  name: string;
-  avatarUrl?: string;
-  languageCode?: string;
-}
+export const customerSchema = z.object({ id: z.string(), name: z.string(), avatarUrl: z.string().optional(), languageCode: z.string().optional() });
+export type Customer = z.infer<typeof customerSchema>;
 
-export interface Attachment {
-  type: string;
-  url: string;
-  name?: string;
-}
+export const attachmentSchema = z.object({ type: z.string(), url: z.string(), name: z.string().optional() });
+export type Attachment = z.infer<typeof attachmentSchema>;
 
-export interface Chat {
-  id: string;
-  channelId: string;
-  channelType: ChannelType;
-  queueId: string | null;
-  state: ChatState;
-  agentId: string | null;
-  customer: Customer;
-  contactId: string | null;
-  language: string | null;
-  createdAt: string;
-  lastMessageAt: string;
+/** A chat as agents see it. */
+export const chatSchema = z.object({
+  id: z.string(),
+  channelId: z.string(),
+  channelType: z.enum(channelTypes),
+  queueId: z.string().nullable(),
+  state: z.enum(chatStates),
+  agentId: z.string().nullable(),
+  customer: customerSchema,
+  contactId: z.string().nullable(),
+  language: z.string().nullable(),
+  createdAt: z.string(),
+  lastMessageAt: z.string(),
   /** Grows on every state change; timers carry it so a stale timer changes nothing. */
-  version: number;
+  version: z.number().int(),
   /** The customer blocked the bot: replies cannot reach them until they write again. */
-  customerBlocked?: boolean;
+  customerBlocked: z.boolean().optional(),
+  /** Messenger handover: what the bot passed along with the thread, and the bot's app id to pass it back to. */
+  handoverMetadata: z.string().optional(),
+  botAppId: z.string().optional(),
+  /** When the customer's last message reached us (the chat's creation until they write again): the messaging window's start. */
+  customerWroteAt: z.string().optional(),
+});
+export type Chat = z.infer<typeof chatSchema>;
+
+/** What routing keeps on a chat beside what agents see. */
+export const routingStateSchema = z.object({
+  /** Agents holding an offer for this chat now. */
+  offeredTo: z.array(z.string()).default([]),
+  /** Agents whose offer of this chat timed out; passed over while others can take it. */
+  skipped: z.array(z.string()).default([]),
+  /** Set by an agent message while a completion timeout runs; a customer message clears it. */
+  completionToken: z.string().optional(),
+  closedAt: z.string().optional(),
+  closeReason: z.string().optional(),
+});
+
+/** A chat with its routing state: what the stores keep and the services decide on. */
+export const routedChatSchema = chatSchema.extend(routingStateSchema.shape);
+export type RoutedChat = z.infer<typeof routedChatSchema>;
+
+/** The chat as agents see it, without the routing state. */
+export function chatView(chat: RoutedChat): Chat {
+  const { offeredTo: _o, skipped: _s, completionToken: _c, closedAt: _ca, closeReason: _cr, ...view } = chat;
+  return view;
 }
 
-export interface Message {
-  id: string;
-  chatId: string;
-  direction: MessageDirection;
-  text?: string;
-  attachments?: Attachment[];
+/** Start of a chat's messaging window: when the customer last wrote, by the platform's clock (as Meta counts it). */
+export function customerLastWroteAt(chat: Pick<Chat, 'customerWroteAt' | 'lastMessageAt'>): string {
+  return chat.customerWroteAt ?? chat.lastMessageAt;
+}
+
+export const messageSchema = z.object({
+  id: z.string(),
+  chatId: z.string(),
+  direction: z.enum(['in', 'out']),
+  text: z.string().optional(),
+  attachments: z.array(attachmentSchema).optional(),
   /** Quick-reply, postback or callback payload chosen by the customer. */
-  payload?: string;
-  sentAt: string;
-  status: MessageStatus;
-  agentId?: string;
+  payload: z.string().optional(),
+  sentAt: z.string(),
+  status: z.enum(messageStatuses),
+  agentId: z.string().optional(),
   /** The platform's id (Messenger `mid`, Telegram message id) once known. */
-  platformMessageId?: string;
-  error?: string;
+  platformMessageId: z.string().optional(),
+  error: z.string().optional(),
   /** Set when the customer edited the message (Telegram). */
-  editedAt?: string;
+  editedAt: z.string().optional(),
+});
+export type Message = z.infer<typeof messageSchema>;
+
+/** A message as stored: with the agent client's own id, remembered so a retried reply is stored once. */
+export const storedMessageSchema = messageSchema.extend({ clientMessageId: z.string().optional() });
+export type StoredMessage = z.infer<typeof storedMessageSchema>;
+
+export function messageView(stored: StoredMessage): Message {
+  const { clientMessageId: _c, ...message } = stored;
+  return message;
 }
 
-export interface Offer {
-  chatId: string;
-  agentId: string;
-  offeredAt: string;
+export const offerSchema = z.object({
+  chatId: z.string(),
+  agentId: z.string(),
+  offeredAt: z.string(),
   /** Set for the available-agent rule, where the offer times out. */
-  expiresAt?: string;
-}
+  expiresAt: z.string().optional(),
+});
+export type Offer = z.infer<typeof offerSchema>;
+
+/** An agent's reply (or a thread pass-back) on its way to the platform, through the outbound queue. */
+export const outboundJobSchema = z.object({
+  chatId: z.string(),
+  messageId: z.string(),
+  sentAt: z.string(),
+  /** Hands a Messenger thread back to another app (the bot) after the chat's last message. */
+  threadControl: z.object({ action: z.literal('pass'), targetAppId: z.string(), metadata: z.string().optional() }).optional(),
+});
+export type OutboundJob = z.infer<typeof outboundJobSchema>;
+export type ThreadControlJob = OutboundJob & { threadControl: NonNullable<OutboundJob['threadControl']> };
+
+/** A timer that routing arms; it fires once, carrying what it was armed for. */
+export const timerPayloadSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('acceptTimeout'), chatId: z.string(), agentId: z.string(), version: z.number().int() }),
+  z.object({ kind: z.literal('completionTimeout'), chatId: z.string(), token: z.string() }),
+  z.object({ kind: z.literal('allAgentsBusy'), chatId: z.string() }),
+]);
+export type TimerPayload = z.infer<typeof timerPayloadSchema>;
+
+/** A Messenger profile as last fetched; `none` when Meta has none to give (error 2018218). */
+export const cachedProfileSchema = z.object({
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  profilePic: z.string().optional(),
+  none: z.boolean().optional(),
+  fetchedAt: z.string(),
+});
+export type CachedProfile = z.infer<typeof cachedProfileSchema>;
+
+const automatedTexts = z.object({
+  greeting: z.string().optional(),
+  allAgentsBusy: z.string().optional(),
+  closing: z.string().optional(),
+});
+/** A channel's automated messages per language (`default` when no language matches), and the busy notice's wait. */
+export const automatedMessagesSchema = z.object({
+  languages: z.record(z.string(), automatedTexts),
+  allAgentsBusyAfterSeconds: z.number().int().min(1).nullable(),
+});
+export type AutomatedMessageTexts = z.infer<typeof automatedMessagesSchema>;
+
+export const chatActionSchema = z.object({ id: z.string(), caption: z.string(), queueId: z.string(), detailType: z.string(), createdAt: z.string() });
+export type ChatAction = z.infer<typeof chatActionSchema>;
+
+export const quickReplySchema = z.object({ id: z.string(), language: z.string(), text: z.string(), queueId: z.string().nullable(), createdAt: z.string() });
+export type QuickReply = z.infer<typeof quickReplySchema>;
+
+export const contactSchema = z.object({ id: z.string(), name: z.string(), email: z.string().optional(), phone: z.string().optional(), createdAt: z.string() });
+export type Contact = z.infer<typeof contactSchema>;

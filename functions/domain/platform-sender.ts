@@ -1,5 +1,4 @@
-import type { Channel, Message } from './model';
-import type { ChatItem } from '../adapters/dynamodb/chats';
+import { type Channel, type Message, type RoutedChat } from './model';
 
 /** What became of a failed send, in the product's terms. */
 export interface SendFailure {
@@ -15,7 +14,7 @@ export interface SendFailure {
 
 /** Sends agents' messages to one platform. */
 export interface PlatformSender {
-  send(input: { channel: Channel; chat: ChatItem; message: Message; token: string }): Promise<{ platformMessageId: string }>;
+  send(input: { channel: Channel; chat: RoutedChat; message: Message; token: string }): Promise<{ platformMessageId: string }>;
   /** Classifies an error `send` threw; undefined for errors that are not the platform's. */
   classify(error: unknown): SendFailure | undefined;
 }

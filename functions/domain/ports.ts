@@ -1,4 +1,32 @@
-import type { Chat, Message, WithdrawReason, CloseReason, AgentStatus } from './model';
+import type {
+  Agent,
+  AgentRecord,
+  AgentStatus,
+  AutomatedMessageTexts,
+  CachedProfile,
+  Channel,
+  Chat,
+  ChatAction,
+  ChatState,
+  CloseReason,
+  Contact,
+  Message,
+  MessengerApp,
+  Offer,
+  OutboundJob,
+  Presence,
+  Queue,
+  QuickReply,
+  RoutedChat,
+  RoutingRule,
+  Settings,
+  StoredMessage,
+  TimerPayload,
+  WithdrawReason,
+} from './model';
+import type { Candidate } from './routing';
+
+export type { OutboundJob, TimerPayload };
 
 /** What an agent's client is told (docs/websocket.md, server → client, state events). */
 export type AgentEvent =
@@ -16,12 +44,6 @@ export interface AgentNotifier {
   notify(agentId: string, event: AgentEvent): Promise<void>;
 }
 
-/** A timer that routing arms; it fires once, carrying what it was armed for. */
-export type TimerPayload =
-  | { kind: 'acceptTimeout'; chatId: string; agentId: string; version: number }
-  | { kind: 'completionTimeout'; chatId: string; token: string }
-  | { kind: 'allAgentsBusy'; chatId: string };
-
 /**
  * One-time timers: a delayed message on the timer queue, in AWS and locally alike. A timer fires
  * once (at least once: a duplicate delivery is possible), never before `at`. There is no
@@ -37,13 +59,6 @@ export interface EventPublisher {
   publish(detailType: string, detail: Record<string, unknown>): Promise<void>;
 }
 
-/** An agent's reply on its way to the platform, through the outbound queue. */
-export interface OutboundJob {
-  chatId: string;
-  messageId: string;
-  sentAt: string;
-}
-
 export interface OutboundQueue {
   enqueue(job: OutboundJob): Promise<void>;
 }
@@ -55,4 +70,205 @@ export interface OutboundQueue {
 export interface ProductMetrics {
   count(name: string, value?: number): void;
   duration(name: string, millis: number): void;
+}
+
+// ---- stores --------------------------------------------------------------------------
+// What the services keep and read, in the product's words. The DynamoDB adapters in
+// `functions/adapters/dynamodb/` implement them; tests may use in-memory ones.
+
+/**
+ * Where a page of a list ended, to be passed back for the next page. Opaque to the services:
+ * only the store that made it reads it (the admin API encodes it as `nextToken`).
+ */
+export type PagePosition = Readonly<Record<string, unknown>>;
+
+export interface PageRequest {
+  limit: number;
+  startKey?: PagePosition;
+}
+
+export interface Page<T> {
+  items: T[];
+  lastKey?: PagePosition;
+}
+
+/** Of two concurrent decisions exactly one lands (`done`); the other is `lost` and decides again from fresh reads. */
+export type Outcome = 'done' | 'lost';
+
+/** A delivery to remember so a retry is stored once: a platform's message id, or an agent's `clientMessageId`. */
+export interface DeliveryRef {
+  channelType: string;
+  channelKey: string;
+  deliveryId: string;
+}
+
+/** Locates a message within its chat. */
+export interface MessageRef {
+  chatId: string;
+  sentAt: string;
+  id: string;
+}
+
+export interface NewMessage {
+  message: StoredMessage;
+  /** Further parts of a long customer text, stored with `message` in one transaction, in this order. */
+  continuation?: Message[];
+  delivery?: DeliveryRef;
+}
+
+/** The configuration admins keep (settings, Meta apps, channels, queues, agents) as routing reads it. */
+export interface Directory {
+  settings(): Promise<Settings>;
+  saveSettings(settings: Settings): Promise<void>;
+  messengerApp(appId: string): Promise<MessengerApp | undefined>;
+  createMessengerApp(app: MessengerApp): Promise<void>;
+  saveMessengerApp(app: MessengerApp): Promise<void>;
+  channel(id: string): Promise<Channel | undefined>;
+  channelOfPage(pageId: string): Promise<Channel | undefined>;
+  createChannel(channel: Channel): Promise<void>;
+  saveChannel(channel: Channel): Promise<void>;
+  listChannels(): Promise<Channel[]>;
+  queue(id: string): Promise<Queue | undefined>;
+  listQueues(): Promise<Queue[]>;
+  saveQueue(queue: Queue): Promise<void>;
+  agentItem(id: string, consistent?: boolean): Promise<AgentRecord | undefined>;
+  agent(id: string): Promise<Agent | undefined>;
+  listAgentItems(): Promise<AgentRecord[]>;
+  queuesPage(page: PageRequest): Promise<Page<Queue>>;
+  channelsPage(page: PageRequest): Promise<Page<Channel>>;
+  messengerAppsPage(page: PageRequest): Promise<Page<MessengerApp>>;
+  agentItemsPage(page: PageRequest): Promise<Page<AgentRecord>>;
+}
+
+/** Chats, their conversations and their messages. */
+export interface ChatStore {
+  chat(id: string, consistent?: boolean): Promise<RoutedChat | undefined>;
+  /** The open chat of a customer on a channel, if any. */
+  openChatOf(channelId: string, customerId: string): Promise<RoutedChat | undefined>;
+  openChatIdOf(channelId: string, customerId: string): Promise<string | undefined>;
+  /** Opens a chat (from `newChat()`) with its first message; false when the customer has an open chat already, or the delivery was seen. */
+  openChat(chat: RoutedChat, first: NewMessage): Promise<boolean>;
+  /** Opens a chat with no message yet (a thread a bot handed over); false when one is open. */
+  openEmptyChat(chat: RoutedChat): Promise<boolean>;
+  /** Adds a message to an open chat; false when the delivery was seen before. */
+  append(chatId: string, entry: NewMessage, now: Date): Promise<boolean>;
+  messages(chatId: string, limit?: number): Promise<Message[]>;
+  messagePage(
+    chatId: string,
+    opts?: { before?: { sentAt: string; id: string }; maxBytes?: number; maxCount?: number },
+  ): Promise<{ messages: Message[]; olderCursor?: string }>;
+  messagesUpTo(chatId: string, upTo: string, limit: number): Promise<StoredMessage[]>;
+  messageAt(ref: MessageRef): Promise<Message | undefined>;
+  setMessageStatus(ref: MessageRef, update: { status: Message['status']; platformMessageId?: string; error?: string }): Promise<Message>;
+  /** Moves a message's status forward only (sent → delivered → read); false when it was already there. */
+  advanceStatus(ref: MessageRef, status: 'delivered' | 'read'): Promise<boolean>;
+  deliveredMessageId(delivery: DeliveryRef): Promise<string | undefined>;
+  cachedProfile(channelId: string, customerId: string): Promise<CachedProfile | undefined>;
+  cacheProfile(channelId: string, customerId: string, profile: CachedProfile, keepSeconds: number): Promise<void>;
+  automatedMessages(channelId: string): Promise<AutomatedMessageTexts | undefined>;
+  saveAutomatedMessages(channelId: string, settings: AutomatedMessageTexts): Promise<void>;
+  /** A chat the bot held enters routing in a queue (Messenger handover). */
+  enterRouting(chat: RoutedChat, to: { queueId: string; metadata?: string; botAppId?: string }): Promise<Outcome>;
+}
+
+/**
+ * The decisions routing races on. Each is conditional on the versions it was given (`rev` of
+ * an agent, `version` of a chat), so of two concurrent decisions exactly one lands.
+ */
+export interface RoutingStore {
+  /** Agents of a queue who can take a chat now, best first (may lag a moment; the decisions re-check). */
+  readyCandidates(queueId: string, limit: number): Promise<Candidate[]>;
+  /** One page of the chats waiting in a queue for an agent, oldest first. */
+  waitingChats(queueId: string, limit: number, startKey?: PagePosition): Promise<Page<RoutedChat>>;
+  offersOf(agentId: string): Promise<Offer[]>;
+  chatIdsHeldBy(agentId: string): Promise<string[]>;
+  offer(chatId: string, agentId: string): Promise<Offer | undefined>;
+  agent(agentId: string): Promise<AgentRecord | undefined>;
+  /** Saves an agent read at `before` (undefined: a new agent), with the queues' view of them. */
+  saveAgent(before: AgentRecord | undefined, after: AgentRecord, settings: Settings): Promise<Outcome>;
+  /** A connection opened: the agent's connection count grows and the connection is remembered, together. */
+  connectAgent(agent: AgentRecord, connectionId: string, settings: Settings, now: Date): Promise<Outcome>;
+  /** A connection closed: the count falls and the connection is forgotten, together; `lost` if it was forgotten already. */
+  disconnectAgent(agent: AgentRecord, connectionId: string, settings: Settings): Promise<Outcome>;
+  offerChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; rule: RoutingRule; now: Date; expiresAt?: Date }): Promise<Outcome>;
+  acceptChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; now: Date }): Promise<Outcome>;
+  withdrawOffer(input: {
+    chat: RoutedChat;
+    agent: AgentRecord;
+    settings: Settings;
+    reason: WithdrawReason;
+    requeue: boolean;
+    now: Date;
+    presence?: Presence;
+  }): Promise<Outcome>;
+  closeChat(input: { chat: RoutedChat; agent?: AgentRecord; settings: Settings; reason: CloseReason; now: Date }): Promise<Outcome>;
+  releaseChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; toQueueId: string; now: Date }): Promise<Outcome>;
+  handOver(input: { chat: RoutedChat; from: AgentRecord; to: AgentRecord; settings: Settings; now: Date; expiresAt?: Date }): Promise<Outcome>;
+  setCompletionToken(chat: RoutedChat, token: string | undefined): Promise<Outcome>;
+}
+
+export interface LiveConnection {
+  connectionId: string;
+  connectedAt?: string;
+}
+
+export type LoggedEvent = { cursor: number; event: Record<string, unknown> };
+
+/** Per-agent event log with a cursor that only grows (for `sync`), and the agent's live connections. */
+export interface AgentLog {
+  append(agentId: string, event: AgentEvent, now: Date): Promise<number>;
+  since(agentId: string, cursor: number, limit?: number): Promise<{ events: LoggedEvent[]; more: boolean }>;
+  currentCursor(agentId: string): Promise<number>;
+  connectionsOf(agentId: string): Promise<LiveConnection[]>;
+  agentOfConnection(connectionId: string): Promise<string | undefined>;
+}
+
+/** Telegram's own turns of a conversation: edited customer messages, a customer who blocked the bot. */
+export interface TelegramChats {
+  applyEdit(ref: MessageRef, edit: { text: string; editedAt: string }, delivery: DeliveryRef): Promise<boolean>;
+  markCustomerBlocked(chatId: string, reason: string): Promise<void>;
+}
+
+/** What admins keep beside the directory (chat actions, quick replies, contacts) and the lists they read. */
+export interface AdminStore {
+  putAction(action: ChatAction, create: boolean): Promise<void>;
+  action(id: string): Promise<ChatAction | undefined>;
+  actions(page: PageRequest): Promise<Page<ChatAction>>;
+  deleteAction(id: string): Promise<boolean>;
+  createQuickReply(reply: QuickReply): Promise<void>;
+  quickReplies(page: PageRequest): Promise<Page<QuickReply>>;
+  deleteQuickReply(id: string): Promise<boolean>;
+  createContact(contact: Contact): Promise<void>;
+  contact(id: string): Promise<Contact | undefined>;
+  contacts(page: PageRequest): Promise<Page<Contact>>;
+  linkContact(chat: Pick<RoutedChat, 'id' | 'channelId' | 'customer'>, contactId: string): Promise<void>;
+  contactOfCustomer(channelId: string, customerId: string): Promise<string | undefined>;
+  chatsInState(state: ChatState, filter: { queueId?: string; agentId?: string }, page: PageRequest): Promise<Page<RoutedChat>>;
+  chatsHeldBy(agentId: string, filter: { queueId?: string }, page: PageRequest): Promise<Page<RoutedChat>>;
+  channelHasChats(channelId: string): Promise<boolean>;
+  queueHasWaitingChats(queueId: string): Promise<boolean>;
+  deleteQueue(id: string): Promise<boolean>;
+  deleteMessengerApp(appId: string): Promise<boolean>;
+  deleteChannel(channel: { id: string; pageId?: string }): Promise<void>;
+  deleteAgent(agentId: string): Promise<void>;
+}
+
+/** Tokens and app secrets, kept outside the table; values never reach logs, items or responses. */
+export interface SecretStore {
+  readonly prefix: string;
+  get(name: string): Promise<string | undefined>;
+  put(name: string, value: string): Promise<void>;
+  remove(name: string): Promise<void>;
+  /** Reads again now (a rotated secret), at most once in a while per name. */
+  reread(name: string): Promise<string | undefined>;
+  forget(name: string): void;
+}
+
+/** A reply frame to one connection (`sent`, `snapshot`, `pong`, `error`); not kept for `sync`. */
+export type ReplyFrame = { type: string; requestId?: string } & Record<string, unknown>;
+
+/** The agents' live connections: state events to every connection of an agent, replies to one. */
+export interface AgentConnections extends AgentNotifier {
+  /** False when the connection is gone. */
+  reply(agentId: string, connectionId: string, frame: ReplyFrame): Promise<boolean>;
 }

@@ -1,4 +1,4 @@
-import type { Agent, Queue, RoutingRule, Settings } from './model';
+import type { Agent, AgentRecord, Queue, RoutingRule, Settings } from './model';
 
 /**
  * The routing rules of a chat queue, as pure decisions. Adapters gather the facts (agents
@@ -96,4 +96,21 @@ export function isQueueMember(queue: Pick<Queue, 'members'>, agent: Pick<Agent, 
 /** Waiting chats leave oldest first; `createdAt` then id makes the order total. */
 export function waitRank(chat: { id: string; createdAt: string }): string {
   return `${chat.createdAt}#${chat.id}`;
+}
+
+/** An agent as agents and admins see one: the status derived from presence and connections. */
+export function agentView(record: AgentRecord): Agent {
+  const { presence, connections, queues: _queues, rev: _rev, ...rest } = record;
+  return { ...rest, status: effectiveStatus(presence, connections), connections };
+}
+
+/** An agent record as a routing candidate. */
+export function candidateOf(agent: AgentRecord, settings: Settings): Candidate {
+  return {
+    agentId: agent.id,
+    status: effectiveStatus(agent.presence, agent.connections),
+    load: agent.load,
+    capacity: capacityOf(agent, settings),
+    lastTakenAt: agent.lastTakenAt,
+  };
 }

@@ -2,9 +2,9 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import * as z from 'zod';
 import { checkFileLink, fileLinkKey } from '../domain/file-links';
-import { secretNames } from '../adapters/secrets';
-import { TelegramApiError, telegramApi } from '../adapters/telegram-api';
-import { clock, secrets } from '../composition-root';
+import { secretNames } from '../domain/secret-names';
+import { TelegramApiError } from '../adapters/telegram-api';
+import { clock, secrets, telegramApi } from '../composition-root';
 import { NotFound, OmnichatError, ValidationFailed, detailsFromIssues } from '../shared/errors';
 import { httpErrors, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
@@ -75,10 +75,10 @@ async function serveTelegramFile(event: HttpEvent): Promise<HttpResult> {
 
 async function fileFromTelegram(token: string, fileId: string): Promise<{ path: string; body: Buffer }> {
   try {
-    const file = await telegramApi.getFile(token, { file_id: fileId });
+    const file = await telegramApi().getFile(token, { file_id: fileId });
     if ((file.file_size ?? 0) > maxFileBytes) throw new OmnichatError(`The file is larger than ${maxFileBytes} bytes.`, { code: 'file_too_large', status: 413 });
     if (!file.file_path) throw new NotFound('Telegram file', fileId);
-    const { body } = await telegramApi.downloadFile(token, file.file_path, maxFileBytes);
+    const { body } = await telegramApi().downloadFile(token, file.file_path, maxFileBytes);
     return { path: file.file_path, body };
   } catch (error) {
     if (!(error instanceof TelegramApiError)) throw error;

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parseMessengerWebhook } from '../domain/messenger';
 import { verifyMetaSignature } from '../domain/signature';
 import { InboundQueue } from '../adapters/queues';
-import { secretNames } from '../adapters/secrets';
+import { secretNames } from '../domain/secret-names';
 import { clock, webhookAdapters } from '../composition-root';
 import { readEnv } from '../shared/env';
 import { OmnichatError, ValidationFailed, NotFound } from '../shared/errors';

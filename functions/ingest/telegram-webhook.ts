@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { secretTokensEqual } from '../domain/signature';
 import { parseTelegramUpdate } from '../domain/telegram';
 import { InboundQueue } from '../adapters/queues';
-import { secretNames } from '../adapters/secrets';
+import { secretNames } from '../domain/secret-names';
 import { clock, webhookAdapters } from '../composition-root';
 import { readEnv } from '../shared/env';
 import { NotFound, OmnichatError, ValidationFailed } from '../shared/errors';

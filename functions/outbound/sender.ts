@@ -2,44 +2,20 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
-import { graphApi } from '../adapters/graph-api';
 import { idsInBody, processFifoBatch } from '../adapters/fifo-batch';
 import type { FailureIds } from '../adapters/dead-letters';
-import { QueueVisibility } from '../adapters/queue-visibility';
-import { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
-import { telegramApi } from '../adapters/telegram-api';
-import { readEnv } from '../shared/env';
-import { chatStore, directory, eventBus, failureLog, secrets, socketNotifier, sqs, table, clock } from '../composition-root';
+import { outboundJobSchema } from '../domain/model';
+import { delivery, failureLog, retryAfter, telegramPacer } from '../composition-root';
 import { queues } from '../shared/resources';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
 import { recordedMetrics } from '../shared/instrument';
 import { productMetrics } from '../shared/metric-names';
-import { Delivery } from '../services/delivery';
-import { MessengerSender } from '../adapters/messenger-sender';
-import { RetryAfter } from './retry-after';
-import { ChatPacer, TelegramSender } from '../adapters/telegram-sender';
 
-/** Telegram's one message a second per chat, and its 429 pauses. */
-const pacer = new ChatPacer();
-const retryAfter = new RetryAfter(new QueueVisibility(sqs(), readEnv('OUTBOUND_QUEUE_URL').OUTBOUND_QUEUE_URL));
+const pacer = telegramPacer();
+const retries = retryAfter();
+const deliveries = delivery();
 
-const delivery = new Delivery({
-  chats: chatStore(),
-  directory: directory(),
-  secrets: secrets(),
-  senders: { messenger: new MessengerSender(graphApi), telegram: new TelegramSender(telegramApi, pacer, new TelegramChatStore(table(), clock)) },
-  notifier: socketNotifier(),
-  events: eventBus(),
-  graph: graphApi,
-});
-
-const outboundJob = z.object({
-  chatId: z.string(),
-  messageId: z.string(),
-  sentAt: z.string(),
-  threadControl: z.object({ action: z.literal('pass'), targetAppId: z.string(), metadata: z.string().optional() }).optional(),
-});
 
 /** The chat and message a job names, read leniently so a malformed body is still named. */
 const jobIds = z.object({ chatId: z.string().optional().catch(undefined), messageId: z.string().optional().catch(undefined) });
@@ -50,11 +26,11 @@ function idsOf(record: SQSRecord): FailureIds {
 }
 
 async function sendRecord(record: SQSRecord): Promise<void> {
-  const job = outboundJob.parse(JSON.parse(record.body));
+  const job = outboundJobSchema.parse(JSON.parse(record.body));
   // the last receive before the DLQ reports the failure to the agent instead of retrying
   const final = Number(record.attributes.ApproximateReceiveCount) >= queues.maxReceiveCount;
   const { threadControl, ...message } = job;
-  const outcome = await retryAfter.watch(record, () => delivery.deliver(threadControl ? { ...message, threadControl } : message, { final }));
+  const outcome = await retries.watch(record, () => deliveries.deliver(threadControl ? { ...message, threadControl } : message, { final }));
   if (outcome === 'failed') recordedMetrics.count(productMetrics.failedSends);
   logger.info('outbound message', { chatId: job.chatId, messageId: job.messageId, outcome });
 }
@@ -64,7 +40,7 @@ async function send(event: SQSEvent, context: Context): Promise<SQSBatchResponse
   // pauses end well before the function times out
   pacer.waitNoLaterThan(Date.now() + context.getRemainingTimeInMillis() - 5000);
   const response = await processFifoBatch(event, context, sendRecord, { source: 'outbound', failures: failureLog(), describe: idsOf });
-  await retryAfter.apply(event, response);
+  await retries.apply(event, response);
   return response;
 }
 

@@ -5,37 +5,13 @@ import * as z from 'zod';
 import { inboundEnvelopeSchema } from '../domain/inbound';
 import { idsInBody, processFifoBatch } from '../adapters/fifo-batch';
 import type { FailureIds } from '../adapters/dead-letters';
-import { adminStore, agentNotifier, failureLog, automatedMessages, chatStore, clock, directory, dispatcher, eventBus, outboundQueue, secrets, socketNotifier, table } from '../composition-root';
-import { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
-import { graphApi } from '../adapters/graph-api';
-import { telegramApi } from '../adapters/telegram-api';
-import { ChatIntake } from '../services/chat-intake';
-import { TelegramEvents } from '../services/telegram-events';
-import { Echoes } from '../services/echoes';
-import { Handover } from '../services/handover';
-import { Profiles } from '../services/profiles';
-import { Receipts } from '../services/receipts';
+import { chatIntake, failureLog } from '../composition-root';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
 import { recordedMetrics } from '../shared/instrument';
 import { productMetrics } from '../shared/metric-names';
 
-const automated = automatedMessages();
-const ingest = new ChatIntake({
-  directory: directory(),
-  contacts: adminStore(),
-  chats: chatStore(),
-  dispatcher: dispatcher(),
-  notifier: agentNotifier(),
-  events: eventBus(),
-  clock,
-  receipts: new Receipts({ chats: chatStore(), notifier: socketNotifier() }),
-  echoes: new Echoes({ chats: chatStore(), notifier: socketNotifier(), clock }),
-  handover: new Handover({ chats: chatStore(), dispatcher: dispatcher(), automated, events: eventBus(), clock }),
-  profiles: new Profiles({ chats: chatStore(), directory: directory(), graph: graphApi, secrets: secrets(), events: eventBus(), clock }),
-  automated,
-  telegram: new TelegramEvents({ chats: chatStore(), telegramChats: new TelegramChatStore(table(), clock), notifier: agentNotifier(), telegram: telegramApi, secrets: secrets() }),
-});
+const intake = chatIntake();
 
 /** Whatever ids a body carries, read leniently: a body that fails the envelope schema is still named. */
 const envelopeIds = z.object({
@@ -76,7 +52,7 @@ async function routeRecord(record: SQSRecord, context?: Context): Promise<void> 
   const remaining = context?.getRemainingTimeInMillis?.();
   if (remaining !== undefined && remaining < reserveMillis) throw new OutOfTime(remaining);
   const envelope = inboundEnvelopeSchema.parse(JSON.parse(record.body));
-  const outcome = await ingest.handle(envelope);
+  const outcome = await intake.handle(envelope);
   if (envelope.event.kind === 'message' && outcome === 'stored') recordedMetrics.count(productMetrics.inboundMessages);
   logger.info('inbound event', { kind: envelope.event.kind, channelType: envelope.channelType, outcome });
 }

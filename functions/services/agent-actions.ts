@@ -1,21 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { Message } from '../domain/model';
-import type { OutboundQueue } from '../domain/ports';
-import type { ReplyFrame, SocketNotifier } from '../adapters/agent-socket';
-import type { AgentLog } from '../adapters/dynamodb/agent-log';
-import { chatView, customerLastWroteAt, type ChatStore } from '../adapters/dynamodb/chats';
-import { agentView } from '../adapters/dynamodb/directory';
-import type { RoutingStore } from '../adapters/dynamodb/routing-store';
+import { type Message, chatView, customerLastWroteAt } from '../domain/model';
+import { type AgentLog, type ChatStore, type Directory, type OutboundQueue, type RoutingStore } from '../domain/ports';
+import type { ReplyFrame, AgentConnections } from '../domain/ports';
 import type { Dispatcher } from './dispatcher';
 import type { ChatActions } from './chat-actions';
 import { OmnichatError } from '../shared/errors';
 import type { ClientFrame } from '../socket/frames';
 import type { AgentWorkspace } from './agent-workspace';
 import type { TelegramFileLinks } from './telegram-file-links';
-import type { Directory } from '../adapters/dynamodb/directory';
 import { messagingWindow } from '../domain/messaging-window';
 import { bytesOf, fitEvent, fitMessages, frameBudgetBytes, parseHistoryCursor, shrinkToFit } from '../domain/frame-budget';
 import type { ThreadRequests } from './handover';
+import { agentView } from '../domain/routing';
 
 export interface AgentActionsDeps {
   dispatcher: Dispatcher;
@@ -24,7 +20,7 @@ export interface AgentActionsDeps {
   store: RoutingStore;
   log: AgentLog;
   outbound: OutboundQueue;
-  notifier: SocketNotifier;
+  notifier: AgentConnections;
   clock: () => Date;
   /** The chat's channel: its messaging window rules and whether it is failed. */
   directory: Pick<Directory, 'channel'>;

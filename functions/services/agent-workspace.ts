@@ -1,12 +1,12 @@
-import type { Settings } from '../domain/model';
-import { agentView, type AgentItem } from '../adapters/dynamodb/directory';
-import type { AdminStore, ChatAction, Page, PageRequest, QuickReply } from '../adapters/dynamodb/admin-store';
+import { type AgentRecord, type ChatAction, type QuickReply, type Settings } from '../domain/model';
+import { agentView } from '../domain/routing';
+import { type AdminStore, type Page, type PageRequest } from '../domain/ports';
 
 export interface AgentWorkspaceDeps {
   admin: Pick<AdminStore, 'quickReplies' | 'actions'>;
   settings: () => Promise<Settings>;
   queues: () => Promise<{ id: string; name: string }[]>;
-  agents: () => Promise<AgentItem[]>;
+  agents: () => Promise<AgentRecord[]>;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Message } from '../domain/model';
-import type { AgentNotifier, OutboundQueue, Timers } from '../domain/ports';
-import type { AutomatedMessages as Settings, ChatItem, ChatStore } from '../adapters/dynamodb/chats';
+import type { AutomatedMessageTexts as Settings, Message, RoutedChat } from '../domain/model';
+import { type AgentNotifier, type ChatStore, type OutboundQueue, type Timers } from '../domain/ports';
 
 export type AutomatedKind = 'greeting' | 'allAgentsBusy' | 'closing';
 
@@ -21,7 +20,7 @@ export class AutomatedMessages {
   constructor(private readonly deps: { chats: ChatStore; outbound: OutboundQueue; notifier: AgentNotifier; timers: Timers; clock: () => Date }) {}
 
   /** A chat entered routing: greet the customer and, if the channel says so, arm the "all agents busy" timer. */
-  async welcome(chat: ChatItem): Promise<void> {
+  async welcome(chat: RoutedChat): Promise<void> {
     await this.send(chat, 'greeting');
     if (chat.channelType !== 'messenger') return;
     const after = (await this.deps.chats.automatedMessages(chat.channelId))?.allAgentsBusyAfterSeconds;
@@ -37,7 +36,7 @@ export class AutomatedMessages {
   }
 
   /** Sends the channel's message of this kind, if it has one; the message, or undefined. */
-  async send(chat: ChatItem, kind: AutomatedKind): Promise<Message | undefined> {
+  async send(chat: RoutedChat, kind: AutomatedKind): Promise<Message | undefined> {
     const { chats, outbound, notifier, clock } = this.deps;
     if (chat.channelType !== 'messenger') return undefined;
     const text = automatedText(await chats.automatedMessages(chat.channelId), chat.language, kind);
@@ -53,7 +52,7 @@ export class AutomatedMessages {
   }
 
   /** A customer message in a chat nobody has taken yet: past the set wait, tell the customer once that everyone is busy. */
-  async stillWaiting(chat: ChatItem, now: Date): Promise<void> {
+  async stillWaiting(chat: RoutedChat, now: Date): Promise<void> {
     if (chat.state !== 'waiting' && chat.state !== 'offered') return;
     const settings = await this.deps.chats.automatedMessages(chat.channelId);
     const after = settings?.allAgentsBusyAfterSeconds;

@@ -1,7 +1,4 @@
-import type { AdminStore } from '../adapters/dynamodb/admin-store';
-import type { ChatStore } from '../adapters/dynamodb/chats';
-import type { Directory } from '../adapters/dynamodb/directory';
-import type { EventPublisher } from '../domain/ports';
+import { type AdminStore, type ChatStore, type Directory, type EventPublisher } from '../domain/ports';
 import { OmnichatError } from '../shared/errors';
 
 export class ChatActionNotFound extends OmnichatError {

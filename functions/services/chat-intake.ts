@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { initialState, routesChats } from '../domain/chat';
+import { audienceOf, initialState, newChat } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import { splitText } from '../domain/text';
-import type { Channel, Chat, Message } from '../domain/model';
-import type { AgentNotifier, EventPublisher } from '../domain/ports';
-import { chatItem, newChatItem, type ChatStore } from '../adapters/dynamodb/chats';
-import type { Directory } from '../adapters/dynamodb/directory';
+import type { Channel, Message } from '../domain/model';
+import type { AgentNotifier, ChatStore, DeliveryRef, Directory, EventPublisher } from '../domain/ports';
 import type { Dispatcher } from './dispatcher';
 import type { TelegramEvents } from './telegram-events';
 import type { Receipts } from './receipts';
@@ -84,7 +82,7 @@ export class ChatIntake {
     if (!message) return 'ignored';
     if (!(await chats.append(open.id, { message, continuation, delivery }, this.deps.clock()))) return 'duplicate';
     // appending removed the completion token: a completion timer armed before now changes nothing
-    const audience = open.state === 'assigned' && open.agentId ? [open.agentId] : open.offeredTo;
+    const audience = audienceOf(open);
     for (const agentId of audience) {
       for (const part of [message, ...continuation]) await notifier.notify(agentId, { type: 'message', chatId: open.id, message: part });
     }
@@ -92,35 +90,27 @@ export class ChatIntake {
     return 'stored';
   }
 
-  private async openChat(channel: Channel, event: CustomerMessage, delivery: { channelType: string; channelKey: string; deliveryId: string } | undefined): Promise<IntakeOutcome> {
+  private async openChat(channel: Channel, event: CustomerMessage, delivery: DeliveryRef | undefined): Promise<IntakeOutcome> {
     const { chats, dispatcher, events } = this.deps;
     const customer = await this.deps.profiles.customerOf(channel, event.customer);
-    const routed = routesChats(channel);
     const contactId = await this.deps.contacts.contactOfCustomer(channel.id, customer.id);
     const sentAt = new Date(event.timestamp).toISOString();
-    const chat: Chat = {
+    const chat = newChat({
       id: randomUUID(),
-      channelId: channel.id,
-      channelType: channel.type,
-      // chats of an inactive channel are kept but never enter a queue
-      queueId: routed ? channel.queueId : null,
-      state: initialState(event),
-      agentId: null,
+      channel,
       customer,
-      contactId: contactId ?? null,
-      language: channel.language ?? customer.languageCode ?? null,
+      state: initialState(event),
       createdAt: this.deps.clock().toISOString(),
       lastMessageAt: sentAt,
-      version: 1,
-    };
+      contactId: contactId ?? null,
+    });
     const [first, ...continuation] = inboundMessages(chat.id, event);
     if (!first) return 'ignored';
     if (!(await chats.openChat(chat, { message: first, continuation, delivery }))) return 'duplicate';
     await events.publish('ChatCreated', { chatId: chat.id, channelId: chat.channelId, queueId: chat.queueId, customerId: customer.id });
     if (chat.queueId && chat.state === 'waiting') {
-      const item = chatItem.parse(newChatItem(chat));
-      await this.deps.automated.welcome(item);
-      await dispatcher.routeQueue(chat.queueId, { chat: item });
+      await this.deps.automated.welcome(chat);
+      await dispatcher.routeQueue(chat.queueId, { chat });
     }
     return 'stored';
   }

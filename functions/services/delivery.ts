@@ -1,28 +1,22 @@
-import type { Channel, ChannelType, Message } from '../domain/model';
-import type { AgentNotifier, EventPublisher, OutboundJob } from '../domain/ports';
+import type { Channel, ChannelType, Message, RoutedChat, ThreadControlJob } from '../domain/model';
+import type { AgentNotifier, ChatStore, Directory, EventPublisher, OutboundJob } from '../domain/ports';
 import { GraphApiError, type GraphApi } from '../adapters/graph-api';
 import { logger } from '../shared/logger';
-import type { ChatItem, ChatStore } from '../adapters/dynamodb/chats';
-import type { Directory } from '../adapters/dynamodb/directory';
-import { secretNames, type Secrets } from '../adapters/secrets';
+import { secretNames } from '../domain/secret-names';
+import type { SecretStore } from '../domain/ports';
 import { OmnichatError } from '../shared/errors';
 import type { PlatformSender, SendFailure } from '../domain/platform-sender';
 
 export interface DeliveryDeps {
   chats: ChatStore;
   directory: Directory;
-  secrets: Secrets;
+  secrets: SecretStore;
   senders: Partial<Record<ChannelType, PlatformSender>>;
   notifier: AgentNotifier;
   /** `ChannelFailed` goes on the bus when a platform rejects a channel's token. */
   events: EventPublisher;
   /** Thread control (handover) calls ride the same queue, in order with the chat's messages. */
   graph: GraphApi;
-}
-
-/** Hands a Messenger thread back to another app (the bot) after the chat's last message. */
-export interface ThreadControlJob extends OutboundJob {
-  threadControl: { action: 'pass'; targetAppId: string; metadata?: string };
 }
 
 /** A send that may succeed later (network, 5xx, rate limit): the queue retries it. */
@@ -46,8 +40,8 @@ export type DeliveryOutcome = 'sent' | 'failed' | 'already_done';
 export class Delivery {
   constructor(private readonly deps: DeliveryDeps) {}
 
-  async deliver(job: OutboundJob | ThreadControlJob, attempt: { final: boolean }): Promise<DeliveryOutcome> {
-    if ('threadControl' in job) return this.passThread(job, attempt);
+  async deliver(job: OutboundJob, attempt: { final: boolean }): Promise<DeliveryOutcome> {
+    if (job.threadControl) return this.passThread({ ...job, threadControl: job.threadControl }, attempt);
     const { chats, directory } = this.deps;
     const message = await chats.messageAt({ chatId: job.chatId, sentAt: job.sentAt, id: job.messageId });
     if (!message || message.status !== 'pending') return 'already_done';
@@ -100,13 +94,13 @@ export class Delivery {
     }
   }
 
-  private async fail(job: OutboundJob, message: Message, chat: ChatItem | undefined, reason: string): Promise<DeliveryOutcome> {
+  private async fail(job: OutboundJob, message: Message, chat: RoutedChat | undefined, reason: string): Promise<DeliveryOutcome> {
     await this.deps.chats.setMessageStatus({ chatId: job.chatId, sentAt: job.sentAt, id: job.messageId }, { status: 'failed', error: reason });
     if (chat) await this.tell(chat, message, 'failed', reason);
     return 'failed';
   }
 
-  private async tell(chat: ChatItem, message: Message, status: Message['status'], error?: string): Promise<void> {
+  private async tell(chat: RoutedChat, message: Message, status: Message['status'], error?: string): Promise<void> {
     const agentId = message.agentId ?? chat.agentId;
     if (!agentId) return;
     await this.deps.notifier.notify(agentId, { type: 'messageStatus', chatId: chat.id, messageId: message.id, status, ...(error ? { error } : {}) });

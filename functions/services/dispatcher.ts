@@ -1,24 +1,29 @@
-import type { Queue, Settings, WithdrawReason, CloseReason } from '../domain/model';
-import { canTakeChat, completionDeadline, offerExpiry, offerTargets, waitRank, type Candidate } from '../domain/routing';
-import type { AgentNotifier, EventPublisher, ProductMetrics, Timers } from '../domain/ports';
+import { type AgentRecord, type CloseReason, type Queue, type RoutedChat, type Settings, type WithdrawReason, chatView } from '../domain/model';
+import { type Candidate, canTakeChat, candidateOf, completionDeadline, offerExpiry, offerTargets, waitRank } from '../domain/routing';
+import { type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type RoutingStore, type Timers } from '../domain/ports';
 import { productMetrics } from '../shared/metric-names';
-import { chatView, type ChatItem, type ChatStore } from '../adapters/dynamodb/chats';
-import type { AgentItem, Directory } from '../adapters/dynamodb/directory';
-import { candidateOf, type RoutingStore } from '../adapters/dynamodb/routing-store';
-import type { AgentLog } from '../adapters/dynamodb/agent-log';
-import { keys } from '../adapters/dynamodb/keys';
 
 export interface DispatcherDeps {
   store: RoutingStore;
-  chats: ChatStore;
-  directory: Directory;
-  log: AgentLog;
+  chats: Pick<ChatStore, 'chat' | 'messagePage'>;
+  directory: Pick<Directory, 'settings' | 'queue'>;
+  log: Pick<AgentLog, 'agentOfConnection'>;
   notifier: AgentNotifier;
   timers: Timers;
   events: EventPublisher;
   clock: () => Date;
   /** Offers, accepts and the waits before them; none are recorded without it. */
   metrics?: ProductMetrics;
+  /**
+   * What a closed chat owes the platform afterwards (closing message, the thread back to a bot);
+   * every close (agent, timeout, handover, transfer away) ends with it.
+   */
+  endings?: ChatEndingsPort;
+}
+
+/** Called once a chat is closed, with the chat as it was closed. */
+export interface ChatEndingsPort {
+  closed(chat: RoutedChat, reason: CloseReason): Promise<void>;
 }
 
 const noMetrics: ProductMetrics = { count: () => undefined, duration: () => undefined };
@@ -45,7 +50,7 @@ export class Dispatcher {
    * `extra` carries what the eventually consistent indexes may not show yet: a chat just
    * created, an agent who just gained capacity.
    */
-  async routeQueue(queueId: string, extra: { chat?: ChatItem; agent?: AgentItem } = {}): Promise<void> {
+  async routeQueue(queueId: string, extra: { chat?: RoutedChat; agent?: AgentRecord } = {}): Promise<void> {
     const { directory, store } = this.deps;
     const queue = await directory.queue(queueId);
     if (!queue) return;
@@ -73,7 +78,7 @@ export class Dispatcher {
   }
 
   /** Offers one chat under its queue's rule: placed (or nothing to do), still waiting, or nobody ready at all. */
-  private async routeChat(queue: Queue, chatId: string, settings: Settings, hint?: AgentItem): Promise<'placed' | 'waits' | 'nobody_ready'> {
+  private async routeChat(queue: Queue, chatId: string, settings: Settings, hint?: AgentRecord): Promise<'placed' | 'waits' | 'nobody_ready'> {
     const { store, chats, notifier, timers, clock } = this.deps;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const chat = await chats.chat(chatId);
@@ -111,7 +116,7 @@ export class Dispatcher {
     return 'waits';
   }
 
-  private async candidates(queue: Queue, chat: ChatItem, settings: Settings, hint?: AgentItem): Promise<Candidate[]> {
+  private async candidates(queue: Queue, chat: RoutedChat, settings: Settings, hint?: AgentRecord): Promise<Candidate[]> {
     const limit = queue.routingRule === 'all-agents' ? 1000 : 5 + chat.skipped.length + chat.offeredTo.length;
     const found = await this.deps.store.readyCandidates(queue.id, limit);
     if (hint && hint.queues.includes(queue.id) && !found.some((c) => c.agentId === hint.id)) found.push(candidateOf(hint, settings));
@@ -195,13 +200,12 @@ export class Dispatcher {
 
   /** A connection opened: the agent is online; an active agent pulls waiting chats. */
   async connected(agentId: string, connectionId: string): Promise<boolean> {
-    const { store, directory, log, notifier, clock } = this.deps;
+    const { store, directory, notifier, clock } = this.deps;
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const agent = await store.agent(agentId);
       if (!agent) return false;
-      const extra = log.connectionItems(agentId, connectionId, clock()).map((Item) => ({ Put: { TableName: '', Item } }));
-      if ((await store.saveAgent(agent, { ...agent, connections: agent.connections + 1 }, settings, extra)) === 'lost') continue;
+      if ((await store.connectAgent(agent, connectionId, settings, clock())) === 'lost') continue;
       if (agent.connections === 0) await notifier.notify(agentId, { type: 'statusChanged', status: agent.presence });
       if (agent.presence === 'active') await this.agentReady(agentId);
       return true;
@@ -218,10 +222,7 @@ export class Dispatcher {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const agent = await store.agent(agentId);
       if (!agent) return;
-      const extra = [keys.connection(connectionId), keys.agentConnection(agentId, connectionId)].map((Key) => ({
-        Delete: { TableName: '', Key, ConditionExpression: 'attribute_exists(pk)' },
-      }));
-      const outcome = await store.saveAgent(agent, { ...agent, connections: Math.max(0, agent.connections - 1) }, settings, extra);
+      const outcome = await store.disconnectAgent(agent, connectionId, settings);
       if (outcome === 'lost') {
         // already removed by a concurrent disconnect or GoneException
         if (!(await log.agentOfConnection(connectionId))) return;
@@ -251,6 +252,7 @@ export class Dispatcher {
       if (fresh.agentId) await notifier.notify(fresh.agentId, { type: 'chatClosed', chatId, reason });
       await events.publish('ChatClosed', { chatId, reason, agentId: fresh.agentId, queueId: fresh.queueId, channelId: fresh.channelId });
       if (fresh.agentId) await this.agentReady(fresh.agentId);
+      await this.deps.endings?.closed({ ...fresh, state: 'closed' }, reason);
       return { ok: true };
     }
     return { ok: false };
@@ -296,7 +298,7 @@ export class Dispatcher {
   }
 
   /** An agent message arms the queue's completion timeout (if the queue has one). */
-  async armCompletion(chat: ChatItem, messageId: string, at: Date): Promise<void> {
+  async armCompletion(chat: RoutedChat, messageId: string, at: Date): Promise<void> {
     if (!chat.queueId) return;
     const queue = await this.deps.directory.queue(chat.queueId);
     const deadline = queue ? completionDeadline(queue, at) : undefined;
@@ -317,7 +319,7 @@ export class Dispatcher {
   }
 }
 
-function mergeWaiting(found: readonly ChatItem[], extra: ChatItem | undefined, queueId: string): ChatItem[] {
+function mergeWaiting(found: readonly RoutedChat[], extra: RoutedChat | undefined, queueId: string): RoutedChat[] {
   const all = extra && extra.queueId === queueId && !found.some((c) => c.id === extra.id) ? [...found, extra] : [...found];
   return all.sort((a, b) => (waitRank(a) < waitRank(b) ? -1 : 1));
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { audienceOf } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import type { Channel, Message } from '../domain/model';
-import type { AgentNotifier } from '../domain/ports';
-import type { ChatStore } from '../adapters/dynamodb/chats';
+import { type AgentNotifier, type ChatStore } from '../domain/ports';
 
 type Echo = Extract<InboundEvent, { kind: 'echo' }>;
 
@@ -31,7 +31,7 @@ export class Echoes {
     };
     const delivery = { channelType: envelope.channelType, channelKey: envelope.channelKey, deliveryId: event.platformMessageId };
     if (!(await chats.append(open.id, { message, delivery }, this.deps.clock()))) return 'duplicate';
-    const audience = open.state === 'assigned' && open.agentId ? [open.agentId] : open.offeredTo;
+    const audience = audienceOf(open);
     for (const agentId of audience) await notifier.notify(agentId, { type: 'message', chatId: open.id, message });
     return 'stored';
   }

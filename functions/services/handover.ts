@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { routesChats } from '../domain/chat';
+import { newChat, routesChats } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
-import type { Channel, Chat, CloseReason } from '../domain/model';
-import type { EventPublisher, OutboundQueue } from '../domain/ports';
-import { chatItem, newChatItem, type ChatItem, type ChatStore } from '../adapters/dynamodb/chats';
-import type { Directory } from '../adapters/dynamodb/directory';
-import type { RoutingStore } from '../adapters/dynamodb/routing-store';
+import type { Channel, CloseReason, RoutedChat, ThreadControlJob } from '../domain/model';
+import { type ChatStore, type Directory, type EventPublisher, type OutboundQueue, type RoutingStore } from '../domain/ports';
 import { GraphApiError, type GraphApi } from '../adapters/graph-api';
-import { secretNames, type Secrets } from '../adapters/secrets';
-import type { ThreadControlJob } from './delivery';
+import { secretNames } from '../domain/secret-names';
+import type { SecretStore } from '../domain/ports';
 import type { AutomatedMessages } from './automated-messages';
-import { Dispatcher, type DispatcherDeps } from './dispatcher';
+import type { Dispatcher } from './dispatcher';
 
 type HandoverEvent = Extract<InboundEvent, { kind: 'handover' }>;
 
@@ -52,30 +49,23 @@ export class Handover {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const open = await chats.openChatOf(channel.id, envelope.conversationKey);
       if (open && open.state !== 'bot') return 'ignored';
-      let routed: ChatItem | undefined;
+      let routed: RoutedChat | undefined;
       if (open) {
         if ((await chats.enterRouting(open, handedOver)) === 'lost') continue;
         routed = await chats.chat(open.id);
       } else {
-        const chat: Chat & { handoverMetadata?: string; botAppId?: string } = {
+        const chat = newChat({
           id: randomUUID(),
-          channelId: channel.id,
-          channelType: channel.type,
-          queueId: channel.queueId,
-          state: 'waiting',
-          agentId: null,
+          channel,
           customer: { id: envelope.conversationKey, name: `Customer ${envelope.conversationKey.slice(-4)}` },
-          contactId: null,
-          language: channel.language,
+          state: 'waiting',
           createdAt: this.deps.clock().toISOString(),
           lastMessageAt: new Date(event.timestamp).toISOString(),
-          version: 1,
-          ...(handedOver.metadata !== undefined ? { handoverMetadata: handedOver.metadata } : {}),
-          ...(handedOver.botAppId !== undefined ? { botAppId: handedOver.botAppId } : {}),
-        };
+          handover: handedOver,
+        });
         if (!(await chats.openEmptyChat(chat))) continue;
         await events.publish('ChatCreated', { chatId: chat.id, channelId: chat.channelId, queueId: chat.queueId, customerId: chat.customer.id });
-        routed = chatItem.parse(newChatItem(chat));
+        routed = chat;
       }
       if (!routed) return 'ignored';
       await automated.welcome(routed);
@@ -100,7 +90,7 @@ export class Handover {
 export class ChatEndings {
   constructor(private readonly deps: { outbound: OutboundQueue; automated: Pick<AutomatedMessages, 'send'>; clock: () => Date }) {}
 
-  async closed(chat: ChatItem, reason: CloseReason): Promise<void> {
+  async closed(chat: RoutedChat, reason: CloseReason): Promise<void> {
     if (chat.channelType !== 'messenger') return;
     if (reason === 'timeout') await this.deps.automated.send(chat, 'closing');
     // the bot took the thread itself: there is nothing to give back
@@ -119,7 +109,7 @@ export type ThreadRequestResult = { ok: true } | { ok: false; code: 'not_found' 
 
 /** An agent asks the bot for a customer's thread (`request_thread_control`); Meta's refusal is the agent's answer. */
 export class ThreadRequests {
-  constructor(private readonly deps: { chats: ChatStore; store: Pick<RoutingStore, 'agent'>; directory: Directory; graph: Pick<GraphApi, 'requestThreadControl'>; secrets: Pick<Secrets, 'prefix' | 'get'> }) {}
+  constructor(private readonly deps: { chats: ChatStore; store: Pick<RoutingStore, 'agent'>; directory: Directory; graph: Pick<GraphApi, 'requestThreadControl'>; secrets: Pick<SecretStore, 'prefix' | 'get'> }) {}
 
   async request(agentId: string, chatId: string): Promise<ThreadRequestResult> {
     const { chats, store, directory, graph, secrets } = this.deps;
@@ -138,29 +128,5 @@ export class ThreadRequests {
       if (!(error instanceof GraphApiError)) throw error;
       return { ok: false, code: 'handover_refused', message: `Meta refused the thread request: ${error.message}` };
     }
-  }
-}
-
-/**
- * The dispatcher, with what a closed Messenger chat owes the platform afterwards (closing
- * message, thread back to the bot). Every close path (agent, timeout, handover) goes through here.
- */
-export class ClosingDispatcher extends Dispatcher {
-  constructor(
-    deps: DispatcherDeps,
-    private readonly endings: () => Pick<ChatEndings, 'closed'>,
-  ) {
-    super(deps);
-    this.chatStore = deps.chats;
-  }
-
-  private readonly chatStore: ChatStore;
-
-  override async close(chatId: string, reason: CloseReason, byAgentId?: string): Promise<{ ok: boolean }> {
-    const closed = await super.close(chatId, reason, byAgentId);
-    if (!closed.ok) return closed;
-    const chat = await this.chatStore.chat(chatId);
-    if (chat) await this.endings().closed(chat, reason);
-    return closed;
   }
 }

@@ -1,12 +1,11 @@
-import type { Queue, Settings } from '../domain/model';
+import { type AgentRecord, type Queue, type Settings } from '../domain/model';
 import { isQueueMember } from '../domain/routing';
-import type { AgentItem, Directory } from '../adapters/dynamodb/directory';
-import type { RoutingStore } from '../adapters/dynamodb/routing-store';
 import type { Dispatcher } from './dispatcher';
+import { type Directory, type RoutingStore } from '../domain/ports';
 
 export interface MembershipDeps {
   store: RoutingStore;
-  directory: Directory;
+  directory: Pick<Directory, 'settings' | 'listQueues' | 'saveQueue' | 'listAgentItems'>;
   dispatcher: Dispatcher;
   clock: () => Date;
 }
@@ -28,13 +27,13 @@ export class Membership {
   constructor(private readonly deps: MembershipDeps) {}
 
   /** Registers or updates an agent; their queues follow from users and groups of every queue. */
-  async saveAgent(profile: AgentProfile): Promise<AgentItem> {
+  async saveAgent(profile: AgentProfile): Promise<AgentRecord> {
     const { store, directory, dispatcher, clock } = this.deps;
     const [queues, settings] = await Promise.all([directory.listQueues(), directory.settings()]);
     const memberOf = queues.filter((q) => isQueueMember(q, profile)).map((q) => q.id);
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const before = await store.agent(profile.id);
-      const after: AgentItem = {
+      const after: AgentRecord = {
         ...(before ?? { presence: 'active', connections: 0, load: 0, rev: 0, createdAt: clock().toISOString() }),
         id: profile.id,
         displayName: profile.displayName,

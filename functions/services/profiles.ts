@@ -1,11 +1,10 @@
 import type { CustomerProfile } from '../domain/inbound';
 import { customerFrom } from '../domain/chat';
-import type { Channel, Customer } from '../domain/model';
-import type { EventPublisher } from '../domain/ports';
-import type { CachedProfile, ChatStore } from '../adapters/dynamodb/chats';
-import type { Directory } from '../adapters/dynamodb/directory';
+import { type CachedProfile, type Channel, type Customer } from '../domain/model';
+import { type ChatStore, type Directory, type EventPublisher } from '../domain/ports';
 import { GraphApiError, type GraphApi } from '../adapters/graph-api';
-import { secretNames, type Secrets } from '../adapters/secrets';
+import { secretNames } from '../domain/secret-names';
+import type { SecretStore } from '../domain/ports';
 import { logger } from '../shared/logger';
 
 /** A cached profile is asked for again after this long (names and pictures change rarely). */
@@ -17,7 +16,7 @@ export interface ProfilesDeps {
   chats: ChatStore;
   directory: Directory;
   graph: Pick<GraphApi, 'getProfile'>;
-  secrets: Pick<Secrets, 'prefix' | 'get' | 'forget'>;
+  secrets: Pick<SecretStore, 'prefix' | 'get' | 'forget'>;
   events: EventPublisher;
   clock: () => Date;
 }

@@ -1,7 +1,6 @@
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import type { Channel, MessageStatus } from '../domain/model';
-import type { AgentNotifier } from '../domain/ports';
-import type { ChatStore } from '../adapters/dynamodb/chats';
+import { type AgentNotifier, type ChatStore } from '../domain/ports';
 
 type Receipt = Extract<InboundEvent, { kind: 'delivery' | 'read' }>;
 

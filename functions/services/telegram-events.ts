@@ -1,19 +1,19 @@
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
+import { audienceOf } from '../domain/chat';
 import type { Channel, Message } from '../domain/model';
-import type { AgentNotifier } from '../domain/ports';
-import type { ChatStore } from '../adapters/dynamodb/chats';
-import type { TelegramChatStore } from '../adapters/dynamodb/telegram-chats';
-import { secretNames, type Secrets } from '../adapters/secrets';
+import { type AgentNotifier, type ChatStore, type TelegramChats } from '../domain/ports';
+import { secretNames } from '../domain/secret-names';
+import type { SecretStore } from '../domain/ports';
 import type { TelegramApi } from '../adapters/telegram-api';
 import { logger } from '../shared/logger';
 import type { IntakeOutcome } from './chat-intake';
 
 export interface TelegramEventsDeps {
   chats: Pick<ChatStore, 'openChatOf' | 'messages'>;
-  telegramChats: Pick<TelegramChatStore, 'applyEdit'>;
+  telegramChats: Pick<TelegramChats, 'applyEdit'>;
   notifier: AgentNotifier;
   telegram: Pick<TelegramApi, 'answerCallbackQuery'>;
-  secrets: Pick<Secrets, 'get' | 'prefix'>;
+  secrets: Pick<SecretStore, 'get' | 'prefix'>;
 }
 
 type EditEvent = Extract<InboundEvent, { kind: 'edit' }>;
@@ -49,7 +49,7 @@ export class TelegramEvents {
     };
     if (!(await telegramChats.applyEdit(target, { text: event.text, editedAt }, delivery))) return 'duplicate';
     const message: EditedMessage = { ...target, text: event.text, editedAt };
-    const audience = open.state === 'assigned' && open.agentId ? [open.agentId] : open.offeredTo;
+    const audience = audienceOf(open);
     for (const agentId of audience) await notifier.notify(agentId, { type: 'message', chatId: open.id, message });
     return 'stored';
   }

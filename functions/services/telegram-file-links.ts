@@ -1,11 +1,11 @@
 import { fileLinkKey, signFileLink, telegramFileIdOf } from '../domain/file-links';
 import type { Attachment } from '../domain/model';
-import type { AgentEvent, AgentNotifier } from '../domain/ports';
-import type { ChatStore } from '../adapters/dynamodb/chats';
-import { secretNames, type Secrets } from '../adapters/secrets';
+import { type AgentEvent, type AgentNotifier, type ChatStore } from '../domain/ports';
+import { secretNames } from '../domain/secret-names';
+import type { SecretStore } from '../domain/ports';
 
 export interface TelegramFileLinksDeps {
-  secrets: Pick<Secrets, 'get' | 'prefix'>;
+  secrets: Pick<SecretStore, 'get' | 'prefix'>;
   chats: Pick<ChatStore, 'chat'>;
   /** Public base URL of the HTTP API that serves `/files/telegram/...`. */
   baseUrl: string;

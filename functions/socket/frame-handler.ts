@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { ReplyFrame } from '../adapters/agent-socket';
+import type { ReplyFrame } from '../domain/ports';
 import { detailsFromIssues } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { agentOf, clientFrameSchema, type ClientFrame, type SocketEvent } from './frames';

@@ -1,19 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { AdminStore } from '../../functions/adapters/dynamodb/admin-store';
+import { DynamoAdminStore } from '../../functions/adapters/dynamodb/admin-store';
 import { GraphApi } from '../../functions/adapters/graph-api';
-import { Secrets, secretNames } from '../../functions/adapters/secrets';
+import { Secrets } from '../../functions/adapters/secrets';
+import { secretNames } from '../../functions/domain/secret-names';
 import { TelegramApi } from '../../functions/adapters/telegram-api';
 import { adminHandler } from '../../functions/admin/app';
 import { telegramWebhookSecretName } from '../../functions/admin/channels';
 import type { AdminDeps } from '../../functions/admin/route-table';
-import type { Chat } from '../../functions/domain/model';
+import type { RoutedChat } from '../../functions/domain/model';
 import { startAwsControlPlane, region } from '../support/aws';
 import { graphErrors, startFakeGraph, type FakeGraph } from '../support/fake-graph';
 import { startFakeTelegram, type FakeTelegram } from '../support/fake-telegram';
 import { routingHarness, type RoutingHarness } from '../support/routing-harness';
 import { adminEvent, errorAnswer } from './admin-requests';
+import { type AdminStore } from '../../functions/domain/ports';
 
 const pageToken = 'EAAG-page-token-0123456789';
 const botToken = '123456:AAE-bot-token-abcdefghijklmnop';
@@ -35,7 +37,7 @@ afterAll(async () => {
 async function setup(settings: { simultaneousChats?: number } = {}) {
   const h = await routingHarness(settings);
   const secrets = new Secrets(new SecretsManagerClient({ endpoint: controlPlane.endpoint, region, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }), `t${randomUUID()}`);
-  const admin = new AdminStore(h.table);
+  const admin = new DynamoAdminStore(h.table);
   const deps: AdminDeps = {
     directory: h.directory,
     admin,
@@ -57,7 +59,7 @@ async function setup(settings: { simultaneousChats?: number } = {}) {
   /** A customer's chat on a channel, as the router opens it. */
   const openChatOn = async (channelId: string, queueId: string | null = null, customerId: string = randomUUID()) => {
     const now = new Date().toISOString();
-    const chat: Chat = {
+    const chat: RoutedChat = {
       id: randomUUID(),
       channelId,
       channelType: 'messenger',
@@ -70,6 +72,8 @@ async function setup(settings: { simultaneousChats?: number } = {}) {
       createdAt: now,
       lastMessageAt: now,
       version: 1,
+      offeredTo: [],
+      skipped: [],
     };
     await h.chats.openChat(chat, { message: { id: randomUUID(), chatId: chat.id, direction: 'in', text: 'hi there', sentAt: now, status: 'received' } });
     return chat;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
-import { AdminStore } from '../../functions/adapters/dynamodb/admin-store';
+import { DynamoAdminStore } from '../../functions/adapters/dynamodb/admin-store';
 import { GraphApi } from '../../functions/adapters/graph-api';
 import { Secrets } from '../../functions/adapters/secrets';
 import { TelegramApi } from '../../functions/adapters/telegram-api';
@@ -18,6 +18,7 @@ import { startFakeGraph, type FakeGraph } from '../support/fake-graph';
 import { startFakeTelegram, type FakeTelegram } from '../support/fake-telegram';
 import { routingHarness, type RoutingHarness } from '../support/routing-harness';
 import { adminEvent, errorAnswer } from './admin-requests';
+import { type AdminStore } from '../../functions/domain/ports';
 
 const pageToken = 'EAAG-page-token-0123456789';
 const botToken = '123456:AAE-bot-token-abcdefghijklmnop';
@@ -39,7 +40,7 @@ beforeAll(async () => {
   const failures = new FailureLog(h.table, () => new Date());
   const deps: AdminDeps = {
     directory: h.directory,
-    admin: new AdminStore(h.table),
+    admin: new DynamoAdminStore(h.table),
     chats: h.chats,
     secrets: new Secrets(new SecretsManagerClient({ endpoint: controlPlane.endpoint, region, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }), `t${randomUUID()}`),
     graph: new GraphApi({ baseUrl: graph.url }),

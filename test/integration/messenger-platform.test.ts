@@ -7,7 +7,8 @@ import type { Channel } from '../../functions/domain/model';
 import type { OutboundJob } from '../../functions/domain/ports';
 import { AutomatedMessages } from '../../functions/services/automated-messages';
 import { Echoes } from '../../functions/services/echoes';
-import { ChatEndings, ClosingDispatcher, Handover } from '../../functions/services/handover';
+import { ChatEndings, Handover } from '../../functions/services/handover';
+import { Dispatcher } from '../../functions/services/dispatcher';
 import { ChatIntake, type IntakeOutcome } from '../../functions/services/chat-intake';
 import { Profiles } from '../../functions/services/profiles';
 import { Receipts } from '../../functions/services/receipts';
@@ -58,10 +59,17 @@ async function platform() {
   const clock = () => new Date((now += 1000));
   const automated = new AutomatedMessages({ chats: h.chats, outbound, notifier: h.notifier, timers: h.timers, clock });
   const endings = new ChatEndings({ outbound, automated, clock });
-  const dispatcher = new ClosingDispatcher(
-    { store: h.store, chats: h.chats, directory: h.directory, log: h.log, notifier: h.notifier, timers: h.timers, events: h.events, clock },
-    () => endings,
-  );
+  const dispatcher = new Dispatcher({
+    store: h.store,
+    chats: h.chats,
+    directory: h.directory,
+    log: h.log,
+    notifier: h.notifier,
+    timers: h.timers,
+    events: h.events,
+    clock,
+    endings,
+  });
   const secrets = { prefix: 'test', get: async () => token, forget: () => undefined };
   const graphApi = new GraphApi({ baseUrl: graph.url });
   const ingest = new ChatIntake({

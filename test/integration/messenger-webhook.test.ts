@@ -25,9 +25,9 @@ async function loadWebhook(env: Record<string, string>): Promise<Handler> {
   await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'test/messenger-app/4242', SecretString: appSecret }));
   let handler: Handler | undefined;
   await jest.isolateModulesAsync(async () => {
-    const { Directory } = await import('../../functions/adapters/dynamodb/directory');
+    const { DynamoDirectory } = await import('../../functions/adapters/dynamodb/directory');
     const { table } = await import('../../functions/composition-root');
-    await new Directory(table()).createMessengerApp({ appId: '4242', verifyToken: 'vt', createdAt: '2026-01-01T00:00:00.000Z' });
+    await new DynamoDirectory(table()).createMessengerApp({ appId: '4242', verifyToken: 'vt', createdAt: '2026-01-01T00:00:00.000Z' });
     handler = (await import('../../functions/ingest/messenger-webhook')).handler as unknown as Handler;
   });
   return handler!;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Chat } from '../../functions/domain/model';
+import type { RoutedChat } from '../../functions/domain/model';
 import { routingHarness } from '../support/routing-harness';
 
 /**
@@ -18,7 +18,7 @@ describe('faults of other products that must not happen here', () => {
       const sentAt = new Date().toISOString();
       // five router invocations, each with its own new chat, all for the same Messenger mid
       const attempts = Array.from({ length: 5 }, () => {
-        const chat: Chat = {
+        const chat: RoutedChat = {
           id: randomUUID(),
           channelId: 'channel-1',
           channelType: 'messenger',
@@ -31,6 +31,8 @@ describe('faults of other products that must not happen here', () => {
           createdAt: sentAt,
           lastMessageAt: sentAt,
           version: 1,
+          offeredTo: [],
+          skipped: [],
         };
         const message = { id: randomUUID(), chatId: chat.id, direction: 'in' as const, text: 'Olá 👋🏽 🇵🇹', sentAt, status: 'received' as const };
         return { chat, first: { message, delivery: { channelType: 'messenger', channelKey: 'page-1', deliveryId: `m_${customerId}` } } };

@@ -1,10 +1,8 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { chatItem, type ChatItem } from '../../functions/adapters/dynamodb/chats';
-import { agentItem, type AgentItem } from '../../functions/adapters/dynamodb/directory';
-import { offerItem, type OfferItem } from '../../functions/adapters/dynamodb/routing-store';
 import type { AcceptResult } from '../../functions/services/dispatcher';
 import { routingHarness, type RoutingHarness } from '../support/routing-harness';
+import { type AgentRecord, type Offer, type RoutedChat, agentRecordSchema, offerSchema, routedChatSchema } from '../../functions/domain/model';
 
 /**
  * Routing under concurrency, the way parallel router, socket and timer invocations drive it:
@@ -15,9 +13,9 @@ import { routingHarness, type RoutingHarness } from '../support/routing-harness'
 const membershipItem = z.object({ agentId: z.string(), queueId: z.string(), readyPk: z.string().optional(), load: z.number().optional() });
 
 interface Snapshot {
-  agents: AgentItem[];
-  chats: ChatItem[];
-  offers: OfferItem[];
+  agents: AgentRecord[];
+  chats: RoutedChat[];
+  offers: Offer[];
   memberships: z.infer<typeof membershipItem>[];
 }
 
@@ -28,9 +26,9 @@ async function snapshot(h: RoutingHarness): Promise<Snapshot> {
     const page = await h.table.client.send(new ScanCommand({ TableName: h.table.name, ExclusiveStartKey: startKey, ConsistentRead: true }));
     for (const item of page.Items ?? []) {
       const sk = String(item.sk);
-      if (sk === 'AGENT') out.agents.push(agentItem.parse(item));
-      else if (sk === 'CHAT') out.chats.push(chatItem.parse(item));
-      else if (sk.startsWith('OFFER#')) out.offers.push(offerItem.parse(item));
+      if (sk === 'AGENT') out.agents.push(agentRecordSchema.parse(item));
+      else if (sk === 'CHAT') out.chats.push(routedChatSchema.parse(item));
+      else if (sk.startsWith('OFFER#')) out.offers.push(offerSchema.parse(item));
       else if (sk.startsWith('MEMBER#')) out.memberships.push(membershipItem.parse(item));
     }
     startKey = page.LastEvaluatedKey;
@@ -38,7 +36,7 @@ async function snapshot(h: RoutingHarness): Promise<Snapshot> {
   return out;
 }
 
-function able(agent: AgentItem, capacity: number): boolean {
+function able(agent: AgentRecord, capacity: number): boolean {
   return agent.presence === 'active' && agent.connections > 0 && agent.load < (agent.simultaneousChats ?? capacity);
 }
 

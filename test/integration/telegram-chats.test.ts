@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { keys } from '../../functions/adapters/dynamodb/keys';
-import { TelegramChatStore } from '../../functions/adapters/dynamodb/telegram-chats';
+import { DynamoTelegramChats } from '../../functions/adapters/dynamodb/telegram-chats';
 import { routingHarness, type RoutingHarness } from '../support/routing-harness';
+import { type TelegramChats } from '../../functions/domain/ports';
 
 let h: RoutingHarness;
-let store: TelegramChatStore;
+let store: TelegramChats;
 
 beforeAll(async () => {
   h = await routingHarness();
-  store = new TelegramChatStore(h.table, () => new Date('2026-03-01T09:05:00.000Z'));
+  store = new DynamoTelegramChats(h.table, () => new Date('2026-03-01T09:05:00.000Z'));
   await h.queue({ id: 'q1' });
 });
 

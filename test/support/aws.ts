@@ -24,7 +24,7 @@ const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 function sharedEndpoint(name: 'OMNICHAT_DYNAMODB_ENDPOINT' | 'OMNICHAT_SQS_ENDPOINT'): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run tests through jest so global-setup.ts starts the emulators`);
+  if (!value) throw new Error(`${name} is not set: only the integration and e2e Jest projects start the emulators (global-setup.ts); move this test to test/integration or test/e2e`);
   return value;
 }
 

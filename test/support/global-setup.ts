@@ -1,5 +1,7 @@
 /**
- * Jest global setup: ONE DynamoDB Local (in memory) and ONE SQS emulator (fauxqs) for the whole run.
+ * Jest global setup: ONE DynamoDB Local (in memory) and ONE SQS emulator (fauxqs) for the whole run,
+ * for the integration and e2e projects only (jest.config.js); Jest runs it once even when both are
+ * selected, and not at all for a run of unit or infra tests alone, which need no Java.
  * Workers find them through process.env:
  *   OMNICHAT_DYNAMODB_ENDPOINT  e.g. http://127.0.0.1:40123
  *   OMNICHAT_SQS_ENDPOINT       e.g. http://127.0.0.1:40124

@@ -3,8 +3,8 @@
  * DynamoDB adapter's semantics, so the real Dispatcher and Membership run without DynamoDB Local:
  *
  *   - every transition is one all-or-nothing step conditioned on what was read: the agent's `rev`,
- *     the chat's `version`, an offer's (non-)existence, the conversation's open chat; any failed
- *     condition answers `lost` and writes nothing;
+ *     the chat's `version`, an offer's (non-)existence, the conversation's open chat, a
+ *     connection's existence; any failed condition answers `lost` and writes nothing;
  *   - the `ready` list holds one entry per queue membership of an agent who can take a chat,
  *     written with the agent (a snapshot of load, capacity and last taken at that write), ordered
  *     by `readyRank`, exactly as the sparse `ready` index;
@@ -14,20 +14,31 @@
  *   - load, offers (keyed by chat and agent) and held chats change in the same steps as in
  *     `routing-store.ts`.
  *
- * Reads are strongly consistent, indexes included. DynamoDB's indexes are eventually consistent
+ * Only the methods routing calls are here (ChatStore and Directory in part). Reads are strongly
+ * consistent, indexes included. DynamoDB's indexes are eventually consistent
  * and the dispatcher covers the gap itself (`extra` on routeQueue: the chat just created, the
  * agent just freed); with no lag here, the properties check the decisions, and the DynamoDB Local
  * run of the same suite checks them over the real adapter.
  */
-import type { Message, Queue, Settings, WithdrawReason, CloseReason } from '../../functions/domain/model';
-import { defaultSettings } from '../../functions/domain/model';
-import { canTakeChat, capacityOf, readyRank, waitRank, type Candidate } from '../../functions/domain/routing';
-import type { AgentEvent } from '../../functions/domain/ports';
-import type { AgentItem } from '../../functions/adapters/dynamodb/directory';
-import type { ChatItem, NewMessage } from '../../functions/adapters/dynamodb/chats';
-import type { OfferItem, Outcome } from '../../functions/adapters/dynamodb/routing-store';
-import type { TransactItem } from '../../functions/adapters/dynamodb/table';
-import type { Chat } from '../../functions/domain/model';
+import {
+  defaultSettings,
+  type AgentRecord,
+  type CloseReason,
+  type Message,
+  type Offer,
+  type Presence,
+  type Queue,
+  type RoutedChat,
+  type RoutingRule,
+  type Settings,
+  type StoredMessage,
+  type WithdrawReason,
+} from '../../functions/domain/model';
+import { canTakeChat, candidateOf, capacityOf, readyRank, waitRank, type Candidate } from '../../functions/domain/routing';
+import type { AgentEvent, AgentLog, ChatStore, Directory, LiveConnection, LoggedEvent, NewMessage, Outcome, Page, PagePosition, RoutingStore } from '../../functions/domain/ports';
+
+type AgentItem = AgentRecord;
+type ChatItem = RoutedChat;
 
 type Membership = { agentId: string; queueId: string; ready?: { sk: string; load: number; capacity: number; lastTakenAt?: string } };
 type StoredChat = { item: ChatItem; waitQueue?: string; heldBy?: string };
@@ -39,16 +50,6 @@ function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-function candidateOf(agent: AgentItem, settings: Settings): Candidate {
-  return {
-    agentId: agent.id,
-    status: agent.connections > 0 ? agent.presence : 'offline',
-    load: agent.load,
-    capacity: capacityOf(agent, settings),
-    lastTakenAt: agent.lastTakenAt,
-  };
-}
-
 /** The one table of the in-memory backend, shared by the four stores. */
 export class MemoryTable {
   settings: Partial<Settings> = {};
@@ -56,10 +57,10 @@ export class MemoryTable {
   readonly agents = new Map<string, AgentItem>();
   readonly memberships = new Map<string, Membership>();
   readonly chats = new Map<string, StoredChat>();
-  readonly offers = new Map<string, OfferItem>();
+  readonly offers = new Map<string, Offer>();
   /** channelId#customerId → open chat id */
   readonly conversations = new Map<string, string>();
-  readonly messages = new Map<string, (Message & { clientMessageId?: string })[]>();
+  readonly messages = new Map<string, StoredMessage[]>();
   readonly deliveries = new Map<string, string>();
   /** connectionId → agent */
   readonly connections = new Map<string, { agentId: string; connectedAt: string }>();
@@ -114,7 +115,7 @@ export class MemoryTable {
       const stored = this.chats.get(chat.id);
       if (!stored) throw new Error(`chat ${chat.id} vanished inside a transaction`);
       const item: Record<string, unknown> = { ...stored.item, ...copy(set), version: chat.version + 1 };
-      for (const field of remove) delete item[field];
+      for (const field of remove) delete item[field as string];
       stored.item = defined(item) as ChatItem;
       if (index.wait === null) delete stored.waitQueue;
       else if (index.wait !== undefined) stored.waitQueue = index.wait;
@@ -126,7 +127,7 @@ export class MemoryTable {
 
 const offerKey = (chatId: string, agentId: string) => `${chatId}#${agentId}`;
 
-export class MemoryRoutingStore {
+export class MemoryRoutingStore implements RoutingStore {
   constructor(private readonly t: MemoryTable) {}
 
   async readyCandidates(queueId: string, limit: number): Promise<Candidate[]> {
@@ -137,7 +138,7 @@ export class MemoryRoutingStore {
       .map((m) => defined({ agentId: m.agentId, status: 'active' as const, load: m.ready?.load ?? 0, capacity: m.ready?.capacity ?? 0, lastTakenAt: m.ready?.lastTakenAt }));
   }
 
-  async waitingChats(queueId: string, limit: number, startKey?: Record<string, unknown>): Promise<{ items: ChatItem[]; lastKey?: Record<string, unknown> }> {
+  async waitingChats(queueId: string, limit: number, startKey?: PagePosition): Promise<Page<ChatItem>> {
     const after = typeof startKey?.waitSk === 'string' ? startKey.waitSk : undefined;
     const listed = [...this.t.chats.values()]
       .filter((c) => c.waitQueue === queueId)
@@ -150,7 +151,7 @@ export class MemoryRoutingStore {
     return items.length === limit && last ? { items, lastKey: { waitSk: waitRank(last) } } : { items };
   }
 
-  async offersOf(agentId: string): Promise<OfferItem[]> {
+  async offersOf(agentId: string): Promise<Offer[]> {
     return [...this.t.offers.values()].filter((o) => o.agentId === agentId).sort((a, b) => (a.chatId < b.chatId ? -1 : 1)).map(copy);
   }
 
@@ -158,7 +159,7 @@ export class MemoryRoutingStore {
     return [...this.t.chats.values()].filter((c) => c.heldBy === agentId).map((c) => c.item.id).sort();
   }
 
-  async offer(chatId: string, agentId: string): Promise<OfferItem | undefined> {
+  async offer(chatId: string, agentId: string): Promise<Offer | undefined> {
     const offer = this.t.offers.get(offerKey(chatId, agentId));
     return offer && copy(offer);
   }
@@ -168,32 +169,29 @@ export class MemoryRoutingStore {
     return agent && copy(agent);
   }
 
-  /**
-   * Saves an agent read at `before`; `extra` carries the connection records of a connect or
-   * disconnect, as the DynamoDB adapter's TransactItems (puts of the connection items, deletes
-   * conditioned on their existence).
-   */
-  async saveAgent(before: AgentItem | undefined, after: AgentItem, settings: Settings, extra: TransactItem[] = []): Promise<Outcome> {
-    const checks = [this.t.agentCheck(before, after.id)];
-    const changes = [this.t.agentChange(before, after, settings)];
-    for (const item of extra) {
-      const put = item.Put?.Item as { pk?: string; sk?: string; agentId?: string; connectionId?: string; connectedAt?: string } | undefined;
-      const del = item.Delete?.Key as { pk?: string; sk?: string } | undefined;
-      if (put?.sk === 'CONN' && put.connectionId && put.agentId) {
-        const { connectionId, agentId, connectedAt = '' } = put;
-        changes.push(() => this.t.connections.set(connectionId, { agentId, connectedAt }));
-      } else if (del?.sk === 'CONN' && del.pk?.startsWith('CONN#')) {
-        const connectionId = del.pk.slice('CONN#'.length);
-        checks.push(this.t.connections.has(connectionId));
-        changes.push(() => this.t.connections.delete(connectionId));
-      } else if (!(put?.sk?.startsWith('CONN#') || del?.sk?.startsWith('CONN#'))) {
-        throw new Error(`the in-memory store does not know this write: ${JSON.stringify(item)}`);
-      }
-    }
-    return this.t.transact(checks, changes);
+  async saveAgent(before: AgentItem | undefined, after: AgentItem, settings: Settings): Promise<Outcome> {
+    return this.t.transact([this.t.agentCheck(before, after.id)], [this.t.agentChange(before, after, settings)]);
   }
 
-  async offerChat(input: { chat: ChatItem; agent: AgentItem; settings: Settings; rule: 'all-agents' | 'available-agent'; now: Date; expiresAt?: Date }): Promise<Outcome> {
+  async connectAgent(agent: AgentItem, connectionId: string, settings: Settings, now: Date): Promise<Outcome> {
+    return this.t.transact(
+      [this.t.agentCheck(agent, agent.id)],
+      [
+        this.t.agentChange(agent, { ...agent, connections: agent.connections + 1 }, settings),
+        () => this.t.connections.set(connectionId, { agentId: agent.id, connectedAt: now.toISOString() }),
+      ],
+    );
+  }
+
+  /** `lost` also when the connection is forgotten already (both of its records must exist). */
+  async disconnectAgent(agent: AgentItem, connectionId: string, settings: Settings): Promise<Outcome> {
+    return this.t.transact(
+      [this.t.agentCheck(agent, agent.id), this.t.connections.get(connectionId)?.agentId === agent.id],
+      [this.t.agentChange(agent, { ...agent, connections: Math.max(0, agent.connections - 1) }, settings), () => this.t.connections.delete(connectionId)],
+    );
+  }
+
+  async offerChat(input: { chat: ChatItem; agent: AgentItem; settings: Settings; rule: RoutingRule; now: Date; expiresAt?: Date }): Promise<Outcome> {
     const { chat, agent, settings, now } = input;
     if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
     const key = offerKey(chat.id, agent.id);
@@ -228,7 +226,7 @@ export class MemoryRoutingStore {
     reason: WithdrawReason;
     requeue: boolean;
     now: Date;
-    presence?: AgentItem['presence'];
+    presence?: Presence;
   }): Promise<Outcome> {
     const { chat, agent, settings } = input;
     const key = offerKey(chat.id, agent.id);
@@ -296,7 +294,8 @@ export class MemoryRoutingStore {
   }
 }
 
-export class MemoryChatStore {
+/** The part of the chat store routing uses. */
+export class MemoryChatStore implements Pick<ChatStore, 'chat' | 'openChatOf' | 'openChatIdOf' | 'openChat' | 'append' | 'messages' | 'messagePage'> {
   constructor(private readonly t: MemoryTable) {}
 
   async chat(id: string, _consistent = true): Promise<ChatItem | undefined> {
@@ -313,10 +312,10 @@ export class MemoryChatStore {
     return this.t.conversations.get(`${channelId}#${customerId}`);
   }
 
-  async openChat(chat: Chat, first: NewMessage): Promise<boolean> {
+  async openChat(chat: RoutedChat, first: NewMessage): Promise<boolean> {
     if (first.delivery && this.t.deliveries.has(deliveryKey(first.delivery))) return false;
     if (this.t.chats.has(chat.id)) throw new Error(`chat ${chat.id} exists`);
-    const item: ChatItem = { ...copy(chat), offeredTo: [], skipped: [] };
+    const item: ChatItem = copy(chat);
     this.t.chats.set(chat.id, { item, ...(chat.state === 'waiting' && chat.queueId ? { waitQueue: chat.queueId } : {}) });
     this.t.conversations.set(`${chat.channelId}#${chat.customer.id}`, chat.id);
     this.keep(first);
@@ -357,7 +356,8 @@ function deliveryKey(d: { channelType: string; channelKey: string; deliveryId: s
   return `${d.channelType}#${d.channelKey}#${d.deliveryId}`;
 }
 
-export class MemoryDirectory {
+/** The part of the directory routing uses. */
+export class MemoryDirectory implements Pick<Directory, 'settings' | 'saveSettings' | 'queue' | 'listQueues' | 'saveQueue' | 'agentItem' | 'listAgentItems'> {
   constructor(private readonly t: MemoryTable) {}
 
   async settings(): Promise<Settings> {
@@ -391,7 +391,7 @@ export class MemoryDirectory {
   }
 }
 
-export class MemoryAgentLog {
+export class MemoryAgentLog implements AgentLog {
   constructor(private readonly t: MemoryTable) {}
 
   async append(agentId: string, event: AgentEvent, _now: Date): Promise<number> {
@@ -402,7 +402,7 @@ export class MemoryAgentLog {
     return log.cursor;
   }
 
-  async since(agentId: string, cursor: number, limit = 200): Promise<{ events: { cursor: number; event: Record<string, unknown> }[]; more: boolean }> {
+  async since(agentId: string, cursor: number, limit = 200): Promise<{ events: LoggedEvent[]; more: boolean }> {
     const after = (this.t.cursors.get(agentId)?.events ?? []).filter((e) => e.cursor > cursor);
     return { events: after.slice(0, limit).map(copy), more: after.length > limit };
   }
@@ -411,7 +411,7 @@ export class MemoryAgentLog {
     return this.t.cursors.get(agentId)?.cursor ?? 0;
   }
 
-  async connectionsOf(agentId: string): Promise<{ connectionId: string; connectedAt?: string }[]> {
+  async connectionsOf(agentId: string): Promise<LiveConnection[]> {
     return [...this.t.connections.entries()]
       .filter(([, c]) => c.agentId === agentId)
       .map(([connectionId, c]) => ({ connectionId, connectedAt: c.connectedAt }))
@@ -420,15 +420,6 @@ export class MemoryAgentLog {
 
   async agentOfConnection(connectionId: string): Promise<string | undefined> {
     return this.t.connections.get(connectionId)?.agentId;
-  }
-
-  /** The two records of a live connection, in the adapter's shape (written with the agent's change). */
-  connectionItems(agentId: string, connectionId: string, now: Date): Record<string, unknown>[] {
-    const connectedAt = now.toISOString();
-    return [
-      { pk: `CONN#${connectionId}`, sk: 'CONN', agentId, connectionId, connectedAt },
-      { pk: `AGENT#${agentId}`, sk: `CONN#${connectionId}`, agentId, connectionId, connectedAt },
-    ];
   }
 }
 

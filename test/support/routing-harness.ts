@@ -9,21 +9,21 @@
  *   h.events('ann') // state events pushed to ann, in order
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AgentLog } from '../../functions/adapters/dynamodb/agent-log';
-import { ChatStore } from '../../functions/adapters/dynamodb/chats';
-import { Directory } from '../../functions/adapters/dynamodb/directory';
-import { RoutingStore } from '../../functions/adapters/dynamodb/routing-store';
+import { DynamoAgentLog } from '../../functions/adapters/dynamodb/agent-log';
+import { DynamoChatStore } from '../../functions/adapters/dynamodb/chats';
+import { DynamoDirectory } from '../../functions/adapters/dynamodb/directory';
+import { DynamoRoutingStore } from '../../functions/adapters/dynamodb/routing-store';
 import { Table } from '../../functions/adapters/dynamodb/table';
 import type { Settings } from '../../functions/domain/model';
 import { createTestTable, dynamodb } from './aws';
-import { routingRig, type RoutingStores } from './routing-rig';
+import { routingRig } from './routing-rig';
 
 export { RecordingEvents, RecordingNotifier, RecordingTimers, timerKey } from './routing-rig';
 
 /** The DynamoDB stores over a fresh table in the shared DynamoDB Local. */
-export async function dynamoStores(): Promise<RoutingStores & { table: Table }> {
+export async function dynamoStores() {
   const table = new Table(DynamoDBDocumentClient.from(dynamodb(), { marshallOptions: { removeUndefinedValues: true } }), await createTestTable());
-  return { table, directory: new Directory(table), chats: new ChatStore(table), store: new RoutingStore(table), log: new AgentLog(table) };
+  return { table, directory: new DynamoDirectory(table), chats: new DynamoChatStore(table), store: new DynamoRoutingStore(table), log: new DynamoAgentLog(table) };
 }
 
 export async function routingHarness(settings: Partial<Settings> = {}) {

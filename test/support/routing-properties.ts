@@ -11,10 +11,7 @@
  * Nothing here reaches DynamoDB Local by itself; the backend does, if it is that one.
  */
 import fc from 'fast-check';
-import type { AgentItem } from '../../functions/adapters/dynamodb/directory';
-import type { ChatItem } from '../../functions/adapters/dynamodb/chats';
-import type { OfferItem } from '../../functions/adapters/dynamodb/routing-store';
-import type { Queue, RoutingRule, Settings } from '../../functions/domain/model';
+import type { AgentRecord as AgentItem, Offer as OfferItem, Queue, RoutedChat as ChatItem, RoutingRule, Settings } from '../../functions/domain/model';
 import type { AgentEvent, TimerPayload } from '../../functions/domain/ports';
 import { capacityOf, waitRank, type Candidate } from '../../functions/domain/routing';
 import { routingRig, type RoutingRig, type RoutingStores } from './routing-rig';

@@ -12,15 +12,11 @@
  * Nothing here starts or reaches DynamoDB Local.
  */
 import { randomUUID } from 'node:crypto';
-import type { AgentLog } from '../../functions/adapters/dynamodb/agent-log';
-import { chatItem, newChatItem, type ChatStore } from '../../functions/adapters/dynamodb/chats';
-import type { Directory } from '../../functions/adapters/dynamodb/directory';
-import type { RoutingStore } from '../../functions/adapters/dynamodb/routing-store';
-import type { Chat, Queue, Settings } from '../../functions/domain/model';
+import type { Queue, RoutedChat, Settings } from '../../functions/domain/model';
 import { defaultSettings } from '../../functions/domain/model';
-import type { AgentEvent, AgentNotifier, EventPublisher, TimerPayload, Timers } from '../../functions/domain/ports';
-import { Dispatcher } from '../../functions/services/dispatcher';
-import { Membership } from '../../functions/services/membership';
+import type { AgentEvent, AgentNotifier, ChatStore, EventPublisher, TimerPayload, Timers } from '../../functions/domain/ports';
+import { Dispatcher, type DispatcherDeps } from '../../functions/services/dispatcher';
+import { Membership, type MembershipDeps } from '../../functions/services/membership';
 
 export class RecordingNotifier implements AgentNotifier {
   readonly sent: { agentId: string; event: AgentEvent }[] = [];
@@ -54,13 +50,13 @@ export class RecordingEvents implements EventPublisher {
 
 /** The stores routing reads and writes, from one backend. */
 export interface RoutingStores {
-  store: RoutingStore;
-  chats: ChatStore;
-  directory: Directory & { saveSettings(settings: Settings): Promise<void> };
-  log: AgentLog;
+  store: DispatcherDeps['store'] & MembershipDeps['store'];
+  chats: DispatcherDeps['chats'] & Pick<ChatStore, 'append' | 'openChat'>;
+  directory: DispatcherDeps['directory'] & MembershipDeps['directory'] & { saveSettings(settings: Settings): Promise<void> };
+  log: DispatcherDeps['log'];
 }
 
-export async function routingRig(stores: RoutingStores, settings: Partial<Settings> = {}) {
+export async function routingRig<S extends RoutingStores>(stores: S, settings: Partial<Settings> = {}) {
   const { store, chats, directory, log } = stores;
   const notifier = new RecordingNotifier();
   const timers = new RecordingTimers();
@@ -73,10 +69,10 @@ export async function routingRig(stores: RoutingStores, settings: Partial<Settin
   await directory.saveSettings({ ...defaultSettings, ...settings });
 
   return {
-    directory,
-    chats,
-    store,
-    log,
+    directory: stores.directory as S['directory'],
+    chats: stores.chats as S['chats'],
+    store: stores.store as S['store'],
+    log: stores.log as S['log'],
     notifier,
     timers,
     events,
@@ -110,7 +106,7 @@ export async function routingRig(stores: RoutingStores, settings: Partial<Settin
     },
     /** A customer's first message opens a chat in the queue and routes it, as the router does. */
     async customerWrites(queueId: string, customerId: string = randomUUID(), chatId: string = randomUUID()): Promise<string> {
-      const chat: Chat = {
+      const chat: RoutedChat = {
         id: chatId,
         channelId: 'channel-1',
         channelType: 'messenger',
@@ -124,10 +120,12 @@ export async function routingRig(stores: RoutingStores, settings: Partial<Settin
         createdAt: new Date(now.getTime() + arrivals++).toISOString(),
         lastMessageAt: now.toISOString(),
         version: 1,
+        offeredTo: [],
+        skipped: [],
       };
       const first = { id: randomUUID(), chatId: chat.id, direction: 'in' as const, text: 'hello 👋🏽', sentAt: now.toISOString(), status: 'received' as const };
       await chats.openChat(chat, { message: first });
-      await dispatcher.routeQueue(queueId, { chat: chatItem.parse(newChatItem(chat)) });
+      await dispatcher.routeQueue(queueId, { chat });
       return chat.id;
     },
     /** The customer writes again in an open chat (which stops a running completion timeout). */

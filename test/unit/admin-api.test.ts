@@ -4,15 +4,16 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AdminStore } from '../../functions/adapters/dynamodb/admin-store';
-import { ChatStore } from '../../functions/adapters/dynamodb/chats';
-import { Directory } from '../../functions/adapters/dynamodb/directory';
+import { DynamoAdminStore } from '../../functions/adapters/dynamodb/admin-store';
+import { DynamoChatStore } from '../../functions/adapters/dynamodb/chats';
+import { DynamoDirectory } from '../../functions/adapters/dynamodb/directory';
 import { Table } from '../../functions/adapters/dynamodb/table';
 import { GraphApi } from '../../functions/adapters/graph-api';
 import { Secrets } from '../../functions/adapters/secrets';
 import { TelegramApi } from '../../functions/adapters/telegram-api';
 import { adminHandler, adminRoutes } from '../../functions/admin/app';
 import type { AdminDeps } from '../../functions/admin/route-table';
+import { type AdminStore, type ChatStore, type Directory } from '../../functions/domain/ports';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const secretsManager = mockClient(SecretsManagerClient);
@@ -23,9 +24,9 @@ const unreachable: typeof fetch = async () => {
 function deps(): AdminDeps {
   const table = new Table(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'omnichat');
   return {
-    directory: new Directory(table),
-    admin: new AdminStore(table),
-    chats: new ChatStore(table),
+    directory: new DynamoDirectory(table),
+    admin: new DynamoAdminStore(table),
+    chats: new DynamoChatStore(table),
     secrets: new Secrets(new SecretsManagerClient({ region: 'us-east-1' }), 'omnichat'),
     graph: new GraphApi({ baseUrl: 'http://127.0.0.1:9/v23.0', fetch: unreachable }),
     telegram: new TelegramApi({ baseUrl: 'http://127.0.0.1:9', fetch: unreachable }),

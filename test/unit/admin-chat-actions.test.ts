@@ -1,11 +1,9 @@
-import type { ChatAction } from '../../functions/adapters/dynamodb/admin-store';
-import type { ChatItem } from '../../functions/adapters/dynamodb/chats';
-import type { AgentItem } from '../../functions/adapters/dynamodb/directory';
 import { ChatActionNotAllowed, ChatActionNotFound, ChatActions } from '../../functions/services/chat-actions';
+import { type AgentRecord, type ChatAction, type RoutedChat } from '../../functions/domain/model';
 
 const action: ChatAction = { id: 'act-1', caption: 'Open a ticket', queueId: 'sales', detailType: 'TicketRequested', createdAt: '2026-03-01T09:00:00.000Z' };
 
-function chat(overrides: Partial<ChatItem> = {}): ChatItem {
+function chat(overrides: Partial<RoutedChat> = {}): RoutedChat {
   return {
     id: 'chat-1',
     channelId: 'ch-1',
@@ -25,11 +23,11 @@ function chat(overrides: Partial<ChatItem> = {}): ChatItem {
   };
 }
 
-function agent(id: string, queues: string[]): AgentItem {
+function agent(id: string, queues: string[]): AgentRecord {
   return { id, displayName: id, groups: ['agents'], presence: 'active', connections: 1, load: 1, queues, rev: 1, createdAt: '2026-03-01T09:00:00.000Z' };
 }
 
-function setup(state: { chat?: ChatItem; agents?: AgentItem[]; action?: ChatAction } = {}) {
+function setup(state: { chat?: RoutedChat; agents?: AgentRecord[]; action?: ChatAction } = {}) {
   const published: { detailType: string; detail: Record<string, unknown> }[] = [];
   const agents = new Map((state.agents ?? [agent('ann', ['sales'])]).map((a) => [a.id, a]));
   const actions = new ChatActions({

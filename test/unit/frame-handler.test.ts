@@ -1,4 +1,4 @@
-import type { ReplyFrame } from '../../functions/adapters/agent-socket';
+import type { ReplyFrame } from '../../functions/domain/ports';
 import { frameHandler } from '../../functions/socket/frame-handler';
 import type { SocketEvent } from '../../functions/socket/frames';
 

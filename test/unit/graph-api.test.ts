@@ -247,9 +247,9 @@ describe('the shared Graph API client', () => {
     process.env.GRAPH_API_URL = fake.url;
     try {
       await jest.isolateModulesAsync(async () => {
-        const { graphApi } = await import('../../functions/adapters/graph-api');
+        const { graphApi } = await import('../../functions/composition-root');
         // when
-        const page = await graphApi.getPage(pageId, token);
+        const page = await graphApi().getPage(pageId, token);
         // then
         expect(page.name).toBe('Acme Support');
       });

@@ -1,13 +1,12 @@
 import { GraphApi } from '../../functions/adapters/graph-api';
-import type { ChatItem } from '../../functions/adapters/dynamodb/chats';
-import type { Channel, Message } from '../../functions/domain/model';
+import { type Channel, type Message, type RoutedChat } from '../../functions/domain/model';
 import { MessengerSender, OutsideMessagingWindow } from '../../functions/adapters/messenger-sender';
 import { graphErrors, startFakeGraph, type FakeGraph } from '../support/fake-graph';
 
 const pageId = '105123456789012';
 const token = 'EAAG-sender-unit-token';
 const channel: Channel = { id: 'ch', type: 'messenger', name: 'Acme', active: true, queueId: 'q', language: 'en', provisioningState: 'running', lastError: null, humanAgentTag: true, appId: '1', pageId, createdAt: '2026-01-01T00:00:00.000Z' };
-const chat: ChatItem = { id: 'c', channelId: 'ch', channelType: 'messenger', queueId: 'q', state: 'assigned', agentId: 'ann', customer: { id: 'psid-1', name: 'Ana' }, contactId: null, language: 'en', createdAt: '2026-03-01T08:00:00.000Z', lastMessageAt: '2026-03-01T09:00:00.000Z', customerWroteAt: '2026-03-01T09:00:00.000Z', version: 3, offeredTo: [], skipped: [] };
+const chat: RoutedChat = { id: 'c', channelId: 'ch', channelType: 'messenger', queueId: 'q', state: 'assigned', agentId: 'ann', customer: { id: 'psid-1', name: 'Ana' }, contactId: null, language: 'en', createdAt: '2026-03-01T08:00:00.000Z', lastMessageAt: '2026-03-01T09:00:00.000Z', customerWroteAt: '2026-03-01T09:00:00.000Z', version: 3, offeredTo: [], skipped: [] };
 const reply = (extra: Partial<Message> = {}): Message => ({ id: 'm', chatId: 'c', direction: 'out', text: 'Hello', sentAt: '2026-03-01T09:01:00.000Z', status: 'pending', agentId: 'ann', ...extra });
 
 describe('the Messenger sender', () => {

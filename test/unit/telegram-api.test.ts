@@ -201,9 +201,9 @@ describe('the shared Bot API client', () => {
     process.env.TELEGRAM_API_URL = fake.url;
     try {
       await jest.isolateModulesAsync(async () => {
-        const { telegramApi } = await import('../../functions/adapters/telegram-api');
+        const { telegramApi } = await import('../../functions/composition-root');
         // when
-        const me = await telegramApi.getMe(token);
+        const me = await telegramApi().getMe(token);
         // then
         expect(me.username).toBe('acme_support_bot');
       });

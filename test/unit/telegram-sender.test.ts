@@ -1,9 +1,8 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { ChatItem } from '../../functions/adapters/dynamodb/chats';
 import { TelegramApi } from '../../functions/adapters/telegram-api';
-import type { Channel, Message } from '../../functions/domain/model';
+import { type Channel, type Message, type RoutedChat } from '../../functions/domain/model';
 import { RetryableSendFailure } from '../../functions/services/delivery';
-import { RetryAfter } from '../../functions/outbound/retry-after';
+import { RetryAfter } from '../../functions/adapters/retry-after';
 import { ChatPacer, ChatPaused, TelegramSender } from '../../functions/adapters/telegram-sender';
 import { startFakeTelegram, telegramErrors, type FakeTelegram } from '../support/fake-telegram';
 
@@ -21,7 +20,7 @@ const channel: Channel = {
   botUsername: 'acme_bot',
   createdAt: '2026-03-01T08:00:00.000Z',
 };
-const chat: ChatItem = {
+const chat: RoutedChat = {
   id: 'chat-1',
   channelId: channel.id,
   channelType: 'telegram',

@@ -1,5 +1,16 @@
 import * as z from 'zod';
-import { chatItem, type ChatItem } from './chats';
+import {
+  chatActionSchema,
+  contactSchema,
+  quickReplySchema,
+  routedChatSchema,
+  type ChatAction,
+  type ChatState,
+  type Contact,
+  type QuickReply,
+  type RoutedChat,
+} from '../../domain/model';
+import type { AdminStore, Page, PageRequest } from '../../domain/ports';
 import { indexKeys, keys } from './keys';
 import { lostRace, type Item, type Table } from './table';
 
@@ -20,45 +31,8 @@ export const adminKeys = {
   customer: (channelId: string, customerId: string) => ({ pk: `CUSTOMER#${channelId}#${customerId}`, sk: 'CUSTOMER' }),
 } as const;
 
-export const chatActionItem = z.object({
-  id: z.string(),
-  caption: z.string(),
-  queueId: z.string(),
-  detailType: z.string(),
-  createdAt: z.string(),
-});
-export type ChatAction = z.infer<typeof chatActionItem>;
-
-export const quickReplyItem = z.object({
-  id: z.string(),
-  language: z.string(),
-  text: z.string(),
-  queueId: z.string().nullable(),
-  createdAt: z.string(),
-});
-export type QuickReply = z.infer<typeof quickReplyItem>;
-
-export const contactItem = z.object({
-  id: z.string(),
-  name: z.string(),
-  email: z.string().optional(),
-  phone: z.string().optional(),
-  createdAt: z.string(),
-});
-export type Contact = z.infer<typeof contactItem>;
-
 const customerLinkItem = z.object({ contactId: z.string() });
 const keyOnly = z.object({ pk: z.string(), sk: z.string() });
-
-export interface PageRequest {
-  limit: number;
-  startKey?: Item;
-}
-
-export interface Page<T> {
-  items: T[];
-  lastKey?: Item;
-}
 
 /** The agent holds chats (offered or accepted), so they cannot be removed now. */
 export class AgentStillBusy extends Error {
@@ -73,7 +47,7 @@ function listed(kind: string, createdAt: string, id: string): Item {
 }
 
 /** Chat actions, quick replies, contacts and customer links, plus the deletes admins make. */
-export class AdminStore {
+export class DynamoAdminStore implements AdminStore {
   constructor(private readonly table: Table) {}
 
   // ---- chat actions -------------------------------------------------------------------
@@ -87,11 +61,11 @@ export class AdminStore {
 
   action(id: string): Promise<ChatAction | undefined> {
     const k = adminKeys.action(id);
-    return this.table.get(chatActionItem, k.pk, k.sk);
+    return this.table.get(chatActionSchema, k.pk, k.sk);
   }
 
   actions(page: PageRequest): Promise<Page<ChatAction>> {
-    return this.kindPage(chatActionItem, 'ACTION', page);
+    return this.kindPage(chatActionSchema, 'ACTION', page);
   }
 
   /** False when there was nothing to delete. */
@@ -109,7 +83,7 @@ export class AdminStore {
   }
 
   quickReplies(page: PageRequest): Promise<Page<QuickReply>> {
-    return this.kindPage(quickReplyItem, 'QREPLY', page);
+    return this.kindPage(quickReplySchema, 'QREPLY', page);
   }
 
   deleteQuickReply(id: string): Promise<boolean> {
@@ -127,18 +101,18 @@ export class AdminStore {
 
   contact(id: string): Promise<Contact | undefined> {
     const k = adminKeys.contact(id);
-    return this.table.get(contactItem, k.pk, k.sk);
+    return this.table.get(contactSchema, k.pk, k.sk);
   }
 
   contacts(page: PageRequest): Promise<Page<Contact>> {
-    return this.kindPage(contactItem, 'CONTACT', page);
+    return this.kindPage(contactSchema, 'CONTACT', page);
   }
 
   /**
    * Links a chat to a contact, and its customer too, so later chats of the same customer on
    * the same channel carry it. The chat's `version` is left alone: timers armed on it stay valid.
    */
-  async linkContact(chat: Pick<ChatItem, 'id' | 'channelId' | 'customer'>, contactId: string): Promise<void> {
+  async linkContact(chat: Pick<RoutedChat, 'id' | 'channelId' | 'customer'>, contactId: string): Promise<void> {
     await this.table.transact([
       {
         Update: {
@@ -168,12 +142,12 @@ export class AdminStore {
   // ---- chats --------------------------------------------------------------------------
 
   /** Chats of one state (byKind `CHATS#<state>`), oldest first, optionally of one queue and agent. */
-  chatsInState(state: ChatItem['state'], filter: { queueId?: string; agentId?: string }, page: PageRequest): Promise<Page<ChatItem>> {
+  chatsInState(state: ChatState, filter: { queueId?: string; agentId?: string }, page: PageRequest): Promise<Page<RoutedChat>> {
     return this.filteredChats({ index: 'byKind', pkName: 'kindPk', pk: indexKeys.kind(`CHATS#${state}`) }, filter, page);
   }
 
   /** Chats an agent holds now (byAgent, `CHAT#` entries), optionally of one queue. */
-  chatsHeldBy(agentId: string, filter: { queueId?: string }, page: PageRequest): Promise<Page<ChatItem>> {
+  chatsHeldBy(agentId: string, filter: { queueId?: string }, page: PageRequest): Promise<Page<RoutedChat>> {
     return this.filteredChats({ index: 'byAgent', pkName: 'agentPk', pk: indexKeys.byAgent(agentId), skName: 'agentSk', skPrefix: 'CHAT#' }, filter, page);
   }
 
@@ -247,7 +221,7 @@ export class AdminStore {
     where: { index: 'byKind' | 'byAgent'; pkName: string; pk: string; skName?: string; skPrefix?: string },
     filter: { queueId?: string; agentId?: string },
     page: PageRequest,
-  ): Promise<Page<ChatItem>> {
+  ): Promise<Page<RoutedChat>> {
     const names: Record<string, string> = { '#pk': where.pkName };
     const values: Item = { ':pk': where.pk };
     let condition = '#pk = :pk';
@@ -267,7 +241,7 @@ export class AdminStore {
       values[':agentId'] = filter.agentId;
       filters.push('#agentId = :agentId');
     }
-    return this.table.query(chatItem, {
+    return this.table.query(routedChatSchema, {
       IndexName: where.index,
       KeyConditionExpression: condition,
       ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),

@@ -1,26 +1,18 @@
 import * as z from 'zod';
-import type { AgentEvent } from '../../domain/ports';
+import type { AgentEvent, AgentLog, LiveConnection, LoggedEvent } from '../../domain/ports';
 import { keys, ttlAfter } from './keys';
 import type { Table } from './table';
 
 /** State events are kept two days, so a client back from a long cut still catches up. */
 const eventRetentionSeconds = 2 * 24 * 3600;
-/** Connections outlive API Gateway's two-hour limit by a margin; stale ones also go on GoneException. */
-const connectionRetentionSeconds = 3 * 3600;
 
 const cursorItem = z.object({ cursor: z.number().int() });
 const loggedEvent = z.object({ cursor: z.number().int(), event: z.record(z.string(), z.unknown()) });
 const connectionItem = z.object({ agentId: z.string(), connectionId: z.string(), connectedAt: z.string().optional() });
 
-export interface LiveConnection {
-  connectionId: string;
-  connectedAt?: string;
-}
-
-export type LoggedEvent = { cursor: number; event: Record<string, unknown> };
 
 /** Per-agent event log with a cursor that only grows, and the agent's live connections. */
-export class AgentLog {
+export class DynamoAgentLog implements AgentLog {
   constructor(private readonly table: Table) {}
 
   /** Appends an event and returns its cursor. */
@@ -66,13 +58,4 @@ export class AgentLog {
     return (await this.table.get(connectionItem, k.pk, k.sk, true))?.agentId;
   }
 
-  /** The two items that record a live connection (written with the agent's presence change). */
-  connectionItems(agentId: string, connectionId: string, now: Date): Record<string, unknown>[] {
-    const ttl = ttlAfter(now, connectionRetentionSeconds);
-    const connectedAt = now.toISOString();
-    return [
-      { ...keys.connection(connectionId), agentId, connectionId, connectedAt, ttl },
-      { ...keys.agentConnection(agentId, connectionId), agentId, connectionId, connectedAt, ttl },
-    ];
-  }
 }

@@ -1,5 +1,17 @@
 import * as z from 'zod';
-import type { Attachment, Chat, Message } from '../../domain/model';
+import {
+  automatedMessagesSchema,
+  cachedProfileSchema,
+  messageView,
+  routedChatSchema,
+  storedMessageSchema,
+  type AutomatedMessageTexts,
+  type CachedProfile,
+  type Message,
+  type RoutedChat,
+  type StoredMessage,
+} from '../../domain/model';
+import type { ChatStore, DeliveryRef, NewMessage, Outcome } from '../../domain/ports';
 import { bytesOf, frameBudgetBytes, historyCursor } from '../../domain/frame-budget';
 import { indexKeys, keys, ttlAfter } from './keys';
 import { lostRace, type Table, type TransactItem } from './table';
@@ -7,96 +19,13 @@ import { lostRace, type Table, type TransactItem } from './table';
 /** How long a platform delivery id is remembered; Meta retries for hours, Telegram for a day. */
 const deliveryMemorySeconds = 7 * 24 * 3600;
 
-const attachmentItem = z.object({ type: z.string(), url: z.string(), name: z.string().optional() });
-
-export const chatItem = z.object({
-  id: z.string(),
-  channelId: z.string(),
-  channelType: z.enum(['messenger', 'telegram']),
-  queueId: z.string().nullable(),
-  state: z.enum(['bot', 'waiting', 'offered', 'assigned', 'closed']),
-  agentId: z.string().nullable(),
-  customer: z.object({ id: z.string(), name: z.string(), avatarUrl: z.string().optional(), languageCode: z.string().optional() }),
-  contactId: z.string().nullable(),
-  language: z.string().nullable(),
-  createdAt: z.string(),
-  lastMessageAt: z.string(),
-  version: z.number().int(),
-  /** Agents holding an offer for this chat now. */
-  offeredTo: z.array(z.string()).default([]),
-  /** Agents whose offer of this chat timed out; passed over while others can take it. */
-  skipped: z.array(z.string()).default([]),
-  /** Set by an agent message while a completion timeout runs; a customer message clears it. */
-  completionToken: z.string().optional(),
-  closedAt: z.string().optional(),
-  /** The customer blocked the bot (Telegram 403); cleared when they write again. */
-  customerBlocked: z.boolean().optional(),
-  closeReason: z.string().optional(),
-  /** Messenger handover: what the bot passed along with the thread, and the bot's app id to pass it back to. */
-  handoverMetadata: z.string().optional(),
-  botAppId: z.string().optional(),
-  /** When the customer's last message reached us (the chat's creation until they write again): the messaging window's start. */
-  customerWroteAt: z.string().optional(),
-});
-export type ChatItem = z.infer<typeof chatItem>;
-
-export const messageItem = z.object({
-  id: z.string(),
-  chatId: z.string(),
-  direction: z.enum(['in', 'out']),
-  text: z.string().optional(),
-  attachments: z.array(attachmentItem).optional(),
-  payload: z.string().optional(),
-  sentAt: z.string(),
-  status: z.enum(['received', 'pending', 'sent', 'delivered', 'read', 'failed']),
-  agentId: z.string().optional(),
-  platformMessageId: z.string().optional(),
-  clientMessageId: z.string().optional(),
-  error: z.string().optional(),
-  editedAt: z.string().optional(),
-});
-
 const conversationItem = z.object({ openChatId: z.string().optional() });
 
-/** A Messenger profile as last fetched; `none` when Meta has none to give (error 2018218). */
-export const profileItem = z.object({
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-  profilePic: z.string().optional(),
-  none: z.boolean().optional(),
-  fetchedAt: z.string(),
-});
-export type CachedProfile = z.infer<typeof profileItem>;
-
-const automatedTexts = z.object({
-  greeting: z.string().optional(),
-  allAgentsBusy: z.string().optional(),
-  closing: z.string().optional(),
-});
-/** A channel's automated messages per language (`default` when no language matches), and the busy notice's wait. */
-export const automatedMessagesItem = z.object({
-  languages: z.record(z.string(), automatedTexts),
-  allAgentsBusyAfterSeconds: z.number().int().min(1).nullable(),
-});
-export type AutomatedMessages = z.infer<typeof automatedMessagesItem>;
-
-export function chatView(item: ChatItem): Chat {
-  const { offeredTo: _o, skipped: _s, completionToken: _c, closedAt: _ca, closeReason: _cr, ...chat } = item;
-  return chat;
-}
-
-export function messageView(item: z.infer<typeof messageItem>): Message {
-  const { clientMessageId: _c, ...message } = item;
-  return message;
-}
-
 /** A new chat's item, with the index keys of its state. */
-export function newChatItem(chat: Chat): Record<string, unknown> {
+export function newChatItem(chat: RoutedChat): Record<string, unknown> {
   return {
     ...keys.chat(chat.id),
     ...chat,
-    offeredTo: [],
-    skipped: [],
     kindPk: indexKeys.kind(`CHATS#${chat.state}`),
     kindSk: `${chat.createdAt}#${chat.id}`,
     channelPk: indexKeys.byChannel(chat.channelId),
@@ -105,30 +34,17 @@ export function newChatItem(chat: Chat): Record<string, unknown> {
   };
 }
 
-export interface NewMessage {
-  message: Message & { clientMessageId?: string };
-  /** Further parts of a long customer text, stored with `message` in one transaction, in this order. */
-  continuation?: Message[];
-  /** Delivery to remember so a retry is stored once: a platform's message id, or an agent's `clientMessageId`. */
-  delivery?: { channelType: string; channelKey: string; deliveryId: string };
-}
-
-/** Start of a chat's messaging window: when the customer last wrote, by the platform's clock (as Meta counts it). */
-export function customerLastWroteAt(chat: Pick<ChatItem, 'customerWroteAt' | 'lastMessageAt'>): string {
-  return chat.customerWroteAt ?? chat.lastMessageAt;
-}
-
 /** Chats, their conversations and their messages. */
-export class ChatStore {
+export class DynamoChatStore implements ChatStore {
   constructor(private readonly table: Table) {}
 
-  async chat(id: string, consistent = true): Promise<ChatItem | undefined> {
+  async chat(id: string, consistent = true): Promise<RoutedChat | undefined> {
     const k = keys.chat(id);
-    return this.table.get(chatItem, k.pk, k.sk, consistent);
+    return this.table.get(routedChatSchema, k.pk, k.sk, consistent);
   }
 
   /** The open chat of a customer's conversation on a channel, if any. */
-  async openChatOf(channelId: string, customerId: string): Promise<ChatItem | undefined> {
+  async openChatOf(channelId: string, customerId: string): Promise<RoutedChat | undefined> {
     const k = keys.conversation(channelId, customerId);
     const conv = await this.table.get(conversationItem, k.pk, k.sk, true);
     return conv?.openChatId ? this.chat(conv.openChatId) : undefined;
@@ -138,7 +54,7 @@ export class ChatStore {
    * Opens a chat with its first message. Returns false when the delivery was seen before
    * (nothing written) — the conversation's FIFO group makes a concurrent open impossible.
    */
-  async openChat(chat: Chat, first: NewMessage): Promise<boolean> {
+  async openChat(chat: RoutedChat, first: NewMessage): Promise<boolean> {
     const conv = keys.conversation(chat.channelId, chat.customer.id);
     try {
       await this.table.transact([
@@ -183,7 +99,7 @@ export class ChatStore {
   }
 
   async messages(chatId: string, limit = 50): Promise<Message[]> {
-    const { items } = await this.table.queryPartition(messageItem, { pk: keys.chat(chatId).pk, skPrefix: 'MSG#', limit, descending: true });
+    const { items } = await this.table.queryPartition(storedMessageSchema, { pk: keys.chat(chatId).pk, skPrefix: 'MSG#', limit, descending: true });
     return items.reverse().map(messageView);
   }
 
@@ -203,7 +119,7 @@ export class ChatStore {
     let older = false;
     let startKey: Record<string, unknown> | undefined = opts.before ? keys.message(chatId, opts.before.sentAt, opts.before.id) : undefined;
     reading: for (;;) {
-      const page = await this.table.queryPartition(messageItem, { pk: keys.chat(chatId).pk, skPrefix: 'MSG#', limit: 50, descending: true, startKey, consistent: true });
+      const page = await this.table.queryPartition(storedMessageSchema, { pk: keys.chat(chatId).pk, skPrefix: 'MSG#', limit: 50, descending: true, startKey, consistent: true });
       for (const item of page.items) {
         const message = messageView(item);
         const size = bytesOf(message) + 1;
@@ -224,7 +140,7 @@ export class ChatStore {
   /** One message, by its chat, time and id. */
   async messageAt(ref: { chatId: string; sentAt: string; id: string }): Promise<Message | undefined> {
     const k = keys.message(ref.chatId, ref.sentAt, ref.id);
-    const item = await this.table.get(messageItem, k.pk, k.sk, true);
+    const item = await this.table.get(storedMessageSchema, k.pk, k.sk, true);
     return item ? messageView(item) : undefined;
   }
 
@@ -246,7 +162,7 @@ export class ChatStore {
         ...(update.error ? { ':error': update.error } : {}),
       },
     });
-    return messageView(messageItem.parse(item));
+    return messageView(storedMessageSchema.parse(item));
   }
 
   private messageWrites(entry: NewMessage, now: Date): TransactItem[] {
@@ -271,12 +187,12 @@ export class ChatStore {
     return writes;
   }
 
-  private async seen(d: { channelType: string; channelKey: string; deliveryId: string }): Promise<boolean> {
+  private async seen(d: DeliveryRef): Promise<boolean> {
     return (await this.deliveredMessageId(d)) !== undefined;
   }
 
   /** The message a delivery was stored as, if it was. */
-  async deliveredMessageId(d: { channelType: string; channelKey: string; deliveryId: string }): Promise<string | undefined> {
+  async deliveredMessageId(d: DeliveryRef): Promise<string | undefined> {
     const k = keys.delivery(d.channelType, d.channelKey, d.deliveryId);
     return (await this.table.get(z.object({ messageId: z.string() }), k.pk, k.sk, true))?.messageId;
   }
@@ -289,18 +205,18 @@ export class ChatStore {
 
   /** A customer's cached platform profile (Page-scoped ids, so per channel). */
   cachedProfile(channelId: string, customerId: string): Promise<CachedProfile | undefined> {
-    return this.table.get(profileItem, `PROFILE#${channelId}#${customerId}`, 'PROFILE');
+    return this.table.get(cachedProfileSchema, `PROFILE#${channelId}#${customerId}`, 'PROFILE');
   }
 
   async cacheProfile(channelId: string, customerId: string, profile: CachedProfile, keepSeconds: number): Promise<void> {
     await this.table.put({ pk: `PROFILE#${channelId}#${customerId}`, sk: 'PROFILE', ...profile, ttl: ttlAfter(new Date(profile.fetchedAt), keepSeconds) });
   }
 
-  automatedMessages(channelId: string): Promise<AutomatedMessages | undefined> {
-    return this.table.get(automatedMessagesItem, `AUTOMSG#${channelId}`, 'AUTOMSG');
+  automatedMessages(channelId: string): Promise<AutomatedMessageTexts | undefined> {
+    return this.table.get(automatedMessagesSchema, `AUTOMSG#${channelId}`, 'AUTOMSG');
   }
 
-  async saveAutomatedMessages(channelId: string, settings: AutomatedMessages): Promise<void> {
+  async saveAutomatedMessages(channelId: string, settings: AutomatedMessageTexts): Promise<void> {
     await this.table.put({ pk: `AUTOMSG#${channelId}`, sk: 'AUTOMSG', ...settings });
   }
 
@@ -308,7 +224,7 @@ export class ChatStore {
    * Moves a chat the bot held (state `bot`) into its queue's routing, keeping what the bot
    * passed along; `lost` if the chat changed since it was read.
    */
-  async enterRouting(chat: ChatItem, to: { queueId: string; metadata?: string; botAppId?: string }): Promise<'done' | 'lost'> {
+  async enterRouting(chat: RoutedChat, to: { queueId: string; metadata?: string; botAppId?: string }): Promise<Outcome> {
     try {
       await this.table.update({
         ...keys.chat(chat.id),
@@ -338,7 +254,7 @@ export class ChatStore {
   }
 
   /** Opens a chat that starts with no message (the bot passed us a thread we had not seen); false if one is open already. */
-  async openEmptyChat(chat: Chat & { handoverMetadata?: string; botAppId?: string }): Promise<boolean> {
+  async openEmptyChat(chat: RoutedChat): Promise<boolean> {
     const conv = keys.conversation(chat.channelId, chat.customer.id);
     try {
       await this.table.transact([
@@ -356,8 +272,8 @@ export class ChatStore {
    * Recent messages of a chat sent at or before `upTo`, newest first: a receipt's watermark
    * touches only these, so the query stays small however long the chat.
    */
-  async messagesUpTo(chatId: string, upTo: string, limit: number): Promise<z.infer<typeof messageItem>[]> {
-    const { items } = await this.table.query(messageItem, {
+  async messagesUpTo(chatId: string, upTo: string, limit: number): Promise<StoredMessage[]> {
+    const { items } = await this.table.query(storedMessageSchema, {
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':pk': keys.chat(chatId).pk, ':from': 'MSG#', ':to': `MSG#${upTo}#\uffff` },
       ScanIndexForward: false,
@@ -387,4 +303,3 @@ export class ChatStore {
   }
 }
 
-export type { Attachment };

@@ -1,17 +1,24 @@
 import * as z from 'zod';
-import type { Settings, WithdrawReason, CloseReason } from '../../domain/model';
-import { canTakeChat, capacityOf, effectiveStatus, readyRank, type Candidate } from '../../domain/routing';
-import { agentItem, type AgentItem } from './directory';
-import { chatItem, type ChatItem } from './chats';
-import { indexKeys, keys } from './keys';
+import {
+  agentRecordSchema,
+  offerSchema,
+  routedChatSchema,
+  type AgentRecord,
+  type CloseReason,
+  type Offer,
+  type Presence,
+  type RoutedChat,
+  type RoutingRule,
+  type Settings,
+  type WithdrawReason,
+} from '../../domain/model';
+import type { Outcome, Page, PagePosition, RoutingStore } from '../../domain/ports';
+import { canTakeChat, candidateOf, capacityOf, readyRank, type Candidate } from '../../domain/routing';
+import { indexKeys, keys, ttlAfter } from './keys';
 import { lostRace, type Table, type TransactItem } from './table';
 
-/**
- * The writes that routing races on. Each one is a single DynamoDB transaction conditioned on
- * the versions it read (`rev` of an agent, `version` of a chat), so of two concurrent
- * decisions exactly one lands; the other gets `lost` and decides again from fresh reads.
- */
-export type Outcome = 'done' | 'lost';
+/** Connections outlive API Gateway's two-hour limit by a margin; stale ones also go on GoneException. */
+const connectionRetentionSeconds = 3 * 3600;
 
 const membershipItem = z.object({
   agentId: z.string(),
@@ -21,28 +28,15 @@ const membershipItem = z.object({
   lastTakenAt: z.string().optional(),
 });
 
-export const offerItem = z.object({
-  chatId: z.string(),
-  agentId: z.string(),
-  offeredAt: z.string(),
-  expiresAt: z.string().optional(),
-});
-export type OfferItem = z.infer<typeof offerItem>;
-
 // Held chats are the chat items themselves (agentPk/agentSk set on accept), named by `id`.
 const heldChat = z.object({ id: z.string() });
 
-export function candidateOf(agent: AgentItem, settings: Settings): Candidate {
-  return {
-    agentId: agent.id,
-    status: effectiveStatus(agent.presence, agent.connections),
-    load: agent.load,
-    capacity: capacityOf(agent, settings),
-    lastTakenAt: agent.lastTakenAt,
-  };
-}
-
-export class RoutingStore {
+/**
+ * The writes that routing races on. Each one is a single DynamoDB transaction conditioned on
+ * the versions it read (`rev` of an agent, `version` of a chat), so of two concurrent
+ * decisions exactly one lands; the other gets `lost` and decides again from fresh reads.
+ */
+export class DynamoRoutingStore implements RoutingStore {
   constructor(private readonly table: Table) {}
 
   // ---- facts -------------------------------------------------------------------------
@@ -60,12 +54,12 @@ export class RoutingStore {
   }
 
   /** One page of the chats waiting in a queue for an agent, oldest first. */
-  waitingChats(queueId: string, limit: number, startKey?: Record<string, unknown>): Promise<{ items: ChatItem[]; lastKey?: Record<string, unknown> }> {
-    return this.table.queryPartition(chatItem, { index: 'waiting', pk: indexKeys.waiting(queueId), limit, startKey });
+  waitingChats(queueId: string, limit: number, startKey?: PagePosition): Promise<Page<RoutedChat>> {
+    return this.table.queryPartition(routedChatSchema, { index: 'waiting', pk: indexKeys.waiting(queueId), limit, startKey });
   }
 
-  async offersOf(agentId: string): Promise<OfferItem[]> {
-    const { items } = await this.table.queryPartition(offerItem, { index: 'byAgent', pk: indexKeys.byAgent(agentId), skPrefix: 'OFFER#' });
+  async offersOf(agentId: string): Promise<Offer[]> {
+    const { items } = await this.table.queryPartition(offerSchema, { index: 'byAgent', pk: indexKeys.byAgent(agentId), skPrefix: 'OFFER#' });
     return items;
   }
 
@@ -74,20 +68,20 @@ export class RoutingStore {
     return items.map((i) => i.id);
   }
 
-  async offer(chatId: string, agentId: string): Promise<OfferItem | undefined> {
+  async offer(chatId: string, agentId: string): Promise<Offer | undefined> {
     const k = keys.offer(chatId, agentId);
-    return this.table.get(offerItem, k.pk, k.sk, true);
+    return this.table.get(offerSchema, k.pk, k.sk, true);
   }
 
-  async agent(agentId: string): Promise<AgentItem | undefined> {
+  async agent(agentId: string): Promise<AgentRecord | undefined> {
     const k = keys.agent(agentId);
-    return this.table.get(agentItem, k.pk, k.sk, true);
+    return this.table.get(agentRecordSchema, k.pk, k.sk, true);
   }
 
   // ---- agents ------------------------------------------------------------------------
 
   /** Writes an agent and keeps its queue memberships (and their place in the ready index) in step. */
-  agentWrites(before: AgentItem | undefined, after: AgentItem, settings: Settings): TransactItem[] {
+  private agentWrites(before: AgentRecord | undefined, after: AgentRecord, settings: Settings): TransactItem[] {
     const ready = canTakeChat(candidateOf(after, settings));
     const capacity = capacityOf(after, settings);
     const writes: TransactItem[] = [
@@ -122,24 +116,45 @@ export class RoutingStore {
   }
 
   /** Saves an agent read at `before` (undefined: a new agent); `lost` if it changed since. */
-  async saveAgent(before: AgentItem | undefined, after: AgentItem, settings: Settings, extra: TransactItem[] = []): Promise<Outcome> {
-    return this.attempt([...this.agentWrites(before, after, settings), ...extra]);
+  async saveAgent(before: AgentRecord | undefined, after: AgentRecord, settings: Settings): Promise<Outcome> {
+    return this.attempt(this.agentWrites(before, after, settings));
+  }
+
+  /** One more live connection: the count and the two items that name the connection (connection → agent, agent → connections). */
+  async connectAgent(agent: AgentRecord, connectionId: string, settings: Settings, now: Date): Promise<Outcome> {
+    const ttl = ttlAfter(now, connectionRetentionSeconds);
+    const connection = { agentId: agent.id, connectionId, connectedAt: now.toISOString(), ttl };
+    return this.attempt([
+      ...this.agentWrites(agent, { ...agent, connections: agent.connections + 1 }, settings),
+      { Put: { TableName: '', Item: { ...keys.connection(connectionId), ...connection } } },
+      { Put: { TableName: '', Item: { ...keys.agentConnection(agent.id, connectionId), ...connection } } },
+    ]);
+  }
+
+  /** One connection fewer; `lost` also when the connection is already forgotten (a concurrent disconnect or GoneException). */
+  async disconnectAgent(agent: AgentRecord, connectionId: string, settings: Settings): Promise<Outcome> {
+    return this.attempt([
+      ...this.agentWrites(agent, { ...agent, connections: Math.max(0, agent.connections - 1) }, settings),
+      ...[keys.connection(connectionId), keys.agentConnection(agent.id, connectionId)].map((Key) => ({
+        Delete: { TableName: '', Key, ConditionExpression: 'attribute_exists(pk)' },
+      })),
+    ]);
   }
 
   // ---- chat transitions ----------------------------------------------------------------
 
   /** Offers a chat to one agent: the agent's load grows by one, the chat becomes offered. */
   async offerChat(input: {
-    chat: ChatItem;
-    agent: AgentItem;
+    chat: RoutedChat;
+    agent: AgentRecord;
     settings: Settings;
-    rule: 'all-agents' | 'available-agent';
+    rule: RoutingRule;
     now: Date;
     expiresAt?: Date;
   }): Promise<Outcome> {
     const { chat, agent, settings, now } = input;
     if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
-    const after: AgentItem = { ...agent, load: agent.load + 1 };
+    const after: AgentRecord = { ...agent, load: agent.load + 1 };
     // all-agents chats stay in the waiting index until accepted, so agents who become ready later get them too
     const leaveWaiting = input.rule === 'available-agent';
     return this.attempt([
@@ -167,10 +182,10 @@ export class RoutingStore {
   }
 
   /** The agent takes an offered chat; fails (`lost`) if the offer was withdrawn or taken. */
-  async acceptChat(input: { chat: ChatItem; agent: AgentItem; settings: Settings; now: Date }): Promise<Outcome> {
+  async acceptChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; now: Date }): Promise<Outcome> {
     const { chat, agent, settings, now } = input;
     if (chat.state !== 'offered' || !chat.offeredTo.includes(agent.id)) return 'lost';
-    const after: AgentItem = { ...agent, lastTakenAt: now.toISOString() };
+    const after: AgentRecord = { ...agent, lastTakenAt: now.toISOString() };
     return this.attempt([
       ...this.agentWrites(agent, after, settings),
       { Delete: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' } },
@@ -194,17 +209,17 @@ export class RoutingStore {
    * With `requeue` a chat left with no offer goes back to waiting in its queue.
    */
   async withdrawOffer(input: {
-    chat: ChatItem;
-    agent: AgentItem;
+    chat: RoutedChat;
+    agent: AgentRecord;
     settings: Settings;
     reason: WithdrawReason;
     requeue: boolean;
     now: Date;
     /** A presence change that lands with the withdrawal (an accept timeout makes the agent inactive). */
-    presence?: AgentItem['presence'];
+    presence?: Presence;
   }): Promise<Outcome> {
     const { chat, agent, settings } = input;
-    const after: AgentItem = { ...agent, load: Math.max(0, agent.load - 1), ...(input.presence ? { presence: input.presence } : {}) };
+    const after: AgentRecord = { ...agent, load: Math.max(0, agent.load - 1), ...(input.presence ? { presence: input.presence } : {}) };
     const offeredTo = chat.offeredTo.filter((a) => a !== agent.id);
     const skipped = input.reason === 'timeout' && !chat.skipped.includes(agent.id) ? [...chat.skipped, agent.id] : chat.skipped;
     const backToWaiting = input.requeue && chat.state === 'offered' && offeredTo.length === 0 && chat.queueId !== null;
@@ -237,7 +252,7 @@ export class RoutingStore {
    * Closes a chat: the conversation forgets it, and its agent's capacity frees. Offers still
    * pending are withdrawn by the caller first (each frees its own agent).
    */
-  async closeChat(input: { chat: ChatItem; agent?: AgentItem; settings: Settings; reason: CloseReason; now: Date }): Promise<Outcome> {
+  async closeChat(input: { chat: RoutedChat; agent?: AgentRecord; settings: Settings; reason: CloseReason; now: Date }): Promise<Outcome> {
     const { chat, agent, settings, now } = input;
     const writes: TransactItem[] = [
       this.chatUpdate(chat, {
@@ -259,7 +274,7 @@ export class RoutingStore {
   }
 
   /** Hands an assigned chat back to routing (transfer to a queue, or a named agent's offer). */
-  async releaseChat(input: { chat: ChatItem; agent: AgentItem; settings: Settings; toQueueId: string; now: Date }): Promise<Outcome> {
+  async releaseChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; toQueueId: string; now: Date }): Promise<Outcome> {
     const { chat, agent, settings } = input;
     return this.attempt([
       ...this.agentWrites(agent, { ...agent, load: Math.max(0, agent.load - 1) }, settings),
@@ -280,7 +295,7 @@ export class RoutingStore {
   }
 
   /** Transfers an assigned chat straight to a named agent as an offer, in one step: no one else can grab it between. */
-  async handOver(input: { chat: ChatItem; from: AgentItem; to: AgentItem; settings: Settings; now: Date; expiresAt?: Date }): Promise<Outcome> {
+  async handOver(input: { chat: RoutedChat; from: AgentRecord; to: AgentRecord; settings: Settings; now: Date; expiresAt?: Date }): Promise<Outcome> {
     const { chat, from, to, settings, now } = input;
     if (!canTakeChat(candidateOf(to, settings)) || from.id === to.id) return 'lost';
     return this.attempt([
@@ -309,12 +324,12 @@ export class RoutingStore {
   }
 
   /** Arms (token) or disarms (undefined) the completion timeout of an assigned chat. */
-  async setCompletionToken(chat: ChatItem, token: string | undefined): Promise<Outcome> {
+  async setCompletionToken(chat: RoutedChat, token: string | undefined): Promise<Outcome> {
     return this.attempt([this.chatUpdate(chat, token ? { set: { completionToken: token }, remove: [] } : { set: {}, remove: ['completionToken'] })]);
   }
 
   /** A conditional update of a chat at the version it was read; bumps the version. */
-  private chatUpdate(chat: ChatItem, change: { set: Record<string, unknown>; remove: string[] }): TransactItem {
+  private chatUpdate(chat: RoutedChat, change: { set: Record<string, unknown>; remove: string[] }): TransactItem {
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':version': chat.version, ':next': chat.version + 1 };
     const sets = ['#version = :next'];

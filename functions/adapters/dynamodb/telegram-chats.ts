@@ -1,3 +1,4 @@
+import type { TelegramChats } from '../../domain/ports';
 import { keys, ttlAfter } from './keys';
 import { lostRace, type Table } from './table';
 
@@ -5,7 +6,7 @@ import { lostRace, type Table } from './table';
 const deliveryMemorySeconds = 7 * 24 * 3600;
 
 /** What Telegram adds to chats and messages: customer edits and customers who blocked the bot. */
-export class TelegramChatStore {
+export class DynamoTelegramChats implements TelegramChats {
   constructor(
     private readonly table: Table,
     private readonly clock: () => Date,

@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { QueueVisibility } from '../adapters/queue-visibility';
+import type { QueueVisibility } from './queue-visibility';
 import { logger } from '../shared/logger';
 import { RetryableSendFailure } from '../services/delivery';
 
