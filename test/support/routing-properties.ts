@@ -520,3 +520,160 @@ export function routingProperties(backend: Backend, options: SuiteOptions): void
     it('changes nothing when a stale or twice-delivered timer fires; a live accept timeout makes the agent inactive and moves the chat on', property(['timers']), options.timeout);
   });
 }
+
+// ---- named scenarios: the cases random sequences reach rarely --------------------------------------
+
+/** Registers the named routing scenarios for one backend. */
+export function routingScenarios(backend: Backend): void {
+  const rig = async (simultaneousChats = 2) => routingRig(await backend.stores(), { simultaneousChats });
+  const offered = (r: RoutingRig, from: number) =>
+    r.notifier.sent.slice(from).flatMap((s) => (s.event.type === 'chatOffered' ? [[s.event.chat.id, s.agentId]] : []));
+
+  describe(`routing scenarios (${backend.name}, real dispatcher)`, () => {
+    it('gives a tie on load to the agent idle longest, an agent who never took a chat first', async () => {
+      // given ann took and closed a chat; bob never took one
+      const r = await rig();
+      await r.queue({ id: 'support' });
+      await r.agent('ann', { connected: true });
+      await r.agent('bob', { connected: true });
+      const first = await r.customerWrites('support', 'c-1', 'chat-1'); // to ann (id order)
+      expect(await r.dispatcher.accept('ann', first)).toEqual({ ok: true });
+      r.advance(10);
+      await r.dispatcher.close(first, 'agent', 'ann');
+      // when
+      const from = r.notifier.sent.length;
+      await r.customerWrites('support', 'c-2', 'chat-2');
+      // then
+      expect(offered(r, from)).toEqual([['chat-2', 'bob']]);
+    });
+
+    it('prefers the agent who took a chat longer ago when both have taken one', async () => {
+      const r = await rig();
+      await r.queue({ id: 'support', routingRule: 'all-agents' });
+      await r.agent('ann', { connected: true });
+      await r.agent('bob', { connected: true });
+      await r.customerWrites('support', 'c-1', 'chat-1');
+      await r.customerWrites('support', 'c-2', 'chat-2');
+      // bob takes chat-1 first, ann takes chat-2 a minute later; both close
+      await r.dispatcher.accept('bob', 'chat-1');
+      r.advance(60);
+      await r.dispatcher.accept('ann', 'chat-2');
+      await r.dispatcher.close('chat-1', 'agent', 'bob');
+      await r.dispatcher.close('chat-2', 'agent', 'ann');
+      await r.queue({ id: 'sales', routingRule: 'available-agent' });
+      // when
+      const from = r.notifier.sent.length;
+      await r.customerWrites('sales', 'c-3', 'chat-3');
+      // then bob, idle longer, gets it although ann sorts first by name
+      expect(offered(r, from)).toEqual([['chat-3', 'bob']]);
+    });
+
+    it('passes over an agent who let the chat expire while someone else can take it, even one idle longer', async () => {
+      // given ann (own capacity 2) took a chat before bob did, then let chat-3 expire; bob is full
+      const r = await rig(1);
+      await r.queue({ id: 'support' });
+      await r.agent('ann', { connected: true, simultaneousChats: 2 });
+      await r.agent('bob', { connected: true });
+      await r.customerWrites('support', 'c-1', 'chat-1');
+      await r.dispatcher.accept('ann', 'chat-1');
+      r.advance(1);
+      await r.customerWrites('support', 'c-2', 'chat-2');
+      await r.dispatcher.accept('bob', 'chat-2');
+      await r.customerWrites('support', 'c-3', 'chat-3');
+      const timer = r.timers.armed.get('accept-chat-3-ann')?.payload;
+      if (timer?.kind !== 'acceptTimeout') throw new Error('no accept timer for chat-3');
+      await r.dispatcher.acceptTimedOut('chat-3', 'ann', timer.version);
+      await r.membership.saveAgent({ id: 'ann', displayName: 'ann', groups: ['agents'] });
+      await r.dispatcher.setPresence('ann', 'active');
+      expect(await r.chats.chat('chat-3')).toMatchObject({ state: 'waiting', skipped: ['ann'] });
+      // when both gain room at once
+      const from = r.notifier.sent.length;
+      await r.directory.saveSettings({ ...(await r.directory.settings()), simultaneousChats: 2 });
+      await r.membership.settingsChanged();
+      // then
+      expect(offered(r, from)).toEqual([['chat-3', 'bob']]);
+    });
+
+    it('lets a chat whose only agent let it expire wait, and offers it to the first agent who becomes able', async () => {
+      const r = await rig();
+      await r.queue({ id: 'support' });
+      await r.agent('ann', { connected: true });
+      await r.agent('bob');
+      await r.customerWrites('support', 'c-1', 'chat-1');
+      const timer = r.timers.armed.get('accept-chat-1-ann')?.payload;
+      if (timer?.kind !== 'acceptTimeout') throw new Error('no accept timer');
+      // when
+      await r.dispatcher.acceptTimedOut('chat-1', 'ann', timer.version);
+      expect(await r.chats.chat('chat-1')).toMatchObject({ state: 'waiting', skipped: ['ann'] });
+      const from = r.notifier.sent.length;
+      await r.dispatcher.connected('bob', 'conn-bob');
+      // then
+      expect(offered(r, from)).toEqual([['chat-1', 'bob']]);
+    });
+
+    it('keeps the chats of an agent whose capacity is lowered, and offers them nothing until their load falls below it', async () => {
+      const r = await rig(3);
+      await r.queue({ id: 'support' });
+      await r.agent('ann', { connected: true });
+      for (const n of [1, 2, 3]) await r.customerWrites('support', `c-${n}`, `chat-${n}`);
+      expect((await r.store.agent('ann'))?.load).toBe(3);
+      // when
+      await r.directory.saveSettings({ ...(await r.directory.settings()), simultaneousChats: 1 });
+      await r.membership.settingsChanged();
+      let from = r.notifier.sent.length;
+      await r.customerWrites('support', 'c-4', 'chat-4');
+      // then
+      expect((await r.store.agent('ann'))?.load).toBe(3);
+      expect(offered(r, from)).toEqual([]);
+      for (const n of [1, 2, 3]) await r.dispatcher.accept('ann', `chat-${n}`);
+      await r.dispatcher.close('chat-1', 'agent', 'ann');
+      await r.dispatcher.close('chat-2', 'agent', 'ann');
+      expect(offered(r, from)).toEqual([]);
+      from = r.notifier.sent.length;
+      await r.dispatcher.close('chat-3', 'agent', 'ann');
+      expect(offered(r, from)).toEqual([['chat-4', 'ann']]);
+    });
+
+    it('puts a chat transferred to another queue in line by its arrival, ahead of younger waiting chats', async () => {
+      const r = await rig(1);
+      await r.queue({ id: 'support', members: { users: ['ann'], groups: [] } });
+      await r.queue({ id: 'billing', members: { users: ['bob'], groups: [] } });
+      await r.agent('ann', { connected: true, groups: [] });
+      await r.agent('bob', { connected: true, groups: [] });
+      await r.customerWrites('support', 'c-0', 'chat-0');
+      await r.dispatcher.accept('ann', 'chat-0');
+      await r.customerWrites('billing', 'c-1', 'chat-1');
+      await r.dispatcher.accept('bob', 'chat-1');
+      await r.customerWrites('billing', 'c-2', 'chat-2');
+      expect((await r.chats.chat('chat-2'))?.state).toBe('waiting');
+      await r.dispatcher.transfer('ann', 'chat-0', { queueId: 'billing' });
+      // when bob frees up
+      const from = r.notifier.sent.length;
+      await r.dispatcher.close('chat-1', 'agent', 'bob');
+      // then the transferred chat, older, goes first
+      expect(offered(r, from)).toEqual([['chat-0', 'bob']]);
+    });
+
+    it('sends the offers of an agent going offline to the others, and keeps their assigned chats', async () => {
+      const r = await rig(2);
+      await r.queue({ id: 'support' });
+      await r.agent('ann');
+      await r.agent('bob');
+      await r.dispatcher.connected('ann', 'conn-ann');
+      await r.customerWrites('support', 'c-1', 'chat-1');
+      await r.dispatcher.accept('ann', 'chat-1');
+      await r.customerWrites('support', 'c-2', 'chat-2');
+      await r.dispatcher.connected('bob', 'conn-bob');
+      expect(offered(r, 0)).toEqual([['chat-1', 'ann'], ['chat-2', 'ann']]);
+      // when
+      const from = r.notifier.sent.length;
+      await r.dispatcher.disconnected('conn-ann');
+      // then
+      expect(r.notifier.sent.slice(from).map((s) => [s.agentId, s.event.type])).toEqual([
+        ['ann', 'offerWithdrawn'],
+        ['bob', 'chatOffered'],
+      ]);
+      expect(await r.chats.chat('chat-1')).toMatchObject({ state: 'assigned', agentId: 'ann' });
+    });
+  });
+}
