@@ -5,9 +5,9 @@ import { productMetrics } from '../shared/metric-names';
 
 export interface DispatcherDeps {
   store: RoutingStore;
-  chats: ChatStore;
-  directory: Directory;
-  log: AgentLog;
+  chats: Pick<ChatStore, 'chat' | 'messagePage'>;
+  directory: Pick<Directory, 'settings' | 'queue'>;
+  log: Pick<AgentLog, 'agentOfConnection'>;
   notifier: AgentNotifier;
   timers: Timers;
   events: EventPublisher;

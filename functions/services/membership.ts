@@ -6,7 +6,7 @@ import { type Directory, type RoutingStore } from '../domain/ports';
 
 export interface MembershipDeps {
   store: RoutingStore;
-  directory: Directory;
+  directory: Pick<Directory, 'settings' | 'listQueues' | 'saveQueue' | 'listAgentItems'>;
   dispatcher: Dispatcher;
   clock: () => Date;
 }
