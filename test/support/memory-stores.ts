@@ -35,7 +35,7 @@ import {
   type WithdrawReason,
 } from '../../functions/domain/model';
 import { canTakeChat, candidateOf, capacityOf, readyRank, waitRank, type Candidate } from '../../functions/domain/routing';
-import type { AgentEvent, AgentLog, ChatStore, Directory, LiveConnection, LoggedEvent, NewMessage, Outcome, Page, PagePosition, RoutingStore } from '../../functions/domain/ports';
+import type { AgentEvent, AgentLog, ChatStore, Directory, LiveConnection, LoggedEvent, NewMessage, Outcome, Page, RoutingStore } from '../../functions/domain/ports';
 
 type AgentItem = AgentRecord;
 type ChatItem = RoutedChat;
@@ -138,8 +138,8 @@ export class MemoryRoutingStore implements RoutingStore {
       .map((m) => defined({ agentId: m.agentId, status: 'active' as const, load: m.ready?.load ?? 0, capacity: m.ready?.capacity ?? 0, lastTakenAt: m.ready?.lastTakenAt }));
   }
 
-  async waitingChats(queueId: string, limit: number, startKey?: PagePosition): Promise<Page<ChatItem>> {
-    const after = typeof startKey?.waitSk === 'string' ? startKey.waitSk : undefined;
+  async waitingChats(queueId: string, limit: number, token?: string): Promise<Page<ChatItem>> {
+    const after = token;
     const listed = [...this.t.chats.values()]
       .filter((c) => c.waitQueue === queueId)
       .map((c) => c.item)
@@ -148,7 +148,7 @@ export class MemoryRoutingStore implements RoutingStore {
     const items = listed.slice(0, limit).map(copy);
     const last = items.at(-1);
     // a full page always carries a cursor, even when nothing follows (DynamoDB stops at the limit)
-    return items.length === limit && last ? { items, lastKey: { waitSk: waitRank(last) } } : { items };
+    return items.length === limit && last ? { items, next: waitRank(last) } : { items };
   }
 
   async offersOf(agentId: string): Promise<Offer[]> {
