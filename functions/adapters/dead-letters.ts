@@ -125,7 +125,7 @@ export class FailureLog {
 
   /** Dead letters of one queue, first failed first. */
   async list(source: DeadLetterSource, page: PageRequest): Promise<Page<DeadLetterItem>> {
-    return this.table.queryPartition(deadLetterItem, { index: 'byKind', pk: deadLetterPartition(source), limit: page.limit, startKey: page.startKey });
+    return this.table.queryPartition(deadLetterItem, { index: 'byKind', pk: deadLetterPartition(source), limit: page.limit, startKey: page.startKey, whole: true });
   }
 
   async get(source: DeadLetterSource, messageId: string): Promise<DeadLetterItem | undefined> {

@@ -214,7 +214,7 @@ export class DynamoAdminStore implements AdminStore {
   // ---- helpers ------------------------------------------------------------------------
 
   private kindPage<T>(schema: z.ZodType<T>, kind: string, page: PageRequest): Promise<Page<T>> {
-    return this.table.queryPartition(schema, { index: 'byKind', pk: indexKeys.kind(kind), limit: page.limit, startKey: page.startKey });
+    return this.table.queryPartition(schema, { index: 'byKind', pk: indexKeys.kind(kind), limit: page.limit, startKey: page.startKey, whole: true });
   }
 
   private async filteredChats(
@@ -241,7 +241,8 @@ export class DynamoAdminStore implements AdminStore {
       values[':agentId'] = filter.agentId;
       filters.push('#agentId = :agentId');
     }
-    return this.table.query(routedChatSchema, {
+    // the index projects the filtered attributes; the chats themselves are read by key
+    const found = await this.table.query(keyOnly, {
       IndexName: where.index,
       KeyConditionExpression: condition,
       ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
@@ -250,6 +251,8 @@ export class DynamoAdminStore implements AdminStore {
       Limit: page.limit,
       ExclusiveStartKey: page.startKey,
     });
+    const items = await this.table.getMany(routedChatSchema, found.items);
+    return found.lastKey ? { items, lastKey: found.lastKey } : { items };
   }
 
   private async deleteExisting(key: { pk: string; sk: string }): Promise<boolean> {

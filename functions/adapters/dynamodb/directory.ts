@@ -114,19 +114,19 @@ export class DynamoDirectory implements Directory {
 
   /** One page of a kind's items, oldest first, from `startKey` (a previous page's `lastKey`). */
   queuesPage(page: PageRequest): Promise<Page<Queue>> {
-    return this.table.queryPartition(queueSchema, { index: 'byKind', pk: indexKeys.kind('QUEUE'), limit: page.limit, startKey: page.startKey });
+    return this.table.queryPartition(queueSchema, { index: 'byKind', pk: indexKeys.kind('QUEUE'), limit: page.limit, startKey: page.startKey, whole: true });
   }
 
   channelsPage(page: PageRequest): Promise<Page<Channel>> {
-    return this.table.queryPartition(channelSchema, { index: 'byKind', pk: indexKeys.kind('CHANNEL'), limit: page.limit, startKey: page.startKey });
+    return this.table.queryPartition(channelSchema, { index: 'byKind', pk: indexKeys.kind('CHANNEL'), limit: page.limit, startKey: page.startKey, whole: true });
   }
 
   messengerAppsPage(page: PageRequest): Promise<Page<MessengerApp>> {
-    return this.table.queryPartition(messengerAppSchema, { index: 'byKind', pk: indexKeys.kind('MAPP'), limit: page.limit, startKey: page.startKey });
+    return this.table.queryPartition(messengerAppSchema, { index: 'byKind', pk: indexKeys.kind('MAPP'), limit: page.limit, startKey: page.startKey, whole: true });
   }
 
   agentItemsPage(page: PageRequest): Promise<Page<AgentRecord>> {
-    return this.table.queryPartition(agentRecordSchema, { index: 'byKind', pk: indexKeys.kind('AGENT'), limit: page.limit, startKey: page.startKey });
+    return this.table.queryPartition(agentRecordSchema, { index: 'byKind', pk: indexKeys.kind('AGENT'), limit: page.limit, startKey: page.startKey, whole: true });
   }
 
   /** Replaces an existing Meta app (verify token rotation). */
@@ -141,7 +141,7 @@ export class DynamoDirectory implements Directory {
     const all: T[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.table.queryPartition(schema, { index: 'byKind', pk: indexKeys.kind(kind), startKey });
+      const page = await this.table.queryPartition(schema, { index: 'byKind', pk: indexKeys.kind(kind), startKey, whole: true });
       all.push(...page.items);
       startKey = page.lastKey;
     } while (startKey);
