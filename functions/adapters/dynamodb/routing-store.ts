@@ -56,7 +56,7 @@ export class DynamoRoutingStore implements RoutingStore {
 
   /** One page of the chats waiting in a queue for an agent, oldest first. */
   waitingChats(queueId: string, limit: number, after?: string): Promise<Page<RoutedChat>> {
-    return partitionPage(this.table, routedChatSchema, { index: 'waiting', pk: indexKeys.waiting(queueId) }, { limit, after });
+    return partitionPage(this.table, routedChatSchema, { index: 'waiting', pk: indexKeys.waiting(queueId), whole: true }, { limit, after });
   }
 
   async offersOf(agentId: string): Promise<Offer[]> {
@@ -81,10 +81,24 @@ export class DynamoRoutingStore implements RoutingStore {
 
   // ---- agents ------------------------------------------------------------------------
 
-  /** Writes an agent and keeps its queue memberships (and their place in the ready index) in step. */
-  private agentWrites(before: AgentRecord | undefined, after: AgentRecord, settings: Settings): TransactItem[] {
-    const ready = canTakeChat(candidateOf(after, settings));
-    const capacity = capacityOf(after, settings);
+  /**
+   * Writes an agent and keeps its queue memberships (and their place in the ready index) in step.
+   * In a routing transition (`refresh` false) a membership whose ready entry would come out the
+   * same is not rewritten (a second connection, a presence already set); saving an agent
+   * (`refresh`) rewrites them all, so a new simultaneousChats reaches the ready index.
+   */
+  private agentWrites(before: AgentRecord | undefined, after: AgentRecord, settings: Settings, refresh = false): TransactItem[] {
+    const membership = (agent: AgentRecord, queueId: string) => {
+      const candidate = candidateOf(agent, settings);
+      return {
+        ...keys.membership(agent.id, queueId),
+        agentId: agent.id,
+        queueId,
+        ...(canTakeChat(candidate)
+          ? { readyPk: indexKeys.ready(queueId), readySk: readyRank(candidate), load: agent.load, capacity: capacityOf(agent, settings), lastTakenAt: agent.lastTakenAt }
+          : {}),
+      };
+    };
     const writes: TransactItem[] = [
       {
         Put: {
@@ -96,19 +110,9 @@ export class DynamoRoutingStore implements RoutingStore {
       },
     ];
     for (const queueId of after.queues) {
-      writes.push({
-        Put: {
-          TableName: '',
-          Item: {
-            ...keys.membership(after.id, queueId),
-            agentId: after.id,
-            queueId,
-            ...(ready
-              ? { readyPk: indexKeys.ready(queueId), readySk: readyRank(candidateOf(after, settings)), load: after.load, capacity, lastTakenAt: after.lastTakenAt }
-              : {}),
-          },
-        },
-      });
+      const item = membership(after, queueId);
+      const unchanged = !refresh && before?.queues.includes(queueId) && JSON.stringify(membership(before, queueId)) === JSON.stringify(item);
+      if (!unchanged) writes.push({ Put: { TableName: '', Item: item } });
     }
     for (const queueId of before?.queues ?? []) {
       if (!after.queues.includes(queueId)) writes.push({ Delete: { TableName: '', Key: keys.membership(after.id, queueId) } });
@@ -118,7 +122,7 @@ export class DynamoRoutingStore implements RoutingStore {
 
   /** Saves an agent read at `before` (undefined: a new agent); `lost` if it changed since. */
   async saveAgent(before: AgentRecord | undefined, after: AgentRecord, settings: Settings): Promise<Outcome> {
-    return this.attempt(this.agentWrites(before, after, settings));
+    return this.attempt(this.agentWrites(before, after, settings, true));
   }
 
   /** One more live connection: the count and the two items that name the connection (connection → agent, agent → connections). */
