@@ -33,6 +33,9 @@ function dummyEnvironment(): Record<string, string> {
   const urls: Partial<Record<EnvKey, string>> = {
     INBOUND_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/omnichat-inbound.fifo',
     OUTBOUND_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/omnichat-outbound.fifo',
+    INBOUND_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/omnichat-inbound-dlq.fifo',
+    OUTBOUND_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/omnichat-outbound-dlq.fifo',
+    TIMER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/omnichat-timers',
     SOCKET_CALLBACK_URL: 'https://abc123.execute-api.us-east-1.amazonaws.com/live',
     GRAPH_API_URL: 'https://graph.facebook.com/v23.0',
     TELEGRAM_API_URL: 'https://api.telegram.org',
