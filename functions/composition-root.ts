@@ -31,6 +31,7 @@ import { DeadLetterQueues, FailureLog } from './adapters/dead-letters';
 import { DynamoAgentLog } from './adapters/dynamodb/agent-log';
 import { DynamoChatStore } from './adapters/dynamodb/chats';
 import { DynamoDirectory } from './adapters/dynamodb/directory';
+import { WebhookDirectory } from './adapters/dynamodb/webhook-directory';
 import { DynamoRoutingStore } from './adapters/dynamodb/routing-store';
 import { Table } from './adapters/dynamodb/table';
 import { EventBusPublisher } from './adapters/event-bus';
@@ -74,7 +75,7 @@ const webhookLookupMillis = { freshMillis: 60_000, staleMillis: 15 * 60_000 };
  */
 export const webhookAdapters = /* @__PURE__ */ once(() => {
   const config = clientConfig(webhookBudget);
-  const found = new DynamoDirectory(Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME, config));
+  const found = new WebhookDirectory(Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME, config));
   return {
     /** Uncached, for the rare reads that must see the latest (the subscription handshake's verify token). */
     directory: found,

@@ -47,7 +47,8 @@ export class Table {
     return new Table(client, tableName);
   }
 
-  async get<T>(schema: z.ZodType<T>, pk: string, sk: string, consistent = false): Promise<T | undefined> {
+  /** `schema`: any zod schema, classic or `zod/mini` (the webhooks read with the smaller one). */
+  async get<T>(schema: z.ZodType<T> | { parse(item: unknown): T }, pk: string, sk: string, consistent = false): Promise<T | undefined> {
     const out = await this.client.send(
       new GetCommand({ TableName: this.name, Key: { pk, sk }, ConsistentRead: consistent, ReturnConsumedCapacity: 'TOTAL' }),
     );
