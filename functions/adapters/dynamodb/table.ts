@@ -13,13 +13,18 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
+import * as zm from 'zod/mini';
 import { table as shape } from '../../shared/resources';
 
 export type Item = Record<string, unknown>;
 
+/** Any zod schema, classic or `zod/mini` (the webhooks read with the smaller one). */
+export interface Schema<T> {
+  parse(item: unknown): T;
+}
+
 /** The table key of an item, as every index projects it. */
-const tableKey = z.object({ pk: z.string(), sk: z.string() });
+const tableKey = zm.object({ pk: zm.string(), sk: zm.string() });
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** DynamoDB request units consumed, summed per table client; read by the benchmarks. */
@@ -48,7 +53,7 @@ export class Table {
   }
 
   /** `schema`: any zod schema, classic or `zod/mini` (the webhooks read with the smaller one). */
-  async get<T>(schema: z.ZodType<T> | { parse(item: unknown): T }, pk: string, sk: string, consistent = false): Promise<T | undefined> {
+  async get<T>(schema: Schema<T>, pk: string, sk: string, consistent = false): Promise<T | undefined> {
     const out = await this.client.send(
       new GetCommand({ TableName: this.name, Key: { pk, sk }, ConsistentRead: consistent, ReturnConsumedCapacity: 'TOTAL' }),
     );
@@ -102,7 +107,7 @@ export class Table {
   }
 
   async query<T>(
-    schema: z.ZodType<T>,
+    schema: Schema<T>,
     input: Omit<QueryCommandInput, 'TableName' | 'ReturnConsumedCapacity'>,
   ): Promise<{ items: T[]; lastKey?: Item }> {
     const out = await this.client.send(new QueryCommand({ ...input, TableName: this.name, ReturnConsumedCapacity: 'TOTAL' }));
@@ -114,7 +119,7 @@ export class Table {
    * Items by key, in the order of `keys`; a key with no item is left out. Eventually consistent,
    * like the index query whose keys it usually follows.
    */
-  async getMany<T>(schema: z.ZodType<T>, itemKeys: ReadonlyArray<{ pk: string; sk: string }>): Promise<T[]> {
+  async getMany<T>(schema: Schema<T>, itemKeys: ReadonlyArray<{ pk: string; sk: string }>): Promise<T[]> {
     const found = new Map<string, Item>();
     const id = (k: { pk: unknown; sk: unknown }) => `${String(k.pk)}\u0000${String(k.sk)}`;
     const unique = [...new Map(itemKeys.map((k) => [id(k), { pk: k.pk, sk: k.sk }])).values()];
@@ -142,7 +147,7 @@ export class Table {
    * the query (an item gone meanwhile is left out; the page's `lastKey` stays the index's).
    */
   async queryPartition<T>(
-    schema: z.ZodType<T>,
+    schema: Schema<T>,
     opts: { index?: keyof typeof shape.indexes; pk: string; skPrefix?: string; limit?: number; descending?: boolean; startKey?: Item; consistent?: boolean; whole?: boolean },
   ): Promise<{ items: T[]; lastKey?: Item }> {
     if (opts.whole && opts.index) {
