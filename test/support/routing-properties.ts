@@ -654,6 +654,37 @@ export function routingScenarios(backend: Backend): void {
       expect(offered(r, from)).toEqual([['chat-0', 'bob']]);
     });
 
+    it('drains a queue longer than a page of waiting chats oldest first, across the page boundary', async () => {
+      // given 30 chats waiting (the dispatcher reads 25 per page) and nobody online
+      const r = await rig(40);
+      await r.queue({ id: 'support' });
+      await r.agent('ann');
+      const ids = Array.from({ length: 30 }, (_, n) => `chat-${String(n).padStart(2, '0')}`);
+      for (const id of ids) await r.customerWrites('support', `c-${id}`, id);
+      // when
+      await r.dispatcher.connected('ann', 'conn-ann');
+      // then every chat is offered, in arrival order
+      expect(offered(r, 0).map(([chatId]) => chatId)).toEqual(ids);
+    });
+
+    it('offers the chat that arrives right after a full page of waiting chats, in its turn', async () => {
+      // given exactly one page (25) of chats waiting for a full agent
+      const r = await rig(1);
+      await r.queue({ id: 'support', routingRule: 'all-agents' });
+      await r.agent('ann', { connected: true, simultaneousChats: 1 });
+      await r.customerWrites('support', 'c-first', 'chat-first');
+      await r.dispatcher.accept('ann', 'chat-first');
+      for (let n = 0; n < 24; n++) await r.customerWrites('support', `c-${n}`, `chat-${String(n).padStart(2, '0')}`);
+      await r.agent('bob', { simultaneousChats: 30 });
+      // when the 26th arrives, then bob comes online
+      await r.customerWrites('support', 'c-last', 'chat-last');
+      await r.dispatcher.connected('bob', 'conn-bob');
+      // then bob is offered all 25, the newest last
+      const toBob = offered(r, 0).filter(([, agent]) => agent === 'bob').map(([chatId]) => chatId);
+      expect(toBob).toHaveLength(25);
+      expect(toBob.at(-1)).toBe('chat-last');
+    });
+
     it('sends the offers of an agent going offline to the others, and keeps their assigned chats', async () => {
       const r = await rig(2);
       await r.queue({ id: 'support' });
