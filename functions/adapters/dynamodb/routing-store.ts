@@ -255,13 +255,13 @@ export class DynamoRoutingStore implements RoutingStore {
 
   /**
    * Closes a chat: the conversation forgets it, and its agent's capacity frees. Offers still
-   * pending are withdrawn by the caller first (each frees its own agent).
+   * pending are withdrawn by the caller first (each frees its own agent); the chat then lists none.
    */
   async closeChat(input: { chat: RoutedChat; agent?: AgentRecord; settings: Settings; reason: CloseReason; now: Date }): Promise<Outcome> {
     const { chat, agent, settings, now } = input;
     const writes: TransactItem[] = [
       this.chatUpdate(chat, {
-        set: { state: 'closed', closedAt: now.toISOString(), closeReason: input.reason, kindPk: indexKeys.kind('CHATS#closed') },
+        set: { state: 'closed', offeredTo: [], closedAt: now.toISOString(), closeReason: input.reason, kindPk: indexKeys.kind('CHATS#closed') },
         remove: ['waitPk', 'waitSk', 'agentPk', 'agentSk', 'completionToken'],
       }),
       {
