@@ -83,9 +83,20 @@ export class DynamoChatStore implements ChatStore {
           TableName: '',
           Key: keys.chat(chatId),
           // a customer who writes again has unblocked the bot
-          UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :at REMOVE completionToken, customerBlocked',
+          UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :at ADD messagesIn :one REMOVE completionToken, customerBlocked',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': entry.message.sentAt },
+          ExpressionAttributeValues: { ':at': entry.message.sentAt, ':one': 1 },
+        },
+      });
+    } else if (entry.message.agentId !== undefined) {
+      // an agent's reply: counted on the chat (added to the reports once, when it closes), and the first one remembered
+      updates.push({
+        Update: {
+          TableName: '',
+          Key: keys.chat(chatId),
+          UpdateExpression: 'SET firstReplyAt = if_not_exists(firstReplyAt, :at) ADD messagesOut :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': entry.message.sentAt, ':one': 1 },
         },
       });
     }
