@@ -18,6 +18,7 @@ export const chatSchema = z.object({
   language: z.string().nullable(),
   createdAt: z.string(),
   lastMessageAt: z.string(),
+  survey: z.object({ rating: z.number(), comment: z.string().optional(), answeredAt: z.string() }).optional().describe('The customer’s answer to the satisfaction survey, once answered.'),
 });
 
 const messageSchema = z.object({
