@@ -3,7 +3,8 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import { groupsFromClaims } from '../shared/auth';
 import { Forbidden, NotFound, OmnichatError, Unauthorized, ValidationFailed } from '../domain/errors';
-import { httpErrors, json, rawBody, type HttpEvent, type HttpResult } from '../shared/http';
+import { csv, httpErrors, json, rawBody, wantsCsv, type HttpEvent, type HttpResult } from '../shared/http';
+import { reportRoutes, surveyRoutes } from './reports';
 import { logger } from '../shared/logger';
 import { actionRoutes } from './actions';
 import { agentRoutes } from './agents';
@@ -31,6 +32,8 @@ const resourceRoutes: AdminRoute[] = [
   ...contactRoutes,
   ...chatRoutes,
   ...deadLetterRoutes,
+  ...reportRoutes,
+  ...surveyRoutes,
 ];
 
 let document: Record<string, unknown> | undefined;
@@ -74,11 +77,16 @@ const authorizedEvent = z.object({
   requestContext: z.object({ authorizer: z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }) }).optional() }),
 });
 
-function callerOf(event: HttpEvent): { sub: string } {
+function callerOf(event: HttpEvent): { sub: string; groups: string[] } {
   const claims = authorizedEvent.safeParse(event).data?.requestContext.authorizer?.jwt.claims;
   if (!claims) throw new Unauthorized();
-  if (!groupsFromClaims(claims).includes(adminGroup)) throw new Forbidden();
-  return { sub: typeof claims.sub === 'string' ? claims.sub : 'unknown' };
+  const groups = groupsFromClaims(claims);
+  return { sub: typeof claims.sub === 'string' ? claims.sub : 'unknown', groups };
+}
+
+/** chat-admins may call every route; other groups only the routes that name them. */
+function mayCall(caller: { groups: string[] }, matched: AdminRoute): boolean {
+  return caller.groups.includes(adminGroup) || (matched.groups ?? []).some((g) => caller.groups.includes(g));
 }
 
 function match(method: string, path: string): { route: AdminRoute; params: Record<string, string> } {
@@ -120,10 +128,13 @@ export function adminApi(deps: AdminDeps): (event: HttpEvent) => Promise<HttpRes
   return async (event) => {
     const caller = callerOf(event);
     const method = event.requestContext.http.method.toUpperCase();
+    if (!caller.groups.includes(adminGroup) && !adminRoutes.some((r) => r.groups?.some((g) => caller.groups.includes(g)))) throw new Forbidden();
     const { route: matched, params } = match(method, event.rawPath);
+    if (!mayCall(caller, matched)) throw new Forbidden();
     const result = await matched.run({ params, query: queryOf(event), body: bodyOf(event) }, deps);
     logger.info('admin request', { method, route: matched.path, status: matched.status, caller: caller.sub });
-    return matched.status === 204 ? { statusCode: 204, body: '' } : json(matched.status, result);
+    if (matched.status === 204) return { statusCode: 204, body: '' };
+    return matched.csv && wantsCsv(event.headers) ? csv(matched.status, matched.csv(result)) : json(matched.status, result);
   };
 }
 

@@ -2,14 +2,17 @@ import * as z from 'zod';
 import { NotFound } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
-import { chatSchema as domainChat, chatView, customerSchema, messageSchema as domainMessage } from '../domain/model';
+import { surveyAnswerSchema, chatSchema as domainChat, chatView, customerSchema, messageSchema as domainMessage } from '../domain/model';
 
 const chatStates = ['bot', 'waiting', 'offered', 'assigned', 'closed'] as const;
 
 /** A chat as the management API shows it, derived from the domain's chat: each public field named here. */
 export const chatSchema = domainChat
   .pick({ id: true, channelId: true, channelType: true, queueId: true, state: true, agentId: true, contactId: true, language: true, createdAt: true, lastMessageAt: true })
-  .extend({ customer: customerSchema.pick({ id: true, name: true, avatarUrl: true }) });
+  .extend({
+    customer: customerSchema.pick({ id: true, name: true, avatarUrl: true }),
+    survey: surveyAnswerSchema.optional().describe('The customer’s answer to the satisfaction survey, once answered.'),
+  });
 
 /** A message as the management API shows it. */
 const messageSchema = domainMessage

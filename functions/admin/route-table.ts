@@ -6,7 +6,7 @@ import { type TelegramPlatform } from '../domain/platforms';
 import type { Membership } from '../services/membership';
 import type { TelegramFileLinks } from '../services/telegram-file-links';
 import { detailsFromIssues, ValidationFailed } from '../domain/errors';
-import { type AdminStore, type ChatStore, type Directory } from '../domain/ports';
+import { type AdminStore, type ChatStore, type Directory, type ReportReader, type SurveyStore } from '../domain/ports';
 
 /** What the management API's routes work with; built once per container in `api.ts`, by hand in tests. */
 export interface AdminDeps {
@@ -26,6 +26,10 @@ export interface AdminDeps {
   fileLinks: Pick<TelegramFileLinks, 'presentAll'>;
   /** Failure records and the dead-letter queues; `GET /api/dead-letters` answers 503 without them. */
   deadLetters?: { failures: Pick<FailureLog, 'list'>; queues: Pick<DeadLetterQueues, 'redrive'> };
+  /** The report figures; the report routes answer 503 without them. */
+  reports?: ReportReader;
+  /** Channels' satisfaction surveys; the survey routes answer 503 without them. */
+  surveys?: Pick<SurveyStore, 'settings' | 'saveSettings'>;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -51,6 +55,10 @@ export interface AdminRoute {
   response?: z.ZodType;
   /** Error statuses the operation may answer besides 400/401/403. */
   errors: number[];
+  /** Groups besides chat-admins that may call it. */
+  groups?: readonly string[];
+  /** The answer as CSV, for a request that asks for `text/csv`. */
+  csv?: (result: unknown) => string;
   run(request: RawRequest, deps: AdminDeps): Promise<unknown>;
 }
 
@@ -67,6 +75,8 @@ export interface RouteDefinition<P extends z.ZodObject | undefined, Q extends z.
   body?: B;
   response?: R;
   errors?: number[];
+  groups?: readonly string[];
+  csv?: (result: R extends z.ZodType ? z.output<R> : void) => string;
   handle(input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> }, deps: AdminDeps): Promise<R extends z.ZodType ? z.input<R> : void>;
 }
 
@@ -81,9 +91,10 @@ export function route<
   B extends z.ZodType | undefined = undefined,
   R extends z.ZodType | undefined = undefined,
 >(definition: RouteDefinition<P, Q, B, R>): AdminRoute {
-  const { handle, ...rest } = definition;
+  const { handle, csv, ...rest } = definition;
   return {
     ...rest,
+    ...(csv ? { csv: csv as (result: unknown) => string } : {}),
     status: definition.status ?? (definition.method === 'POST' ? 201 : definition.method === 'DELETE' ? 204 : 200),
     errors: definition.errors ?? [],
     async run(request, deps) {

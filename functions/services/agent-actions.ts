@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Message, chatView, customerLastWroteAt } from '../domain/model';
-import { type AgentLog, type ChatStore, type Directory, type OutboundQueue, type RoutingStore } from '../domain/ports';
+import { type AgentLog, type ChatStore, type Directory, type OutboundQueue, type ReportRecorder, type RoutingStore } from '../domain/ports';
 import type { ReplyFrame, AgentConnections } from '../domain/ports';
 import type { Dispatcher } from './dispatcher';
 import type { ChatActions } from './chat-actions';
@@ -26,6 +26,8 @@ export interface AgentActionsDeps {
   threads: Pick<ThreadRequests, 'request'>;
   workspace: Pick<AgentWorkspace, 'of'>;
   fileLinks: Pick<TelegramFileLinks, 'presentAll'>;
+  /** Report figures: the first response time. */
+  reports?: Pick<ReportRecorder, 'firstResponse'>;
 }
 
 const error = (code: string, message: string, requestId?: string): ReplyFrame => ({ type: 'error', code, message, ...(requestId ? { requestId } : {}) });
@@ -114,6 +116,7 @@ export class AgentActions {
       return { type: 'sent', chatId: chat.id, clientMessageId: frame.clientMessageId, messageId, duplicate: true };
     }
     await outbound.enqueue({ chatId: chat.id, messageId: message.id, sentAt: message.sentAt });
+    if (!chat.firstReplyAt) await this.deps.reports?.firstResponse(chat, agentId, now);
     await dispatcher.armCompletion(chat, message.id, now);
     await notifier.notify(agentId, { type: 'message', chatId: chat.id, message });
     return { type: 'sent', chatId: chat.id, clientMessageId: frame.clientMessageId, messageId: message.id, message };

@@ -102,10 +102,18 @@ export class DynamoChatStore implements ChatStore {
     if (entry.message.direction === 'in') {
       await this.table.update({
         ...keys.chat(chatId),
-        // a customer who writes again has unblocked the bot
-        update: 'SET lastMessageAt = :at, customerWroteAt = :at REMOVE completionToken, customerBlocked',
+        // a customer who writes again has unblocked the bot; counted on the chat (added to the reports once, when it closes)
+        update: 'SET lastMessageAt = :at, customerWroteAt = :at ADD messagesIn :one REMOVE completionToken, customerBlocked',
         condition: 'attribute_exists(pk)',
-        values: { ':at': entry.message.sentAt },
+        values: { ':at': entry.message.sentAt, ':one': 1 },
+      });
+    } else if (entry.message.agentId !== undefined) {
+      // an agent's reply: counted on the chat (added to the reports once, when it closes), and the first one remembered
+      await this.table.update({
+        ...keys.chat(chatId),
+        update: 'SET firstReplyAt = if_not_exists(firstReplyAt, :at) ADD messagesOut :one',
+        condition: 'attribute_exists(pk)',
+        values: { ':at': entry.message.sentAt, ':one': 1 },
       });
     }
     for (const item of items) await this.table.put(item, { expression: 'attribute_not_exists(pk)' });

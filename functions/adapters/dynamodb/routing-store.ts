@@ -198,6 +198,7 @@ export class DynamoRoutingStore implements RoutingStore {
         set: {
           state: 'assigned',
           agentId: agent.id,
+          assignedAt: now.toISOString(),
           // the other offers are withdrawn right after; none of them can win any more
           offeredTo: [],
           agentPk: indexKeys.byAgent(agent.id),
