@@ -84,7 +84,7 @@ export class AgentActions {
         return asked.ok ? withId({ type: 'threadRequested', chatId: frame.chatId }) : error(asked.code, asked.message, requestId);
       }
       case 'history':
-        return withId(await this.history(agentId, frame));
+        return withId(await this.history(agentId, frame, origin));
       case 'watch':
         return withId(await this.watch(agentId, frame.chatId, origin));
       case 'unwatch':
@@ -163,13 +163,16 @@ export class AgentActions {
   }
 
   /** Older messages of a chat the agent holds, newest page first: as many as fit a frame, and the cursor of the rest. */
-  private async history(agentId: string, frame: Extract<ClientFrame, { action: 'history' }>): Promise<ReplyFrame> {
+  private async history(agentId: string, frame: Extract<ClientFrame, { action: 'history' }>, origin?: FrameOrigin): Promise<ReplyFrame> {
     const before = frame.before === undefined ? undefined : parseHistoryCursor(frame.before);
     if (frame.before !== undefined && !before) {
       return { type: 'error', code: 'bad_frame', message: 'That is not a history cursor.', details: [{ field: 'before', message: 'Use a cursor from chatAssigned, snapshot or history.' }] };
     }
     const chat = await this.deps.chats.chat(frame.chatId);
-    if (!chat || chat.state !== 'assigned' || chat.agentId !== agentId) return error('not_your_chat', 'You can only read the history of chats assigned to you.');
+    // supervisors read the history of any chat (the one they watch); agents of chats assigned to them
+    const supervisor = origin?.groups.some((g) => supervisorGroups.includes(g)) ?? false;
+    const mine = chat?.state === 'assigned' && chat.agentId === agentId;
+    if (!chat || (!mine && !supervisor)) return error('not_your_chat', 'You can only read the history of chats assigned to you.');
     const page = await this.deps.chats.messagePage(chat.id, { before });
     const messages = await this.deps.fileLinks.presentAll(chat.channelId, page.messages);
     const base = { type: 'history', chatId: chat.id, requestId: frame.requestId ?? '' };

@@ -204,6 +204,11 @@ describe('supervisors', () => {
     const watching = await next(sam, 'watching', (f) => f.requestId === 'w1');
     expect(watching).toMatchObject({ chatId: found.id, chat: { id: found.id } });
     expect((watching.messages as { text?: string }[]).map((m) => m.text)).toContain('Hello, is anyone there? 𝕳');
+    // supervisors may page a watched chat's history; agents only their own chats'
+    sam.send({ action: 'history', chatId: found.id, requestId: 'h1' });
+    expect(await next(sam, 'history', (f) => f.requestId === 'h1')).toMatchObject({ chatId: found.id, messages: [expect.objectContaining({ text: 'Hello, is anyone there? 𝕳' })] });
+    alice.send({ action: 'history', chatId: found.id, requestId: 'h-no' });
+    expect(await next(alice, 'error', (f) => f.requestId === 'h-no')).toMatchObject({ code: 'not_your_chat' });
 
     // the customer writes again: the watcher gets the message frame, marked watching
     await customerWrites('7400000000000009', 'Still here 👍🏽');
