@@ -209,11 +209,13 @@ export interface RoutingStore {
   handOver(input: { chat: RoutedChat; from: AgentRecord; to: AgentRecord; settings: Settings; now: Date; expiresAt?: Date }): Promise<Outcome>;
   setCompletionToken(chat: RoutedChat, token: string | undefined): Promise<Outcome>;
   /**
-   * A supervisor moves a chat that has no pending offer (the caller withdrew them): from the
-   * agent holding it (`from`, whose load falls), to another queue (waiting there), to a named
-   * agent as an offer (within capacity), or straight to them (`assigned`, capacity not checked).
+   * A supervisor moves a chat, in one write: the pending offers of `withdraw` are taken back (each
+   * agent's load falls), the agent holding it (`from`) lets go, and the chat goes to another queue
+   * (waiting there), to a named agent as an offer (within capacity; an offer they hold already is
+   * kept), or straight to them (`assigned`, capacity not checked). Every offer of the chat must be
+   * in `withdraw` or be the target's.
    */
-  redirectChat(input: { chat: RoutedChat; from?: AgentRecord; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome>;
+  redirectChat(input: { chat: RoutedChat; from?: AgentRecord; withdraw: AgentRecord[]; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome>;
   /** A queue's chats not yet taken (the waiting index): how many still wait for an offer, and the oldest one's creation. */
   queueBacklog(queueId: string): Promise<QueueBacklog>;
   /** Every offered chat, with the agents it is offered to. */

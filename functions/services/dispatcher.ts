@@ -37,6 +37,8 @@ const noMetrics: ProductMetrics = { count: () => undefined, duration: () => unde
 
 /** How often a decision is retried after losing a race before the caller's retry takes over. */
 const maxAttempts = 8;
+/** DynamoDB's limit of items in one transaction. */
+const maxTransactItems = 100;
 /** Waiting chats looked at per pass of a queue. */
 const waitingPage = 25;
 
@@ -319,9 +321,10 @@ export class Dispatcher {
   /**
    * A supervisor moves a waiting, offered or assigned chat: to another queue (routed there by its
    * rule), to a named agent as an offer (active, connected, within capacity), or straight to
-   * them with `force` (connected; capacity not checked). Pending offers are withdrawn first,
-   * each a decided write; the move itself is one write conditioned on the chat's version and
-   * the agents' revs, so a concurrent accept, close or other move wins or loses as a whole.
+   * them with `force` (connected; capacity not checked). The move, with the withdrawal of the
+   * chat's other pending offers, is one write conditioned on the chat's version, the offers and
+   * the agents' revs, so a concurrent accept, close, offer or other move wins or loses as a whole
+   * (only an offer to more agents than one transaction holds is withdrawn ahead, offer by offer).
    * Whoever held the chat is told as on a transfer (`offerWithdrawn` / `chatClosed` with
    * reason `transfer`).
    */
@@ -356,20 +359,35 @@ export class Dispatcher {
       const target = to.agentId ? await store.agent(to.agentId) : undefined;
       if (to.agentId && !target) return { ok: false, code: 'agent_not_found' };
       if (target && chat.state === 'assigned' && chat.agentId === target.id) return { ok: true, chat };
-      if (target && (forced ? effectiveStatus(target.presence, target.connections) === 'offline' : !canTakeChat(candidateOf(target, settings)))) {
-        return { ok: false, code: 'agent_unavailable' };
-      }
-      if (chat.state === 'offered') {
-        const left = await this.withdrawAllOffers(chat, settings, freed);
-        if (!left) continue;
-        chat = left;
-      }
+      // an offer the target holds of this chat already counts in their load
+      const holdsOffer = target !== undefined && chat.state === 'offered' && chat.offeredTo.includes(target.id);
+      const able = !target || holdsOffer || (forced ? effectiveStatus(target.presence, target.connections) !== 'offline' : canTakeChat(candidateOf(target, settings)));
+      if (!able) return { ok: false, code: 'agent_unavailable' };
       const from = chat.state === 'assigned' && chat.agentId ? await store.agent(chat.agentId) : undefined;
+      // the other pending offers are withdrawn in the same write as the move, so routing cannot offer the chat in between
+      let withdraw: AgentRecord[] = [];
+      if (chat.state === 'offered') {
+        const others = chat.offeredTo.filter((a) => a !== target?.id);
+        const held = await Promise.all(others.map(async (a) => ((await store.offer(chatId, a)) ? store.agent(a) : undefined)));
+        withdraw = held.filter((a): a is AgentRecord => a !== undefined);
+        const items = 1 + withdraw.reduce((n, a) => n + 2 + a.queues.length, 0) + (from ? 1 + from.queues.length : 0) + (target ? 2 + target.queues.length : 0);
+        if (items > maxTransactItems) {
+          // too many offers for one transaction (an all-agents chat offered to very many): withdraw them one by one first
+          const left = await this.withdrawAllOffers(chat, settings, freed);
+          if (!left) continue;
+          chat = left;
+          withdraw = [];
+        }
+      }
       const now = clock();
       const expiresAt = target && !forced ? offerExpiry('available-agent', now, settings) : undefined;
       const destination = target ? { agent: target, as: forced ? ('assigned' as const) : ('offer' as const), expiresAt } : { queueId: to.queueId as string };
-      if ((await store.redirectChat({ chat, from, to: destination, settings, now })) === 'lost') continue;
+      if ((await store.redirectChat({ chat, from, withdraw, to: destination, settings, now })) === 'lost') continue;
       const version = chat.version + 1;
+      for (const agent of withdraw) {
+        freed.add(agent.id);
+        await notifier.notify(agent.id, { type: 'offerWithdrawn', chatId, reason: 'transfer' });
+      }
       if (from) await notifier.notify(from.id, { type: 'chatClosed', chatId, reason: 'transfer' });
       if (target && !forced) {
         const offered = { ...chat, state: 'offered' as const, agentId: null, offeredTo: [target.id], skipped: [], version };

@@ -293,8 +293,8 @@ export class MemoryRoutingStore implements RoutingStore {
     return this.t.transact([this.t.chatCheck(chat)], [token ? this.t.chatChange(chat, { completionToken: token }, []) : this.t.chatChange(chat, {}, ['completionToken'])]);
   }
 
-  async redirectChat(input: { chat: ChatItem; from?: AgentItem; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome> {
-    const { chat, from, to, settings, now } = input;
+  async redirectChat(input: { chat: ChatItem; from?: AgentItem; withdraw: AgentItem[]; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome> {
+    const { chat, from, withdraw, to, settings, now } = input;
     const checks = [this.t.chatCheck(chat)];
     const changes: (() => void)[] = [];
     if (from) {
@@ -302,26 +302,37 @@ export class MemoryRoutingStore implements RoutingStore {
       checks.push(this.t.agentCheck(from, from.id));
       changes.push(this.t.agentChange(from, { ...from, load: Math.max(0, from.load - 1) }, settings));
     }
+    for (const agent of withdraw) {
+      const key = offerKey(chat.id, agent.id);
+      checks.push(this.t.agentCheck(agent, agent.id), this.t.offers.has(key));
+      changes.push(this.t.agentChange(agent, { ...agent, load: Math.max(0, agent.load - 1) }, settings), () => this.t.offers.delete(key));
+    }
     if ('queueId' in to) {
       changes.push(this.t.chatChange(chat, { state: 'waiting', agentId: null, queueId: to.queueId, offeredTo: [], skipped: [] }, ['completionToken'], { wait: to.queueId, held: null }));
       return this.t.transact(checks, changes);
     }
     const agent = to.agent;
-    if (from?.id === agent.id) return 'lost';
-    checks.push(this.t.agentCheck(agent, agent.id));
+    if (from?.id === agent.id || withdraw.some((a) => a.id === agent.id)) return 'lost';
+    const holdsOffer = chat.state === 'offered' && chat.offeredTo.includes(agent.id);
+    const key = offerKey(chat.id, agent.id);
     if (to.as === 'offer') {
-      if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
-      const key = offerKey(chat.id, agent.id);
-      checks.push(!this.t.offers.has(key));
-      changes.push(
-        this.t.agentChange(agent, { ...agent, load: agent.load + 1 }, settings),
-        () => this.t.offers.set(key, defined({ chatId: chat.id, agentId: agent.id, offeredAt: now.toISOString(), expiresAt: to.expiresAt?.toISOString() })),
-        this.t.chatChange(chat, { state: 'offered', agentId: null, offeredTo: [agent.id], skipped: [] }, ['completionToken'], { wait: null, held: null }),
-      );
+      if (holdsOffer) checks.push(this.t.offers.has(key));
+      else {
+        if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
+        checks.push(this.t.agentCheck(agent, agent.id), !this.t.offers.has(key));
+        changes.push(
+          this.t.agentChange(agent, { ...agent, load: agent.load + 1 }, settings),
+          () => this.t.offers.set(key, defined({ chatId: chat.id, agentId: agent.id, offeredAt: now.toISOString(), expiresAt: to.expiresAt?.toISOString() })),
+        );
+      }
+      changes.push(this.t.chatChange(chat, { state: 'offered', agentId: null, offeredTo: [agent.id], skipped: [] }, ['completionToken'], { wait: null, held: null }));
       return this.t.transact(checks, changes);
     }
+    checks.push(this.t.agentCheck(agent, agent.id));
+    if (holdsOffer) checks.push(this.t.offers.has(key));
     changes.push(
-      this.t.agentChange(agent, { ...agent, load: agent.load + 1, lastTakenAt: now.toISOString() }, settings),
+      this.t.agentChange(agent, { ...agent, load: holdsOffer ? agent.load : agent.load + 1, lastTakenAt: now.toISOString() }, settings),
+      () => this.t.offers.delete(key),
       this.t.chatChange(chat, { state: 'assigned', agentId: agent.id, offeredTo: [], skipped: [] }, ['completionToken'], { wait: null, held: agent.id }),
     );
     return this.t.transact(checks, changes);

@@ -333,15 +333,19 @@ export class DynamoRoutingStore implements RoutingStore {
     ]);
   }
 
-  /** A supervisor's move of a chat with no pending offer: to a queue, to an agent as an offer, or straight to an agent. */
-  async redirectChat(input: { chat: RoutedChat; from?: AgentRecord; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome> {
-    const { chat, from, to, settings, now } = input;
+  /** A supervisor's move of a chat, its pending offers withdrawn in the same transaction: to a queue, to an agent as an offer, or straight to an agent. */
+  async redirectChat(input: { chat: RoutedChat; from?: AgentRecord; withdraw: AgentRecord[]; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome> {
+    const { chat, from, withdraw, to, settings, now } = input;
     const writes: TransactItem[] = [];
     if (from) {
       if (chat.state !== 'assigned' || chat.agentId !== from.id) return 'lost';
       writes.push(...this.agentWrites(from, { ...from, load: Math.max(0, from.load - 1) }, settings));
     }
-    const leave = ['agentPk', 'agentSk', 'completionToken', 'waitPk', 'waitSk'];
+    for (const agent of withdraw) {
+      writes.push(...this.agentWrites(agent, { ...agent, load: Math.max(0, agent.load - 1) }, settings), {
+        Delete: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' },
+      });
+    }
     if ('queueId' in to) {
       writes.push(
         this.chatUpdate(chat, {
@@ -361,12 +365,16 @@ export class DynamoRoutingStore implements RoutingStore {
       return this.attempt(writes);
     }
     const agent = to.agent;
-    if (from?.id === agent.id) return 'lost';
+    if (from?.id === agent.id || withdraw.some((a) => a.id === agent.id)) return 'lost';
+    const holdsOffer = chat.state === 'offered' && chat.offeredTo.includes(agent.id);
+    const leave = ['agentPk', 'agentSk', 'completionToken', 'waitPk', 'waitSk'];
     if (to.as === 'offer') {
-      if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
-      writes.push(
-        ...this.agentWrites(agent, { ...agent, load: agent.load + 1 }, settings),
-        {
+      if (holdsOffer) {
+        // the offer they hold stays as it is; only the others went
+        writes.push({ ConditionCheck: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' } });
+      } else {
+        if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
+        writes.push(...this.agentWrites(agent, { ...agent, load: agent.load + 1 }, settings), {
           Put: {
             TableName: '',
             Item: {
@@ -380,13 +388,15 @@ export class DynamoRoutingStore implements RoutingStore {
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
-        },
-        this.chatUpdate(chat, { set: { state: 'offered', agentId: null, offeredTo: [agent.id], skipped: [], kindPk: indexKeys.kind('CHATS#offered') }, remove: leave }),
-      );
+        });
+      }
+      writes.push(this.chatUpdate(chat, { set: { state: 'offered', agentId: null, offeredTo: [agent.id], skipped: [], kindPk: indexKeys.kind('CHATS#offered') }, remove: leave }));
       return this.attempt(writes);
     }
+    // straight to the agent: an offer they held becomes the chat itself (their load stays), else their load grows
+    writes.push(...this.agentWrites(agent, { ...agent, load: holdsOffer ? agent.load : agent.load + 1, lastTakenAt: now.toISOString() }, settings));
+    if (holdsOffer) writes.push({ Delete: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' } });
     writes.push(
-      ...this.agentWrites(agent, { ...agent, load: agent.load + 1, lastTakenAt: now.toISOString() }, settings),
       this.chatUpdate(chat, {
         set: {
           state: 'assigned',
