@@ -126,6 +126,26 @@ describe('supervisors moving chats while agents act, on DynamoDB Local', () => {
     }
   }, 120_000);
 
+  it('keeps the offer a named agent holds already, and turns it into the chat itself when forced, the other offers withdrawn', async () => {
+    const h = await harness();
+    const chatId = await h.customerWrites('sales');
+    expect((await h.chats.chat(chatId))?.offeredTo.sort()).toEqual(['ann', 'bob', 'cid']);
+    expect(await h.dispatcher.reassign(chatId, { agentId: 'bob' }, 'sup')).toMatchObject({ ok: true, chat: { state: 'offered', offeredTo: ['bob'] } });
+    for (const other of ['ann', 'cid']) expect(h.eventsOf(other)).toContainEqual({ type: 'offerWithdrawn', chatId, reason: 'transfer' });
+    let s = await snapshot(h);
+    expectConsistent(s);
+    expect(s.agents.map((a) => [a.id, a.load]).sort()).toEqual([['ann', 0], ['bob', 1], ['cid', 0]]);
+    // the kept offer still times out: its timer carries the chat's new version
+    const timer = h.timers.armed.get(`accept-${chatId}-bob`);
+    expect(timer?.payload).toMatchObject({ version: (await h.chats.chat(chatId))?.version });
+    // forced onto bob, who holds the offer: the offer becomes the chat, bob's load stays one
+    expect(await h.dispatcher.reassign(chatId, { agentId: 'bob', force: true }, 'sup')).toMatchObject({ ok: true, chat: { state: 'assigned', agentId: 'bob' } });
+    s = await snapshot(h);
+    expectConsistent(s);
+    expect(s.agents.map((a) => [a.id, a.load]).sort()).toEqual([['ann', 0], ['bob', 1], ['cid', 0]]);
+    expect(s.offers).toEqual([]);
+  }, 60_000);
+
   it('assigns beyond capacity only when forced, moves a held chat to another queue, and refuses closed chats and offline agents', async () => {
     const h = await routingHarness({ simultaneousChats: 1 });
     await h.queue({ id: 'support', routingRule: 'available-agent', members: { users: ['ann'], groups: [] } });
