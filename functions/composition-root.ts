@@ -34,8 +34,13 @@ import { DeadLetterQueues, FailureLog } from './adapters/dead-letters';
 import { DynamoAgentLog } from './adapters/dynamodb/agent-log';
 import { DynamoChatStore } from './adapters/dynamodb/chats';
 import { DynamoDirectory } from './adapters/dynamodb/directory';
+import { WebhookDirectory } from './adapters/dynamodb/webhook-directory';
 import { DynamoRoutingStore } from './adapters/dynamodb/routing-store';
 import { Table } from './adapters/dynamodb/table';
+import { DynamoReports } from './adapters/dynamodb/reports';
+import { DynamoSurveys } from './adapters/dynamodb/surveys';
+import { Surveys } from './services/surveys';
+import { defaultServiceLevelSeconds } from './domain/model';
 import { EventBusPublisher } from './adapters/event-bus';
 import { SqsOutboundQueue } from './adapters/queues';
 import { SqsTimers } from './adapters/timer-queue';
@@ -62,6 +67,11 @@ export const chatStore: () => ChatStore = /* @__PURE__ */ once(() => new DynamoC
 export const routingStore: () => RoutingStore = /* @__PURE__ */ once(() => new DynamoRoutingStore(table(), clock));
 export const adminStore: () => AdminStore = /* @__PURE__ */ once(() => new DynamoAdminStore(table()));
 export const agentLog: () => AgentLog = /* @__PURE__ */ once(() => new DynamoAgentLog(table()));
+/** Report figures, added per (queue, hour) and (agent, hour) as chats move; read by the report routes. */
+export const reports = /* @__PURE__ */ once(
+  () => new DynamoReports(table(), async (queueId) => (await directory().queue(queueId))?.serviceLevelSeconds ?? defaultServiceLevelSeconds, () => recordedMetrics.count('ReportWriteFailed')),
+);
+export const surveyStore = /* @__PURE__ */ once(() => new DynamoSurveys(table()));
 export const sqs = /* @__PURE__ */ once(() => instrumented(new SQSClient(clientConfig(workerBudget))));
 export const secrets = /* @__PURE__ */ once(
   () => new Secrets(instrumented(new SecretsManagerClient(clientConfig(workerBudget))), readEnv('SECRETS_PREFIX').SECRETS_PREFIX),
@@ -77,7 +87,7 @@ const webhookLookupMillis = { freshMillis: 60_000, staleMillis: 15 * 60_000 };
  */
 export const webhookAdapters = /* @__PURE__ */ once(() => {
   const config = clientConfig(webhookBudget);
-  const found = new DynamoDirectory(Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME, config));
+  const found = new WebhookDirectory(Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME, config));
   return {
     /** Uncached, for the rare reads that must see the latest (the subscription handshake's verify token). */
     directory: found,
@@ -132,6 +142,7 @@ export const dispatcher: () => Dispatcher = /* @__PURE__ */ once(
       metrics: recordedMetrics,
       endings: chatEndings(),
       watchers: watchers(),
+      reports: reports(),
     }),
 );
 
@@ -153,7 +164,12 @@ export const automatedMessages = /* @__PURE__ */ once(
 
 /** Closing messages and thread pass-backs after a chat closes, queued for the sender. */
 export const chatEndings = /* @__PURE__ */ once(() => {
-  return new ChatEndings({ outbound: outboundQueue(), automated: automatedMessages(), clock });
+  return new ChatEndings({ outbound: outboundQueue(), automated: automatedMessages(), clock, reports: reports(), events: eventBus(), surveys: surveys() });
+});
+
+/** The satisfaction survey: sent on close, answers stored on the closed chat. */
+export const surveys = /* @__PURE__ */ once(() => {
+  return new Surveys({ store: surveyStore(), chats: chatStore(), outbound: outboundQueue(), events: eventBus(), reports: reports(), clock });
 });
 
 /** Failure records of SQS messages a consumer could not process (the reason SQS does not keep). */
@@ -185,9 +201,11 @@ export const chatIntake = /* @__PURE__ */ once(() => {
     clock,
     receipts: new Receipts({ chats: chatStore(), notifier: socketNotifier() }),
     echoes: new Echoes({ chats: chatStore(), notifier: socketNotifier(), clock }),
-    handover: new Handover({ chats: chatStore(), dispatcher: dispatcher(), automated, events: eventBus(), clock }),
+    handover: new Handover({ chats: chatStore(), dispatcher: dispatcher(), automated, events: eventBus(), clock, reports: reports() }),
     profiles: new Profiles({ chats: chatStore(), directory: directory(), graph: graphApi(), secrets: secrets(), events: eventBus(), clock }),
     automated,
+    reports: reports(),
+    surveys: surveys(),
     telegram: new TelegramEvents({ chats: chatStore(), telegramChats: telegramChats(), notifier: agentNotifier(), telegram: telegramApi(), secrets: secrets() }),
     watchers: watchers(),
   });
@@ -237,5 +255,6 @@ export const agentActions = /* @__PURE__ */ once(
       fileLinks: fileLinks(),
       watches: watchStore(),
       watchers: watchers(),
+      reports: reports(),
     }),
 );

@@ -13,4 +13,11 @@ export const requireShim =
  */
 export const bundleExternals = ['@aws-sdk/*'];
 
+/*
+ * package.json declares the project's modules free of import-time side effects (`"sideEffects": false`),
+ * so esbuild leaves out every module a handler imports but does not use: the webhooks import the
+ * composition root and get only what `webhookAdapters()` builds, not every adapter's zod schemas.
+ * A module that must run for its effects alone has to be imported for something it exports.
+ */
+
 export const bundleTarget = 'node22';

@@ -31,7 +31,10 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
               { AttributeName: index.partitionKey, KeyType: 'HASH' },
               { AttributeName: index.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection:
+              index.projection === 'keys'
+                ? { ProjectionType: 'KEYS_ONLY' }
+                : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] },
           })),
         }),
       );

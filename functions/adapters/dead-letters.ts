@@ -126,7 +126,7 @@ export class FailureLog {
 
   /** Dead letters of one queue, first failed first; a token of another queue's list is `InvalidNextToken`. */
   list(source: DeadLetterSource, page: PageRequest): Promise<Page<DeadLetterItem>> {
-    return partitionPage(this.table, deadLetterItem, { index: 'byKind', pk: deadLetterPartition(source) }, page);
+    return partitionPage(this.table, deadLetterItem, { index: 'byKind', pk: deadLetterPartition(source), whole: true }, page);
   }
 
   async get(source: DeadLetterSource, messageId: string): Promise<DeadLetterItem | undefined> {

@@ -62,7 +62,7 @@ export class GraphApi implements MessengerPlatform {
     const message =
       input.attachment !== undefined
         ? { attachment: { type: input.attachment.type, payload: { url: input.attachment.url, is_reusable: true } } }
-        : { text: input.text };
+        : { text: input.text, ...(input.quickReplies?.length ? { quick_replies: input.quickReplies.map((q) => ({ content_type: 'text', title: q.title, payload: q.payload })) } : {}) };
     const body = {
       recipient: { id: input.recipientId },
       messaging_type: input.messagingType,

@@ -32,7 +32,7 @@ export class MessengerSender implements PlatformSender {
     private readonly pause: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
-  async send({ channel, chat, message, token }: Parameters<PlatformSender['send']>[0]): Promise<{ platformMessageId: string }> {
+  async send({ channel, chat, message, token, buttons }: Parameters<PlatformSender['send']>[0]): Promise<{ platformMessageId: string }> {
     if (!channel.pageId) throw new OmnichatError('The channel has no Page id.', { code: 'channel_misconfigured', status: 409 });
     const pageId = channel.pageId;
     const window = messagingWindow({ customerLastMessageAt: customerLastWroteAt(chat), now: this.clock(), humanAgentTag: channel.humanAgentTag, automated: message.agentId === undefined });
@@ -43,7 +43,7 @@ export class MessengerSender implements PlatformSender {
       const type = isSendable(a.type) ? a.type : 'file';
       parts.push({ recipientId: chat.customer.id, attachment: { type, url: a.url }, ...how });
     }
-    if (message.text !== undefined) parts.push({ recipientId: chat.customer.id, text: message.text, ...how });
+    if (message.text !== undefined) parts.push({ recipientId: chat.customer.id, text: message.text, ...how, ...(buttons?.length ? { quickReplies: buttons } : {}) });
     if (parts.length === 0) throw new OmnichatError('The message has neither text nor attachments.', { code: 'empty_message', status: 400 });
     let platformMessageId = '';
     for (const part of parts) platformMessageId = (await this.withRateLimitPauses(() => this.graph.sendMessage(pageId, token, part))).messageId;

@@ -78,7 +78,10 @@ export class TelegramApi implements TelegramPlatform {
     return this.call(token, 'getWebhookInfo', {}, webhookInfoSchema);
   }
 
-  sendMessage(token: string, params: { chat_id: string | number; text: string }): Promise<TelegramSentMessage> {
+  sendMessage(
+    token: string,
+    params: { chat_id: string | number; text: string; reply_markup?: { inline_keyboard: { text: string; callback_data: string }[][] } },
+  ): Promise<TelegramSentMessage> {
     return this.call(token, 'sendMessage', params, sentMessageSchema);
   }
 

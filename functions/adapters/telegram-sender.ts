@@ -89,16 +89,17 @@ export class TelegramSender implements PlatformSender {
     private readonly blocked: BlockedCustomers,
   ) {}
 
-  async send({ chat, message, token }: Parameters<PlatformSender['send']>[0]): Promise<{ platformMessageId: string }> {
+  async send({ chat, message, token, buttons }: Parameters<PlatformSender['send']>[0]): Promise<{ platformMessageId: string }> {
     // Telegram cannot fetch our attachment URLs as files here; their links go as text after the message.
     const text = [message.text ?? '', ...(message.attachments ?? []).map((a) => a.url)].filter((t) => t.trim().length > 0).join('\n');
     const parts = splitTelegramText(text);
     if (parts.length === 0) throw new OmnichatError('The message has no text to send.', { code: 'empty_message', status: 400 });
     const chatKey = `${chat.channelId}:${chat.customer.id}`;
     let platformMessageId = '';
-    for (const part of parts) {
+    const keyboard = buttons?.length ? { inline_keyboard: [buttons.map((b) => ({ text: b.title, callback_data: b.payload }))] } : undefined;
+    for (const [i, part] of parts.entries()) {
       try {
-        platformMessageId = await this.sendPart(chatKey, chat.customer.id, token, part);
+        platformMessageId = await this.sendPart(chatKey, chat.customer.id, token, part, i === parts.length - 1 ? keyboard : undefined);
       } catch (error) {
         if (error instanceof TelegramApiError && error.isBlocked) await this.blocked.markCustomerBlocked(chat.id, describe(error));
         throw error;
@@ -122,11 +123,11 @@ export class TelegramSender implements PlatformSender {
     };
   }
 
-  private async sendPart(chatKey: string, chatId: string, token: string, text: string): Promise<string> {
+  private async sendPart(chatKey: string, chatId: string, token: string, text: string, keyboard?: { inline_keyboard: { text: string; callback_data: string }[][] }): Promise<string> {
     for (let rateLimited = 0; ; rateLimited++) {
       await this.pacer.turn(chatKey);
       try {
-        const sent = await this.api.sendMessage(token, { chat_id: chatId, text });
+        const sent = await this.api.sendMessage(token, { chat_id: chatId, text, ...(keyboard ? { reply_markup: keyboard } : {}) });
         this.pacer.sent(chatKey);
         return `${sent.chat.id}:${sent.message_id}`;
       } catch (error) {

@@ -3,9 +3,10 @@ import { NotFound } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { existingQueue } from './queues';
 import { idSchema, route, type AdminDeps } from './route-table';
-import { type ChatAction } from '../domain/model';
+import { type ChatAction, chatActionSchema } from '../domain/model';
 
-export const actionSchema = z.object({ id: z.string(), caption: z.string(), queueId: z.string(), detailType: z.string(), createdAt: z.string() });
+/** A chat action as the management API shows it. */
+export const actionSchema = chatActionSchema.pick({ id: true, caption: true, queueId: true, detailType: true, createdAt: true });
 
 const caption = z.string().trim().min(1).max(100);
 // EventBridge detail-types are free text up to 128 characters; the product's own are kept for lifecycle events.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { adminStore, chatStore, clock, deadLetterQueues, directory, failureLog, fileLinks, graphApi, membership, secrets, supervision, telegramApi } from '../composition-root';
+import { adminStore, chatStore, clock, deadLetterQueues, directory, failureLog, fileLinks, graphApi, membership, reports, secrets, supervision, surveyStore, telegramApi } from '../composition-root';
 import { readEnv } from '../shared/env';
 import { logger } from '../shared/logger';
 import { adminHandler } from './app';
@@ -22,4 +22,6 @@ export const handler = adminHandler({
   publicApiUrl: env.PUBLIC_API_URL,
   fileLinks: fileLinks(),
   deadLetters: { failures: failureLog(), queues: deadLetterQueues() },
+  reports: reports(),
+  surveys: surveyStore(),
 }).use(injectLambdaContext(logger));

@@ -3,7 +3,8 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import { groupsFromClaims } from '../shared/auth';
 import { Forbidden, NotFound, OmnichatError, Unauthorized, ValidationFailed } from '../domain/errors';
-import { httpErrors, json, rawBody, type HttpEvent, type HttpResult } from '../shared/http';
+import { csv, httpErrors, json, rawBody, wantsCsv, type HttpEvent, type HttpResult } from '../shared/http';
+import { reportRoutes, surveyRoutes } from './reports';
 import { logger } from '../shared/logger';
 import { actionRoutes } from './actions';
 import { agentRoutes } from './agents';
@@ -20,10 +21,6 @@ import { settingsRoutes } from './settings';
 import { supervisionRoutes } from './supervision';
 
 export const adminGroup = 'chat-admins';
-/** Supervisors: the supervision routes, and reading chats, agents and queues. Admins count as supervisors. */
-export const supervisorGroup = 'supervisors';
-/** Admin routes supervisors may read too. */
-const supervisorReadable = new Set(['GET /api/chats', 'GET /api/chats/{chatId}', 'GET /api/agents', 'GET /api/queues']);
 
 const resourceRoutes: AdminRoute[] = [
   ...settingsRoutes,
@@ -37,6 +34,8 @@ const resourceRoutes: AdminRoute[] = [
   ...chatRoutes,
   ...deadLetterRoutes,
   ...supervisionRoutes,
+  ...reportRoutes,
+  ...surveyRoutes,
 ];
 
 let document: Record<string, unknown> | undefined;
@@ -84,14 +83,12 @@ function callerOf(event: HttpEvent): { sub: string; groups: string[] } {
   const claims = authorizedEvent.safeParse(event).data?.requestContext.authorizer?.jwt.claims;
   if (!claims) throw new Unauthorized();
   const groups = groupsFromClaims(claims);
-  if (!groups.includes(adminGroup) && !groups.includes(supervisorGroup)) throw new Forbidden();
   return { sub: typeof claims.sub === 'string' ? claims.sub : 'unknown', groups };
 }
 
-/** chat-admins may call every route; supervisors the supervision routes and the reads they need. */
-function mayCall(caller: { groups: string[] }, route: AdminRoute): boolean {
-  if (caller.groups.includes(adminGroup)) return true;
-  return route.access === 'supervisors' || supervisorReadable.has(`${route.method} ${route.path}`);
+/** chat-admins may call every route; other groups only the routes that name them. */
+function mayCall(caller: { groups: string[] }, matched: AdminRoute): boolean {
+  return caller.groups.includes(adminGroup) || (matched.groups ?? []).some((g) => caller.groups.includes(g));
 }
 
 function match(method: string, path: string): { route: AdminRoute; params: Record<string, string> } {
@@ -133,11 +130,13 @@ export function adminApi(deps: AdminDeps): (event: HttpEvent) => Promise<HttpRes
   return async (event) => {
     const caller = callerOf(event);
     const method = event.requestContext.http.method.toUpperCase();
+    if (!caller.groups.includes(adminGroup) && !adminRoutes.some((r) => r.groups?.some((g) => caller.groups.includes(g)))) throw new Forbidden();
     const { route: matched, params } = match(method, event.rawPath);
-    if (!mayCall(caller, matched)) throw new Forbidden('This needs the chat-admins group.');
+    if (!mayCall(caller, matched)) throw new Forbidden();
     const result = await matched.run({ params, query: queryOf(event), body: bodyOf(event), caller }, deps);
     logger.info('admin request', { method, route: matched.path, status: matched.status, caller: caller.sub });
-    return matched.status === 204 ? { statusCode: 204, body: '' } : json(matched.status, result);
+    if (matched.status === 204) return { statusCode: 204, body: '' };
+    return matched.csv && wantsCsv(event.headers) ? csv(matched.status, matched.csv(result)) : json(matched.status, result);
   };
 }
 

@@ -70,7 +70,7 @@ const channelPatch = z.strictObject({
 const channelPath = z.strictObject({ channelId: idSchema });
 const testResult = z.object({ ok: z.boolean(), detail: z.string() });
 
-async function existingChannel(deps: AdminDeps, channelId: string): Promise<Channel> {
+export async function existingChannel(deps: AdminDeps, channelId: string): Promise<Channel> {
   const channel = await deps.directory.channel(channelId);
   if (!channel) throw new NotFound('Channel', channelId);
   return channel;

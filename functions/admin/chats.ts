@@ -2,36 +2,23 @@ import * as z from 'zod';
 import { NotFound } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
-import { chatView } from '../domain/model';
+import { supervisorsGroup } from './reports';
+import { surveyAnswerSchema, chatSchema as domainChat, chatView, customerSchema, messageSchema as domainMessage } from '../domain/model';
 
 const chatStates = ['bot', 'waiting', 'offered', 'assigned', 'closed'] as const;
 
-export const chatSchema = z.object({
-  id: z.string(),
-  channelId: z.string(),
-  channelType: z.enum(['messenger', 'telegram']),
-  queueId: z.string().nullable(),
-  state: z.enum(chatStates),
-  agentId: z.string().nullable(),
-  customer: z.object({ id: z.string(), name: z.string(), avatarUrl: z.string().optional() }),
-  contactId: z.string().nullable(),
-  language: z.string().nullable(),
-  createdAt: z.string(),
-  lastMessageAt: z.string(),
-});
+/** A chat as the management API shows it, derived from the domain's chat: each public field named here. */
+export const chatSchema = domainChat
+  .pick({ id: true, channelId: true, channelType: true, queueId: true, state: true, agentId: true, contactId: true, language: true, createdAt: true, lastMessageAt: true })
+  .extend({
+    customer: customerSchema.pick({ id: true, name: true, avatarUrl: true }),
+    survey: surveyAnswerSchema.optional().describe('The customer’s answer to the satisfaction survey, once answered.'),
+  });
 
-const messageSchema = z.object({
-  id: z.string(),
-  chatId: z.string(),
-  direction: z.enum(['in', 'out']),
-  text: z.string().optional(),
-  attachments: z.array(z.object({ type: z.string(), url: z.string(), name: z.string().optional() })).optional(),
-  payload: z.string().optional(),
-  sentAt: z.string(),
-  status: z.string(),
-  agentId: z.string().optional(),
-  error: z.string().optional(),
-});
+/** A message as the management API shows it. */
+const messageSchema = domainMessage
+  .pick({ id: true, chatId: true, direction: true, text: true, attachments: true, payload: true, sentAt: true, agentId: true, error: true })
+  .extend({ status: z.string() });
 
 const chatsQuery = z.strictObject({
   state: z.enum(chatStates).optional(),
@@ -44,6 +31,8 @@ export const chatRoutes = [
   route({
     method: 'GET',
     path: '/api/chats',
+    // supervisors read it too
+    groups: [supervisorsGroup],
     tag: 'chats',
     summary:
       'List chats. With state: that state, oldest first. With agentId alone: the chats the agent holds now. Otherwise every state (waiting, offered, assigned, bot, closed). queueId and agentId filter.',
@@ -62,6 +51,8 @@ export const chatRoutes = [
   route({
     method: 'GET',
     path: '/api/chats/{chatId}',
+    // supervisors read it too
+    groups: [supervisorsGroup],
     tag: 'chats',
     summary: 'Read a chat with its latest messages (up to 100, oldest first).',
     params: z.strictObject({ chatId: idSchema }),

@@ -3,9 +3,10 @@ import { NotFound } from '../domain/errors';
 import { chatSchema } from './chats';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route } from './route-table';
-import { type Contact, chatView } from '../domain/model';
+import { chatView, type Contact, contactSchema as domainContact } from '../domain/model';
 
-export const contactSchema = z.object({ id: z.string(), name: z.string(), email: z.string().optional(), phone: z.string().optional(), createdAt: z.string() });
+/** A contact as the management API shows it. */
+export const contactSchema = domainContact.pick({ id: true, name: true, email: true, phone: true, createdAt: true });
 
 const contactCreate = z.strictObject({
   name: z.string().trim().min(1).max(200),

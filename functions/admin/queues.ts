@@ -1,17 +1,21 @@
 import * as z from 'zod';
-import { type Queue, queueSchema } from '../domain/model';
+import { type Queue, defaultServiceLevelSeconds, queueSchema } from '../domain/model';
 import { Conflict, NotFound } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
+import { supervisorsGroup } from './reports';
 
 /** A queue as the management API shows it: each public field named here, so a stored field is not public by accident. */
-export const queueView = queueSchema.pick({ id: true, name: true, routingRule: true, completionTimeoutSeconds: true, members: true, createdAt: true });
+export const queueView = queueSchema.pick({ id: true, name: true, routingRule: true, completionTimeoutSeconds: true, members: true, createdAt: true }).extend({
+  serviceLevelSeconds: z.number().int().default(defaultServiceLevelSeconds),
+});
 
 const fields = {
   name: z.string().trim().min(1).max(200),
   routingRule: z.enum(['all-agents', 'available-agent']),
   completionTimeoutSeconds: z.number().int().min(10).max(30 * 24 * 3600).nullable().describe('Seconds after the last agent message; null: never.'),
   members: z.strictObject({ users: z.array(idSchema).max(1000), groups: z.array(idSchema).max(100) }),
+  serviceLevelSeconds: z.number().int().min(1).max(86_400).describe('Chats accepted within this many seconds of arriving count as answered within the service level (reports).'),
 };
 
 const queueCreate = z.strictObject({
@@ -19,12 +23,14 @@ const queueCreate = z.strictObject({
   routingRule: fields.routingRule,
   completionTimeoutSeconds: fields.completionTimeoutSeconds.default(null),
   members: fields.members.default({ users: [], groups: [] }),
+  serviceLevelSeconds: fields.serviceLevelSeconds.default(defaultServiceLevelSeconds),
 });
 const queuePatch = z.strictObject({
   name: fields.name.optional(),
   routingRule: fields.routingRule.optional(),
   completionTimeoutSeconds: fields.completionTimeoutSeconds.optional(),
   members: fields.members.optional(),
+  serviceLevelSeconds: fields.serviceLevelSeconds.optional(),
 });
 const queuePath = z.strictObject({ queueId: idSchema });
 
@@ -51,6 +57,8 @@ export const queueRoutes = [
   route({
     method: 'GET',
     path: '/api/queues',
+    // supervisors read it too
+    groups: [supervisorsGroup],
     tag: 'queues',
     summary: 'List chat queues, oldest first.',
     query: z.strictObject(pageQuery),
@@ -87,6 +95,7 @@ export const queueRoutes = [
         ...(body.routingRule !== undefined ? { routingRule: body.routingRule } : {}),
         ...(body.completionTimeoutSeconds !== undefined ? { completionTimeoutSeconds: body.completionTimeoutSeconds } : {}),
         ...(body.members !== undefined ? { members: body.members } : {}),
+        ...(body.serviceLevelSeconds !== undefined ? { serviceLevelSeconds: body.serviceLevelSeconds } : {}),
       };
       await deps.membership().saveQueue(after);
       return after;

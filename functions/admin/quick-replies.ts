@@ -3,9 +3,10 @@ import { NotFound } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { existingQueue } from './queues';
 import { idSchema, route } from './route-table';
-import { type QuickReply } from '../domain/model';
+import { type QuickReply, quickReplySchema as domainQuickReply } from '../domain/model';
 
-export const quickReplySchema = z.object({ id: z.string(), language: z.string(), text: z.string(), queueId: z.string().nullable(), createdAt: z.string() });
+/** A quick reply as the management API shows it. */
+export const quickReplySchema = domainQuickReply.pick({ id: true, language: true, text: true, queueId: true, createdAt: true });
 
 const quickReplyCreate = z.strictObject({
   language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'A language tag such as en or pt-BR.'),

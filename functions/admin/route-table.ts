@@ -7,7 +7,7 @@ import type { Membership } from '../services/membership';
 import type { Supervision } from '../services/supervision';
 import type { TelegramFileLinks } from '../services/telegram-file-links';
 import { detailsFromIssues, ValidationFailed } from '../domain/errors';
-import { type AdminStore, type ChatStore, type Directory } from '../domain/ports';
+import { type AdminStore, type ChatStore, type Directory, type ReportReader, type SurveyStore } from '../domain/ports';
 
 /** What the management API's routes work with; built once per container in `api.ts`, by hand in tests. */
 export interface AdminDeps {
@@ -29,6 +29,10 @@ export interface AdminDeps {
   supervision?(): Pick<Supervision, 'live' | 'reassign' | 'close' | 'setStatus'>;
   /** Failure records and the dead-letter queues; `GET /api/dead-letters` answers 503 without them. */
   deadLetters?: { failures: Pick<FailureLog, 'list'>; queues: Pick<DeadLetterQueues, 'redrive'> };
+  /** The report figures; the report routes answer 503 without them. */
+  reports?: ReportReader;
+  /** Channels' satisfaction surveys; the survey routes answer 503 without them. */
+  surveys?: Pick<SurveyStore, 'settings' | 'saveSettings'>;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -42,8 +46,6 @@ export interface RawRequest {
   caller?: { sub: string };
 }
 
-/** Who may call a route besides chat-admins: `supervisors` also lets the supervisors group in. */
-export type RouteAccess = 'admins' | 'supervisors';
 
 /** One operation of the management API: where it lives, what it accepts, what it answers. */
 export interface AdminRoute {
@@ -59,7 +61,10 @@ export interface AdminRoute {
   response?: z.ZodType;
   /** Error statuses the operation may answer besides 400/401/403. */
   errors: number[];
-  access: RouteAccess;
+  /** Groups besides chat-admins that may call it. */
+  groups?: readonly string[];
+  /** The answer as CSV, for a request that asks for `text/csv`. */
+  csv?: (result: unknown) => string;
   run(request: RawRequest, deps: AdminDeps): Promise<unknown>;
 }
 
@@ -76,8 +81,8 @@ export interface RouteDefinition<P extends z.ZodObject | undefined, Q extends z.
   body?: B;
   response?: R;
   errors?: number[];
-  /** Default `admins` (chat-admins only). */
-  access?: RouteAccess;
+  groups?: readonly string[];
+  csv?: (result: R extends z.ZodType ? z.output<R> : void) => string;
   handle(input: { params: Infer<P>; query: Infer<Q>; body: Infer<B>; caller: { sub: string } }, deps: AdminDeps): Promise<R extends z.ZodType ? z.input<R> : void>;
 }
 
@@ -92,12 +97,12 @@ export function route<
   B extends z.ZodType | undefined = undefined,
   R extends z.ZodType | undefined = undefined,
 >(definition: RouteDefinition<P, Q, B, R>): AdminRoute {
-  const { handle, ...rest } = definition;
+  const { handle, csv, ...rest } = definition;
   return {
     ...rest,
+    ...(csv ? { csv: csv as (result: unknown) => string } : {}),
     status: definition.status ?? (definition.method === 'POST' ? 201 : definition.method === 'DELETE' ? 204 : 200),
     errors: definition.errors ?? [],
-    access: definition.access ?? 'admins',
     async run(request, deps) {
       const details: { field: string; message: string }[] = [];
       const parse = <S extends z.ZodType | undefined>(schema: S | undefined, value: unknown, where: string): Infer<S> => {

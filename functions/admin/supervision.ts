@@ -4,6 +4,7 @@ import { chatView } from '../domain/model';
 import { agentView } from '../domain/routing';
 import { agentSchema } from './agents';
 import { chatSchema } from './chats';
+import { supervisorsGroup } from './reports';
 import { idSchema, route, type AdminDeps } from './route-table';
 
 const liveSchema = z.object({
@@ -57,7 +58,7 @@ export const supervisionRoutes = [
     method: 'GET',
     path: '/api/live',
     tag: 'supervision',
-    access: 'supervisors',
+    groups: [supervisorsGroup],
     summary: 'Queues and agents now: per queue chats waiting, the oldest wait, offers pending, agents by status, load and capacity; per agent status, load, chats held and since when. Read from what routing keeps, no scan of chats.',
     response: liveSchema,
     async handle(_input, deps) {
@@ -68,7 +69,7 @@ export const supervisionRoutes = [
     method: 'POST',
     path: '/api/chats/{chatId}/reassign',
     tag: 'supervision',
-    access: 'supervisors',
+    groups: [supervisorsGroup],
     status: 200,
     summary:
       'Move a waiting, offered or assigned chat to a named agent (offered to them; straight to them with force) or to another queue. Whoever held it sees it withdrawn (offerWithdrawn / chatClosed, reason transfer). 409 chat_closed, chat_with_bot, agent_unavailable, busy.',
@@ -85,7 +86,7 @@ export const supervisionRoutes = [
     method: 'POST',
     path: '/api/chats/{chatId}/close',
     tag: 'supervision',
-    access: 'supervisors',
+    groups: [supervisorsGroup],
     status: 200,
     summary: 'Close any open chat; its agent gets chatClosed with reason supervisor. 409 chat_closed.',
     params: chatPath,
@@ -101,7 +102,7 @@ export const supervisionRoutes = [
     method: 'PUT',
     path: '/api/agents/{agentId}/status',
     tag: 'supervision',
-    access: 'supervisors',
+    groups: [supervisorsGroup],
     summary: 'Set whether an agent takes chats; the agent gets statusChanged with reason supervisor.',
     params: z.strictObject({ agentId: idSchema }),
     body: z.strictObject({ status: z.enum(['active', 'inactive']) }),

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { utf8Bytes } from './text';
 
 /**
@@ -6,14 +6,14 @@ import { utf8Bytes } from './text';
  * Messenger and Telegram payloads into these and put them on the inbound FIFO queue; the
  * router reads them back through the same schema.
  */
-const attachment = z.object({ type: z.string(), url: z.string(), name: z.string().optional() });
+const attachment = z.object({ type: z.string(), url: z.string(), name: z.optional(z.string()) });
 
 const customerProfile = z.object({
   id: z.string(),
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-  username: z.string().optional(),
-  languageCode: z.string().optional(),
+  firstName: z.optional(z.string()),
+  lastName: z.optional(z.string()),
+  username: z.optional(z.string()),
+  languageCode: z.optional(z.string()),
 });
 
 export const inboundEventSchema = z.discriminatedUnion('kind', [
@@ -23,13 +23,13 @@ export const inboundEventSchema = z.discriminatedUnion('kind', [
     platformMessageId: z.string(),
     timestamp: z.number(),
     customer: customerProfile,
-    text: z.string().optional(),
-    attachments: z.array(attachment).optional(),
-    payload: z.string().optional(),
+    text: z.optional(z.string()),
+    attachments: z.optional(z.array(attachment)),
+    payload: z.optional(z.string()),
     /** Messenger `standby`: a bot owns the thread, store without routing. */
-    standby: z.boolean().optional(),
+    standby: z.optional(z.boolean()),
     /** Telegram callback query to answer so the customer's spinner stops. */
-    callbackQueryId: z.string().optional(),
+    callbackQueryId: z.optional(z.string()),
   }),
   /** The customer edited an earlier message (Telegram). */
   z.object({
@@ -37,10 +37,10 @@ export const inboundEventSchema = z.discriminatedUnion('kind', [
     platformMessageId: z.string(),
     timestamp: z.number(),
     customer: customerProfile,
-    text: z.string().optional(),
+    text: z.optional(z.string()),
   }),
   /** Our outgoing messages reached the customer (by ids, or all up to the watermark). */
-  z.object({ kind: z.literal('delivery'), timestamp: z.number(), mids: z.array(z.string()).optional(), watermark: z.number().optional() }),
+  z.object({ kind: z.literal('delivery'), timestamp: z.number(), mids: z.optional(z.array(z.string())), watermark: z.optional(z.number()) }),
   /** The customer read everything sent up to the watermark. */
   z.object({ kind: z.literal('read'), timestamp: z.number(), watermark: z.number() }),
   /** A message the Page sent: ours (ignored by app id) or another app's (stored as outgoing). */
@@ -48,18 +48,18 @@ export const inboundEventSchema = z.discriminatedUnion('kind', [
     kind: z.literal('echo'),
     platformMessageId: z.string(),
     timestamp: z.number(),
-    appId: z.string().optional(),
-    text: z.string().optional(),
-    attachments: z.array(attachment).optional(),
+    appId: z.optional(z.string()),
+    text: z.optional(z.string()),
+    attachments: z.optional(z.array(attachment)),
   }),
   /** Messenger handover protocol (conversation routing). */
   z.object({
     kind: z.literal('handover'),
     timestamp: z.number(),
     action: z.enum(['pass', 'take', 'request']),
-    newOwnerAppId: z.string().optional(),
-    previousOwnerAppId: z.string().optional(),
-    metadata: z.string().optional(),
+    newOwnerAppId: z.optional(z.string()),
+    previousOwnerAppId: z.optional(z.string()),
+    metadata: z.optional(z.string()),
   }),
 ]);
 
@@ -75,7 +75,7 @@ export const inboundEnvelopeSchema = z.object({
   conversationKey: z.string(),
   receivedAt: z.string(),
   /** The platform's id of this delivery, stored once however often it arrives (Messenger `mid`, Telegram `update_id`). */
-  deliveryId: z.string().optional(),
+  deliveryId: z.optional(z.string()),
   event: inboundEventSchema,
 });
 

@@ -1,4 +1,8 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
+
+// zod/mini ships no messages; the webhooks answer 400s in English, as zod classic does.
+z.config(en());
 import { utf8Bytes } from './text';
 
 /**
@@ -29,20 +33,18 @@ export const inboundLimits = {
 } as const;
 
 /** A non-empty string of at most `max` UTF-8 bytes. */
-export function boundedString(max: number, what = 'value'): z.ZodString {
-  return z
-    .string()
-    .refine((s) => utf8Bytes(s) <= max, { message: `The ${what} must be at most ${max} bytes (UTF-8).` });
+export function boundedString(max: number, what = 'value'): z.ZodMiniString {
+  return z.string().check(z.refine((s) => utf8Bytes(s) <= max, { message: `The ${what} must be at most ${max} bytes (UTF-8).` }));
 }
 
 /** A platform id: non-empty, at most `inboundLimits.idBytes` bytes. */
-export function platformId(): z.ZodString {
-  return boundedString(inboundLimits.idBytes, 'id').min(1, { message: 'The id must not be empty.' });
+export function platformId(): z.ZodMiniString {
+  return boundedString(inboundLimits.idBytes, 'id').check(z.minLength(1, { message: 'The id must not be empty.' }));
 }
 
 /** A whole number a JavaScript number holds exactly (Telegram's ids and counters); zod's `int()` stops at 2^53 − 1. */
-export function safeInteger(): z.ZodNumber {
-  return z.number().int();
+export function safeInteger(): z.ZodMiniInt {
+  return z.int();
 }
 
 /** Whether an event time (epoch ms) lies between 2000 and a day after it reached us. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { InboundEnvelope, InboundEvent } from './inbound';
 import { boundedString, eventTimeMessage, inboundLimits, isPlausibleEventTime, platformId } from './limits';
 import { secretTokensEqual } from './signature';
@@ -10,51 +10,52 @@ import { utf8Bytes } from './text';
  */
 
 // Meta documents app ids as strings but sends numbers in practice; they are ids, so strings here.
-const appId = z.union([platformId(), z.number()]).transform((id) => String(id));
-const ownerAppId = appId.nullable().optional();
+const appId = z.pipe(z.union([platformId(), z.number()]), z.transform((id: string | number) => String(id)));
+const ownerAppId = z.optional(z.nullable(appId));
 
 const attachmentSchema = z.looseObject({
   type: z.string(),
   // `fallback` (shared links) carries `payload: null` with `title`/`url` beside it.
-  payload: z
-    .looseObject({
-      url: boundedString(inboundLimits.attachmentUrlBytes, 'URL').optional(),
-      title: boundedString(inboundLimits.nameBytes, 'title').optional(),
-      text: z.string().optional(),
-      elements: z.array(z.looseObject({ title: z.string().optional() })).optional(),
-    })
-    .nullable()
-    .optional(),
-  title: boundedString(inboundLimits.nameBytes, 'title').optional(),
-  url: boundedString(inboundLimits.attachmentUrlBytes, 'URL').optional(),
+  payload: z.optional(
+    z.nullable(
+      z.looseObject({
+        url: z.optional(boundedString(inboundLimits.attachmentUrlBytes, 'URL')),
+        title: z.optional(boundedString(inboundLimits.nameBytes, 'title')),
+        text: z.optional(z.string()),
+        elements: z.optional(z.array(z.looseObject({ title: z.optional(z.string()) }))),
+      }),
+    ),
+  ),
+  title: z.optional(boundedString(inboundLimits.nameBytes, 'title')),
+  url: z.optional(boundedString(inboundLimits.attachmentUrlBytes, 'URL')),
 });
 
 const messageSchema = z.looseObject({
   mid: platformId(),
-  text: z.string().optional(),
-  is_echo: z.boolean().optional(),
-  app_id: appId.nullable().optional(),
-  quick_reply: z.looseObject({ payload: boundedString(inboundLimits.payloadBytes, 'payload') }).optional(),
-  attachments: z.array(attachmentSchema).max(inboundLimits.attachments).optional(),
+  text: z.optional(z.string()),
+  is_echo: z.optional(z.boolean()),
+  app_id: z.optional(z.nullable(appId)),
+  quick_reply: z.optional(z.looseObject({ payload: boundedString(inboundLimits.payloadBytes, 'payload') })),
+  attachments: z.optional(z.array(attachmentSchema).check(z.maxLength(inboundLimits.attachments))),
 });
 
 const postbackSchema = z.looseObject({
-  mid: platformId().optional(),
-  title: z.string().optional(),
-  payload: boundedString(inboundLimits.payloadBytes, 'payload').optional(),
+  mid: z.optional(platformId()),
+  title: z.optional(z.string()),
+  payload: z.optional(boundedString(inboundLimits.payloadBytes, 'payload')),
 });
 
-const deliverySchema = z.looseObject({ mids: z.array(platformId()).max(inboundLimits.receiptMids).optional(), watermark: z.number().optional() });
+const deliverySchema = z.looseObject({ mids: z.optional(z.array(platformId()).check(z.maxLength(inboundLimits.receiptMids))), watermark: z.optional(z.number()) });
 const readSchema = z.looseObject({ watermark: z.number() });
 
 const threadControlSchema = z.looseObject({
   new_owner_app_id: ownerAppId,
   previous_owner_app_id: ownerAppId,
-  metadata: boundedString(inboundLimits.payloadBytes, 'metadata').optional(),
+  metadata: z.optional(boundedString(inboundLimits.payloadBytes, 'metadata')),
 });
 const requestThreadControlSchema = z.looseObject({
   requested_owner_app_id: ownerAppId,
-  metadata: boundedString(inboundLimits.payloadBytes, 'metadata').optional(),
+  metadata: z.optional(boundedString(inboundLimits.payloadBytes, 'metadata')),
 });
 
 const knownKinds = [
@@ -70,29 +71,31 @@ const knownKinds = [
 const messagingEventSchema = z
   .looseObject({
     // Optional here because some events we ignore (app_roles, checkbox opt-ins) have no sender id.
-    sender: z.looseObject({ id: platformId().optional() }).optional(),
-    recipient: z.looseObject({ id: platformId().optional() }).optional(),
-    timestamp: z.number().optional(),
-    message: messageSchema.optional(),
-    postback: postbackSchema.optional(),
-    delivery: deliverySchema.optional(),
-    read: readSchema.optional(),
-    pass_thread_control: threadControlSchema.optional(),
-    take_thread_control: threadControlSchema.optional(),
-    request_thread_control: requestThreadControlSchema.optional(),
+    sender: z.optional(z.looseObject({ id: z.optional(platformId()) })),
+    recipient: z.optional(z.looseObject({ id: z.optional(platformId()) })),
+    timestamp: z.optional(z.number()),
+    message: z.optional(messageSchema),
+    postback: z.optional(postbackSchema),
+    delivery: z.optional(deliverySchema),
+    read: z.optional(readSchema),
+    pass_thread_control: z.optional(threadControlSchema),
+    take_thread_control: z.optional(threadControlSchema),
+    request_thread_control: z.optional(requestThreadControlSchema),
   })
-  .superRefine((event, ctx) => {
-    if (!knownKinds.some((kind) => event[kind] !== undefined)) return;
-    if (event.sender?.id === undefined) ctx.addIssue({ code: 'custom', path: ['sender', 'id'], message: 'Required for this event' });
-    if (event.recipient?.id === undefined) ctx.addIssue({ code: 'custom', path: ['recipient', 'id'], message: 'Required for this event' });
-    if (event.timestamp === undefined) ctx.addIssue({ code: 'custom', path: ['timestamp'], message: 'Required for this event' });
-  });
+  .check(
+    z.superRefine((event, ctx) => {
+      if (!knownKinds.some((kind) => event[kind] !== undefined)) return;
+      if (event.sender?.id === undefined) ctx.addIssue({ code: 'custom', path: ['sender', 'id'], message: 'Required for this event' });
+      if (event.recipient?.id === undefined) ctx.addIssue({ code: 'custom', path: ['recipient', 'id'], message: 'Required for this event' });
+      if (event.timestamp === undefined) ctx.addIssue({ code: 'custom', path: ['timestamp'], message: 'Required for this event' });
+    }),
+  );
 
 const entrySchema = z.looseObject({
   id: platformId(),
   time: z.number(),
-  messaging: z.array(messagingEventSchema).optional(),
-  standby: z.array(messagingEventSchema).optional(),
+  messaging: z.optional(z.array(messagingEventSchema)),
+  standby: z.optional(z.array(messagingEventSchema)),
 });
 
 export const messengerWebhookSchema = z.looseObject({

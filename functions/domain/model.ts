@@ -61,9 +61,14 @@ export const queueSchema = z.object({
   routingRule: z.enum(routingRules),
   completionTimeoutSeconds: z.number().int().nullable(),
   members: queueMembersSchema,
+  /** A chat accepted within this many seconds of its creation counts as answered within the service level. */
+  serviceLevelSeconds: z.number().int().min(1).max(86_400).optional(),
   createdAt: z.string(),
 });
 export type Queue = z.infer<typeof queueSchema>;
+
+/** What a queue without its own `serviceLevelSeconds` uses. */
+export const defaultServiceLevelSeconds = 60;
 
 /** An agent as routing keeps it: presence, live connections, load, the queues they belong to. */
 export const agentRecordSchema = z.object({
@@ -106,6 +111,10 @@ export type Customer = z.infer<typeof customerSchema>;
 export const attachmentSchema = z.object({ type: z.string(), url: z.string(), name: z.string().optional() });
 export type Attachment = z.infer<typeof attachmentSchema>;
 
+/** A customer's answer to the satisfaction survey (thumbs are stored as 5 and 1). */
+export const surveyAnswerSchema = z.object({ rating: z.number().int(), comment: z.string().optional(), answeredAt: z.string() });
+export type SurveyAnswer = z.infer<typeof surveyAnswerSchema>;
+
 /** A chat as agents see it. */
 export const chatSchema = z.object({
   id: z.string(),
@@ -128,6 +137,8 @@ export const chatSchema = z.object({
   botAppId: z.string().optional(),
   /** When the customer's last message reached us (the chat's creation until they write again): the messaging window's start. */
   customerWroteAt: z.string().optional(),
+  /** The customer's answer to the satisfaction survey sent when the chat closed. */
+  survey: surveyAnswerSchema.optional(),
 });
 export type Chat = z.infer<typeof chatSchema>;
 
@@ -143,6 +154,13 @@ export const routingStateSchema = z.object({
   closeReason: z.string().optional(),
   /** Until when supervisors may be watching the chat (its latest watch's expiry); unwatched chats have none. */
   watchedUntil: z.string().optional(),
+  /** Report facts kept on the chat: when an agent last accepted it, the first agent reply, messages each way. */
+  assignedAt: z.string().optional(),
+  firstReplyAt: z.string().optional(),
+  messagesIn: z.number().int().optional(),
+  messagesOut: z.number().int().optional(),
+  /** When the satisfaction survey was sent to the customer (answers count for 24 h after). */
+  surveySentAt: z.string().optional(),
 });
 
 /** A chat with its routing state: what the stores keep and the services decide on. */
@@ -151,7 +169,7 @@ export type RoutedChat = z.infer<typeof routedChatSchema>;
 
 /** The chat as agents see it, without the routing state. */
 export function chatView(chat: RoutedChat): Chat {
-  const { offeredTo: _o, skipped: _s, completionToken: _c, closedAt: _ca, closeReason: _cr, watchedUntil: _w, ...view } = chat;
+  const { offeredTo: _o, skipped: _s, completionToken: _c, closedAt: _ca, closeReason: _cr, assignedAt: _a, firstReplyAt: _f, messagesIn: _mi, messagesOut: _mo, surveySentAt: _ss, watchedUntil: _w, ...view } = chat;
   return view;
 }
 
@@ -204,6 +222,8 @@ export const outboundJobSchema = z.object({
   sentAt: z.string(),
   /** Hands a Messenger thread back to another app (the bot) after the chat's last message. */
   threadControl: z.object({ action: z.literal('pass'), targetAppId: z.string(), metadata: z.string().optional() }).optional(),
+  /** Answer buttons sent with the message's text (Messenger quick replies, a Telegram inline keyboard). */
+  buttons: z.array(z.object({ title: z.string(), payload: z.string() })).max(13).optional(),
 });
 export type OutboundJob = z.infer<typeof outboundJobSchema>;
 export type ThreadControlJob = OutboundJob & { threadControl: NonNullable<OutboundJob['threadControl']> };
@@ -246,3 +266,14 @@ export type QuickReply = z.infer<typeof quickReplySchema>;
 
 export const contactSchema = z.object({ id: z.string(), name: z.string(), email: z.string().optional(), phone: z.string().optional(), createdAt: z.string() });
 export type Contact = z.infer<typeof contactSchema>;
+
+const languageTexts = z.record(z.string(), z.string());
+/** A channel's satisfaction survey, sent when a chat closes (agent, supervisor, timeout). */
+export const surveySettingsSchema = z.object({
+  enabled: z.boolean(),
+  scale: z.enum(['1-5', 'thumbs']),
+  questions: languageTexts,
+  commentPrompt: languageTexts.optional(),
+  thankYou: languageTexts,
+});
+export type SurveySettings = z.infer<typeof surveySettingsSchema>;

@@ -14,7 +14,8 @@ export interface SendFailure {
 
 /** Sends agents' messages to one platform. */
 export interface PlatformSender {
-  send(input: { channel: Channel; chat: RoutedChat; message: Message; token: string }): Promise<{ platformMessageId: string }>;
+  /** `buttons`: answer buttons under the message's text (the last part of it), each with the payload a tap sends back. */
+  send(input: { channel: Channel; chat: RoutedChat; message: Message; token: string; buttons?: { title: string; payload: string }[] }): Promise<{ platformMessageId: string }>;
   /** Classifies an error `send` threw; undefined for errors that are not the platform's. */
   classify(error: unknown): SendFailure | undefined;
 }

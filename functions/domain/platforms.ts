@@ -90,6 +90,8 @@ export interface SendMessageInput {
   messagingType: MessagingType;
   /** Only with `MESSAGE_TAG`, e.g. `HUMAN_AGENT` (7 days after the customer's last message). */
   tag?: string;
+  /** Quick replies under the text (Send API `quick_replies`, text ones; Meta allows 13). */
+  quickReplies?: { title: string; payload: string }[];
 }
 
 export interface MessengerProfile {

@@ -21,10 +21,12 @@ import type {
   RoutingRule,
   Settings,
   StoredMessage,
+  SurveySettings,
   TimerPayload,
   WithdrawReason,
 } from './model';
 import type { Candidate } from './routing';
+import type { ReportCounters } from './report';
 
 export type { OutboundJob, TimerPayload };
 
@@ -319,4 +321,50 @@ export type ReplyFrame = { type: string; requestId?: string } & Record<string, u
 export interface AgentConnections extends AgentNotifier {
   /** False when the connection is gone. */
   reply(agentId: string, connectionId: string, frame: ReplyFrame): Promise<boolean>;
+}
+
+// ---- reports and surveys ----------------------------------------------------------------
+
+/**
+ * Report figures, added as chats move: one item of counters per (queue, hour) and per (agent, hour),
+ * each event an atomic addition (docs/api.md, Reports). Never fails the chat's own work: a failed
+ * addition is logged and counted, not thrown.
+ */
+export interface ReportRecorder {
+  chatCreated(chat: RoutedChat): Promise<void>;
+  offered(chat: RoutedChat, agentId: string, at: Date): Promise<void>;
+  /** Wait = created → now; answered within the queue's service level when the wait is at most its `serviceLevelSeconds`. */
+  accepted(chat: RoutedChat, agentId: string, at: Date): Promise<void>;
+  /** An offer timed out (accept timeout). */
+  missed(chat: RoutedChat, agentId: string, at: Date): Promise<void>;
+  transferred(chat: RoutedChat, fromAgentId: string, at: Date): Promise<void>;
+  /** The first agent message of a chat: assigned → now. */
+  firstResponse(chat: RoutedChat, agentId: string, at: Date): Promise<void>;
+  /** Handle time, the chat's message counts, and abandoned when no agent ever replied (not for transfer closes). */
+  closed(chat: RoutedChat, reason: CloseReason, at: Date): Promise<void>;
+  rated(chat: RoutedChat, rating: number, at: Date): Promise<void>;
+}
+
+/** Whose figures a report reads. */
+export type ReportSubject = { queueId: string } | { agentId: string };
+
+/** The hourly items of one queue or agent in [from, to), oldest first. */
+export interface ReportReader {
+  hours(subject: ReportSubject, from: Date, to: Date): Promise<{ hour: string; counters: ReportCounters }[]>;
+}
+
+/** A customer's answer to a survey, and where a follow-up comment is awaited. */
+export interface SurveyStore {
+  settings(channelId: string): Promise<SurveySettings | undefined>;
+  saveSettings(channelId: string, settings: SurveySettings): Promise<void>;
+  /** Marks the survey sent on a closed chat; false when it was sent already. */
+  markSent(chatId: string, at: Date): Promise<boolean>;
+  /** Stores the rating on a closed chat whose survey was sent and not answered yet; `lost` otherwise. */
+  answer(chatId: string, answer: { rating: number; answeredAt: string }): Promise<Outcome>;
+  /** Adds the comment to an answered survey that has none yet; false otherwise. */
+  comment(chatId: string, comment: string): Promise<boolean>;
+  /** The customer's next free text until `until` is the comment on `chatId`. */
+  awaitComment(channelId: string, customerId: string, chatId: string, until: Date): Promise<void>;
+  /** The chat whose comment is awaited from this customer now, if any (once a comment is stored, `comment` refuses more). */
+  awaitedComment(channelId: string, customerId: string, now: Date): Promise<string | undefined>;
 }

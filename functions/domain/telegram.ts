@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { CustomerProfile, InboundEnvelope, InboundEvent } from './inbound';
 import { boundedString, eventTimeMessage, inboundLimits, isPlausibleEventTime, platformId, safeInteger } from './limits';
 import { utf8Bytes } from './text';
@@ -13,68 +13,68 @@ const name = boundedString(inboundLimits.nameBytes, 'name');
 
 const userSchema = z.looseObject({
   id: safeInteger(),
-  is_bot: z.boolean().optional(),
-  first_name: name.optional(),
-  last_name: name.optional(),
-  username: name.optional(),
-  language_code: name.optional(),
+  is_bot: z.optional(z.boolean()),
+  first_name: z.optional(name),
+  last_name: z.optional(name),
+  username: z.optional(name),
+  language_code: z.optional(name),
 });
 
 const chatSchema = z.looseObject({
   id: safeInteger(),
   type: z.string(),
-  first_name: name.optional(),
-  last_name: name.optional(),
-  username: name.optional(),
+  first_name: z.optional(name),
+  last_name: z.optional(name),
+  username: z.optional(name),
 });
 
 // File ids become `tg-file:<id>` attachment URLs.
-const fileId = boundedString(inboundLimits.attachmentUrlBytes - 8, 'file id').min(1);
+const fileId = boundedString(inboundLimits.attachmentUrlBytes - 8, 'file id').check(z.minLength(1));
 
 const photoSizeSchema = z.looseObject({
   file_id: fileId,
   width: z.number(),
   height: z.number(),
-  file_size: z.number().optional(),
+  file_size: z.optional(z.number()),
 });
 
 const fileSchema = z.looseObject({
   file_id: fileId,
-  file_name: name.optional(),
-  mime_type: z.string().optional(),
-  file_size: z.number().optional(),
+  file_name: z.optional(name),
+  mime_type: z.optional(z.string()),
+  file_size: z.optional(z.number()),
 });
 
 const messageSchema = z.looseObject({
   // message ids are positive within a chat
-  message_id: safeInteger().positive(),
-  from: userSchema.optional(),
+  message_id: safeInteger().check(z.positive()),
+  from: z.optional(userSchema),
   chat: chatSchema,
   date: z.number(),
-  edit_date: z.number().optional(),
-  text: z.string().optional(),
-  caption: z.string().optional(),
-  photo: z.array(photoSizeSchema).max(inboundLimits.attachments).optional(),
-  document: fileSchema.optional(),
-  video: fileSchema.optional(),
-  audio: fileSchema.optional(),
-  voice: fileSchema.optional(),
+  edit_date: z.optional(z.number()),
+  text: z.optional(z.string()),
+  caption: z.optional(z.string()),
+  photo: z.optional(z.array(photoSizeSchema).check(z.maxLength(inboundLimits.attachments))),
+  document: z.optional(fileSchema),
+  video: z.optional(fileSchema),
+  audio: z.optional(fileSchema),
+  voice: z.optional(fileSchema),
 });
 
 const callbackQuerySchema = z.looseObject({
   id: platformId(),
   from: userSchema,
   // Absent for buttons under inline-mode messages; those never belong to a private chat with us.
-  message: messageSchema.optional(),
-  data: boundedString(inboundLimits.payloadBytes, 'callback data').optional(),
+  message: z.optional(messageSchema),
+  data: z.optional(boundedString(inboundLimits.payloadBytes, 'callback data')),
 });
 
 export const telegramUpdateSchema = z.looseObject({
   // "Update identifiers start from a certain positive number and increase sequentially" (Bot API)
-  update_id: safeInteger().positive(),
-  message: messageSchema.optional(),
-  edited_message: messageSchema.optional(),
-  callback_query: callbackQuerySchema.optional(),
+  update_id: safeInteger().check(z.positive()),
+  message: z.optional(messageSchema),
+  edited_message: z.optional(messageSchema),
+  callback_query: z.optional(callbackQuerySchema),
 });
 
 export type TelegramUpdate = z.infer<typeof telegramUpdateSchema>;

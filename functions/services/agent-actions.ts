@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Message, chatView, customerLastWroteAt } from '../domain/model';
-import { type AgentLog, type ChatStore, type Directory, type OutboundQueue, type RoutingStore, type WatchStore } from '../domain/ports';
+import { type AgentLog, type ChatStore, type Directory, type OutboundQueue, type ReportRecorder, type RoutingStore, type WatchStore } from '../domain/ports';
 import type { ReplyFrame, AgentConnections } from '../domain/ports';
 import type { Dispatcher } from './dispatcher';
 import type { ChatActions } from './chat-actions';
@@ -32,6 +32,8 @@ export interface AgentActionsDeps {
   watches?: WatchStore;
   /** Supervisors watching a chat get the agent's own messages too. */
   watchers?: Pick<Watchers, 'forward'>;
+  /** Report figures: the first response time. */
+  reports?: Pick<ReportRecorder, 'firstResponse'>;
 }
 
 /** Groups that may watch any chat. */
@@ -130,6 +132,7 @@ export class AgentActions {
       return { type: 'sent', chatId: chat.id, clientMessageId: frame.clientMessageId, messageId, duplicate: true };
     }
     await outbound.enqueue({ chatId: chat.id, messageId: message.id, sentAt: message.sentAt });
+    if (!chat.firstReplyAt) await this.deps.reports?.firstResponse(chat, agentId, now);
     await dispatcher.armCompletion(chat, message.id, now);
     await notifier.notify(agentId, { type: 'message', chatId: chat.id, message });
     await this.deps.watchers?.forward(chat, { type: 'message', chatId: chat.id, message });

@@ -3,7 +3,7 @@ import { audienceOf, initialState, newChat } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import { splitText } from '../domain/text';
 import type { Channel, Message } from '../domain/model';
-import type { AgentNotifier, ChatStore, DeliveryRef, Directory, EventPublisher } from '../domain/ports';
+import type { AgentNotifier, ChatStore, DeliveryRef, Directory, EventPublisher, ReportRecorder } from '../domain/ports';
 import type { Dispatcher, WatchersPort } from './dispatcher';
 import type { TelegramEvents } from './telegram-events';
 import type { Receipts } from './receipts';
@@ -11,6 +11,7 @@ import type { Echoes } from './echoes';
 import type { Handover } from './handover';
 import type { Profiles } from './profiles';
 import type { AutomatedMessages } from './automated-messages';
+import type { Surveys } from './surveys';
 
 export interface ChatIntakeDeps {
   /** Supervisors watching a chat get its customer's messages too. */
@@ -31,6 +32,10 @@ export interface ChatIntakeDeps {
   handover: Pick<Handover, 'handle'>;
   profiles: Pick<Profiles, 'customerOf'>;
   automated: Pick<AutomatedMessages, 'welcome' | 'stillWaiting'>;
+  /** Report figures: chats created. */
+  reports?: Pick<ReportRecorder, 'chatCreated'>;
+  /** Survey answers and comments to closed chats: they open no chat. */
+  surveys?: Pick<Surveys, 'customerWrote'>;
 }
 
 export type IntakeOutcome = 'stored' | 'duplicate' | 'unknown_channel' | 'ignored';
@@ -79,7 +84,7 @@ export class ChatIntake {
       ? { channelType: envelope.channelType, channelKey: envelope.channelKey, deliveryId: envelope.deliveryId }
       : undefined;
     const open = await chats.openChatOf(channel.id, envelope.conversationKey);
-    if (!open) return this.openChat(channel, event, delivery);
+    if (!open) return (await this.deps.surveys?.customerWrote(channel, envelope, event, delivery)) ?? this.openChat(channel, event, delivery);
     const [message, ...continuation] = inboundMessages(open.id, event);
     if (!message) return 'ignored';
     if (!(await chats.append(open.id, { message, continuation, delivery }, this.deps.clock()))) return 'duplicate';
@@ -111,6 +116,7 @@ export class ChatIntake {
     if (!first) return 'ignored';
     if (!(await chats.openChat(chat, { message: first, continuation, delivery }))) return 'duplicate';
     await events.publish('ChatCreated', { chatId: chat.id, channelId: chat.channelId, queueId: chat.queueId, customerId: customer.id });
+    await this.deps.reports?.chatCreated(chat);
     if (chat.queueId && chat.state === 'waiting') {
       await this.deps.automated.welcome(chat);
       await dispatcher.routeQueue(chat.queueId, { chat });

@@ -58,7 +58,7 @@ export class Delivery {
     try {
       const token = await this.deps.secrets.get(secretNames.channelToken(this.deps.secrets.prefix, channel.id));
       if (!token) return this.fail(job, message, chat, 'The channel has no stored access token.');
-      const { platformMessageId } = await sender.send({ channel, chat, message, token });
+      const { platformMessageId } = await sender.send({ channel, chat, message, token, ...(job.buttons ? { buttons: job.buttons } : {}) });
       await chats.setMessageStatus({ chatId: job.chatId, sentAt: job.sentAt, id: job.messageId }, { status: 'sent', platformMessageId });
       await this.tell(chat, message, 'sent');
       return 'sent';

@@ -1,6 +1,6 @@
 import { type AgentRecord, type CloseReason, type Queue, type RoutedChat, type Settings, type WithdrawReason, chatView } from '../domain/model';
 import { type Candidate, canTakeChat, candidateOf, completionDeadline, effectiveStatus, offerExpiry, offerTargets, waitRank } from '../domain/routing';
-import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type RoutingStore, type Timers } from '../domain/ports';
+import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type ReportRecorder, type RoutingStore, type Timers } from '../domain/ports';
 import { productMetrics } from '../shared/metric-names';
 
 export interface DispatcherDeps {
@@ -19,6 +19,8 @@ export interface DispatcherDeps {
    * every close (agent, timeout, handover, transfer away) ends with it.
    */
   endings?: ChatEndingsPort;
+  /** Report figures: offers, accepts, missed offers, transfers (closes are recorded by the endings). */
+  reports?: ReportRecorder;
   /** Supervisors watching a chat get its `chatClosed` too. */
   watchers?: WatchersPort;
 }
@@ -120,6 +122,7 @@ export class Dispatcher {
           await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId: chat.id, agentId: agent.id, version: current.version });
         }
         await notifier.notify(agent.id, { type: 'chatOffered', chat: chatView(current), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
+        await this.deps.reports?.offered(current, agent.id, now);
         const metrics = this.deps.metrics ?? noMetrics;
         metrics.count(productMetrics.offers);
         metrics.duration(productMetrics.timeToOffer, now.getTime() - Date.parse(chat.createdAt));
@@ -147,6 +150,7 @@ export class Dispatcher {
       const now = clock();
       const outcome = await store.acceptChat({ chat, agent, settings, now });
       if (outcome === 'lost') continue;
+      await this.deps.reports?.accepted(chat, agentId, now);
       const metrics = this.deps.metrics ?? noMetrics;
       metrics.count(productMetrics.accepts);
       metrics.duration(productMetrics.queueWait, now.getTime() - Date.parse(chat.createdAt));
@@ -181,6 +185,7 @@ export class Dispatcher {
       const outcome = await store.withdrawOffer({ chat, agent, settings, reason, requeue, now: clock(), presence });
       if (outcome === 'lost') continue;
       await notifier.notify(agentId, { type: 'offerWithdrawn', chatId, reason });
+      if (reason === 'timeout') await this.deps.reports?.missed(chat, agentId, clock());
       if (presence && agent.presence !== presence) {
         await notifier.notify(agentId, { type: 'statusChanged', status: agent.connections > 0 ? presence : 'offline', reason: 'accept_timeout' });
       }
@@ -310,6 +315,7 @@ export class Dispatcher {
         outcome = await store.releaseChat({ chat, agent: from, settings, toQueueId: targetQueue, now: clock() });
       }
       if (outcome === 'lost') continue;
+      await this.deps.reports?.transferred(chat, agentId, clock());
       await notifier.notify(agentId, { type: 'chatClosed', chatId, reason: 'transfer' });
       if (!to.agentId && targetQueue) await this.routeQueue(targetQueue);
       await this.agentReady(agentId);

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { newChat, routesChats } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import type { Channel, CloseReason, RoutedChat, ThreadControlJob } from '../domain/model';
-import { type ChatStore, type Directory, type EventPublisher, type OutboundQueue, type RoutingStore } from '../domain/ports';
+import { type ChatStore, type Directory, type EventPublisher, type OutboundQueue, type ReportRecorder, type RoutingStore } from '../domain/ports';
+import { isAbandoned } from '../domain/report';
+import type { Surveys } from './surveys';
 import { GraphApiError, type MessengerPlatform } from '../domain/platforms';
 import { secretNames } from '../domain/secret-names';
 import type { SecretStore } from '../domain/ports';
@@ -19,6 +21,7 @@ export interface HandoverDeps {
   automated: Pick<AutomatedMessages, 'send' | 'welcome'>;
   events: EventPublisher;
   clock: () => Date;
+  reports?: Pick<ReportRecorder, 'chatCreated'>;
 }
 
 /**
@@ -65,6 +68,7 @@ export class Handover {
         });
         if (!(await chats.openEmptyChat(chat))) continue;
         await events.publish('ChatCreated', { chatId: chat.id, channelId: chat.channelId, queueId: chat.queueId, customerId: chat.customer.id });
+        await this.deps.reports?.chatCreated(chat);
         routed = chat;
       }
       if (!routed) return 'ignored';
@@ -88,11 +92,25 @@ export class Handover {
  * thread back to the bot that passed it. Both ride the outbound queue, in order.
  */
 export class ChatEndings {
-  constructor(private readonly deps: { outbound: OutboundQueue; automated: Pick<AutomatedMessages, 'send'>; clock: () => Date }) {}
+  constructor(
+    private readonly deps: {
+      outbound: OutboundQueue;
+      automated: Pick<AutomatedMessages, 'send'>;
+      clock: () => Date;
+      /** Report figures of the close (handle time, messages, abandoned) and `ChatAbandoned`. */
+      reports?: Pick<ReportRecorder, 'closed'>;
+      events?: EventPublisher;
+      /** The satisfaction survey, after the closing message. */
+      surveys?: Pick<Surveys, 'chatClosed'>;
+    },
+  ) {}
 
   async closed(chat: RoutedChat, reason: CloseReason): Promise<void> {
+    await this.deps.reports?.closed(chat, reason, this.deps.clock());
+    if (isAbandoned(chat, reason)) await this.deps.events?.publish('ChatAbandoned', { chatId: chat.id, queueId: chat.queueId, channelId: chat.channelId, reason });
+    if (chat.channelType === 'messenger' && reason === 'timeout') await this.deps.automated.send(chat, 'closing');
+    await this.deps.surveys?.chatClosed(chat, reason);
     if (chat.channelType !== 'messenger') return;
-    if (reason === 'timeout') await this.deps.automated.send(chat, 'closing');
     // the bot took the thread itself: there is nothing to give back
     if (reason === 'handover' || !chat.botAppId) return;
     const job: ThreadControlJob = {

@@ -10,6 +10,20 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
+/** A CSV answer (RFC 4180), UTF-8. */
+export function csv(statusCode: number, body: string): HttpResult {
+  return { statusCode, headers: { 'content-type': 'text/csv; charset=utf-8' }, body };
+}
+
+/** True when the request's `Accept` header asks for `text/csv` (before any JSON it also names). */
+export function wantsCsv(headers: Record<string, string | undefined> | undefined): boolean {
+  const accept = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'accept')?.[1] ?? '';
+  const types = accept.split(',').map((t) => t.split(';')[0]!.trim().toLowerCase());
+  const at = types.indexOf('text/csv');
+  const json = types.indexOf('application/json');
+  return at >= 0 && (json < 0 || at < json);
+}
+
 export function text(statusCode: number, body: string): HttpResult {
   return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body };
 }

@@ -6,14 +6,15 @@ let wrapClient: ClientWrapper = (client) => client;
 let recorder: ProductMetrics = { count: () => undefined, duration: () => undefined };
 
 /**
- * How this function observes itself. The chat-driving functions register Powertools Tracer and
- * Metrics (`shared/observability.ts`) when they load; the webhooks do not, which keeps X-Ray's SDK
- * and the metrics library out of their bundles and their cold starts. Until something registers,
- * clients are used as built and figures are not recorded.
+ * How this function observes itself. The chat-driving functions register Powertools Metrics
+ * (`shared/observability.ts`) when they load, and those on the message path (router, sender,
+ * socket actions) also the Tracer (`shared/tracing.ts`); the webhooks register neither, which keeps
+ * X-Ray's SDK and the metrics library out of their bundles and their cold starts. Until something
+ * registers, clients are used as built and figures are not recorded.
  */
-export function instrumentWith(instruments: { clients: ClientWrapper; metrics: ProductMetrics }): void {
-  wrapClient = instruments.clients;
-  recorder = instruments.metrics;
+export function instrumentWith(instruments: { clients?: ClientWrapper; metrics?: ProductMetrics }): void {
+  if (instruments.clients) wrapClient = instruments.clients;
+  if (instruments.metrics) recorder = instruments.metrics;
 }
 
 /** An AWS SDK client, wrapped as this function observes its calls. */

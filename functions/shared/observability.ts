@@ -1,6 +1,5 @@
 import type middy from '@middy/core';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { instrumentWith } from './instrument';
 
 /**
@@ -9,16 +8,8 @@ import { instrumentWith } from './instrument';
  */
 export const metrics = new Metrics({ serviceName: 'omnichat' });
 
-/**
- * X-Ray subsegments around every AWS SDK call and outgoing HTTPS request of this function.
- * Tracing is on only inside Lambda with active tracing; elsewhere (the local runtime, tests)
- * the tracer does nothing.
- */
-export const tracer = new Tracer({ serviceName: 'omnichat' });
-
 // Importing this module is what makes a function traced and measured (see shared/instrument.ts).
 instrumentWith({
-  clients: (client) => tracer.captureAWSv3Client(client),
   metrics: {
     count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
     duration: (name, millis) => metrics.addMetric(name, MetricUnit.Milliseconds, Math.max(0, Math.round(millis))),

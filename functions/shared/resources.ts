@@ -6,17 +6,22 @@ export const table = {
   partitionKey: 'pk',
   sortKey: 'sk',
   timeToLiveAttribute: 'ttl',
+  /**
+   * Each index projects only what its queries read (keys, or keys and a few stable attributes),
+   * so a write that moves a volatile attribute (a chat's lastMessageAt, an agent's connections)
+   * writes the table item alone. A list that needs whole items reads them by key after the query.
+   */
   indexes: {
-    /** Lists of one kind of item (queues, channels, chats by state …), newest last. */
-    byKind: { name: 'byKind', partitionKey: 'kindPk', sortKey: 'kindSk' },
+    /** Lists of one kind of item (queues, channels, chats by state …), newest last; the chat filters' attributes. */
+    byKind: { name: 'byKind', partitionKey: 'kindPk', sortKey: 'kindSk', projection: ['queueId', 'agentId'] },
     /** Agents ready for a queue's next chat, ordered by load then by idle time (sparse). */
-    ready: { name: 'ready', partitionKey: 'readyPk', sortKey: 'readySk' },
+    ready: { name: 'ready', partitionKey: 'readyPk', sortKey: 'readySk', projection: ['agentId', 'queueId', 'load', 'capacity', 'lastTakenAt'] },
     /** Chats waiting in a queue, oldest first (sparse). */
-    waiting: { name: 'waiting', partitionKey: 'waitPk', sortKey: 'waitSk' },
-    /** Offers and chats held by one agent (sparse). */
-    byAgent: { name: 'byAgent', partitionKey: 'agentPk', sortKey: 'agentSk' },
-    /** Chats of one channel, oldest first. */
-    byChannel: { name: 'byChannel', partitionKey: 'channelPk', sortKey: 'channelSk' },
+    waiting: { name: 'waiting', partitionKey: 'waitPk', sortKey: 'waitSk', projection: 'keys' },
+    /** Offers and chats held by one agent (sparse): the offer's fields, the held chat's id and queue. */
+    byAgent: { name: 'byAgent', partitionKey: 'agentPk', sortKey: 'agentSk', projection: ['chatId', 'agentId', 'offeredAt', 'expiresAt', 'id', 'queueId'] },
+    /** Chats of one channel, oldest first (keys only: "has this channel any chat"). */
+    byChannel: { name: 'byChannel', partitionKey: 'channelPk', sortKey: 'channelSk', projection: 'keys' },
   },
 } as const;
 

@@ -118,7 +118,11 @@ describe('routing stage', () => {
               { AttributeName: index.partitionKey, KeyType: 'HASH' },
               { AttributeName: index.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            // only what each index's queries read: a volatile attribute's change writes no index
+            Projection:
+              index.projection === 'keys'
+                ? { ProjectionType: 'KEYS_ONLY' }
+                : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] },
           }),
         ),
       },

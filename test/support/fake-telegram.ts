@@ -39,6 +39,8 @@ export interface SentTelegramMessage {
   chatId: string;
   text: string;
   messageId: number;
+  /** The inline keyboard's buttons, when one was sent. */
+  keyboard?: { text: string; callback_data: string }[][];
 }
 
 export interface ScriptedReply {
@@ -85,6 +87,8 @@ const setWebhookSchema = z.object({
 const sendMessageSchema = z.looseObject({
   chat_id: z.union([z.number(), z.string().min(1)]),
   text: z.string().min(1).max(4096),
+  // Bot API limits: callback_data 1–64 bytes
+  reply_markup: z.object({ inline_keyboard: z.array(z.array(z.object({ text: z.string().min(1), callback_data: z.string().min(1).refine((d) => Buffer.byteLength(d) <= 64, 'callback_data over 64 bytes') }))) }).optional(),
 });
 const answerCallbackSchema = z.looseObject({ callback_query_id: z.string().min(1), text: z.string().max(200).optional() });
 const getFileSchema = z.object({ file_id: z.string().min(1) });
@@ -142,7 +146,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         if (!p.success) return invalid(method, p.error);
         const messageId = nextMessageId++;
         const chatId = String(p.data.chat_id);
-        sent.push({ token, chatId, text: p.data.text, messageId });
+        sent.push({ token, chatId, text: p.data.text, messageId, ...(p.data.reply_markup ? { keyboard: p.data.reply_markup.inline_keyboard } : {}) });
         return ok({
           message_id: messageId,
           from: { ...bot, is_bot: true },

@@ -253,7 +253,7 @@ export class MemoryRoutingStore implements RoutingStore {
     return this.t.transact(
       [this.t.chatCheck(chat), this.t.conversations.get(conversation) === chat.id, ...(frees ? [this.t.agentCheck(agent, agent.id)] : [])],
       [
-        this.t.chatChange(chat, { state: 'closed', closedAt: now.toISOString(), closeReason: input.reason }, ['completionToken'], { wait: null, held: null }),
+        this.t.chatChange(chat, { state: 'closed', offeredTo: [], closedAt: now.toISOString(), closeReason: input.reason }, ['completionToken'], { wait: null, held: null }),
         () => this.t.conversations.delete(conversation),
         ...(frees ? [this.t.agentChange(agent, { ...agent, load: Math.max(0, agent.load - 1) }, settings)] : []),
       ],

@@ -2,7 +2,7 @@
  * The routing properties, stated once and checked against the real Dispatcher and Membership over
  * any store backend: random contact centres (queues with either rule, agents with capacities and
  * connections) live through random event sequences (customers open chats and write again, agents
- * connect, disconnect, set presence, accept, reply, close, transfer, timers fire — stale ones and
+ * connect, disconnect, set presence, accept, reply, close, transfer, the bot takes a thread back, timers fire — stale ones and
  * twice-delivered ones included —, admins change capacities), and after every event the stored
  * state is read back through the stores and checked.
  *
@@ -34,6 +34,7 @@ export type Step =
   | { k: 'reply'; pick: number }
   | { k: 'accept'; pick: number }
   | { k: 'close'; pick: number }
+  | { k: 'handover'; pick: number }
   | { k: 'timer'; pick: number }
   | { k: 'timerAgain' }
   | { k: 'presence'; agent: number; active: boolean }
@@ -55,6 +56,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant('reply' as const), pick }) },
   { weight: 5, arbitrary: fc.record({ k: fc.constant('accept' as const), pick }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('close' as const), pick }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('handover' as const), pick }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('timer' as const), pick }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('timerAgain' as const) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('presence' as const), agent: agentIx, active: fc.boolean() }) },
@@ -251,6 +253,7 @@ type Action =
   | { do: 'reply'; chatId: string }
   | { do: 'accept'; agentId: string; chatId: string }
   | { do: 'close'; agentId: string; chatId: string }
+  | { do: 'handover'; chatId: string }
   | { do: 'timer'; payload: TimerPayload; at: string }
   | { do: 'presence'; agentId: string; presence: 'active' | 'inactive' }
   | { do: 'connect'; agentId: string; connectionId: string }
@@ -330,6 +333,9 @@ export async function runWorld(backend: Backend, world: World, checks: ReadonlyS
         const c = nth(assigned, step.pick);
         return { do: 'close', agentId: c?.agentId ?? agentAt(step.pick), chatId: c?.id ?? unknownChat };
       }
+      case 'handover':
+        // the bot takes the thread back (Messenger handover): whatever state the open chat is in
+        return { do: 'handover', chatId: nth(open, step.pick)?.id ?? unknownChat };
       case 'timer': {
         const t = nth(r.timers.all, step.pick);
         return t ? { do: 'timer', payload: t.payload, at: t.at.toISOString() } : { do: 'timer', payload: { kind: 'completionTimeout', chatId: unknownChat, token: 'none' }, at: r.clock().toISOString() };
@@ -371,6 +377,8 @@ export async function runWorld(backend: Backend, world: World, checks: ReadonlyS
         return r.dispatcher.accept(action.agentId, action.chatId);
       case 'close':
         return r.dispatcher.close(action.chatId, 'agent', action.agentId);
+      case 'handover':
+        return r.dispatcher.close(action.chatId, 'handover');
       case 'timer':
         lastTimer = { payload: action.payload, at: action.at };
         r.advanceTo(new Date(action.at));
@@ -652,6 +660,37 @@ export function routingScenarios(backend: Backend): void {
       await r.dispatcher.close('chat-1', 'agent', 'bob');
       // then the transferred chat, older, goes first
       expect(offered(r, from)).toEqual([['chat-0', 'bob']]);
+    });
+
+    it('drains a queue longer than a page of waiting chats oldest first, across the page boundary', async () => {
+      // given 30 chats waiting (the dispatcher reads 25 per page) and nobody online
+      const r = await rig(40);
+      await r.queue({ id: 'support' });
+      await r.agent('ann');
+      const ids = Array.from({ length: 30 }, (_, n) => `chat-${String(n).padStart(2, '0')}`);
+      for (const id of ids) await r.customerWrites('support', `c-${id}`, id);
+      // when
+      await r.dispatcher.connected('ann', 'conn-ann');
+      // then every chat is offered, in arrival order
+      expect(offered(r, 0).map(([chatId]) => chatId)).toEqual(ids);
+    });
+
+    it('offers the chat that arrives right after a full page of waiting chats, in its turn', async () => {
+      // given exactly one page (25) of chats waiting for a full agent
+      const r = await rig(1);
+      await r.queue({ id: 'support', routingRule: 'all-agents' });
+      await r.agent('ann', { connected: true, simultaneousChats: 1 });
+      await r.customerWrites('support', 'c-first', 'chat-first');
+      await r.dispatcher.accept('ann', 'chat-first');
+      for (let n = 0; n < 24; n++) await r.customerWrites('support', `c-${n}`, `chat-${String(n).padStart(2, '0')}`);
+      await r.agent('bob', { simultaneousChats: 30 });
+      // when the 26th arrives, then bob comes online
+      await r.customerWrites('support', 'c-last', 'chat-last');
+      await r.dispatcher.connected('bob', 'conn-bob');
+      // then bob is offered all 25, the newest last
+      const toBob = offered(r, 0).filter(([, agent]) => agent === 'bob').map(([chatId]) => chatId);
+      expect(toBob).toHaveLength(25);
+      expect(toBob.at(-1)).toBe('chat-last');
     });
 
     it('sends the offers of an agent going offline to the others, and keeps their assigned chats', async () => {

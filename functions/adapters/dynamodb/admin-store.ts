@@ -245,7 +245,7 @@ export class DynamoAdminStore implements AdminStore {
   // ---- helpers ------------------------------------------------------------------------
 
   private kindPage<T>(schema: z.ZodType<T>, kind: string, page: PageRequest): Promise<Page<T>> {
-    return partitionPage(this.table, schema, { index: 'byKind', pk: indexKeys.kind(kind) }, page);
+    return partitionPage(this.table, schema, { index: 'byKind', pk: indexKeys.kind(kind), whole: true }, page);
   }
 
   private async filteredChats(
@@ -273,7 +273,8 @@ export class DynamoAdminStore implements AdminStore {
       values[':agentId'] = filter.agentId;
       filters.push('#agentId = :agentId');
     }
-    return this.table.query(routedChatSchema, {
+    // the index projects the filtered attributes; the chats themselves are read by key
+    const found = await this.table.query(keyOnly, {
       IndexName: where.index,
       KeyConditionExpression: condition,
       ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
@@ -282,6 +283,8 @@ export class DynamoAdminStore implements AdminStore {
       Limit: limit,
       ExclusiveStartKey: startKey,
     });
+    const items = await this.table.getMany(routedChatSchema, found.items);
+    return found.lastKey ? { items, lastKey: found.lastKey } : { items };
   }
 
   private async deleteExisting(key: { pk: string; sk: string }): Promise<boolean> {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AgentEvent, AgentLog, LiveConnection, LoggedEvent } from '../../domain/ports';
 import { keys, ttlAfter } from './keys';
-import type { Table } from './table';
+import { lostRace, type Table } from './table';
 
 /** State events are kept two days, so a client back from a long cut still catches up. */
 const eventRetentionSeconds = 2 * 24 * 3600;
@@ -15,14 +15,39 @@ const connectionItem = z.object({ agentId: z.string(), connectionId: z.string(),
 export class DynamoAgentLog implements AgentLog {
   constructor(private readonly table: Table) {}
 
-  /** Appends an event and returns its cursor. */
+  /**
+   * Appends an event and returns its cursor: one conditional write, no counter item. The cursor
+   * is the newest logged one plus one, and never less than the clock in milliseconds, so it keeps
+   * growing after the log has expired (TTL) and across agents' devices; of two appends that pick
+   * the same cursor, the condition lets one land and the other picks again.
+   */
   async append(agentId: string, event: AgentEvent, now: Date): Promise<number> {
-    const k = keys.agentCursor(agentId);
-    const counted = cursorItem.parse(
-      await this.table.update({ pk: k.pk, sk: k.sk, update: 'ADD #cursor :one', names: { '#cursor': 'cursor' }, values: { ':one': 1 } }),
-    );
-    await this.table.put({ ...keys.agentEvent(agentId, counted.cursor), cursor: counted.cursor, event, ttl: ttlAfter(now, eventRetentionSeconds) });
-    return counted.cursor;
+    for (;;) {
+      const cursor = Math.max((await this.newest(agentId)) + 1, now.getTime());
+      try {
+        await this.table.put(
+          { ...keys.agentEvent(agentId, cursor), cursor, event, ttl: ttlAfter(now, eventRetentionSeconds) },
+          { expression: 'attribute_not_exists(pk)' },
+        );
+        return cursor;
+      } catch (error) {
+        if (!lostRace(error)) throw error;
+      }
+    }
+  }
+
+  /** The newest logged cursor, or 0 (strongly consistent, one small read). */
+  private async newest(agentId: string): Promise<number> {
+    const { items } = await this.table.query(cursorItem, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :evt)',
+      ExpressionAttributeValues: { ':pk': keys.agentEvent(agentId, 0).pk, ':evt': 'EVT#' },
+      ProjectionExpression: '#cursor',
+      ExpressionAttributeNames: { '#cursor': 'cursor' },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+      Limit: 1,
+    });
+    return items[0]?.cursor ?? 0;
   }
 
   /** Events after a cursor, oldest first, at most `limit` of them; `more` when the log holds further ones. */
@@ -32,7 +57,7 @@ export class DynamoAgentLog implements AgentLog {
     do {
       const page: { items: LoggedEvent[]; lastKey?: Record<string, unknown> } = await this.table.query(loggedEvent, {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :evt)',
-        ExpressionAttributeValues: { ':pk': keys.agentCursor(agentId).pk, ':evt': 'EVT#' },
+        ExpressionAttributeValues: { ':pk': keys.agentEvent(agentId, 0).pk, ':evt': 'EVT#' },
         ExclusiveStartKey: startKey,
         ConsistentRead: true,
         Limit: limit + 1,
@@ -44,8 +69,7 @@ export class DynamoAgentLog implements AgentLog {
   }
 
   async currentCursor(agentId: string): Promise<number> {
-    const k = keys.agentCursor(agentId);
-    return (await this.table.get(cursorItem, k.pk, k.sk, true))?.cursor ?? 0;
+    return this.newest(agentId);
   }
 
   async connectionsOf(agentId: string): Promise<LiveConnection[]> {

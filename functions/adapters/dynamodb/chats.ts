@@ -14,12 +14,32 @@ import {
 import type { ChatStore, DeliveryRef, NewMessage, Outcome } from '../../domain/ports';
 import { bytesOf, frameBudgetBytes, historyCursor } from '../../domain/frame-budget';
 import { indexKeys, keys, ttlAfter } from './keys';
-import { lostRace, type Table, type TransactItem } from './table';
+import { lostRace, type Table } from './table';
 
 /** How long a platform delivery id is remembered; Meta retries for hours, Telegram for a day. */
 const deliveryMemorySeconds = 7 * 24 * 3600;
 
 const conversationItem = z.object({ openChatId: z.string().optional() });
+const markerItem = z.object({
+  messageId: z.string(),
+  donePk: z.string().optional(),
+  doneSk: z.string().optional(),
+  claimedAt: z.number().optional(),
+});
+const anyItem = z.object({ pk: z.string() });
+
+/**
+ * A claimed delivery whose last write has not landed is taken for an attempt still writing
+ * for this long: longer than any function's timeout (30 s for the queue consumers).
+ */
+const inFlightMillis = 45_000;
+/** How long a second attempt waits for the first one's writes before it gives up (and is retried). */
+const inFlightWaitMillis = 3_000;
+
+/** A message's items (with the further parts of a long text, in order). */
+function messageItems(entry: NewMessage): Array<{ pk: string; sk: string } & Record<string, unknown>> {
+  return [entry.message, ...(entry.continuation ?? [])].map((m) => ({ ...keys.message(m.chatId, m.sentAt, m.id), ...m }));
+}
 
 /** A new chat's item, with the index keys of its state. */
 export function newChatItem(chat: RoutedChat): Record<string, unknown> {
@@ -53,48 +73,89 @@ export class DynamoChatStore implements ChatStore {
   /**
    * Opens a chat with its first message. Returns false when the delivery was seen before
    * (nothing written) — the conversation's FIFO group makes a concurrent open impossible.
+   *
+   * Single writes, no transaction (a transaction bills every item twice): the delivery is
+   * claimed first, naming the chat as the write that completes it; then the conversation,
+   * the message and last the chat. A chat exists only complete, so routing never sees half
+   * of one; an attempt cut short leaves a conversation pointing at no chat (read as no open
+   * chat) and a claim the next attempt takes over (`claim`).
    */
   async openChat(chat: RoutedChat, first: NewMessage): Promise<boolean> {
-    const conv = keys.conversation(chat.channelId, chat.customer.id);
-    try {
-      await this.table.transact([
-        { Put: { TableName: '', Item: newChatItem(chat), ConditionExpression: 'attribute_not_exists(pk)' } },
-        {
-          Put: {
-            TableName: '',
-            Item: { ...conv, openChatId: chat.id },
-          },
-        },
-        ...this.messageWrites(first, new Date(first.message.sentAt)),
-      ]);
-      return true;
-    } catch (error) {
-      if (first.delivery && lostRace(error) && (await this.seen(first.delivery))) return false;
-      throw error;
-    }
+    const chatKey = keys.chat(chat.id);
+    if (first.delivery && !(await this.claim(first.delivery, first.message.id, chatKey))) return false;
+    await this.table.put({ ...keys.conversation(chat.channelId, chat.customer.id), openChatId: chat.id });
+    for (const item of messageItems(first)) await this.table.put(item, { expression: 'attribute_not_exists(pk)' });
+    await this.table.put(newChatItem(chat), { expression: 'attribute_not_exists(pk)' });
+    return true;
   }
 
-  /** Appends a message to a chat; false when the delivery was seen before. */
-  async append(chatId: string, entry: NewMessage, now: Date): Promise<boolean> {
-    const updates: TransactItem[] = [];
+  /**
+   * Appends a message to a chat; false when the delivery was seen before. Claim, then (for a
+   * customer's message) the chat's last-message time, then the message's parts in order: the
+   * last part completes the delivery, so an attempt cut short is taken over by the next one.
+   * The chat update touches no index key nor any projected attribute: one write unit.
+   */
+  async append(chatId: string, entry: NewMessage, _now: Date): Promise<boolean> {
+    const items = messageItems(entry);
+    const last = items[items.length - 1]!;
+    if (entry.delivery && !(await this.claim(entry.delivery, entry.message.id, { pk: last.pk, sk: last.sk }))) return false;
     if (entry.message.direction === 'in') {
-      updates.push({
-        Update: {
-          TableName: '',
-          Key: keys.chat(chatId),
-          // a customer who writes again has unblocked the bot
-          UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :at REMOVE completionToken, customerBlocked',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': entry.message.sentAt },
-        },
+      await this.table.update({
+        ...keys.chat(chatId),
+        // a customer who writes again has unblocked the bot; counted on the chat (added to the reports once, when it closes)
+        update: 'SET lastMessageAt = :at, customerWroteAt = :at ADD messagesIn :one REMOVE completionToken, customerBlocked',
+        condition: 'attribute_exists(pk)',
+        values: { ':at': entry.message.sentAt, ':one': 1 },
+      });
+    } else if (entry.message.agentId !== undefined) {
+      // an agent's reply: counted on the chat (added to the reports once, when it closes), and the first one remembered
+      await this.table.update({
+        ...keys.chat(chatId),
+        update: 'SET firstReplyAt = if_not_exists(firstReplyAt, :at) ADD messagesOut :one',
+        condition: 'attribute_exists(pk)',
+        values: { ':at': entry.message.sentAt, ':one': 1 },
       });
     }
-    try {
-      await this.table.transact([...updates, ...this.messageWrites(entry, now)]);
-      return true;
-    } catch (error) {
-      if (entry.delivery && lostRace(error) && (await this.seen(entry.delivery))) return false;
-      throw error;
+    for (const item of items) await this.table.put(item, { expression: 'attribute_not_exists(pk)' });
+    return true;
+  }
+
+  /**
+   * Claims a delivery for a message: true when this attempt is to store it. The marker names
+   * the item whose write completes the delivery (`done`); a delivery is seen when that item
+   * exists. A marker whose item is missing belongs to an attempt still writing (within
+   * `inFlightMillis`: wait for it a little, then fail so the caller retries later) or to one
+   * that stopped (older: this attempt takes the marker over, conditional on it being unchanged,
+   * so of two takers exactly one wins). Markers without `done` (edits) are seen outright.
+   */
+  private async claim(d: DeliveryRef, messageId: string, done: { pk: string; sk: string }): Promise<boolean> {
+    const k = keys.delivery(d.channelType, d.channelKey, d.deliveryId);
+    const marker = (now: Date) => ({ ...k, messageId, donePk: done.pk, doneSk: done.sk, claimedAt: now.getTime(), ttl: ttlAfter(now, deliveryMemorySeconds) });
+    const started = Date.now();
+    for (;;) {
+      try {
+        await this.table.put(marker(new Date()), { expression: 'attribute_not_exists(pk)' });
+        return true;
+      } catch (error) {
+        if (!lostRace(error)) throw error;
+      }
+      const held = await this.table.get(markerItem, k.pk, k.sk, true);
+      if (!held) continue; // expired between the two calls
+      if (held.donePk === undefined || held.doneSk === undefined) return false;
+      if (await this.table.get(anyItem, held.donePk, held.doneSk, true)) return false;
+      if (held.claimedAt === undefined || Date.now() - held.claimedAt >= inFlightMillis) {
+        try {
+          await this.table.put(marker(new Date()), { expression: 'messageId = :held', values: { ':held': held.messageId } });
+          return true;
+        } catch (error) {
+          if (!lostRace(error)) throw error;
+          continue;
+        }
+      }
+      if (Date.now() - started >= inFlightWaitMillis) {
+        throw new Error(`Delivery ${d.channelType}/${d.deliveryId} is being stored by another attempt; retry later.`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
@@ -165,32 +226,6 @@ export class DynamoChatStore implements ChatStore {
     return messageView(storedMessageSchema.parse(item));
   }
 
-  private messageWrites(entry: NewMessage, now: Date): TransactItem[] {
-    const m = entry.message;
-    const key = keys.message(m.chatId, m.sentAt, m.id);
-    const writes: TransactItem[] = [
-      { Put: { TableName: '', Item: { ...key, ...m }, ConditionExpression: 'attribute_not_exists(pk)' } },
-      ...(entry.continuation ?? []).map((part): TransactItem => ({
-        Put: { TableName: '', Item: { ...keys.message(part.chatId, part.sentAt, part.id), ...part }, ConditionExpression: 'attribute_not_exists(pk)' },
-      })),
-    ];
-    if (entry.delivery) {
-      const d = entry.delivery;
-      writes.push({
-        Put: {
-          TableName: '',
-          Item: { ...keys.delivery(d.channelType, d.channelKey, d.deliveryId), messageId: m.id, ttl: ttlAfter(now, deliveryMemorySeconds) },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
-    }
-    return writes;
-  }
-
-  private async seen(d: DeliveryRef): Promise<boolean> {
-    return (await this.deliveredMessageId(d)) !== undefined;
-  }
-
   /** The message a delivery was stored as, if it was. */
   async deliveredMessageId(d: DeliveryRef): Promise<string | undefined> {
     const k = keys.delivery(d.channelType, d.channelKey, d.deliveryId);
@@ -253,19 +288,37 @@ export class DynamoChatStore implements ChatStore {
     }
   }
 
-  /** Opens a chat that starts with no message (the bot passed us a thread we had not seen); false if one is open already. */
+  /**
+   * Opens a chat that starts with no message (the bot passed us a thread we had not seen); false
+   * if one is open already. A conversation pointing at a chat that was never completed (an
+   * opening cut short, see `openChat`) counts as having none.
+   */
   async openEmptyChat(chat: RoutedChat): Promise<boolean> {
     const conv = keys.conversation(chat.channelId, chat.customer.id);
-    try {
-      await this.table.transact([
-        { Put: { TableName: '', Item: newChatItem(chat), ConditionExpression: 'attribute_not_exists(pk)' } },
-        { Put: { TableName: '', Item: { ...conv, openChatId: chat.id }, ConditionExpression: 'attribute_not_exists(openChatId)' } },
-      ]);
-      return true;
-    } catch (error) {
-      if (lostRace(error)) return false;
-      throw error;
+    let dangling: string | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.table.transact([
+          { Put: { TableName: '', Item: newChatItem(chat), ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: {
+              TableName: '',
+              Item: { ...conv, openChatId: chat.id },
+              ...(dangling
+                ? { ConditionExpression: 'openChatId = :dangling', ExpressionAttributeValues: { ':dangling': dangling } }
+                : { ConditionExpression: 'attribute_not_exists(openChatId)' }),
+            },
+          },
+        ]);
+        return true;
+      } catch (error) {
+        if (!lostRace(error)) throw error;
+        const open = (await this.table.get(conversationItem, conv.pk, conv.sk, true))?.openChatId;
+        if (open && (await this.chat(open))) return false;
+        dangling = open;
+      }
     }
+    return false;
   }
 
   /**

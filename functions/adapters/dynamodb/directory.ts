@@ -119,19 +119,19 @@ export class DynamoDirectory implements Directory {
 
   /** One page of a kind's items, oldest first, after `page.after` (a previous page's `next`). */
   queuesPage(page: PageRequest): Promise<Page<Queue>> {
-    return partitionPage(this.table, queueSchema, { index: 'byKind', pk: indexKeys.kind('QUEUE') }, page);
+    return partitionPage(this.table, queueSchema, { index: 'byKind', pk: indexKeys.kind('QUEUE'), whole: true }, page);
   }
 
   channelsPage(page: PageRequest): Promise<Page<Channel>> {
-    return partitionPage(this.table, channelSchema, { index: 'byKind', pk: indexKeys.kind('CHANNEL') }, page);
+    return partitionPage(this.table, channelSchema, { index: 'byKind', pk: indexKeys.kind('CHANNEL'), whole: true }, page);
   }
 
   messengerAppsPage(page: PageRequest): Promise<Page<MessengerApp>> {
-    return partitionPage(this.table, messengerAppSchema, { index: 'byKind', pk: indexKeys.kind('MAPP') }, page);
+    return partitionPage(this.table, messengerAppSchema, { index: 'byKind', pk: indexKeys.kind('MAPP'), whole: true }, page);
   }
 
   agentItemsPage(page: PageRequest): Promise<Page<AgentRecord>> {
-    return partitionPage(this.table, agentRecordSchema, { index: 'byKind', pk: indexKeys.kind('AGENT') }, page);
+    return partitionPage(this.table, agentRecordSchema, { index: 'byKind', pk: indexKeys.kind('AGENT'), whole: true }, page);
   }
 
   /** Replaces an existing Meta app (verify token rotation). */
@@ -146,7 +146,7 @@ export class DynamoDirectory implements Directory {
     const all: T[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.table.queryPartition(schema, { index: 'byKind', pk: indexKeys.kind(kind), startKey });
+      const page = await this.table.queryPartition(schema, { index: 'byKind', pk: indexKeys.kind(kind), startKey, whole: true });
       all.push(...page.items);
       startKey = page.lastKey;
     } while (startKey);

@@ -10,15 +10,15 @@
  *   AGENT#<id>          | AGENT               agent: presence, load, capacity, queues, last taken
  *   AGENT#<id>          | MEMBER#<queueId>    queue membership; readyPk/readySk while the agent can take a chat
  *   AGENT#<id>          | CONN#<connectionId> live WebSocket connection
- *   AGENT#<id>          | CURSOR              per-agent event counter
- *   AGENT#<id>          | EVT#<cursor>        event log for `sync` (TTL)
+ *   AGENT#<id>          | EVT#<cursor>        event log for `sync` (TTL); the newest cursor is the log's last item
  *   CONN#<connectionId> | CONN                connection → agent
  *   CONV#<channelId>#<customerId> | CONV      conversation → its open chat
  *   CHAT#<id>           | CHAT                chat; waitPk/waitSk while waiting; agentPk while assigned
  *   CHAT#<id>           | OFFER#<agentId>     pending offer; agentPk/agentSk
  *   CHAT#<id>           | MSG#<sentAt>#<id>   message
  *   CHAT#<id>           | WATCH#<connectionId> a supervisor's connection watching the chat (TTL)
- *   DELIVERY#<source>#<key>#<id> | DELIVERY  dedupe marker (TTL): platform ids, agents' clientMessageIds
+ *   DELIVERY#<source>#<key>#<id> | DELIVERY  dedupe marker (TTL): platform ids, agents' clientMessageIds;
+ *                                           names the item whose write completes the delivery
  */
 export const keys = {
   settings: () => ({ pk: 'SETTINGS', sk: 'SETTINGS' }),
@@ -29,7 +29,6 @@ export const keys = {
   agent: (id: string) => ({ pk: `AGENT#${id}`, sk: 'AGENT' }),
   membership: (agentId: string, queueId: string) => ({ pk: `AGENT#${agentId}`, sk: `MEMBER#${queueId}` }),
   agentConnection: (agentId: string, connectionId: string) => ({ pk: `AGENT#${agentId}`, sk: `CONN#${connectionId}` }),
-  agentCursor: (agentId: string) => ({ pk: `AGENT#${agentId}`, sk: 'CURSOR' }),
   agentEvent: (agentId: string, cursor: number) => ({ pk: `AGENT#${agentId}`, sk: `EVT#${String(cursor).padStart(12, '0')}` }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   conversation: (channelId: string, customerId: string) => ({ pk: `CONV#${channelId}#${customerId}`, sk: 'CONV' }),

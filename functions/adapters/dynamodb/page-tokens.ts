@@ -75,7 +75,7 @@ export async function pageOf<T>(paged: PagedIndex, after: string | undefined, re
 export function partitionPage<T>(
   on: Table,
   schema: z.ZodType<T>,
-  where: { index: keyof typeof table.indexes; pk: string; skPrefix?: string },
+  where: { index: keyof typeof table.indexes; pk: string; skPrefix?: string; whole?: boolean },
   page: PageRequest,
 ): Promise<Page<T>> {
   const paged: PagedIndex = { index: where.index, partitions: [where.pk], ...(where.skPrefix !== undefined ? { sortKeyPrefix: where.skPrefix } : {}) };

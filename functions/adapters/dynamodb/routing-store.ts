@@ -64,7 +64,7 @@ export class DynamoRoutingStore implements RoutingStore {
 
   /** One page of the chats waiting in a queue for an agent, oldest first. */
   waitingChats(queueId: string, limit: number, after?: string): Promise<Page<RoutedChat>> {
-    return partitionPage(this.table, routedChatSchema, { index: 'waiting', pk: indexKeys.waiting(queueId) }, { limit, after });
+    return partitionPage(this.table, routedChatSchema, { index: 'waiting', pk: indexKeys.waiting(queueId), whole: true }, { limit, after });
   }
 
   async offersOf(agentId: string): Promise<Offer[]> {
@@ -89,11 +89,26 @@ export class DynamoRoutingStore implements RoutingStore {
 
   // ---- agents ------------------------------------------------------------------------
 
-  /** Writes an agent and keeps its queue memberships (and their place in the ready index) in step. */
-  private agentWrites(before: AgentRecord | undefined, written: AgentRecord, settings: Settings): TransactItem[] {
+  /**
+   * Writes an agent and keeps its queue memberships (and their place in the ready index) in step.
+   * In a routing transition (`refresh` false) a membership whose ready entry would come out the
+   * same is not rewritten (a second connection, a presence already set); saving an agent
+   * (`refresh`) rewrites them all, so a new simultaneousChats reaches the ready index.
+   */
+  private agentWrites(before: AgentRecord | undefined, written: AgentRecord, settings: Settings, refresh = false): TransactItem[] {
+    // statusSince moves when the status (active / inactive / offline) changes
     const after = withStatusSince(before, written, this.clock());
-    const ready = canTakeChat(candidateOf(after, settings));
-    const capacity = capacityOf(after, settings);
+    const membership = (agent: AgentRecord, queueId: string) => {
+      const candidate = candidateOf(agent, settings);
+      return {
+        ...keys.membership(agent.id, queueId),
+        agentId: agent.id,
+        queueId,
+        ...(canTakeChat(candidate)
+          ? { readyPk: indexKeys.ready(queueId), readySk: readyRank(candidate), load: agent.load, capacity: capacityOf(agent, settings), lastTakenAt: agent.lastTakenAt }
+          : {}),
+      };
+    };
     const writes: TransactItem[] = [
       {
         Put: {
@@ -105,19 +120,9 @@ export class DynamoRoutingStore implements RoutingStore {
       },
     ];
     for (const queueId of after.queues) {
-      writes.push({
-        Put: {
-          TableName: '',
-          Item: {
-            ...keys.membership(after.id, queueId),
-            agentId: after.id,
-            queueId,
-            ...(ready
-              ? { readyPk: indexKeys.ready(queueId), readySk: readyRank(candidateOf(after, settings)), load: after.load, capacity, lastTakenAt: after.lastTakenAt }
-              : {}),
-          },
-        },
-      });
+      const item = membership(after, queueId);
+      const unchanged = !refresh && before?.queues.includes(queueId) && JSON.stringify(membership(before, queueId)) === JSON.stringify(item);
+      if (!unchanged) writes.push({ Put: { TableName: '', Item: item } });
     }
     for (const queueId of before?.queues ?? []) {
       if (!after.queues.includes(queueId)) writes.push({ Delete: { TableName: '', Key: keys.membership(after.id, queueId) } });
@@ -127,7 +132,7 @@ export class DynamoRoutingStore implements RoutingStore {
 
   /** Saves an agent read at `before` (undefined: a new agent); `lost` if it changed since. */
   async saveAgent(before: AgentRecord | undefined, after: AgentRecord, settings: Settings): Promise<Outcome> {
-    return this.attempt(this.agentWrites(before, after, settings));
+    return this.attempt(this.agentWrites(before, after, settings, true));
   }
 
   /** One more live connection: the count and the two items that name the connection (connection → agent, agent → connections). */
@@ -203,6 +208,7 @@ export class DynamoRoutingStore implements RoutingStore {
         set: {
           state: 'assigned',
           agentId: agent.id,
+          assignedAt: now.toISOString(),
           // the other offers are withdrawn right after; none of them can win any more
           offeredTo: [],
           agentPk: indexKeys.byAgent(agent.id),
@@ -260,13 +266,13 @@ export class DynamoRoutingStore implements RoutingStore {
 
   /**
    * Closes a chat: the conversation forgets it, and its agent's capacity frees. Offers still
-   * pending are withdrawn by the caller first (each frees its own agent).
+   * pending are withdrawn by the caller first (each frees its own agent); the chat then lists none.
    */
   async closeChat(input: { chat: RoutedChat; agent?: AgentRecord; settings: Settings; reason: CloseReason; now: Date }): Promise<Outcome> {
     const { chat, agent, settings, now } = input;
     const writes: TransactItem[] = [
       this.chatUpdate(chat, {
-        set: { state: 'closed', closedAt: now.toISOString(), closeReason: input.reason, kindPk: indexKeys.kind('CHATS#closed') },
+        set: { state: 'closed', offeredTo: [], closedAt: now.toISOString(), closeReason: input.reason, kindPk: indexKeys.kind('CHATS#closed') },
         remove: ['waitPk', 'waitSk', 'agentPk', 'agentSk', 'completionToken'],
       }),
       {

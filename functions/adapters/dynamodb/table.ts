@@ -1,6 +1,7 @@
 import { instrumented } from '../../shared/instrument';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -12,10 +13,18 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type * as z from 'zod';
+import * as zm from 'zod/mini';
 import { table as shape } from '../../shared/resources';
 
 export type Item = Record<string, unknown>;
+
+/** Any zod schema, classic or `zod/mini` (the webhooks read with the smaller one). */
+export interface Schema<T> {
+  parse(item: unknown): T;
+}
+
+/** The table key of an item, as every index projects it. */
+const tableKey = zm.object({ pk: zm.string(), sk: zm.string() });
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** DynamoDB request units consumed, summed per table client; read by the benchmarks. */
@@ -43,7 +52,8 @@ export class Table {
     return new Table(client, tableName);
   }
 
-  async get<T>(schema: z.ZodType<T>, pk: string, sk: string, consistent = false): Promise<T | undefined> {
+  /** `schema`: any zod schema, classic or `zod/mini` (the webhooks read with the smaller one). */
+  async get<T>(schema: Schema<T>, pk: string, sk: string, consistent = false): Promise<T | undefined> {
     const out = await this.client.send(
       new GetCommand({ TableName: this.name, Key: { pk, sk }, ConsistentRead: consistent, ReturnConsumedCapacity: 'TOTAL' }),
     );
@@ -97,7 +107,7 @@ export class Table {
   }
 
   async query<T>(
-    schema: z.ZodType<T>,
+    schema: Schema<T>,
     input: Omit<QueryCommandInput, 'TableName' | 'ReturnConsumedCapacity'>,
   ): Promise<{ items: T[]; lastKey?: Item }> {
     const out = await this.client.send(new QueryCommand({ ...input, TableName: this.name, ReturnConsumedCapacity: 'TOTAL' }));
@@ -105,11 +115,45 @@ export class Table {
     return { items: (out.Items ?? []).map((i) => schema.parse(i)), lastKey: out.LastEvaluatedKey };
   }
 
-  /** Queries a partition of the table or of an index, newest or oldest first. */
-  queryPartition<T>(
-    schema: z.ZodType<T>,
-    opts: { index?: keyof typeof shape.indexes; pk: string; skPrefix?: string; limit?: number; descending?: boolean; startKey?: Item; consistent?: boolean },
+  /**
+   * Items by key, in the order of `keys`; a key with no item is left out. Eventually consistent,
+   * like the index query whose keys it usually follows.
+   */
+  async getMany<T>(schema: Schema<T>, itemKeys: ReadonlyArray<{ pk: string; sk: string }>): Promise<T[]> {
+    const found = new Map<string, Item>();
+    const id = (k: { pk: unknown; sk: unknown }) => `${String(k.pk)}\u0000${String(k.sk)}`;
+    const unique = [...new Map(itemKeys.map((k) => [id(k), { pk: k.pk, sk: k.sk }])).values()];
+    for (let i = 0; i < unique.length; i += 100) {
+      let pending: Item[] | undefined = unique.slice(i, i + 100);
+      for (let round = 0; pending && pending.length > 0; round++) {
+        if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** round)));
+        const out = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending } }, ReturnConsumedCapacity: 'TOTAL' }),
+        );
+        for (const c of out.ConsumedCapacity ?? []) this.count(c, 'read');
+        for (const item of out.Responses?.[this.name] ?? []) found.set(id(item as { pk: unknown; sk: unknown }), item);
+        pending = out.UnprocessedKeys?.[this.name]?.Keys as Item[] | undefined;
+      }
+    }
+    return itemKeys.flatMap((k) => {
+      const item = found.get(id(k));
+      return item ? [schema.parse(item)] : [];
+    });
+  }
+
+  /**
+   * Queries a partition of the table or of an index, newest or oldest first. Indexes project
+   * keys and a few attributes only: with `whole`, the items themselves are read by key after
+   * the query (an item gone meanwhile is left out; the page's `lastKey` stays the index's).
+   */
+  async queryPartition<T>(
+    schema: Schema<T>,
+    opts: { index?: keyof typeof shape.indexes; pk: string; skPrefix?: string; limit?: number; descending?: boolean; startKey?: Item; consistent?: boolean; whole?: boolean },
   ): Promise<{ items: T[]; lastKey?: Item }> {
+    if (opts.whole && opts.index) {
+      const page = await this.queryPartition(tableKey, { ...opts, whole: false });
+      return { items: await this.getMany(schema, page.items), ...(page.lastKey ? { lastKey: page.lastKey } : {}) };
+    }
     const index = opts.index ? shape.indexes[opts.index] : undefined;
     const pkName = index?.partitionKey ?? shape.partitionKey;
     const skName = index?.sortKey ?? shape.sortKey;
