@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { AgentStillBusy, Conflict, NotFound } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route } from './route-table';
-import { supervisorsGroup } from './reports';
+import { supervisorsGroup } from './groups';
 import { type AgentRecord } from '../domain/model';
 import { agentView } from '../domain/routing';
 

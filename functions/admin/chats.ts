@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { NotFound } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
-import { supervisorsGroup } from './reports';
+import { supervisorsGroup } from './groups';
 import { surveyAnswerSchema, chatSchema as domainChat, chatView, customerSchema, messageSchema as domainMessage } from '../domain/model';
 
 const chatStates = ['bot', 'waiting', 'offered', 'assigned', 'closed'] as const;

@@ -3,7 +3,7 @@ import { type Queue, defaultServiceLevelSeconds, queueSchema } from '../domain/m
 import { Conflict, NotFound } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
-import { supervisorsGroup } from './reports';
+import { supervisorsGroup } from './groups';
 
 /** A queue as the management API shows it: each public field named here, so a stored field is not public by accident. */
 export const queueView = queueSchema.pick({ id: true, name: true, routingRule: true, completionTimeoutSeconds: true, members: true, createdAt: true }).extend({

@@ -4,7 +4,7 @@ import { chatView } from '../domain/model';
 import { agentView } from '../domain/routing';
 import { agentSchema } from './agents';
 import { chatSchema } from './chats';
-import { supervisorsGroup } from './reports';
+import { supervisorsGroup } from './groups';
 import { idSchema, route, type AdminDeps } from './route-table';
 
 const liveSchema = z.object({
