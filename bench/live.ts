@@ -5,13 +5,11 @@
  *
  *   node --import tsx bench/live.ts        (reuses OMNICHAT_DYNAMODB_ENDPOINT when set)
  *
- * What one call reads, none of it a scan of chats: the settings item; the agents (the byKind
- * `AGENT` partition: every agent record with load, presence, connections, queues, statusSince);
- * the queues (byKind `QUEUE`); the offered chats (byKind `CHATS#offered`, only id, queue, offeredTo
- * and createdAt projected); and, per queue, its `waiting` index partition (state and createdAt
- * projected). DynamoDB charges a Query by the size of the items it reads, not by what it returns,
- * so units grow with the number of agents, queues, offered chats and waiting chats (each chat item
- * ~0.5–1 KB; 4 KB per eventually consistent half unit), never with held or closed chats.
+ * What one call reads, no chat item among it: the settings item; the agents and the queues (their
+ * byKind partitions, then each record by key, as the directory lists them); the waiting and the
+ * offered chats' byKind partitions (keys and queueId projected: ~100 bytes a chat); and, for each
+ * agent with a load, their held chats in the byAgent index (keys, id, queueId). Units grow with
+ * agents, queues and the chats waiting or offered, never with closed chats.
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -101,7 +99,7 @@ async function measure(client: DynamoDBClient, shape: Shape) {
   }
   // half of the offers are accepted, so agents hold chats as well
   const offered = await store.offeredChats();
-  for (const chat of offered.filter((_, i) => i % 2 === 0)) await dispatcher.accept(chat.offeredTo[0] ?? '', chat.chatId);
+  for (const chat of offered.filter((_, i) => i % 2 === 0)) await dispatcher.accept((await chats.chat(chat.chatId))?.offeredTo[0] ?? '', chat.chatId);
   now = new Date(now.getTime() + 60_000);
 
   const supervision = new Supervision({ dispatcher, store, directory, chats, clock });

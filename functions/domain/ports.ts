@@ -218,26 +218,26 @@ export interface RoutingStore {
    * in `withdraw` or be the target's.
    */
   redirectChat(input: { chat: RoutedChat; from?: AgentRecord; withdraw: AgentRecord[]; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome>;
-  /** A queue's chats not yet taken (the waiting index): how many still wait for an offer, and the oldest one's creation. */
-  queueBacklog(queueId: string): Promise<QueueBacklog>;
-  /** Every offered chat, with the agents it is offered to. */
+  /** Per queue, the chats waiting for an offer: how many, and the oldest one's creation (queues with none are left out). */
+  waitingByQueue(): Promise<QueueBacklog[]>;
+  /** Every offered chat: its queue and creation. */
   offeredChats(): Promise<OfferedChat[]>;
 }
 
 export type RedirectTarget = { queueId: string } | { agent: AgentRecord; as: 'offer' | 'assigned'; expiresAt?: Date };
 
 export interface QueueBacklog {
+  queueId: string;
   /** Chats in the queue in state `waiting`. */
   waiting: number;
-  /** Creation of the oldest chat in the queue's waiting index (waiting, and offered all-agents chats). */
-  oldestCreatedAt?: string;
+  /** Creation of the oldest of them. */
+  oldestCreatedAt: string;
 }
 
 export interface OfferedChat {
   chatId: string;
   queueId: string | null;
   createdAt: string;
-  offeredTo: string[];
 }
 
 /** A supervisor's connection watching a chat. */

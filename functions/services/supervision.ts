@@ -6,7 +6,7 @@ import type { Dispatcher } from './dispatcher';
 
 export interface SupervisionDeps {
   dispatcher: Pick<Dispatcher, 'reassign' | 'close' | 'setPresence'>;
-  store: Pick<RoutingStore, 'queueBacklog' | 'offeredChats' | 'agent'>;
+  store: Pick<RoutingStore, 'waitingByQueue' | 'offeredChats' | 'chatIdsHeldBy' | 'agent'>;
   directory: Pick<Directory, 'settings' | 'listQueues' | 'listAgentItems'>;
   chats: { chat(id: string, consistent?: boolean): Promise<RoutedChat | undefined> };
   clock: () => Date;
@@ -53,18 +53,26 @@ export class Supervision {
 
   /**
    * Queues and agents now, from what routing keeps: the agent records (load, presence,
-   * connections, queues), each queue's waiting index, and the offered chats. No chat is scanned.
+   * connections, queues, statusSince), the waiting and offered chats' byKind index partitions
+   * (keys and queue only), and the held chats of each agent with a load (byAgent index). No chat
+   * item is read.
    */
   async live(): Promise<LiveView> {
     const { store, directory, clock } = this.deps;
-    const [queues, agents, settings, offered] = await Promise.all([directory.listQueues(), directory.listAgentItems(), directory.settings(), store.offeredChats()]);
-    const backlogs = await Promise.all(queues.map((q) => store.queueBacklog(q.id)));
+    const [queues, agents, settings, offered, waiting] = await Promise.all([
+      directory.listQueues(),
+      directory.listAgentItems(),
+      directory.settings(),
+      store.offeredChats(),
+      store.waitingByQueue(),
+    ]);
+    // chats held: only agents with a load hold any (load counts offers and accepted chats alike)
+    const held = new Map(await Promise.all(agents.filter((a) => a.load > 0).map(async (a) => [a.id, (await store.chatIdsHeldBy(a.id)).length] as const)));
+    const backlogs = new Map(waiting.map((w) => [w.queueId, w]));
     const now = clock();
-    const offersOf = new Map<string, number>();
     const offersIn = new Map<string, number>();
     const oldestOffered = new Map<string, string>();
     for (const chat of offered) {
-      for (const agentId of chat.offeredTo) offersOf.set(agentId, (offersOf.get(agentId) ?? 0) + 1);
       if (!chat.queueId) continue;
       offersIn.set(chat.queueId, (offersIn.get(chat.queueId) ?? 0) + 1);
       const before = oldestOffered.get(chat.queueId);
@@ -73,15 +81,15 @@ export class Supervision {
     const statusOf = (a: AgentRecord) => effectiveStatus(a.presence, a.connections);
     return {
       generatedAt: now.toISOString(),
-      queues: queues.map((q, i) => {
+      queues: queues.map((q) => {
         const members = agents.filter((a) => a.queues.includes(q.id));
         const count = (status: string) => members.filter((a) => statusOf(a) === status).length;
         // not yet taken: waiting, or offered (available-agent offers leave the waiting index)
-        const oldest = [backlogs[i]?.oldestCreatedAt, oldestOffered.get(q.id)].filter((t): t is string => t !== undefined).sort()[0];
+        const oldest = [backlogs.get(q.id)?.oldestCreatedAt, oldestOffered.get(q.id)].filter((t): t is string => t !== undefined).sort()[0];
         return {
           queueId: q.id,
           name: q.name,
-          waiting: backlogs[i]?.waiting ?? 0,
+          waiting: backlogs.get(q.id)?.waiting ?? 0,
           oldestWaitSeconds: oldest ? Math.max(0, Math.floor((now.getTime() - Date.parse(oldest)) / 1000)) : null,
           offersPending: offersIn.get(q.id) ?? 0,
           agents: { active: count('active'), inactive: count('inactive'), offline: count('offline') },
@@ -96,8 +104,7 @@ export class Supervision {
         status: statusOf(a),
         load: a.load,
         capacity: capacityOf(a, settings),
-        // load counts offers and accepted chats alike
-        chatsHeld: Math.max(0, a.load - (offersOf.get(a.id) ?? 0)),
+        chatsHeld: held.get(a.id) ?? 0,
         statusSince: a.statusSince ?? null,
         queues: a.queues,
       })),

@@ -338,14 +338,22 @@ export class MemoryRoutingStore implements RoutingStore {
     return this.t.transact(checks, changes);
   }
 
-  async queueBacklog(queueId: string): Promise<QueueBacklog> {
-    const listed = [...this.t.chats.values()].filter((c) => c.waitQueue === queueId).map((c) => c.item);
-    const oldest = listed.map((c) => c.createdAt).sort()[0];
-    return { waiting: listed.filter((c) => c.state === 'waiting').length, ...(oldest ? { oldestCreatedAt: oldest } : {}) };
+  async waitingByQueue(): Promise<QueueBacklog[]> {
+    const found = new Map<string, QueueBacklog>();
+    for (const { item } of this.t.chats.values()) {
+      if (item.state !== 'waiting' || !item.queueId) continue;
+      const seen = found.get(item.queueId);
+      if (!seen) found.set(item.queueId, { queueId: item.queueId, waiting: 1, oldestCreatedAt: item.createdAt });
+      else {
+        seen.waiting += 1;
+        if (item.createdAt < seen.oldestCreatedAt) seen.oldestCreatedAt = item.createdAt;
+      }
+    }
+    return [...found.values()];
   }
 
   async offeredChats(): Promise<OfferedChat[]> {
-    return [...this.t.chats.values()].filter((c) => c.item.state === 'offered').map((c) => ({ chatId: c.item.id, queueId: c.item.queueId, createdAt: c.item.createdAt, offeredTo: [...c.item.offeredTo] }));
+    return [...this.t.chats.values()].filter((c) => c.item.state === 'offered').map((c) => ({ chatId: c.item.id, queueId: c.item.queueId, createdAt: c.item.createdAt }));
   }
 }
 

@@ -30,8 +30,7 @@ const membershipItem = z.object({
   lastTakenAt: z.string().optional(),
 });
 
-const backlogItem = z.object({ state: z.string(), createdAt: z.string() });
-const offeredItem = z.object({ id: z.string(), createdAt: z.string(), queueId: z.string().nullable().optional(), offeredTo: z.array(z.string()).optional() });
+const kindEntry = z.object({ kindSk: z.string(), queueId: z.string().nullable().optional() });
 
 // Held chats are the chat items themselves (agentPk/agentSk set on accept), named by `id`.
 const heldChat = z.object({ id: z.string() });
@@ -419,43 +418,42 @@ export class DynamoRoutingStore implements RoutingStore {
     return this.attempt(writes);
   }
 
-  /** Reads only the state and creation of each chat in the queue's waiting index (offered all-agents chats stay in it until taken). */
-  async queueBacklog(queueId: string): Promise<QueueBacklog> {
-    let waiting = 0;
-    let oldestCreatedAt: string | undefined;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.query(backlogItem, {
-        IndexName: shape.indexes.waiting.name,
-        KeyConditionExpression: '#pk = :pk',
-        ProjectionExpression: '#state, createdAt',
-        ExpressionAttributeNames: { '#pk': shape.indexes.waiting.partitionKey, '#state': 'state' },
-        ExpressionAttributeValues: { ':pk': indexKeys.waiting(queueId) },
-        ExclusiveStartKey: startKey,
-      });
-      for (const chat of page.items) {
-        if (chat.state === 'waiting') waiting += 1;
-        if (oldestCreatedAt === undefined || chat.createdAt < oldestCreatedAt) oldestCreatedAt = chat.createdAt;
+  /** The waiting chats' partition of the byKind index (keys and queueId only): counted per queue, the oldest by its sort key. */
+  async waitingByQueue(): Promise<QueueBacklog[]> {
+    const found = new Map<string, QueueBacklog>();
+    for (const chat of await this.chatsOfKind('CHATS#waiting')) {
+      if (!chat.queueId) continue;
+      const seen = found.get(chat.queueId);
+      if (!seen) found.set(chat.queueId, { queueId: chat.queueId, waiting: 1, oldestCreatedAt: chat.createdAt });
+      else {
+        seen.waiting += 1;
+        if (chat.createdAt < seen.oldestCreatedAt) seen.oldestCreatedAt = chat.createdAt;
       }
-      startKey = page.lastKey;
-    } while (startKey);
-    return { waiting, ...(oldestCreatedAt ? { oldestCreatedAt } : {}) };
+    }
+    return [...found.values()];
   }
 
-  /** The offered chats' partition of the byKind index, reading only what the live view needs. */
+  /** The offered chats' partition of the byKind index (keys and queueId only). */
   async offeredChats(): Promise<OfferedChat[]> {
-    const found: OfferedChat[] = [];
+    return (await this.chatsOfKind('CHATS#offered')).map((c) => ({ chatId: c.id, queueId: c.queueId, createdAt: c.createdAt }));
+  }
+
+  /** One byKind partition of chats as the index projects it: `kindSk` is `<createdAt>#<id>`, `queueId` is projected. */
+  private async chatsOfKind(kind: string): Promise<{ id: string; queueId: string | null; createdAt: string }[]> {
+    const found: { id: string; queueId: string | null; createdAt: string }[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.table.query(offeredItem, {
+      const page = await this.table.query(kindEntry, {
         IndexName: shape.indexes.byKind.name,
         KeyConditionExpression: '#pk = :pk',
-        ProjectionExpression: 'id, queueId, offeredTo, createdAt',
         ExpressionAttributeNames: { '#pk': shape.indexes.byKind.partitionKey },
-        ExpressionAttributeValues: { ':pk': indexKeys.kind('CHATS#offered') },
+        ExpressionAttributeValues: { ':pk': indexKeys.kind(kind) },
         ExclusiveStartKey: startKey,
       });
-      found.push(...page.items.map((c) => ({ chatId: c.id, queueId: c.queueId ?? null, createdAt: c.createdAt, offeredTo: c.offeredTo ?? [] })));
+      for (const entry of page.items) {
+        const cut = entry.kindSk.lastIndexOf('#');
+        found.push({ id: entry.kindSk.slice(cut + 1), queueId: entry.queueId ?? null, createdAt: entry.kindSk.slice(0, cut) });
+      }
       startKey = page.lastKey;
     } while (startKey);
     return found;
