@@ -129,8 +129,10 @@ describe('supervisors', () => {
   it('shows the live view: waiting, offers, agents by status, load, chats held and since when', async () => {
     await customerWrites('7400000000000001', 'Olá, preciso de ajuda 🇵🇹');
     await customerWrites('7400000000000002', 'مرحبا 😀');
-    const first = (await next(alice, 'chatOffered', ofCustomer('7400000000000001'))).chat as ChatFrame;
-    await next(alice, 'chatOffered', ofCustomer('7400000000000002'));
+    // the two offers come in either order
+    const offers: ChatFrame[] = [];
+    while (offers.length < 2) offers.push((await next(alice, 'chatOffered', (f) => ['7400000000000001', '7400000000000002'].includes((f.chat as ChatFrame).customer.id))).chat as ChatFrame);
+    const first = offers.find((c) => c.customer.id === '7400000000000001')!;
     alice.send({ action: 'accept', chatId: first.id });
     await next(alice, 'chatAssigned', ofChat(first.id));
     // bob is made inactive by the supervisor, and is told so
@@ -228,7 +230,11 @@ describe('supervisors', () => {
     sam.send({ action: 'watch', chatId: held.id, requestId: 'w2' });
     await next(sam, 'watching', (f) => f.requestId === 'w2');
     bob.send({ action: 'send', chatId: held.id, text: 'Um momento, por favor 🙏', clientMessageId: 'sup-1' });
-    expect(await next(sam, 'message', (f) => f.chatId === held.id)).toMatchObject({ watching: true, message: { direction: 'out', text: 'Um momento, por favor 🙏' } });
+    const reply = await next(sam, 'message', (f) => f.chatId === held.id);
+    expect(reply).toMatchObject({ watching: true, message: { direction: 'out', text: 'Um momento, por favor 🙏' } });
+    // the sender's outcome reaches the watcher too
+    const messageId = (reply.message as { id: string }).id;
+    expect(await next(sam, 'messageStatus', (f) => f.chatId === held.id && f.messageId === messageId)).toMatchObject({ watching: true, status: 'sent' });
     sam.send({ action: 'unwatch', chatId: held.id, requestId: 'u2' });
     expect(await next(sam, 'unwatched', (f) => f.requestId === 'u2')).toMatchObject({ chatId: held.id });
     expect((await local.api('POST', `/api/chats/${held.id}/close`, undefined, supervisor)).status).toBe(200);
