@@ -29,6 +29,7 @@ const parts: Part[] = [
   { name: 'bundles', file: 'bundles.ts' },
   { name: 'cost', file: 'cost.ts', isolated: true },
   { name: 'routing', file: 'routing.ts' },
+  { name: 'live view', file: 'live.ts' },
   { name: 'receipts', file: 'receipts.ts' },
   { name: 'admin', file: 'admin.ts' },
   { name: 'console', file: 'console.ts' },

@@ -27,10 +27,11 @@ import { functionId, parseRouteKey } from './ingest';
 import { acknowledge } from './nag';
 import type { OmnichatSettings } from './settings';
 
-/** Cognito groups the handlers check: admins manage chats, agents take them. */
+/** Cognito groups the handlers check: admins manage chats, agents take them, supervisors watch and steer them. */
 export const userGroups = {
   chatAdmins: 'chat-admins',
   agents: 'agents',
+  supervisors: 'supervisors',
 } as const;
 
 export interface AdminApiProps {
@@ -118,6 +119,11 @@ export class AdminApi extends Construct {
       userPoolId: this.userPool.userPoolId,
       groupName: userGroups.agents,
       description: 'May connect to the agent socket and take chats of their queues',
+    });
+    new CfnUserPoolGroup(this, 'SupervisorsGroup', {
+      userPoolId: this.userPool.userPoolId,
+      groupName: userGroups.supervisors,
+      description: 'May see queues and agents live, reassign and close any chat, set agents\' status and watch chats (admins may too)',
     });
 
     // The console (agents and admins alike) signs in through the pool's hosted sign-in: OAuth 2 authorization

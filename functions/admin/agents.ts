@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { AgentStillBusy, Conflict, NotFound } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route } from './route-table';
+import { supervisorsGroup } from './groups';
 import { type AgentRecord } from '../domain/model';
 import { agentView } from '../domain/routing';
 
@@ -47,6 +48,8 @@ export const agentRoutes = [
   route({
     method: 'GET',
     path: '/api/agents',
+    // supervisors read it too
+    groups: [supervisorsGroup],
     tag: 'agents',
     summary: 'List agents with their live status, load and connection.',
     query: z.strictObject(pageQuery),

@@ -18,6 +18,7 @@ import { queueRoutes } from './queues';
 import { quickReplyRoutes } from './quick-replies';
 import { route, type AdminDeps, type AdminRoute } from './route-table';
 import { settingsRoutes } from './settings';
+import { supervisionRoutes } from './supervision';
 
 export const adminGroup = 'chat-admins';
 
@@ -32,6 +33,7 @@ const resourceRoutes: AdminRoute[] = [
   ...contactRoutes,
   ...chatRoutes,
   ...deadLetterRoutes,
+  ...supervisionRoutes,
   ...reportRoutes,
   ...surveyRoutes,
 ];
@@ -131,7 +133,7 @@ export function adminApi(deps: AdminDeps): (event: HttpEvent) => Promise<HttpRes
     if (!caller.groups.includes(adminGroup) && !adminRoutes.some((r) => r.groups?.some((g) => caller.groups.includes(g)))) throw new Forbidden();
     const { route: matched, params } = match(method, event.rawPath);
     if (!mayCall(caller, matched)) throw new Forbidden();
-    const result = await matched.run({ params, query: queryOf(event), body: bodyOf(event) }, deps);
+    const result = await matched.run({ params, query: queryOf(event), body: bodyOf(event), caller }, deps);
     logger.info('admin request', { method, route: matched.path, status: matched.status, caller: caller.sub });
     if (matched.status === 204) return { statusCode: 204, body: '' };
     return matched.csv && wantsCsv(event.headers) ? csv(matched.status, matched.csv(result)) : json(matched.status, result);

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { NotFound } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
+import { supervisorsGroup } from './groups';
 import { surveyAnswerSchema, chatSchema as domainChat, chatView, customerSchema, messageSchema as domainMessage } from '../domain/model';
 
 const chatStates = ['bot', 'waiting', 'offered', 'assigned', 'closed'] as const;
@@ -30,6 +31,8 @@ export const chatRoutes = [
   route({
     method: 'GET',
     path: '/api/chats',
+    // supervisors read it too
+    groups: [supervisorsGroup],
     tag: 'chats',
     summary:
       'List chats. With state: that state, oldest first. With agentId alone: the chats the agent holds now. Otherwise every state (waiting, offered, assigned, bot, closed). queueId and agentId filter.',
@@ -48,6 +51,8 @@ export const chatRoutes = [
   route({
     method: 'GET',
     path: '/api/chats/{chatId}',
+    // supervisors read it too
+    groups: [supervisorsGroup],
     tag: 'chats',
     summary: 'Read a chat with its latest messages (up to 100, oldest first).',
     params: z.strictObject({ chatId: idSchema }),

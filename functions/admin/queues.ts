@@ -3,6 +3,7 @@ import { type Queue, defaultServiceLevelSeconds, queueSchema } from '../domain/m
 import { Conflict, NotFound } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
+import { supervisorsGroup } from './groups';
 
 /** A queue as the management API shows it: each public field named here, so a stored field is not public by accident. */
 export const queueView = queueSchema.pick({ id: true, name: true, routingRule: true, completionTimeoutSeconds: true, members: true, createdAt: true }).extend({
@@ -56,6 +57,8 @@ export const queueRoutes = [
   route({
     method: 'GET',
     path: '/api/queues',
+    // supervisors read it too
+    groups: [supervisorsGroup],
     tag: 'queues',
     summary: 'List chat queues, oldest first.',
     query: z.strictObject(pageQuery),

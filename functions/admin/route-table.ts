@@ -4,6 +4,7 @@ import { type MessengerPlatform } from '../domain/platforms';
 import type { SecretStore } from '../domain/ports';
 import { type TelegramPlatform } from '../domain/platforms';
 import type { Membership } from '../services/membership';
+import type { Supervision } from '../services/supervision';
 import type { TelegramFileLinks } from '../services/telegram-file-links';
 import { detailsFromIssues, ValidationFailed } from '../domain/errors';
 import { type AdminStore, type ChatStore, type Directory, type ReportReader, type SurveyStore } from '../domain/ports';
@@ -24,6 +25,8 @@ export interface AdminDeps {
   publicApiUrl: string;
   /** Shows stored Telegram files as short-lived signed links. */
   fileLinks: Pick<TelegramFileLinks, 'presentAll'>;
+  /** The supervisors' live view and moves; built on first use, like `membership`. Supervisor routes answer 503 without it. */
+  supervision?(): Pick<Supervision, 'live' | 'reassign' | 'close' | 'setStatus'>;
   /** Failure records and the dead-letter queues; `GET /api/dead-letters` answers 503 without them. */
   deadLetters?: { failures: Pick<FailureLog, 'list'>; queues: Pick<DeadLetterQueues, 'redrive'> };
   /** The report figures; the report routes answer 503 without them. */
@@ -39,7 +42,10 @@ export interface RawRequest {
   query: Record<string, string>;
   /** Parsed JSON, or undefined when no body came. */
   body: unknown;
+  /** Who asks (the token's subject), when known. */
+  caller?: { sub: string };
 }
+
 
 /** One operation of the management API: where it lives, what it accepts, what it answers. */
 export interface AdminRoute {
@@ -77,7 +83,7 @@ export interface RouteDefinition<P extends z.ZodObject | undefined, Q extends z.
   errors?: number[];
   groups?: readonly string[];
   csv?: (result: R extends z.ZodType ? z.output<R> : void) => string;
-  handle(input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> }, deps: AdminDeps): Promise<R extends z.ZodType ? z.input<R> : void>;
+  handle(input: { params: Infer<P>; query: Infer<Q>; body: Infer<B>; caller: { sub: string } }, deps: AdminDeps): Promise<R extends z.ZodType ? z.input<R> : void>;
 }
 
 /**
@@ -110,7 +116,7 @@ export function route<
       const query = parse<Q>(definition.query, request.query, 'query');
       const body = parse<B>(definition.body, request.body, 'body');
       if (details.length > 0) throw new ValidationFailed(details);
-      const result = await handle({ params, query, body }, deps);
+      const result = await handle({ params, query, body, caller: request.caller ?? { sub: 'unknown' } }, deps);
       return definition.response ? definition.response.parse(result) : undefined;
     },
   };

@@ -210,6 +210,49 @@ export interface RoutingStore {
   releaseChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; toQueueId: string; now: Date }): Promise<Outcome>;
   handOver(input: { chat: RoutedChat; from: AgentRecord; to: AgentRecord; settings: Settings; now: Date; expiresAt?: Date }): Promise<Outcome>;
   setCompletionToken(chat: RoutedChat, token: string | undefined): Promise<Outcome>;
+  /**
+   * A supervisor moves a chat, in one write: the pending offers of `withdraw` are taken back (each
+   * agent's load falls), the agent holding it (`from`) lets go, and the chat goes to another queue
+   * (waiting there), to a named agent as an offer (within capacity; an offer they hold already is
+   * kept), or straight to them (`assigned`, capacity not checked). Every offer of the chat must be
+   * in `withdraw` or be the target's.
+   */
+  redirectChat(input: { chat: RoutedChat; from?: AgentRecord; withdraw: AgentRecord[]; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome>;
+  /** Per queue, the chats waiting for an offer: how many, and the oldest one's creation (queues with none are left out). */
+  waitingByQueue(): Promise<QueueBacklog[]>;
+  /** Every offered chat: its queue and creation. */
+  offeredChats(): Promise<OfferedChat[]>;
+}
+
+export type RedirectTarget = { queueId: string } | { agent: AgentRecord; as: 'offer' | 'assigned'; expiresAt?: Date };
+
+export interface QueueBacklog {
+  queueId: string;
+  /** Chats in the queue in state `waiting`. */
+  waiting: number;
+  /** Creation of the oldest of them. */
+  oldestCreatedAt: string;
+}
+
+export interface OfferedChat {
+  chatId: string;
+  queueId: string | null;
+  createdAt: string;
+}
+
+/** A supervisor's connection watching a chat. */
+export interface Watcher {
+  agentId: string;
+  connectionId: string;
+}
+
+/** Who watches which chat, each watch until it expires or is ended. */
+export interface WatchStore {
+  /** Remembers the watch until `until`, and marks the chat as watched until then (its version stays). */
+  watch(chatId: string, watcher: Watcher, until: Date): Promise<void>;
+  unwatch(chatId: string, connectionId: string): Promise<void>;
+  /** The watches of a chat not yet expired. */
+  watchersOf(chatId: string, now: Date): Promise<Watcher[]>;
 }
 
 export interface LiveConnection {

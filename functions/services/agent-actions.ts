@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type Message, chatView, customerLastWroteAt } from '../domain/model';
-import { type AgentLog, type ChatStore, type Directory, type OutboundQueue, type ReportRecorder, type RoutingStore } from '../domain/ports';
+import { type AgentLog, type ChatStore, type Directory, type OutboundQueue, type ReportRecorder, type RoutingStore, type WatchStore } from '../domain/ports';
 import type { ReplyFrame, AgentConnections } from '../domain/ports';
 import type { Dispatcher } from './dispatcher';
 import type { ChatActions } from './chat-actions';
-import type { ClientFrame } from '../socket/frames';
+import type { ClientFrame, FrameOrigin } from '../socket/frames';
+import type { Watchers } from './watchers';
+import { Forbidden, OmnichatError } from '../domain/errors';
 import type { AgentWorkspace } from './agent-workspace';
 import type { TelegramFileLinks } from './telegram-file-links';
 import { messagingWindow } from '../domain/messaging-window';
@@ -26,9 +28,18 @@ export interface AgentActionsDeps {
   threads: Pick<ThreadRequests, 'request'>;
   workspace: Pick<AgentWorkspace, 'of'>;
   fileLinks: Pick<TelegramFileLinks, 'presentAll'>;
+  /** Supervisors' watches of chats; `watch` answers `not_configured` without them. */
+  watches?: WatchStore;
+  /** Supervisors watching a chat get the agent's own messages too. */
+  watchers?: Pick<Watchers, 'forward'>;
   /** Report figures: the first response time. */
   reports?: Pick<ReportRecorder, 'firstResponse'>;
 }
+
+/** Groups that may watch any chat. */
+const supervisorGroups = ['supervisors', 'chat-admins'];
+/** How long a watch lasts without being renewed: a WebSocket connection's own limit on API Gateway. */
+const watchSeconds = 2 * 3600;
 
 const error = (code: string, message: string, requestId?: string): ReplyFrame => ({ type: 'error', code, message, ...(requestId ? { requestId } : {}) });
 
@@ -44,7 +55,7 @@ const transferMessages = {
 export class AgentActions {
   constructor(private readonly deps: AgentActionsDeps) {}
 
-  async handle(agentId: string, frame: ClientFrame): Promise<ReplyFrame | undefined> {
+  async handle(agentId: string, frame: ClientFrame, origin?: FrameOrigin): Promise<ReplyFrame | undefined> {
     const { dispatcher, requestId } = { dispatcher: this.deps.dispatcher, requestId: frame.requestId };
     const withId = (reply: ReplyFrame): ReplyFrame => (requestId ? { ...reply, requestId } : reply);
     switch (frame.action) {
@@ -75,7 +86,12 @@ export class AgentActions {
         return asked.ok ? withId({ type: 'threadRequested', chatId: frame.chatId }) : error(asked.code, asked.message, requestId);
       }
       case 'history':
-        return withId(await this.history(agentId, frame));
+        return withId(await this.history(agentId, frame, origin));
+      case 'watch':
+        return withId(await this.watch(agentId, frame.chatId, origin));
+      case 'unwatch':
+        await this.watchStore(agentId, origin).unwatch(frame.chatId, origin?.connectionId ?? '');
+        return withId({ type: 'unwatched', chatId: frame.chatId });
       case 'runAction': {
         // a refusal (ChatActionNotFound, ChatActionNotAllowed) is thrown and answered by the socket's one error mapping
         const ran = await this.deps.chatActions.run(agentId, frame.chatId, frame.actionId);
@@ -119,17 +135,47 @@ export class AgentActions {
     if (!chat.firstReplyAt) await this.deps.reports?.firstResponse(chat, agentId, now);
     await dispatcher.armCompletion(chat, message.id, now);
     await notifier.notify(agentId, { type: 'message', chatId: chat.id, message });
+    await this.deps.watchers?.forward(chat, { type: 'message', chatId: chat.id, message });
     return { type: 'sent', chatId: chat.id, clientMessageId: frame.clientMessageId, messageId: message.id, message };
   }
 
+  /** The watch store, for a supervisor's connection; anyone else is refused. */
+  private watchStore(agentId: string, origin: FrameOrigin | undefined): WatchStore {
+    if (!origin || !origin.groups.some((g) => supervisorGroups.includes(g))) throw new Forbidden('Watching chats needs the supervisors or chat-admins group.');
+    if (!this.deps.watches) throw new OmnichatError('Watching is not wired to this socket.', { code: 'not_configured', status: 503 });
+    return this.deps.watches;
+  }
+
+  /**
+   * A supervisor watches an open chat on this connection: the chat and its newest messages now,
+   * then its `message`, `messageStatus` and `chatClosed` frames (marked `watching`) until
+   * `unwatch`, the connection's end or two hours.
+   */
+  private async watch(agentId: string, chatId: string, origin: FrameOrigin | undefined): Promise<ReplyFrame> {
+    const store = this.watchStore(agentId, origin);
+    const chat = await this.deps.chats.chat(chatId);
+    if (!chat) return error('not_found', `Chat ${chatId} does not exist.`);
+    if (chat.state === 'closed') return error('chat_closed', 'The chat is closed.');
+    const now = this.deps.clock();
+    await store.watch(chatId, { agentId, connectionId: origin?.connectionId ?? '' }, new Date(now.getTime() + watchSeconds * 1000));
+    const page = await this.deps.chats.messagePage(chat.id);
+    const messages = await this.deps.fileLinks.presentAll(chat.channelId, page.messages);
+    const base = { type: 'watching', chatId: chat.id, chat: chatView(chat), requestId: 'r'.repeat(128) };
+    const fitted = fitMessages(base, messages, frameBudgetBytes, page.olderCursor !== undefined);
+    return { type: 'watching', chatId: chat.id, chat: chatView(chat), messages: fitted.messages, ...(fitted.olderCursor ? { olderCursor: fitted.olderCursor } : {}) };
+  }
+
   /** Older messages of a chat the agent holds, newest page first: as many as fit a frame, and the cursor of the rest. */
-  private async history(agentId: string, frame: Extract<ClientFrame, { action: 'history' }>): Promise<ReplyFrame> {
+  private async history(agentId: string, frame: Extract<ClientFrame, { action: 'history' }>, origin?: FrameOrigin): Promise<ReplyFrame> {
     const before = frame.before === undefined ? undefined : parseHistoryCursor(frame.before);
     if (frame.before !== undefined && !before) {
       return { type: 'error', code: 'bad_frame', message: 'That is not a history cursor.', details: [{ field: 'before', message: 'Use a cursor from chatAssigned, snapshot or history.' }] };
     }
     const chat = await this.deps.chats.chat(frame.chatId);
-    if (!chat || chat.state !== 'assigned' || chat.agentId !== agentId) return error('not_your_chat', 'You can only read the history of chats assigned to you.');
+    // supervisors read the history of any chat (the one they watch); agents of chats assigned to them
+    const supervisor = origin?.groups.some((g) => supervisorGroups.includes(g)) ?? false;
+    const mine = chat?.state === 'assigned' && chat.agentId === agentId;
+    if (!chat || (!mine && !supervisor)) return error('not_your_chat', 'You can only read the history of chats assigned to you.');
     const page = await this.deps.chats.messagePage(chat.id, { before });
     const messages = await this.deps.fileLinks.presentAll(chat.channelId, page.messages);
     const base = { type: 'history', chatId: chat.id, requestId: frame.requestId ?? '' };

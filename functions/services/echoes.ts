@@ -3,6 +3,7 @@ import { audienceOf } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import type { Channel, Message } from '../domain/model';
 import { type AgentNotifier, type ChatStore } from '../domain/ports';
+import type { WatchersPort } from './dispatcher';
 
 type Echo = Extract<InboundEvent, { kind: 'echo' }>;
 
@@ -12,7 +13,7 @@ type Echo = Extract<InboundEvent, { kind: 'echo' }>;
  * the whole conversation.
  */
 export class Echoes {
-  constructor(private readonly deps: { chats: ChatStore; notifier: AgentNotifier; clock: () => Date }) {}
+  constructor(private readonly deps: { chats: ChatStore; notifier: AgentNotifier; clock: () => Date; watchers?: WatchersPort }) {}
 
   async handle(channel: Channel, envelope: InboundEnvelope, event: Echo): Promise<'stored' | 'duplicate' | 'ignored'> {
     if (event.appId !== undefined && event.appId === channel.appId) return 'ignored';
@@ -33,6 +34,7 @@ export class Echoes {
     if (!(await chats.append(open.id, { message, delivery }, this.deps.clock()))) return 'duplicate';
     const audience = audienceOf(open);
     for (const agentId of audience) await notifier.notify(agentId, { type: 'message', chatId: open.id, message });
+    await this.deps.watchers?.forward(open, { type: 'message', chatId: open.id, message });
     return 'stored';
   }
 }

@@ -1,6 +1,7 @@
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import type { Channel, MessageStatus } from '../domain/model';
 import { type AgentNotifier, type ChatStore } from '../domain/ports';
+import type { WatchersPort } from './dispatcher';
 
 type Receipt = Extract<InboundEvent, { kind: 'delivery' | 'read' }>;
 
@@ -14,7 +15,7 @@ const rank: Partial<Record<MessageStatus, number>> = { sent: 1, delivered: 2, re
  * status actually moves; a repeated watermark writes nothing.
  */
 export class Receipts {
-  constructor(private readonly deps: { chats: ChatStore; notifier: AgentNotifier }) {}
+  constructor(private readonly deps: { chats: ChatStore; notifier: AgentNotifier; watchers?: WatchersPort }) {}
 
   async handle(channel: Channel, envelope: InboundEnvelope, event: Receipt): Promise<'stored' | 'ignored'> {
     const { chats, notifier } = this.deps;
@@ -41,6 +42,7 @@ export class Receipts {
     for (const m of moved.reverse()) {
       const agentId = chat?.agentId ?? m.agentId;
       if (agentId) await notifier.notify(agentId, { type: 'messageStatus', chatId, messageId: m.id, status });
+      if (chat) await this.deps.watchers?.forward(chat, { type: 'messageStatus', chatId, messageId: m.id, status });
     }
     return 'stored';
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Supervision } from '../../functions/services/supervision';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { DynamoAdminStore } from '../../functions/adapters/dynamodb/admin-store';
@@ -46,6 +47,7 @@ async function setup(settings: { simultaneousChats?: number } = {}) {
     graph: new GraphApi({ baseUrl: graph.url }),
     telegram: new TelegramApi({ baseUrl: telegram.url }),
     membership: () => h.membership,
+    supervision: () => new Supervision({ dispatcher: h.dispatcher, store: h.store, directory: h.directory, chats: h.chats, clock: h.clock }),
     clock: () => new Date(),
     newId: randomUUID,
     publicApiUrl: 'https://api.example.com',

@@ -3,6 +3,7 @@
  * and body, over DynamoDB Local and the real SDK clients, it never answers 5xx.
  */
 import { randomUUID } from 'node:crypto';
+import { Supervision } from '../../functions/services/supervision';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
@@ -46,6 +47,7 @@ beforeAll(async () => {
     graph: new GraphApi({ baseUrl: graph.url }),
     telegram: new TelegramApi({ baseUrl: telegram.url }),
     membership: () => h.membership,
+    supervision: () => new Supervision({ dispatcher: h.dispatcher, store: h.store, directory: h.directory, chats: h.chats, clock: h.clock }),
     clock: () => new Date(),
     newId: randomUUID,
     publicApiUrl: 'https://api.example.com',

@@ -34,8 +34,8 @@ import {
   type StoredMessage,
   type WithdrawReason,
 } from '../../functions/domain/model';
-import { canTakeChat, candidateOf, capacityOf, readyRank, waitRank, type Candidate } from '../../functions/domain/routing';
-import type { AgentEvent, AgentLog, ChatStore, Directory, LiveConnection, LoggedEvent, NewMessage, Outcome, Page, RoutingStore } from '../../functions/domain/ports';
+import { canTakeChat, candidateOf, capacityOf, readyRank, waitRank, withStatusSince, type Candidate } from '../../functions/domain/routing';
+import type { AgentEvent, AgentLog, ChatStore, Directory, LiveConnection, LoggedEvent, NewMessage, OfferedChat, Outcome, Page, QueueBacklog, RedirectTarget, RoutingStore } from '../../functions/domain/ports';
 
 type AgentItem = AgentRecord;
 type ChatItem = RoutedChat;
@@ -90,7 +90,7 @@ export class MemoryTable {
 
   agentChange(before: AgentItem | undefined, after: AgentItem, settings: Settings): () => void {
     return () => {
-      this.agents.set(after.id, defined(copy({ ...after, rev: (before?.rev ?? 0) + 1 })));
+      this.agents.set(after.id, defined(copy({ ...withStatusSince(before, after, new Date()), rev: (before?.rev ?? 0) + 1 })));
       const ready = canTakeChat(candidateOf(after, settings));
       for (const queueId of after.queues) {
         this.memberships.set(`${after.id}#${queueId}`, {
@@ -291,6 +291,69 @@ export class MemoryRoutingStore implements RoutingStore {
 
   async setCompletionToken(chat: ChatItem, token: string | undefined): Promise<Outcome> {
     return this.t.transact([this.t.chatCheck(chat)], [token ? this.t.chatChange(chat, { completionToken: token }, []) : this.t.chatChange(chat, {}, ['completionToken'])]);
+  }
+
+  async redirectChat(input: { chat: ChatItem; from?: AgentItem; withdraw: AgentItem[]; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome> {
+    const { chat, from, withdraw, to, settings, now } = input;
+    const checks = [this.t.chatCheck(chat)];
+    const changes: (() => void)[] = [];
+    if (from) {
+      if (chat.state !== 'assigned' || chat.agentId !== from.id) return 'lost';
+      checks.push(this.t.agentCheck(from, from.id));
+      changes.push(this.t.agentChange(from, { ...from, load: Math.max(0, from.load - 1) }, settings));
+    }
+    for (const agent of withdraw) {
+      const key = offerKey(chat.id, agent.id);
+      checks.push(this.t.agentCheck(agent, agent.id), this.t.offers.has(key));
+      changes.push(this.t.agentChange(agent, { ...agent, load: Math.max(0, agent.load - 1) }, settings), () => this.t.offers.delete(key));
+    }
+    if ('queueId' in to) {
+      changes.push(this.t.chatChange(chat, { state: 'waiting', agentId: null, queueId: to.queueId, offeredTo: [], skipped: [] }, ['completionToken'], { wait: to.queueId, held: null }));
+      return this.t.transact(checks, changes);
+    }
+    const agent = to.agent;
+    if (from?.id === agent.id || withdraw.some((a) => a.id === agent.id)) return 'lost';
+    const holdsOffer = chat.state === 'offered' && chat.offeredTo.includes(agent.id);
+    const key = offerKey(chat.id, agent.id);
+    if (to.as === 'offer') {
+      if (holdsOffer) checks.push(this.t.offers.has(key));
+      else {
+        if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
+        checks.push(this.t.agentCheck(agent, agent.id), !this.t.offers.has(key));
+        changes.push(
+          this.t.agentChange(agent, { ...agent, load: agent.load + 1 }, settings),
+          () => this.t.offers.set(key, defined({ chatId: chat.id, agentId: agent.id, offeredAt: now.toISOString(), expiresAt: to.expiresAt?.toISOString() })),
+        );
+      }
+      changes.push(this.t.chatChange(chat, { state: 'offered', agentId: null, offeredTo: [agent.id], skipped: [] }, ['completionToken'], { wait: null, held: null }));
+      return this.t.transact(checks, changes);
+    }
+    checks.push(this.t.agentCheck(agent, agent.id));
+    if (holdsOffer) checks.push(this.t.offers.has(key));
+    changes.push(
+      this.t.agentChange(agent, { ...agent, load: holdsOffer ? agent.load : agent.load + 1, lastTakenAt: now.toISOString() }, settings),
+      () => this.t.offers.delete(key),
+      this.t.chatChange(chat, { state: 'assigned', agentId: agent.id, offeredTo: [], skipped: [] }, ['completionToken'], { wait: null, held: agent.id }),
+    );
+    return this.t.transact(checks, changes);
+  }
+
+  async waitingByQueue(): Promise<QueueBacklog[]> {
+    const found = new Map<string, QueueBacklog>();
+    for (const { item } of this.t.chats.values()) {
+      if (item.state !== 'waiting' || !item.queueId) continue;
+      const seen = found.get(item.queueId);
+      if (!seen) found.set(item.queueId, { queueId: item.queueId, waiting: 1, oldestCreatedAt: item.createdAt });
+      else {
+        seen.waiting += 1;
+        if (item.createdAt < seen.oldestCreatedAt) seen.oldestCreatedAt = item.createdAt;
+      }
+    }
+    return [...found.values()];
+  }
+
+  async offeredChats(): Promise<OfferedChat[]> {
+    return [...this.t.chats.values()].filter((c) => c.item.state === 'offered').map((c) => ({ chatId: c.item.id, queueId: c.item.queueId, createdAt: c.item.createdAt }));
   }
 }
 

@@ -21,14 +21,18 @@ import { routingRig } from './routing-rig';
 export { RecordingEvents, RecordingNotifier, RecordingTimers, timerKey } from './routing-rig';
 
 /** The DynamoDB stores over a fresh table in the shared DynamoDB Local. */
-export async function dynamoStores() {
+export async function dynamoStores(clock?: () => Date) {
   const table = new Table(DynamoDBDocumentClient.from(dynamodb(), { marshallOptions: { removeUndefinedValues: true } }), await createTestTable());
-  return { table, directory: new DynamoDirectory(table), chats: new DynamoChatStore(table), store: new DynamoRoutingStore(table), log: new DynamoAgentLog(table) };
+  return { table, directory: new DynamoDirectory(table), chats: new DynamoChatStore(table), store: new DynamoRoutingStore(table, clock), log: new DynamoAgentLog(table) };
 }
 
 export async function routingHarness(settings: Partial<Settings> = {}) {
-  const stores = await dynamoStores();
-  return { table: stores.table, ...(await routingRig(stores, settings)) };
+  // the store stamps agents' statusSince by the rig's clock, which exists once the rig does
+  let clock: () => Date = () => new Date();
+  const stores = await dynamoStores(() => clock());
+  const rig = await routingRig(stores, settings);
+  clock = rig.clock;
+  return { table: stores.table, ...rig };
 }
 
 export type RoutingHarness = Awaited<ReturnType<typeof routingHarness>>;

@@ -12,8 +12,9 @@ import {
   type Settings,
   type WithdrawReason,
 } from '../../domain/model';
-import type { Outcome, Page, RoutingStore } from '../../domain/ports';
-import { canTakeChat, candidateOf, capacityOf, readyRank, type Candidate } from '../../domain/routing';
+import type { OfferedChat, Outcome, Page, QueueBacklog, RedirectTarget, RoutingStore } from '../../domain/ports';
+import { table as shape } from '../../shared/resources';
+import { canTakeChat, candidateOf, capacityOf, readyRank, withStatusSince, type Candidate } from '../../domain/routing';
 import { indexKeys, keys, ttlAfter } from './keys';
 import { partitionPage } from './page-tokens';
 import { lostRace, type Table, type TransactItem } from './table';
@@ -29,6 +30,8 @@ const membershipItem = z.object({
   lastTakenAt: z.string().optional(),
 });
 
+const kindEntry = z.object({ kindSk: z.string(), queueId: z.string().nullable().optional() });
+
 // Held chats are the chat items themselves (agentPk/agentSk set on accept), named by `id`.
 const heldChat = z.object({ id: z.string() });
 
@@ -38,7 +41,11 @@ const heldChat = z.object({ id: z.string() });
  * decisions exactly one lands; the other gets `lost` and decides again from fresh reads.
  */
 export class DynamoRoutingStore implements RoutingStore {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    /** Stamps `statusSince` on the agent writes that change an agent's status. */
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   // ---- facts -------------------------------------------------------------------------
 
@@ -87,7 +94,9 @@ export class DynamoRoutingStore implements RoutingStore {
    * same is not rewritten (a second connection, a presence already set); saving an agent
    * (`refresh`) rewrites them all, so a new simultaneousChats reaches the ready index.
    */
-  private agentWrites(before: AgentRecord | undefined, after: AgentRecord, settings: Settings, refresh = false): TransactItem[] {
+  private agentWrites(before: AgentRecord | undefined, written: AgentRecord, settings: Settings, refresh = false): TransactItem[] {
+    // statusSince moves when the status (active / inactive / offline) changes
+    const after = withStatusSince(before, written, this.clock());
     const membership = (agent: AgentRecord, queueId: string) => {
       const candidate = candidateOf(agent, settings);
       return {
@@ -327,6 +336,127 @@ export class DynamoRoutingStore implements RoutingStore {
         remove: ['agentPk', 'agentSk', 'completionToken', 'waitPk', 'waitSk'],
       }),
     ]);
+  }
+
+  /** A supervisor's move of a chat, its pending offers withdrawn in the same transaction: to a queue, to an agent as an offer, or straight to an agent. */
+  async redirectChat(input: { chat: RoutedChat; from?: AgentRecord; withdraw: AgentRecord[]; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome> {
+    const { chat, from, withdraw, to, settings, now } = input;
+    const writes: TransactItem[] = [];
+    if (from) {
+      if (chat.state !== 'assigned' || chat.agentId !== from.id) return 'lost';
+      writes.push(...this.agentWrites(from, { ...from, load: Math.max(0, from.load - 1) }, settings));
+    }
+    for (const agent of withdraw) {
+      writes.push(...this.agentWrites(agent, { ...agent, load: Math.max(0, agent.load - 1) }, settings), {
+        Delete: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' },
+      });
+    }
+    if ('queueId' in to) {
+      writes.push(
+        this.chatUpdate(chat, {
+          set: {
+            state: 'waiting',
+            agentId: null,
+            queueId: to.queueId,
+            offeredTo: [],
+            skipped: [],
+            kindPk: indexKeys.kind('CHATS#waiting'),
+            waitPk: indexKeys.waiting(to.queueId),
+            waitSk: `${chat.createdAt}#${chat.id}`,
+          },
+          remove: ['agentPk', 'agentSk', 'completionToken'],
+        }),
+      );
+      return this.attempt(writes);
+    }
+    const agent = to.agent;
+    if (from?.id === agent.id || withdraw.some((a) => a.id === agent.id)) return 'lost';
+    const holdsOffer = chat.state === 'offered' && chat.offeredTo.includes(agent.id);
+    const leave = ['agentPk', 'agentSk', 'completionToken', 'waitPk', 'waitSk'];
+    if (to.as === 'offer') {
+      if (holdsOffer) {
+        // the offer they hold stays as it is; only the others went
+        writes.push({ ConditionCheck: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' } });
+      } else {
+        if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
+        writes.push(...this.agentWrites(agent, { ...agent, load: agent.load + 1 }, settings), {
+          Put: {
+            TableName: '',
+            Item: {
+              ...keys.offer(chat.id, agent.id),
+              chatId: chat.id,
+              agentId: agent.id,
+              offeredAt: now.toISOString(),
+              ...(to.expiresAt ? { expiresAt: to.expiresAt.toISOString() } : {}),
+              agentPk: indexKeys.byAgent(agent.id),
+              agentSk: `OFFER#${chat.id}`,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        });
+      }
+      writes.push(this.chatUpdate(chat, { set: { state: 'offered', agentId: null, offeredTo: [agent.id], skipped: [], kindPk: indexKeys.kind('CHATS#offered') }, remove: leave }));
+      return this.attempt(writes);
+    }
+    // straight to the agent: an offer they held becomes the chat itself (their load stays), else their load grows
+    writes.push(...this.agentWrites(agent, { ...agent, load: holdsOffer ? agent.load : agent.load + 1, lastTakenAt: now.toISOString() }, settings));
+    if (holdsOffer) writes.push({ Delete: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' } });
+    writes.push(
+      this.chatUpdate(chat, {
+        set: {
+          state: 'assigned',
+          agentId: agent.id,
+          offeredTo: [],
+          skipped: [],
+          agentPk: indexKeys.byAgent(agent.id),
+          agentSk: `CHAT#${chat.id}`,
+          kindPk: indexKeys.kind('CHATS#assigned'),
+        },
+        remove: ['completionToken', 'waitPk', 'waitSk'],
+      }),
+    );
+    return this.attempt(writes);
+  }
+
+  /** The waiting chats' partition of the byKind index (keys and queueId only): counted per queue, the oldest by its sort key. */
+  async waitingByQueue(): Promise<QueueBacklog[]> {
+    const found = new Map<string, QueueBacklog>();
+    for (const chat of await this.chatsOfKind('CHATS#waiting')) {
+      if (!chat.queueId) continue;
+      const seen = found.get(chat.queueId);
+      if (!seen) found.set(chat.queueId, { queueId: chat.queueId, waiting: 1, oldestCreatedAt: chat.createdAt });
+      else {
+        seen.waiting += 1;
+        if (chat.createdAt < seen.oldestCreatedAt) seen.oldestCreatedAt = chat.createdAt;
+      }
+    }
+    return [...found.values()];
+  }
+
+  /** The offered chats' partition of the byKind index (keys and queueId only). */
+  async offeredChats(): Promise<OfferedChat[]> {
+    return (await this.chatsOfKind('CHATS#offered')).map((c) => ({ chatId: c.id, queueId: c.queueId, createdAt: c.createdAt }));
+  }
+
+  /** One byKind partition of chats as the index projects it: `kindSk` is `<createdAt>#<id>`, `queueId` is projected. */
+  private async chatsOfKind(kind: string): Promise<{ id: string; queueId: string | null; createdAt: string }[]> {
+    const found: { id: string; queueId: string | null; createdAt: string }[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.query(kindEntry, {
+        IndexName: shape.indexes.byKind.name,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': shape.indexes.byKind.partitionKey },
+        ExpressionAttributeValues: { ':pk': indexKeys.kind(kind) },
+        ExclusiveStartKey: startKey,
+      });
+      for (const entry of page.items) {
+        const cut = entry.kindSk.lastIndexOf('#');
+        found.push({ id: entry.kindSk.slice(cut + 1), queueId: entry.queueId ?? null, createdAt: entry.kindSk.slice(0, cut) });
+      }
+      startKey = page.lastKey;
+    } while (startKey);
+    return found;
   }
 
   /** Arms (token) or disarms (undefined) the completion timeout of an assigned chat. */

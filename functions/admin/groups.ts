@@ -1,0 +1,4 @@
+/** Cognito groups the management API admits besides chat-admins (who may call every route). */
+
+/** Supervisors: the live view, moving and closing chats, agents' status; reading chats, agents and queues. */
+export const supervisorsGroup = 'supervisors';
