@@ -214,17 +214,17 @@ function renderLive() {
     ...queues.map((q) =>
       h('tr', { dataset: { queueId: q.queueId } },
         h('th', { scope: 'row' }, q.name),
-        h('td', { class: 'num', dataset: { field: 'waiting' } }, q.waiting),
+        h('td', { class: 'num', dataset: { field: 'waiting', label: 'Waiting' } }, q.waiting),
         h('td', {
           class: `num${q.oldestWaitSeconds >= 60 ? ' sv-late' : ''}`,
-          dataset: { field: 'oldestWait', ...(q.oldestWaitSeconds !== null ? { since: String(state.liveReceivedAt - q.oldestWaitSeconds * 1000) } : {}) },
+          dataset: { field: 'oldestWait', label: 'Oldest wait', ...(q.oldestWaitSeconds !== null ? { since: String(state.liveReceivedAt - q.oldestWaitSeconds * 1000) } : {}) },
         }, duration(q.oldestWaitSeconds)),
-        h('td', { class: 'num', dataset: { field: 'offersPending' } }, q.offersPending),
-        h('td', { class: 'num', dataset: { field: 'agents' } },
+        h('td', { class: 'num', dataset: { field: 'offersPending', label: 'Offers pending' } }, q.offersPending),
+        h('td', { class: 'num', dataset: { field: 'agents', label: 'Agents (active / inactive / offline)' } },
           h('span', { class: 'sv-active', title: 'active' }, q.agents.active), ' / ',
           h('span', { class: 'sv-inactive', title: 'inactive' }, q.agents.inactive), ' / ',
           h('span', { class: 'muted', title: 'offline' }, q.agents.offline)),
-        h('td', { class: 'num', dataset: { field: 'load' } }, `${q.load} / ${q.capacity}`),
+        h('td', { class: 'num', dataset: { field: 'load', label: 'Load / capacity' } }, `${q.load} / ${q.capacity}`),
       ),
     ),
   );
@@ -234,12 +234,12 @@ function renderLive() {
       const next = a.status === 'active' ? 'inactive' : 'active';
       return h('tr', { dataset: { agentId: a.agentId, status: a.status } },
         h('th', { scope: 'row' }, a.displayName, h('div', { class: 'small muted' }, a.queues.map(queueName).join(', '))),
-        h('td', { dataset: { field: 'status' } }, h('span', { class: `sv-status ${a.status}` }, a.status)),
-        h('td', { class: 'num', dataset: { field: 'load' } }, `${a.load} / ${a.capacity}`),
-        h('td', { class: 'num', dataset: { field: 'chatsHeld' } }, a.chatsHeld),
-        h('td', { class: 'num', dataset: { field: 'inStatus', ...(a.statusSince ? { since: String(localMs(a.statusSince)) } : {}) } },
+        h('td', { dataset: { field: 'status', label: 'Status' } }, h('span', { class: `sv-status ${a.status}` }, a.status)),
+        h('td', { class: 'num', dataset: { field: 'load', label: 'Load' } }, `${a.load} / ${a.capacity}`),
+        h('td', { class: 'num', dataset: { field: 'chatsHeld', label: 'Chats held' } }, a.chatsHeld),
+        h('td', { class: 'num', dataset: { field: 'inStatus', label: 'In status', ...(a.statusSince ? { since: String(localMs(a.statusSince)) } : {}) } },
           a.statusSince ? duration((Date.now() - localMs(a.statusSince)) / 1000) : '—'),
-        h('td', {},
+        h('td', { class: 'sv-actions' },
           a.status === 'offline'
             ? h('span', { class: 'small muted' }, 'not connected')
             : h('button', { type: 'button', class: 'sv-set-status', 'aria-label': `Set ${a.displayName} ${next}`, onclick: (event) => setAgentStatus(a, next, event.target) }, `Set ${next}`)),
@@ -313,10 +313,10 @@ function renderChats() {
       const watching = state.watch?.chatId === chat.id;
       return h('tr', { dataset: { chatId: chat.id, state: chat.state }, class: watching ? 'sv-watched' : null },
         h('th', { scope: 'row' }, customerName(chat), ' ', h('span', { class: `badge ${chat.channelType}` }, chat.channelType)),
-        h('td', { dataset: { field: 'queue' } }, queueName(chat.queueId)),
-        h('td', { dataset: { field: 'state' } }, chat.state),
-        h('td', { dataset: { field: 'agent' } }, agentName(chat.agentId)),
-        h('td', { class: 'small' }, clock(chat.lastMessageAt)),
+        h('td', { dataset: { field: 'queue', label: 'Queue' } }, queueName(chat.queueId)),
+        h('td', { dataset: { field: 'state', label: 'State' } }, chat.state),
+        h('td', { dataset: { field: 'agent', label: 'Agent' } }, agentName(chat.agentId)),
+        h('td', { class: 'small', dataset: { label: 'Last message' } }, clock(chat.lastMessageAt)),
         h('td', { class: 'sv-actions' },
           open ? h('button', { type: 'button', class: 'sv-watch', 'aria-pressed': watching ? 'true' : 'false', onclick: () => (watching ? stopWatching() : watchChat(chat)) }, watching ? 'Watching' : 'Watch') : null,
           open ? h('button', { type: 'button', class: 'sv-reassign', onclick: () => openReassign(chat) }, 'Reassign') : null,
@@ -670,7 +670,9 @@ function renderReport(report, from, to) {
       h('figure', {}, h('figcaption', { class: 'small muted' }, 'Chats created per hour'), chatsChart),
       h('figure', {}, h('figcaption', { class: 'small muted' }, 'Wait p90 per hour (seconds)'), waitChart),
     );
-    return { card, draw: () => [chart(chatsChart, hours, created, 'chats', '#0b66e4', true), chart(waitChart, hours, waitP90, 'p90 s', '#b65c02', false)] };
+    // an hour with no chat draws no bar (a zero-height bar would draw a line along the axis)
+    const bars = created.map((n) => n || null);
+    return { card, draw: () => [chart(chatsChart, hours, bars, 'chats', '#0b66e4', true), chart(waitChart, hours, waitP90, 'p90 s', '#b65c02', false)] };
   });
   $('report').replaceChildren(...cards.map((c) => c.card));
   if (cards.length === 0) $('report').append(h('p', { class: 'muted small' }, 'No queues yet.'));
@@ -686,10 +688,15 @@ function chart(target, xs, ys, label, color, bars) {
     height: 120,
     legend: { show: false },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(bars ? 1 : 10, max ?? 0)] } },
+    scales: {
+      // half an hour either side, so that the first and the current hour's bars are whole
+      x: { time: true, range: () => [xs[0] - 1800, xs[xs.length - 1] + 1800] },
+      y: { range: (_u, _min, max) => [0, Math.max(bars ? 2 : 10, Math.ceil((max ?? 0) * 1.1))] },
+    },
     axes: [
-      { size: 28, font: '11px system-ui', values: (_u, ticks) => ticks.map((t) => clock(t * 1000)) },
-      { size: 36, font: '11px system-ui' },
+      { size: 28, font: '11px system-ui', incrs: [3600, 7200, 10800, 21600], values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString([], { hour: 'numeric' })) },
+      // whole numbers only: chats and seconds
+      { size: 40, font: '11px system-ui', incrs: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200], values: (_u, ticks) => ticks.map((t) => String(t)) },
     ],
     series: [
       {},
