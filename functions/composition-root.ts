@@ -22,6 +22,9 @@ import { DynamoTelegramChats } from './adapters/dynamodb/telegram-chats';
 import { QueueVisibility } from './adapters/queue-visibility';
 import { RetryAfter } from './adapters/retry-after';
 import { Membership } from './services/membership';
+import { Supervision } from './services/supervision';
+import { Watchers } from './services/watchers';
+import { DynamoWatchStore } from './adapters/dynamodb/watches';
 import { TelegramFileLinks } from './services/telegram-file-links';
 import { readEnv } from './shared/env';
 import { instrumented, recordedMetrics } from './shared/instrument';
@@ -56,7 +59,7 @@ export const clock = (): Date => new Date();
 export const table = /* @__PURE__ */ once(() => Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME, clientConfig(workerBudget)));
 export const directory: () => Directory = /* @__PURE__ */ once(() => new DynamoDirectory(table()));
 export const chatStore: () => ChatStore = /* @__PURE__ */ once(() => new DynamoChatStore(table()));
-export const routingStore: () => RoutingStore = /* @__PURE__ */ once(() => new DynamoRoutingStore(table()));
+export const routingStore: () => RoutingStore = /* @__PURE__ */ once(() => new DynamoRoutingStore(table(), clock));
 export const adminStore: () => AdminStore = /* @__PURE__ */ once(() => new DynamoAdminStore(table()));
 export const agentLog: () => AgentLog = /* @__PURE__ */ once(() => new DynamoAgentLog(table()));
 export const sqs = /* @__PURE__ */ once(() => instrumented(new SQSClient(clientConfig(workerBudget))));
@@ -128,7 +131,17 @@ export const dispatcher: () => Dispatcher = /* @__PURE__ */ once(
       clock,
       metrics: recordedMetrics,
       endings: chatEndings(),
+      watchers: watchers(),
     }),
+);
+
+/** Supervisors' watches of chats, and the frames passed on to them. */
+export const watchStore = /* @__PURE__ */ once(() => new DynamoWatchStore(table()));
+export const watchers = /* @__PURE__ */ once(() => new Watchers({ store: watchStore(), connections: socketNotifier(), clock }));
+
+/** The supervisors' live view and moves (the management API builds it on first use). */
+export const supervision = /* @__PURE__ */ once(
+  () => new Supervision({ dispatcher: dispatcher(), store: routingStore(), directory: directory(), chats: chatStore(), clock }),
 );
 
 export const membership = /* @__PURE__ */ once(() => new Membership({ store: routingStore(), directory: directory(), dispatcher: dispatcher(), clock }));
@@ -176,6 +189,7 @@ export const chatIntake = /* @__PURE__ */ once(() => {
     profiles: new Profiles({ chats: chatStore(), directory: directory(), graph: graphApi(), secrets: secrets(), events: eventBus(), clock }),
     automated,
     telegram: new TelegramEvents({ chats: chatStore(), telegramChats: telegramChats(), notifier: agentNotifier(), telegram: telegramApi(), secrets: secrets() }),
+    watchers: watchers(),
   });
 });
 
@@ -193,6 +207,7 @@ export const delivery = /* @__PURE__ */ once(
       notifier: socketNotifier(),
       events: eventBus(),
       graph: graphApi(),
+      watchers: watchers(),
     }),
 );
 
@@ -220,5 +235,7 @@ export const agentActions = /* @__PURE__ */ once(
         agents: () => directory().listAgentItems(),
       }),
       fileLinks: fileLinks(),
+      watches: watchStore(),
+      watchers: watchers(),
     }),
 );

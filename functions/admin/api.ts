@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { adminStore, chatStore, clock, deadLetterQueues, directory, failureLog, fileLinks, graphApi, membership, secrets, telegramApi } from '../composition-root';
+import { adminStore, chatStore, clock, deadLetterQueues, directory, failureLog, fileLinks, graphApi, membership, secrets, supervision, telegramApi } from '../composition-root';
 import { readEnv } from '../shared/env';
 import { logger } from '../shared/logger';
 import { adminHandler } from './app';
@@ -16,6 +16,7 @@ export const handler = adminHandler({
   graph: graphApi(),
   telegram: telegramApi(),
   membership,
+  supervision,
   clock,
   newId: randomUUID,
   publicApiUrl: env.PUBLIC_API_URL,

@@ -17,8 +17,13 @@ import { queueRoutes } from './queues';
 import { quickReplyRoutes } from './quick-replies';
 import { route, type AdminDeps, type AdminRoute } from './route-table';
 import { settingsRoutes } from './settings';
+import { supervisionRoutes } from './supervision';
 
 export const adminGroup = 'chat-admins';
+/** Supervisors: the supervision routes, and reading chats, agents and queues. Admins count as supervisors. */
+export const supervisorGroup = 'supervisors';
+/** Admin routes supervisors may read too. */
+const supervisorReadable = new Set(['GET /api/chats', 'GET /api/chats/{chatId}', 'GET /api/agents', 'GET /api/queues']);
 
 const resourceRoutes: AdminRoute[] = [
   ...settingsRoutes,
@@ -31,6 +36,7 @@ const resourceRoutes: AdminRoute[] = [
   ...contactRoutes,
   ...chatRoutes,
   ...deadLetterRoutes,
+  ...supervisionRoutes,
 ];
 
 let document: Record<string, unknown> | undefined;
@@ -74,11 +80,18 @@ const authorizedEvent = z.object({
   requestContext: z.object({ authorizer: z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }) }).optional() }),
 });
 
-function callerOf(event: HttpEvent): { sub: string } {
+function callerOf(event: HttpEvent): { sub: string; groups: string[] } {
   const claims = authorizedEvent.safeParse(event).data?.requestContext.authorizer?.jwt.claims;
   if (!claims) throw new Unauthorized();
-  if (!groupsFromClaims(claims).includes(adminGroup)) throw new Forbidden();
-  return { sub: typeof claims.sub === 'string' ? claims.sub : 'unknown' };
+  const groups = groupsFromClaims(claims);
+  if (!groups.includes(adminGroup) && !groups.includes(supervisorGroup)) throw new Forbidden();
+  return { sub: typeof claims.sub === 'string' ? claims.sub : 'unknown', groups };
+}
+
+/** chat-admins may call every route; supervisors the supervision routes and the reads they need. */
+function mayCall(caller: { groups: string[] }, route: AdminRoute): boolean {
+  if (caller.groups.includes(adminGroup)) return true;
+  return route.access === 'supervisors' || supervisorReadable.has(`${route.method} ${route.path}`);
 }
 
 function match(method: string, path: string): { route: AdminRoute; params: Record<string, string> } {
@@ -121,7 +134,8 @@ export function adminApi(deps: AdminDeps): (event: HttpEvent) => Promise<HttpRes
     const caller = callerOf(event);
     const method = event.requestContext.http.method.toUpperCase();
     const { route: matched, params } = match(method, event.rawPath);
-    const result = await matched.run({ params, query: queryOf(event), body: bodyOf(event) }, deps);
+    if (!mayCall(caller, matched)) throw new Forbidden('This needs the chat-admins group.');
+    const result = await matched.run({ params, query: queryOf(event), body: bodyOf(event), caller }, deps);
     logger.info('admin request', { method, route: matched.path, status: matched.status, caller: caller.sub });
     return matched.status === 204 ? { statusCode: 204, body: '' } : json(matched.status, result);
   };

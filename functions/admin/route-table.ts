@@ -4,6 +4,7 @@ import { type MessengerPlatform } from '../domain/platforms';
 import type { SecretStore } from '../domain/ports';
 import { type TelegramPlatform } from '../domain/platforms';
 import type { Membership } from '../services/membership';
+import type { Supervision } from '../services/supervision';
 import type { TelegramFileLinks } from '../services/telegram-file-links';
 import { detailsFromIssues, ValidationFailed } from '../domain/errors';
 import { type AdminStore, type ChatStore, type Directory } from '../domain/ports';
@@ -24,6 +25,8 @@ export interface AdminDeps {
   publicApiUrl: string;
   /** Shows stored Telegram files as short-lived signed links. */
   fileLinks: Pick<TelegramFileLinks, 'presentAll'>;
+  /** The supervisors' live view and moves; built on first use, like `membership`. Supervisor routes answer 503 without it. */
+  supervision?(): Pick<Supervision, 'live' | 'reassign' | 'close' | 'setStatus'>;
   /** Failure records and the dead-letter queues; `GET /api/dead-letters` answers 503 without them. */
   deadLetters?: { failures: Pick<FailureLog, 'list'>; queues: Pick<DeadLetterQueues, 'redrive'> };
 }
@@ -35,7 +38,12 @@ export interface RawRequest {
   query: Record<string, string>;
   /** Parsed JSON, or undefined when no body came. */
   body: unknown;
+  /** Who asks (the token's subject), when known. */
+  caller?: { sub: string };
 }
+
+/** Who may call a route besides chat-admins: `supervisors` also lets the supervisors group in. */
+export type RouteAccess = 'admins' | 'supervisors';
 
 /** One operation of the management API: where it lives, what it accepts, what it answers. */
 export interface AdminRoute {
@@ -51,6 +59,7 @@ export interface AdminRoute {
   response?: z.ZodType;
   /** Error statuses the operation may answer besides 400/401/403. */
   errors: number[];
+  access: RouteAccess;
   run(request: RawRequest, deps: AdminDeps): Promise<unknown>;
 }
 
@@ -67,7 +76,9 @@ export interface RouteDefinition<P extends z.ZodObject | undefined, Q extends z.
   body?: B;
   response?: R;
   errors?: number[];
-  handle(input: { params: Infer<P>; query: Infer<Q>; body: Infer<B> }, deps: AdminDeps): Promise<R extends z.ZodType ? z.input<R> : void>;
+  /** Default `admins` (chat-admins only). */
+  access?: RouteAccess;
+  handle(input: { params: Infer<P>; query: Infer<Q>; body: Infer<B>; caller: { sub: string } }, deps: AdminDeps): Promise<R extends z.ZodType ? z.input<R> : void>;
 }
 
 /**
@@ -86,6 +97,7 @@ export function route<
     ...rest,
     status: definition.status ?? (definition.method === 'POST' ? 201 : definition.method === 'DELETE' ? 204 : 200),
     errors: definition.errors ?? [],
+    access: definition.access ?? 'admins',
     async run(request, deps) {
       const details: { field: string; message: string }[] = [];
       const parse = <S extends z.ZodType | undefined>(schema: S | undefined, value: unknown, where: string): Infer<S> => {
@@ -99,7 +111,7 @@ export function route<
       const query = parse<Q>(definition.query, request.query, 'query');
       const body = parse<B>(definition.body, request.body, 'body');
       if (details.length > 0) throw new ValidationFailed(details);
-      const result = await handle({ params, query, body }, deps);
+      const result = await handle({ params, query, body, caller: request.caller ?? { sub: 'unknown' } }, deps);
       return definition.response ? definition.response.parse(result) : undefined;
     },
   };

@@ -17,7 +17,7 @@ export type Presence = 'active' | 'inactive';
 export type MessageDirection = 'in' | 'out';
 export const messageStatuses = ['received', 'pending', 'sent', 'delivered', 'read', 'failed'] as const;
 export type MessageStatus = (typeof messageStatuses)[number];
-export type CloseReason = 'agent' | 'timeout' | 'transfer' | 'handover';
+export type CloseReason = 'agent' | 'timeout' | 'transfer' | 'handover' | 'supervisor';
 export type WithdrawReason = 'timeout' | 'taken' | 'closed' | 'offline' | 'transfer';
 
 export const settingsSchema = z.object({
@@ -79,6 +79,8 @@ export const agentRecordSchema = z.object({
   /** When the agent last took (accepted) a chat; absent if never. */
   lastTakenAt: z.string().optional(),
   queues: z.array(z.string()),
+  /** When the agent's status (active / inactive / offline) last changed; absent if never since this was kept. */
+  statusSince: z.string().optional(),
   /** Grows on every write that changes routing facts; writes are conditional on it. */
   rev: z.number().int(),
   createdAt: z.string(),
@@ -139,6 +141,8 @@ export const routingStateSchema = z.object({
   completionToken: z.string().optional(),
   closedAt: z.string().optional(),
   closeReason: z.string().optional(),
+  /** Until when supervisors may be watching the chat (its latest watch's expiry); unwatched chats have none. */
+  watchedUntil: z.string().optional(),
 });
 
 /** A chat with its routing state: what the stores keep and the services decide on. */
@@ -147,7 +151,7 @@ export type RoutedChat = z.infer<typeof routedChatSchema>;
 
 /** The chat as agents see it, without the routing state. */
 export function chatView(chat: RoutedChat): Chat {
-  const { offeredTo: _o, skipped: _s, completionToken: _c, closedAt: _ca, closeReason: _cr, ...view } = chat;
+  const { offeredTo: _o, skipped: _s, completionToken: _c, closedAt: _ca, closeReason: _cr, watchedUntil: _w, ...view } = chat;
   return view;
 }
 

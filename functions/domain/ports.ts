@@ -208,6 +208,46 @@ export interface RoutingStore {
   releaseChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; toQueueId: string; now: Date }): Promise<Outcome>;
   handOver(input: { chat: RoutedChat; from: AgentRecord; to: AgentRecord; settings: Settings; now: Date; expiresAt?: Date }): Promise<Outcome>;
   setCompletionToken(chat: RoutedChat, token: string | undefined): Promise<Outcome>;
+  /**
+   * A supervisor moves a chat that has no pending offer (the caller withdrew them): from the
+   * agent holding it (`from`, whose load falls), to another queue (waiting there), to a named
+   * agent as an offer (within capacity), or straight to them (`assigned`, capacity not checked).
+   */
+  redirectChat(input: { chat: RoutedChat; from?: AgentRecord; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome>;
+  /** A queue's chats not yet taken (the waiting index): how many still wait for an offer, and the oldest one's creation. */
+  queueBacklog(queueId: string): Promise<QueueBacklog>;
+  /** Every offered chat, with the agents it is offered to. */
+  offeredChats(): Promise<OfferedChat[]>;
+}
+
+export type RedirectTarget = { queueId: string } | { agent: AgentRecord; as: 'offer' | 'assigned'; expiresAt?: Date };
+
+export interface QueueBacklog {
+  /** Chats in the queue in state `waiting`. */
+  waiting: number;
+  /** Creation of the oldest chat in the queue not yet taken (waiting or offered). */
+  oldestCreatedAt?: string;
+}
+
+export interface OfferedChat {
+  chatId: string;
+  queueId: string | null;
+  offeredTo: string[];
+}
+
+/** A supervisor's connection watching a chat. */
+export interface Watcher {
+  agentId: string;
+  connectionId: string;
+}
+
+/** Who watches which chat, each watch until it expires or is ended. */
+export interface WatchStore {
+  /** Remembers the watch until `until`, and marks the chat as watched until then (its version stays). */
+  watch(chatId: string, watcher: Watcher, until: Date): Promise<void>;
+  unwatch(chatId: string, connectionId: string): Promise<void>;
+  /** The watches of a chat not yet expired. */
+  watchersOf(chatId: string, now: Date): Promise<Watcher[]>;
 }
 
 export interface LiveConnection {

@@ -114,3 +114,11 @@ export function candidateOf(agent: AgentRecord, settings: Settings): Candidate {
     lastTakenAt: agent.lastTakenAt,
   };
 }
+
+/** The agent record to keep after a write: `statusSince` moves to `now` when the status (active / inactive / offline) changes. */
+export function withStatusSince(before: AgentRecord | undefined, after: AgentRecord, now: Date): AgentRecord {
+  const was = before ? effectiveStatus(before.presence, before.connections) : undefined;
+  if (was !== effectiveStatus(after.presence, after.connections)) return { ...after, statusSince: now.toISOString() };
+  const since = after.statusSince ?? before?.statusSince;
+  return since === undefined ? after : { ...after, statusSince: since };
+}

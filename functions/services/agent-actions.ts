@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type Message, chatView, customerLastWroteAt } from '../domain/model';
-import { type AgentLog, type ChatStore, type Directory, type OutboundQueue, type RoutingStore } from '../domain/ports';
+import { type AgentLog, type ChatStore, type Directory, type OutboundQueue, type RoutingStore, type WatchStore } from '../domain/ports';
 import type { ReplyFrame, AgentConnections } from '../domain/ports';
 import type { Dispatcher } from './dispatcher';
 import type { ChatActions } from './chat-actions';
-import type { ClientFrame } from '../socket/frames';
+import type { ClientFrame, FrameOrigin } from '../socket/frames';
+import type { Watchers } from './watchers';
+import { Forbidden, OmnichatError } from '../domain/errors';
 import type { AgentWorkspace } from './agent-workspace';
 import type { TelegramFileLinks } from './telegram-file-links';
 import { messagingWindow } from '../domain/messaging-window';
@@ -26,7 +28,16 @@ export interface AgentActionsDeps {
   threads: Pick<ThreadRequests, 'request'>;
   workspace: Pick<AgentWorkspace, 'of'>;
   fileLinks: Pick<TelegramFileLinks, 'presentAll'>;
+  /** Supervisors' watches of chats; `watch` answers `not_configured` without them. */
+  watches?: WatchStore;
+  /** Supervisors watching a chat get the agent's own messages too. */
+  watchers?: Pick<Watchers, 'forward'>;
 }
+
+/** Groups that may watch any chat. */
+const supervisorGroups = ['supervisors', 'chat-admins'];
+/** How long a watch lasts without being renewed: a WebSocket connection's own limit on API Gateway. */
+const watchSeconds = 2 * 3600;
 
 const error = (code: string, message: string, requestId?: string): ReplyFrame => ({ type: 'error', code, message, ...(requestId ? { requestId } : {}) });
 
@@ -42,7 +53,7 @@ const transferMessages = {
 export class AgentActions {
   constructor(private readonly deps: AgentActionsDeps) {}
 
-  async handle(agentId: string, frame: ClientFrame): Promise<ReplyFrame | undefined> {
+  async handle(agentId: string, frame: ClientFrame, origin?: FrameOrigin): Promise<ReplyFrame | undefined> {
     const { dispatcher, requestId } = { dispatcher: this.deps.dispatcher, requestId: frame.requestId };
     const withId = (reply: ReplyFrame): ReplyFrame => (requestId ? { ...reply, requestId } : reply);
     switch (frame.action) {
@@ -74,6 +85,11 @@ export class AgentActions {
       }
       case 'history':
         return withId(await this.history(agentId, frame));
+      case 'watch':
+        return withId(await this.watch(agentId, frame.chatId, origin));
+      case 'unwatch':
+        await this.watchStore(agentId, origin).unwatch(frame.chatId, origin?.connectionId ?? '');
+        return withId({ type: 'unwatched', chatId: frame.chatId });
       case 'runAction': {
         // a refusal (ChatActionNotFound, ChatActionNotAllowed) is thrown and answered by the socket's one error mapping
         const ran = await this.deps.chatActions.run(agentId, frame.chatId, frame.actionId);
@@ -116,7 +132,34 @@ export class AgentActions {
     await outbound.enqueue({ chatId: chat.id, messageId: message.id, sentAt: message.sentAt });
     await dispatcher.armCompletion(chat, message.id, now);
     await notifier.notify(agentId, { type: 'message', chatId: chat.id, message });
+    await this.deps.watchers?.forward(chat, { type: 'message', chatId: chat.id, message });
     return { type: 'sent', chatId: chat.id, clientMessageId: frame.clientMessageId, messageId: message.id, message };
+  }
+
+  /** The watch store, for a supervisor's connection; anyone else is refused. */
+  private watchStore(agentId: string, origin: FrameOrigin | undefined): WatchStore {
+    if (!origin || !origin.groups.some((g) => supervisorGroups.includes(g))) throw new Forbidden('Watching chats needs the supervisors or chat-admins group.');
+    if (!this.deps.watches) throw new OmnichatError('Watching is not wired to this socket.', { code: 'not_configured', status: 503 });
+    return this.deps.watches;
+  }
+
+  /**
+   * A supervisor watches an open chat on this connection: the chat and its newest messages now,
+   * then its `message`, `messageStatus` and `chatClosed` frames (marked `watching`) until
+   * `unwatch`, the connection's end or two hours.
+   */
+  private async watch(agentId: string, chatId: string, origin: FrameOrigin | undefined): Promise<ReplyFrame> {
+    const store = this.watchStore(agentId, origin);
+    const chat = await this.deps.chats.chat(chatId);
+    if (!chat) return error('not_found', `Chat ${chatId} does not exist.`);
+    if (chat.state === 'closed') return error('chat_closed', 'The chat is closed.');
+    const now = this.deps.clock();
+    await store.watch(chatId, { agentId, connectionId: origin?.connectionId ?? '' }, new Date(now.getTime() + watchSeconds * 1000));
+    const page = await this.deps.chats.messagePage(chat.id);
+    const messages = await this.deps.fileLinks.presentAll(chat.channelId, page.messages);
+    const base = { type: 'watching', chatId: chat.id, chat: chatView(chat), requestId: 'r'.repeat(128) };
+    const fitted = fitMessages(base, messages, frameBudgetBytes, page.olderCursor !== undefined);
+    return { type: 'watching', chatId: chat.id, chat: chatView(chat), messages: fitted.messages, ...(fitted.olderCursor ? { olderCursor: fitted.olderCursor } : {}) };
   }
 
   /** Older messages of a chat the agent holds, newest page first: as many as fit a frame, and the cursor of the rest. */

@@ -4,7 +4,7 @@ import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import { splitText } from '../domain/text';
 import type { Channel, Message } from '../domain/model';
 import type { AgentNotifier, ChatStore, DeliveryRef, Directory, EventPublisher } from '../domain/ports';
-import type { Dispatcher } from './dispatcher';
+import type { Dispatcher, WatchersPort } from './dispatcher';
 import type { TelegramEvents } from './telegram-events';
 import type { Receipts } from './receipts';
 import type { Echoes } from './echoes';
@@ -13,6 +13,8 @@ import type { Profiles } from './profiles';
 import type { AutomatedMessages } from './automated-messages';
 
 export interface ChatIntakeDeps {
+  /** Supervisors watching a chat get its customer's messages too. */
+  watchers?: WatchersPort;
   directory: Directory;
   /** Which contact record a customer was linked to, so later chats carry it. */
   contacts: { contactOfCustomer(channelId: string, customerId: string): Promise<string | undefined> };
@@ -86,6 +88,7 @@ export class ChatIntake {
     for (const agentId of audience) {
       for (const part of [message, ...continuation]) await notifier.notify(agentId, { type: 'message', chatId: open.id, message: part });
     }
+    for (const part of [message, ...continuation]) await this.deps.watchers?.forward(open, { type: 'message', chatId: open.id, message: part });
     await this.deps.automated.stillWaiting(open, this.deps.clock());
     return 'stored';
   }

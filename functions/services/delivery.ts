@@ -1,3 +1,4 @@
+import type { WatchersPort } from './dispatcher';
 import type { Channel, ChannelType, Message, RoutedChat, ThreadControlJob } from '../domain/model';
 import type { AgentNotifier, ChatStore, Directory, EventPublisher, OutboundJob } from '../domain/ports';
 import { GraphApiError, type MessengerPlatform } from '../domain/platforms';
@@ -8,6 +9,8 @@ import { OmnichatError } from '../domain/errors';
 import type { PlatformSender, SendFailure } from '../domain/platform-sender';
 
 export interface DeliveryDeps {
+  /** Supervisors watching a chat get its messages' status too. */
+  watchers?: WatchersPort;
   chats: ChatStore;
   directory: Directory;
   secrets: SecretStore;
@@ -101,9 +104,10 @@ export class Delivery {
   }
 
   private async tell(chat: RoutedChat, message: Message, status: Message['status'], error?: string): Promise<void> {
+    const event = { type: 'messageStatus' as const, chatId: chat.id, messageId: message.id, status, ...(error ? { error } : {}) };
     const agentId = message.agentId ?? chat.agentId;
-    if (!agentId) return;
-    await this.deps.notifier.notify(agentId, { type: 'messageStatus', chatId: chat.id, messageId: message.id, status, ...(error ? { error } : {}) });
+    if (agentId) await this.deps.notifier.notify(agentId, event);
+    await this.deps.watchers?.forward(chat, event);
   }
 }
 

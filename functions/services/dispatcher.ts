@@ -1,6 +1,6 @@
 import { type AgentRecord, type CloseReason, type Queue, type RoutedChat, type Settings, type WithdrawReason, chatView } from '../domain/model';
-import { type Candidate, canTakeChat, candidateOf, completionDeadline, offerExpiry, offerTargets, waitRank } from '../domain/routing';
-import { type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type RoutingStore, type Timers } from '../domain/ports';
+import { type Candidate, canTakeChat, candidateOf, completionDeadline, effectiveStatus, offerExpiry, offerTargets, waitRank } from '../domain/routing';
+import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type RoutingStore, type Timers } from '../domain/ports';
 import { productMetrics } from '../shared/metric-names';
 
 export interface DispatcherDeps {
@@ -19,6 +19,13 @@ export interface DispatcherDeps {
    * every close (agent, timeout, handover, transfer away) ends with it.
    */
   endings?: ChatEndingsPort;
+  /** Supervisors watching a chat get its `chatClosed` too. */
+  watchers?: WatchersPort;
+}
+
+/** Passes a chat's frames on to the supervisors watching it (nothing, at no cost, for an unwatched chat). */
+export interface WatchersPort {
+  forward(chat: Pick<RoutedChat, 'id' | 'watchedUntil'>, event: AgentEvent & { chatId: string }): Promise<void>;
 }
 
 /** Called once a chat is closed, with the chat as it was closed. */
@@ -34,6 +41,10 @@ const maxAttempts = 8;
 const waitingPage = 25;
 
 export type TransferResult = { ok: true } | { ok: false; code: 'not_your_chat' | 'agent_not_found' | 'agent_unavailable' | 'queue_not_found' | 'busy' };
+
+export type ReassignResult =
+  | { ok: true; chat: RoutedChat }
+  | { ok: false; code: 'chat_not_found' | 'chat_closed' | 'chat_with_bot' | 'agent_not_found' | 'queue_not_found' | 'agent_unavailable' | 'busy' };
 
 export type AcceptResult = { ok: true } | { ok: false; code: 'offer_gone' | 'not_found' };
 
@@ -235,8 +246,8 @@ export class Dispatcher {
     }
   }
 
-  /** Closes a chat (agent, completion timeout); capacity frees and waiting chats move. */
-  async close(chatId: string, reason: CloseReason, byAgentId?: string): Promise<{ ok: boolean }> {
+  /** Closes a chat (agent, completion timeout, supervisor with an optional note); capacity frees and waiting chats move. */
+  async close(chatId: string, reason: CloseReason, byAgentId?: string, note?: string): Promise<{ ok: boolean }> {
     const { store, chats, directory, notifier, events, clock } = this.deps;
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -250,7 +261,15 @@ export class Dispatcher {
       const outcome = await store.closeChat({ chat: fresh, agent, settings, reason, now: clock() });
       if (outcome === 'lost') continue;
       if (fresh.agentId) await notifier.notify(fresh.agentId, { type: 'chatClosed', chatId, reason });
-      await events.publish('ChatClosed', { chatId, reason, agentId: fresh.agentId, queueId: fresh.queueId, channelId: fresh.channelId });
+      await this.deps.watchers?.forward(fresh, { type: 'chatClosed', chatId, reason });
+      await events.publish('ChatClosed', {
+        chatId,
+        reason,
+        agentId: fresh.agentId,
+        queueId: fresh.queueId,
+        channelId: fresh.channelId,
+        ...(note !== undefined ? { note } : {}),
+      });
       if (fresh.agentId) await this.agentReady(fresh.agentId);
       await this.deps.endings?.closed({ ...fresh, state: 'closed' }, reason);
       return { ok: true };
@@ -295,6 +314,107 @@ export class Dispatcher {
       return { ok: true };
     }
     return { ok: false, code: 'busy' };
+  }
+
+  /**
+   * A supervisor moves a waiting, offered or assigned chat: to another queue (routed there by its
+   * rule), to a named agent as an offer (active, connected, within capacity), or straight to
+   * them with `force` (connected; capacity not checked). Pending offers are withdrawn first,
+   * each a decided write; the move itself is one write conditioned on the chat's version and
+   * the agents' revs, so a concurrent accept, close or other move wins or loses as a whole.
+   * Whoever held the chat is told as on a transfer (`offerWithdrawn` / `chatClosed` with
+   * reason `transfer`).
+   */
+  async reassign(chatId: string, to: { agentId?: string; queueId?: string; force?: boolean }, by: string): Promise<ReassignResult> {
+    const { store, chats, directory, notifier, timers, events, clock } = this.deps;
+    const settings = await directory.settings();
+    if (to.queueId && !(await directory.queue(to.queueId))) return { ok: false, code: 'queue_not_found' };
+    const forced = to.force === true && to.agentId !== undefined;
+    // agents whose offer was taken back: they pull other waiting chats once the move is decided
+    const freed = new Set<string>();
+    try {
+      return await this.reassignOnce(chatId, to, by, settings, forced, freed);
+    } finally {
+      for (const agentId of freed) if (agentId !== to.agentId) await this.agentReady(agentId);
+    }
+  }
+
+  private async reassignOnce(
+    chatId: string,
+    to: { agentId?: string; queueId?: string },
+    by: string,
+    settings: Settings,
+    forced: boolean,
+    freed: Set<string>,
+  ): Promise<ReassignResult> {
+    const { store, chats, notifier, timers, events, clock } = this.deps;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      let chat = await chats.chat(chatId);
+      if (!chat) return { ok: false, code: 'chat_not_found' };
+      if (chat.state === 'closed') return { ok: false, code: 'chat_closed' };
+      if (chat.state === 'bot') return { ok: false, code: 'chat_with_bot' };
+      const target = to.agentId ? await store.agent(to.agentId) : undefined;
+      if (to.agentId && !target) return { ok: false, code: 'agent_not_found' };
+      if (target && chat.state === 'assigned' && chat.agentId === target.id) return { ok: true, chat };
+      if (target && (forced ? effectiveStatus(target.presence, target.connections) === 'offline' : !canTakeChat(candidateOf(target, settings)))) {
+        return { ok: false, code: 'agent_unavailable' };
+      }
+      if (chat.state === 'offered') {
+        const left = await this.withdrawAllOffers(chat, settings, freed);
+        if (!left) continue;
+        chat = left;
+      }
+      const from = chat.state === 'assigned' && chat.agentId ? await store.agent(chat.agentId) : undefined;
+      const now = clock();
+      const expiresAt = target && !forced ? offerExpiry('available-agent', now, settings) : undefined;
+      const destination = target ? { agent: target, as: forced ? ('assigned' as const) : ('offer' as const), expiresAt } : { queueId: to.queueId as string };
+      if ((await store.redirectChat({ chat, from, to: destination, settings, now })) === 'lost') continue;
+      const version = chat.version + 1;
+      if (from) await notifier.notify(from.id, { type: 'chatClosed', chatId, reason: 'transfer' });
+      if (target && !forced) {
+        const offered = { ...chat, state: 'offered' as const, agentId: null, offeredTo: [target.id], skipped: [], version };
+        if (expiresAt) await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId, agentId: target.id, version });
+        await notifier.notify(target.id, { type: 'chatOffered', chat: chatView(offered), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
+      } else if (target) {
+        const assigned = { ...chat, state: 'assigned' as const, agentId: target.id, offeredTo: [], skipped: [], version };
+        await notifier.notify(target.id, { type: 'chatAssigned', chat: chatView(assigned), ...(await chats.messagePage(chatId)) });
+      }
+      await events.publish('ChatReassigned', {
+        chatId,
+        fromAgentId: from?.id ?? null,
+        toAgentId: target?.id ?? null,
+        toQueueId: target ? null : (to.queueId ?? null),
+        forced,
+        by,
+        channelId: chat.channelId,
+        queueId: target ? chat.queueId : (to.queueId ?? null),
+      });
+      if (!target && to.queueId) await this.routeQueue(to.queueId);
+      if (from) await this.agentReady(from.id);
+      return { ok: true, chat: (await chats.chat(chatId)) ?? chat };
+    }
+    return { ok: false, code: 'busy' };
+  }
+
+  /**
+   * Takes back every pending offer of a chat (reason `transfer`), each a decided write that
+   * returns the chat to waiting once no offer is left. The chat as left, or undefined when a
+   * write lost (the caller reads again).
+   */
+  private async withdrawAllOffers(chat: RoutedChat, settings: Settings, freed: Set<string>): Promise<RoutedChat | undefined> {
+    const { store, chats, notifier, clock } = this.deps;
+    let current = chat;
+    for (const agentId of chat.offeredTo) {
+      const [agent, offer] = await Promise.all([store.agent(agentId), store.offer(chat.id, agentId)]);
+      if (!agent || !offer) continue;
+      if ((await store.withdrawOffer({ chat: current, agent, settings, reason: 'transfer', requeue: true, now: clock() })) === 'lost') return undefined;
+      freed.add(agentId);
+      await notifier.notify(agentId, { type: 'offerWithdrawn', chatId: chat.id, reason: 'transfer' });
+      const fresh = await chats.chat(chat.id);
+      if (!fresh) return undefined;
+      current = fresh;
+    }
+    return current;
   }
 
   /** An agent message arms the queue's completion timeout (if the queue has one). */

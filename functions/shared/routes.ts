@@ -36,7 +36,7 @@ export const httpRoutes: readonly HttpRoute[] = [
 ];
 
 /** Client frames name their route in `action` (route selection `$request.body.action`). */
-export const socketActions = ['setStatus', 'accept', 'send', 'close', 'transfer', 'runAction', 'sync', 'ping', 'requestThread', 'history'] as const;
+export const socketActions = ['setStatus', 'accept', 'send', 'close', 'transfer', 'runAction', 'sync', 'ping', 'requestThread', 'history', 'watch', 'unwatch'] as const;
 export type SocketAction = (typeof socketActions)[number];
 
 export const socketRoutes = {

@@ -2,12 +2,12 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { Unauthorized } from '../domain/errors';
 import { verifyToken } from '../shared/auth';
 
-/** Group a token needs to open the agent socket. */
-const agentGroup = 'agents';
+/** Groups whose tokens open the agent socket: agents, and supervisors (admins count) who watch chats; each must be a registered agent too. */
+const socketGroups = ['agents', 'supervisors', 'chat-admins'];
 
 /**
  * `$connect` REQUEST authorizer: the token comes in `?token=`. A missing or bad token throws
- * `Unauthorized` (message exactly "Unauthorized") (API Gateway answers 401); a valid token without the agents group gets Deny (403).
+ * `Unauthorized` (message exactly "Unauthorized") (API Gateway answers 401); a valid token without the agents, supervisors or chat-admins group gets Deny (403).
  * The context reaches every route of the connection as `requestContext.authorizer`.
  */
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
@@ -17,7 +17,7 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
   const caller = await verifyToken(token).catch((rejected: unknown) => {
     throw new Unauthorized('Unauthorized', rejected);
   });
-  const allowed = caller.groups.includes(agentGroup);
+  const allowed = caller.groups.some((g) => socketGroups.includes(g));
   return {
     principalId: caller.sub,
     policyDocument: {

@@ -3,10 +3,10 @@ import type { ReplyFrame } from '../domain/ports';
 import { causeChain, detailsFromIssues } from '../domain/errors';
 import { BadFrame, errorFrame } from './errors';
 import { logger } from '../shared/logger';
-import { agentOf, clientFrameSchema, type ClientFrame, type SocketEvent } from './frames';
+import { agentOf, clientFrameSchema, originOf, type ClientFrame, type FrameOrigin, type SocketEvent } from './frames';
 
 export interface FrameHandlerDeps {
-  actions: { handle(agentId: string, frame: ClientFrame): Promise<ReplyFrame | undefined> };
+  actions: { handle(agentId: string, frame: ClientFrame, origin?: FrameOrigin): Promise<ReplyFrame | undefined> };
   notifier: { reply(agentId: string, connectionId: string, frame: ReplyFrame): Promise<boolean> };
 }
 
@@ -36,7 +36,7 @@ export function frameHandler(deps: FrameHandlerDeps): (event: SocketEvent) => Pr
     let agentId: string | undefined;
     try {
       agentId = agentOf(event);
-      const reply = await actions.handle(agentId, frameOf(event.body));
+      const reply = await actions.handle(agentId, frameOf(event.body), originOf(event));
       if (reply) await notifier.reply(agentId, connectionId, reply);
     } catch (failure) {
       const reference = event.requestContext.requestId;

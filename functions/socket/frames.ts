@@ -33,11 +33,27 @@ export const clientFrameSchema = z.discriminatedUnion('action', [
   // older messages of a chat the agent holds; `before` is a cursor from chatAssigned, snapshot or history
   z.object({ action: z.literal('history'), requestId, chatId, before: z.string().min(1).max(maxHistoryCursorLength).optional() }),
   z.object({ action: z.literal('sync'), requestId, since: z.number().int().min(0).optional() }),
+  // supervisors (and admins) only: any open chat, read-only
+  z.object({ action: z.literal('watch'), requestId, chatId }),
+  z.object({ action: z.literal('unwatch'), requestId, chatId }),
 ]);
 
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
-const authorizerContext = z.object({ agentId: z.string().min(1) });
+const authorizerContext = z.object({ agentId: z.string().min(1), groups: z.string().optional() });
+
+/** Where a frame came from: the connection, and the groups its token carried at `$connect`. */
+export interface FrameOrigin {
+  connectionId: string;
+  groups: string[];
+}
+
+/** The connection and groups of a frame, as the `$connect` authorizer established them (groups joined by commas). */
+export function originOf(event: { requestContext: { connectionId: string } }): FrameOrigin {
+  const context = z.object({ authorizer: authorizerContext }).safeParse(event.requestContext);
+  const groups = context.data?.authorizer.groups;
+  return { connectionId: event.requestContext.connectionId, groups: groups ? groups.split(',').filter((g) => g.length > 0) : [] };
+}
 
 /** The agent a connection belongs to, as the `$connect` authorizer established it. */
 export function agentOf(event: { requestContext: unknown }): string {

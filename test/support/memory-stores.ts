@@ -34,8 +34,8 @@ import {
   type StoredMessage,
   type WithdrawReason,
 } from '../../functions/domain/model';
-import { canTakeChat, candidateOf, capacityOf, readyRank, waitRank, type Candidate } from '../../functions/domain/routing';
-import type { AgentEvent, AgentLog, ChatStore, Directory, LiveConnection, LoggedEvent, NewMessage, Outcome, Page, RoutingStore } from '../../functions/domain/ports';
+import { canTakeChat, candidateOf, capacityOf, readyRank, waitRank, withStatusSince, type Candidate } from '../../functions/domain/routing';
+import type { AgentEvent, AgentLog, ChatStore, Directory, LiveConnection, LoggedEvent, NewMessage, OfferedChat, Outcome, Page, QueueBacklog, RedirectTarget, RoutingStore } from '../../functions/domain/ports';
 
 type AgentItem = AgentRecord;
 type ChatItem = RoutedChat;
@@ -90,7 +90,7 @@ export class MemoryTable {
 
   agentChange(before: AgentItem | undefined, after: AgentItem, settings: Settings): () => void {
     return () => {
-      this.agents.set(after.id, defined(copy({ ...after, rev: (before?.rev ?? 0) + 1 })));
+      this.agents.set(after.id, defined(copy({ ...withStatusSince(before, after, new Date()), rev: (before?.rev ?? 0) + 1 })));
       const ready = canTakeChat(candidateOf(after, settings));
       for (const queueId of after.queues) {
         this.memberships.set(`${after.id}#${queueId}`, {
@@ -291,6 +291,50 @@ export class MemoryRoutingStore implements RoutingStore {
 
   async setCompletionToken(chat: ChatItem, token: string | undefined): Promise<Outcome> {
     return this.t.transact([this.t.chatCheck(chat)], [token ? this.t.chatChange(chat, { completionToken: token }, []) : this.t.chatChange(chat, {}, ['completionToken'])]);
+  }
+
+  async redirectChat(input: { chat: ChatItem; from?: AgentItem; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome> {
+    const { chat, from, to, settings, now } = input;
+    const checks = [this.t.chatCheck(chat)];
+    const changes: (() => void)[] = [];
+    if (from) {
+      if (chat.state !== 'assigned' || chat.agentId !== from.id) return 'lost';
+      checks.push(this.t.agentCheck(from, from.id));
+      changes.push(this.t.agentChange(from, { ...from, load: Math.max(0, from.load - 1) }, settings));
+    }
+    if ('queueId' in to) {
+      changes.push(this.t.chatChange(chat, { state: 'waiting', agentId: null, queueId: to.queueId, offeredTo: [], skipped: [] }, ['completionToken'], { wait: to.queueId, held: null }));
+      return this.t.transact(checks, changes);
+    }
+    const agent = to.agent;
+    if (from?.id === agent.id) return 'lost';
+    checks.push(this.t.agentCheck(agent, agent.id));
+    if (to.as === 'offer') {
+      if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
+      const key = offerKey(chat.id, agent.id);
+      checks.push(!this.t.offers.has(key));
+      changes.push(
+        this.t.agentChange(agent, { ...agent, load: agent.load + 1 }, settings),
+        () => this.t.offers.set(key, defined({ chatId: chat.id, agentId: agent.id, offeredAt: now.toISOString(), expiresAt: to.expiresAt?.toISOString() })),
+        this.t.chatChange(chat, { state: 'offered', agentId: null, offeredTo: [agent.id], skipped: [] }, ['completionToken'], { wait: null, held: null }),
+      );
+      return this.t.transact(checks, changes);
+    }
+    changes.push(
+      this.t.agentChange(agent, { ...agent, load: agent.load + 1, lastTakenAt: now.toISOString() }, settings),
+      this.t.chatChange(chat, { state: 'assigned', agentId: agent.id, offeredTo: [], skipped: [] }, ['completionToken'], { wait: null, held: agent.id }),
+    );
+    return this.t.transact(checks, changes);
+  }
+
+  async queueBacklog(queueId: string): Promise<QueueBacklog> {
+    const listed = [...this.t.chats.values()].filter((c) => c.waitQueue === queueId).map((c) => c.item);
+    const oldest = listed.map((c) => c.createdAt).sort()[0];
+    return { waiting: listed.filter((c) => c.state === 'waiting').length, ...(oldest ? { oldestCreatedAt: oldest } : {}) };
+  }
+
+  async offeredChats(): Promise<OfferedChat[]> {
+    return [...this.t.chats.values()].filter((c) => c.item.state === 'offered').map((c) => ({ chatId: c.item.id, queueId: c.item.queueId, offeredTo: [...c.item.offeredTo] }));
   }
 }
 

@@ -17,6 +17,7 @@
  *   CHAT#<id>           | CHAT                chat; waitPk/waitSk while waiting; agentPk while assigned
  *   CHAT#<id>           | OFFER#<agentId>     pending offer; agentPk/agentSk
  *   CHAT#<id>           | MSG#<sentAt>#<id>   message
+ *   CHAT#<id>           | WATCH#<connectionId> a supervisor's connection watching the chat (TTL)
  *   DELIVERY#<source>#<key>#<id> | DELIVERY  dedupe marker (TTL): platform ids, agents' clientMessageIds
  */
 export const keys = {
@@ -34,6 +35,7 @@ export const keys = {
   conversation: (channelId: string, customerId: string) => ({ pk: `CONV#${channelId}#${customerId}`, sk: 'CONV' }),
   chat: (id: string) => ({ pk: `CHAT#${id}`, sk: 'CHAT' }),
   offer: (chatId: string, agentId: string) => ({ pk: `CHAT#${chatId}`, sk: `OFFER#${agentId}` }),
+  watch: (chatId: string, connectionId: string) => ({ pk: `CHAT#${chatId}`, sk: `WATCH#${connectionId}` }),
   message: (chatId: string, sentAt: string, id: string) => ({ pk: `CHAT#${chatId}`, sk: `MSG#${sentAt}#${id}` }),
   delivery: (channelType: string, channelKey: string, deliveryId: string) => ({
     pk: `DELIVERY#${channelType}#${channelKey}#${deliveryId}`,

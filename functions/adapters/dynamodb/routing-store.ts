@@ -12,8 +12,9 @@ import {
   type Settings,
   type WithdrawReason,
 } from '../../domain/model';
-import type { Outcome, Page, RoutingStore } from '../../domain/ports';
-import { canTakeChat, candidateOf, capacityOf, readyRank, type Candidate } from '../../domain/routing';
+import type { OfferedChat, Outcome, Page, QueueBacklog, RedirectTarget, RoutingStore } from '../../domain/ports';
+import { table as shape } from '../../shared/resources';
+import { canTakeChat, candidateOf, capacityOf, readyRank, withStatusSince, type Candidate } from '../../domain/routing';
 import { indexKeys, keys, ttlAfter } from './keys';
 import { partitionPage } from './page-tokens';
 import { lostRace, type Table, type TransactItem } from './table';
@@ -29,6 +30,9 @@ const membershipItem = z.object({
   lastTakenAt: z.string().optional(),
 });
 
+const backlogItem = z.object({ state: z.string(), createdAt: z.string() });
+const offeredItem = z.object({ id: z.string(), queueId: z.string().nullable().optional(), offeredTo: z.array(z.string()).optional() });
+
 // Held chats are the chat items themselves (agentPk/agentSk set on accept), named by `id`.
 const heldChat = z.object({ id: z.string() });
 
@@ -38,7 +42,11 @@ const heldChat = z.object({ id: z.string() });
  * decisions exactly one lands; the other gets `lost` and decides again from fresh reads.
  */
 export class DynamoRoutingStore implements RoutingStore {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    /** Stamps `statusSince` on the agent writes that change an agent's status. */
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   // ---- facts -------------------------------------------------------------------------
 
@@ -82,7 +90,8 @@ export class DynamoRoutingStore implements RoutingStore {
   // ---- agents ------------------------------------------------------------------------
 
   /** Writes an agent and keeps its queue memberships (and their place in the ready index) in step. */
-  private agentWrites(before: AgentRecord | undefined, after: AgentRecord, settings: Settings): TransactItem[] {
+  private agentWrites(before: AgentRecord | undefined, written: AgentRecord, settings: Settings): TransactItem[] {
+    const after = withStatusSince(before, written, this.clock());
     const ready = canTakeChat(candidateOf(after, settings));
     const capacity = capacityOf(after, settings);
     const writes: TransactItem[] = [
@@ -322,6 +331,118 @@ export class DynamoRoutingStore implements RoutingStore {
         remove: ['agentPk', 'agentSk', 'completionToken', 'waitPk', 'waitSk'],
       }),
     ]);
+  }
+
+  /** A supervisor's move of a chat with no pending offer: to a queue, to an agent as an offer, or straight to an agent. */
+  async redirectChat(input: { chat: RoutedChat; from?: AgentRecord; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome> {
+    const { chat, from, to, settings, now } = input;
+    const writes: TransactItem[] = [];
+    if (from) {
+      if (chat.state !== 'assigned' || chat.agentId !== from.id) return 'lost';
+      writes.push(...this.agentWrites(from, { ...from, load: Math.max(0, from.load - 1) }, settings));
+    }
+    const leave = ['agentPk', 'agentSk', 'completionToken', 'waitPk', 'waitSk'];
+    if ('queueId' in to) {
+      writes.push(
+        this.chatUpdate(chat, {
+          set: {
+            state: 'waiting',
+            agentId: null,
+            queueId: to.queueId,
+            offeredTo: [],
+            skipped: [],
+            kindPk: indexKeys.kind('CHATS#waiting'),
+            waitPk: indexKeys.waiting(to.queueId),
+            waitSk: `${chat.createdAt}#${chat.id}`,
+          },
+          remove: ['agentPk', 'agentSk', 'completionToken'],
+        }),
+      );
+      return this.attempt(writes);
+    }
+    const agent = to.agent;
+    if (from?.id === agent.id) return 'lost';
+    if (to.as === 'offer') {
+      if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
+      writes.push(
+        ...this.agentWrites(agent, { ...agent, load: agent.load + 1 }, settings),
+        {
+          Put: {
+            TableName: '',
+            Item: {
+              ...keys.offer(chat.id, agent.id),
+              chatId: chat.id,
+              agentId: agent.id,
+              offeredAt: now.toISOString(),
+              ...(to.expiresAt ? { expiresAt: to.expiresAt.toISOString() } : {}),
+              agentPk: indexKeys.byAgent(agent.id),
+              agentSk: `OFFER#${chat.id}`,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        this.chatUpdate(chat, { set: { state: 'offered', agentId: null, offeredTo: [agent.id], skipped: [], kindPk: indexKeys.kind('CHATS#offered') }, remove: leave }),
+      );
+      return this.attempt(writes);
+    }
+    writes.push(
+      ...this.agentWrites(agent, { ...agent, load: agent.load + 1, lastTakenAt: now.toISOString() }, settings),
+      this.chatUpdate(chat, {
+        set: {
+          state: 'assigned',
+          agentId: agent.id,
+          offeredTo: [],
+          skipped: [],
+          agentPk: indexKeys.byAgent(agent.id),
+          agentSk: `CHAT#${chat.id}`,
+          kindPk: indexKeys.kind('CHATS#assigned'),
+        },
+        remove: ['completionToken', 'waitPk', 'waitSk'],
+      }),
+    );
+    return this.attempt(writes);
+  }
+
+  /** Reads only the state and creation of each chat in the queue's waiting index (offered all-agents chats stay in it until taken). */
+  async queueBacklog(queueId: string): Promise<QueueBacklog> {
+    let waiting = 0;
+    let oldestCreatedAt: string | undefined;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.query(backlogItem, {
+        IndexName: shape.indexes.waiting.name,
+        KeyConditionExpression: '#pk = :pk',
+        ProjectionExpression: '#state, createdAt',
+        ExpressionAttributeNames: { '#pk': shape.indexes.waiting.partitionKey, '#state': 'state' },
+        ExpressionAttributeValues: { ':pk': indexKeys.waiting(queueId) },
+        ExclusiveStartKey: startKey,
+      });
+      for (const chat of page.items) {
+        if (chat.state === 'waiting') waiting += 1;
+        if (oldestCreatedAt === undefined || chat.createdAt < oldestCreatedAt) oldestCreatedAt = chat.createdAt;
+      }
+      startKey = page.lastKey;
+    } while (startKey);
+    return { waiting, ...(oldestCreatedAt ? { oldestCreatedAt } : {}) };
+  }
+
+  /** The offered chats' partition of the byKind index, reading only what the live view needs. */
+  async offeredChats(): Promise<OfferedChat[]> {
+    const found: OfferedChat[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.query(offeredItem, {
+        IndexName: shape.indexes.byKind.name,
+        KeyConditionExpression: '#pk = :pk',
+        ProjectionExpression: 'id, queueId, offeredTo',
+        ExpressionAttributeNames: { '#pk': shape.indexes.byKind.partitionKey },
+        ExpressionAttributeValues: { ':pk': indexKeys.kind('CHATS#offered') },
+        ExclusiveStartKey: startKey,
+      });
+      found.push(...page.items.map((c) => ({ chatId: c.id, queueId: c.queueId ?? null, offeredTo: c.offeredTo ?? [] })));
+      startKey = page.lastKey;
+    } while (startKey);
+    return found;
   }
 
   /** Arms (token) or disarms (undefined) the completion timeout of an assigned chat. */

@@ -1,0 +1,139 @@
+import { Conflict, KeptChanging, NotFound } from '../domain/errors';
+import { type AgentRecord, type RoutedChat } from '../domain/model';
+import type { Directory, RoutingStore } from '../domain/ports';
+import { capacityOf, effectiveStatus } from '../domain/routing';
+import type { Dispatcher } from './dispatcher';
+
+export interface SupervisionDeps {
+  dispatcher: Pick<Dispatcher, 'reassign' | 'close' | 'setPresence'>;
+  store: Pick<RoutingStore, 'queueBacklog' | 'offeredChats' | 'agent'>;
+  directory: Pick<Directory, 'settings' | 'listQueues' | 'listAgentItems'>;
+  chats: { chat(id: string, consistent?: boolean): Promise<RoutedChat | undefined> };
+  clock: () => Date;
+}
+
+export interface LiveQueue {
+  queueId: string;
+  name: string;
+  waiting: number;
+  oldestWaitSeconds: number | null;
+  offersPending: number;
+  agents: { active: number; inactive: number; offline: number };
+  load: number;
+  capacity: number;
+}
+
+export interface LiveAgent {
+  agentId: string;
+  displayName: string;
+  status: 'active' | 'inactive' | 'offline';
+  load: number;
+  capacity: number;
+  chatsHeld: number;
+  statusSince: string | null;
+  queues: string[];
+}
+
+export interface LiveView {
+  generatedAt: string;
+  queues: LiveQueue[];
+  agents: LiveAgent[];
+}
+
+const reassignRefusals = {
+  chat_closed: () => new Conflict('chat_closed', 'The chat is closed.'),
+  chat_with_bot: () => new Conflict('chat_with_bot', 'A bot holds the chat; it is not in routing.'),
+  agent_unavailable: () => new Conflict('agent_unavailable', 'That agent is offline, or inactive or at capacity and the move is not forced.'),
+  busy: () => new KeptChanging('The chat'),
+} as const;
+
+/** What supervisors do: the live view of queues and agents, and their moves on chats and agents. */
+export class Supervision {
+  constructor(private readonly deps: SupervisionDeps) {}
+
+  /**
+   * Queues and agents now, from what routing keeps: the agent records (load, presence,
+   * connections, queues), each queue's waiting index, and the offered chats. No chat is scanned.
+   */
+  async live(): Promise<LiveView> {
+    const { store, directory, clock } = this.deps;
+    const [queues, agents, settings, offered] = await Promise.all([directory.listQueues(), directory.listAgentItems(), directory.settings(), store.offeredChats()]);
+    const backlogs = await Promise.all(queues.map((q) => store.queueBacklog(q.id)));
+    const now = clock();
+    const offersOf = new Map<string, number>();
+    const offersIn = new Map<string, number>();
+    for (const chat of offered) {
+      for (const agentId of chat.offeredTo) offersOf.set(agentId, (offersOf.get(agentId) ?? 0) + 1);
+      if (chat.queueId) offersIn.set(chat.queueId, (offersIn.get(chat.queueId) ?? 0) + 1);
+    }
+    const statusOf = (a: AgentRecord) => effectiveStatus(a.presence, a.connections);
+    return {
+      generatedAt: now.toISOString(),
+      queues: queues.map((q, i) => {
+        const members = agents.filter((a) => a.queues.includes(q.id));
+        const count = (status: string) => members.filter((a) => statusOf(a) === status).length;
+        const oldest = backlogs[i]?.oldestCreatedAt;
+        return {
+          queueId: q.id,
+          name: q.name,
+          waiting: backlogs[i]?.waiting ?? 0,
+          oldestWaitSeconds: oldest ? Math.max(0, Math.floor((now.getTime() - Date.parse(oldest)) / 1000)) : null,
+          offersPending: offersIn.get(q.id) ?? 0,
+          agents: { active: count('active'), inactive: count('inactive'), offline: count('offline') },
+          load: members.reduce((sum, a) => sum + a.load, 0),
+          // what the queue's agents who take chats now can hold
+          capacity: members.filter((a) => statusOf(a) === 'active').reduce((sum, a) => sum + capacityOf(a, settings), 0),
+        };
+      }),
+      agents: agents.map((a) => ({
+        agentId: a.id,
+        displayName: a.displayName,
+        status: statusOf(a),
+        load: a.load,
+        capacity: capacityOf(a, settings),
+        // load counts offers and accepted chats alike
+        chatsHeld: Math.max(0, a.load - (offersOf.get(a.id) ?? 0)),
+        statusSince: a.statusSince ?? null,
+        queues: a.queues,
+      })),
+    };
+  }
+
+  async reassign(chatId: string, to: { agentId?: string; queueId?: string; force?: boolean }, by: string): Promise<RoutedChat> {
+    const result = await this.deps.dispatcher.reassign(chatId, to, by);
+    if (result.ok) return result.chat;
+    switch (result.code) {
+      case 'chat_not_found':
+        throw new NotFound('Chat', chatId);
+      case 'agent_not_found':
+        throw new NotFound('Agent', to.agentId ?? '');
+      case 'queue_not_found':
+        throw new NotFound('Queue', to.queueId ?? '');
+      default:
+        throw reassignRefusals[result.code]();
+    }
+  }
+
+  /** Closes any open chat (reason `supervisor`); the note rides on the `ChatClosed` event. */
+  async close(chatId: string, note: string | undefined): Promise<RoutedChat> {
+    const { chats, dispatcher } = this.deps;
+    const chat = await chats.chat(chatId);
+    if (!chat) throw new NotFound('Chat', chatId);
+    if (chat.state === 'closed') throw reassignRefusals.chat_closed();
+    const closed = await dispatcher.close(chatId, 'supervisor', undefined, note);
+    const after = await chats.chat(chatId);
+    if (!closed.ok && after?.state !== 'closed') throw reassignRefusals.busy();
+    // a concurrent close that landed first answers as a closed chat
+    if (!closed.ok) throw reassignRefusals.chat_closed();
+    return after ?? { ...chat, state: 'closed' };
+  }
+
+  /** Sets an agent's presence; the agent gets `statusChanged` with reason `supervisor`. */
+  async setStatus(agentId: string, status: 'active' | 'inactive'): Promise<AgentRecord> {
+    if (!(await this.deps.store.agent(agentId))) throw new NotFound('Agent', agentId);
+    await this.deps.dispatcher.setPresence(agentId, status, 'supervisor');
+    const agent = await this.deps.store.agent(agentId);
+    if (!agent) throw new NotFound('Agent', agentId);
+    return agent;
+  }
+}
