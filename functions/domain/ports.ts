@@ -225,13 +225,14 @@ export type RedirectTarget = { queueId: string } | { agent: AgentRecord; as: 'of
 export interface QueueBacklog {
   /** Chats in the queue in state `waiting`. */
   waiting: number;
-  /** Creation of the oldest chat in the queue not yet taken (waiting or offered). */
+  /** Creation of the oldest chat in the queue's waiting index (waiting, and offered all-agents chats). */
   oldestCreatedAt?: string;
 }
 
 export interface OfferedChat {
   chatId: string;
   queueId: string | null;
+  createdAt: string;
   offeredTo: string[];
 }
 

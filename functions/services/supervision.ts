@@ -62,9 +62,13 @@ export class Supervision {
     const now = clock();
     const offersOf = new Map<string, number>();
     const offersIn = new Map<string, number>();
+    const oldestOffered = new Map<string, string>();
     for (const chat of offered) {
       for (const agentId of chat.offeredTo) offersOf.set(agentId, (offersOf.get(agentId) ?? 0) + 1);
-      if (chat.queueId) offersIn.set(chat.queueId, (offersIn.get(chat.queueId) ?? 0) + 1);
+      if (!chat.queueId) continue;
+      offersIn.set(chat.queueId, (offersIn.get(chat.queueId) ?? 0) + 1);
+      const before = oldestOffered.get(chat.queueId);
+      if (before === undefined || chat.createdAt < before) oldestOffered.set(chat.queueId, chat.createdAt);
     }
     const statusOf = (a: AgentRecord) => effectiveStatus(a.presence, a.connections);
     return {
@@ -72,7 +76,8 @@ export class Supervision {
       queues: queues.map((q, i) => {
         const members = agents.filter((a) => a.queues.includes(q.id));
         const count = (status: string) => members.filter((a) => statusOf(a) === status).length;
-        const oldest = backlogs[i]?.oldestCreatedAt;
+        // not yet taken: waiting, or offered (available-agent offers leave the waiting index)
+        const oldest = [backlogs[i]?.oldestCreatedAt, oldestOffered.get(q.id)].filter((t): t is string => t !== undefined).sort()[0];
         return {
           queueId: q.id,
           name: q.name,

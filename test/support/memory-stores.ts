@@ -334,7 +334,7 @@ export class MemoryRoutingStore implements RoutingStore {
   }
 
   async offeredChats(): Promise<OfferedChat[]> {
-    return [...this.t.chats.values()].filter((c) => c.item.state === 'offered').map((c) => ({ chatId: c.item.id, queueId: c.item.queueId, offeredTo: [...c.item.offeredTo] }));
+    return [...this.t.chats.values()].filter((c) => c.item.state === 'offered').map((c) => ({ chatId: c.item.id, queueId: c.item.queueId, createdAt: c.item.createdAt, offeredTo: [...c.item.offeredTo] }));
   }
 }
 

@@ -31,7 +31,7 @@ const membershipItem = z.object({
 });
 
 const backlogItem = z.object({ state: z.string(), createdAt: z.string() });
-const offeredItem = z.object({ id: z.string(), queueId: z.string().nullable().optional(), offeredTo: z.array(z.string()).optional() });
+const offeredItem = z.object({ id: z.string(), createdAt: z.string(), queueId: z.string().nullable().optional(), offeredTo: z.array(z.string()).optional() });
 
 // Held chats are the chat items themselves (agentPk/agentSk set on accept), named by `id`.
 const heldChat = z.object({ id: z.string() });
@@ -434,12 +434,12 @@ export class DynamoRoutingStore implements RoutingStore {
       const page = await this.table.query(offeredItem, {
         IndexName: shape.indexes.byKind.name,
         KeyConditionExpression: '#pk = :pk',
-        ProjectionExpression: 'id, queueId, offeredTo',
+        ProjectionExpression: 'id, queueId, offeredTo, createdAt',
         ExpressionAttributeNames: { '#pk': shape.indexes.byKind.partitionKey },
         ExpressionAttributeValues: { ':pk': indexKeys.kind('CHATS#offered') },
         ExclusiveStartKey: startKey,
       });
-      found.push(...page.items.map((c) => ({ chatId: c.id, queueId: c.queueId ?? null, offeredTo: c.offeredTo ?? [] })));
+      found.push(...page.items.map((c) => ({ chatId: c.id, queueId: c.queueId ?? null, createdAt: c.createdAt, offeredTo: c.offeredTo ?? [] })));
       startKey = page.lastKey;
     } while (startKey);
     return found;
