@@ -471,7 +471,9 @@ async function openSocket() {
   state.socket = socket;
   window.omnichatSupervisorSocket = socket;
   setWatchState('connecting', 'Connecting…');
+  let opened = false;
   socket.addEventListener('open', () => {
+    opened = true;
     state.socketAttempts = 0;
     setWatchState('open', 'Live');
     if (state.watch) sendFrame({ action: 'watch', chatId: state.watch.chatId, requestId: `watch-${state.watch.chatId}` });
@@ -488,6 +490,14 @@ async function openSocket() {
     state.socket = null;
     if (!state.watch || !state.token) return;
     state.socketAttempts += 1;
+    if (!opened && state.socketAttempts >= 4) {
+      // refused every time: the token expired, or the server does not let this account watch
+      setWatchState('closed', 'Cannot connect');
+      state.watch.loading = false;
+      state.watch.error = 'The server refused the connection for watching chats. Sign in again, or ask an admin whether this account may watch.';
+      state.socketAttempts = 0;
+      return renderWatch();
+    }
     const delay = Math.min(backoff.maxMs, backoff.firstMs * 2 ** (state.socketAttempts - 1)) * (0.75 + Math.random() / 2);
     setWatchState('closed', `Disconnected — retrying in ${Math.ceil(delay / 1000)} s`);
     setTimeout(() => void openSocket(), delay);
