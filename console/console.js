@@ -57,6 +57,12 @@ function toast(text, kind = 'info') {
   setTimeout(() => el.remove(), kind === 'error' ? 8000 : 4000);
 }
 const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+/** The token's `cognito:groups`: an array, or API Gateway's one-string form `[a b]`. */
+function groupsOf(claims) {
+  const raw = claims?.['cognito:groups'];
+  if (Array.isArray(raw)) return raw;
+  return typeof raw === 'string' ? raw.replace(/^\[|\]$/g, '').split(' ').filter(Boolean) : [];
+}
 const randomId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
 
 // ---------- sign-in ----------
@@ -80,6 +86,8 @@ function signIn(token, profile = claimsOf(token)) {
   $('sign-in').hidden = true;
   $('app').hidden = false;
   $('agent-name').textContent = state.agent.name;
+  // supervisors and admins also get the supervisor page
+  $('supervisor-link').hidden = !groupsOf(claims).some((g) => g === 'supervisors' || g === 'chat-admins');
   void loadAgentExtras();
   void connect();
 }
