@@ -42,7 +42,7 @@ import { DynamoSurveys } from './adapters/dynamodb/surveys';
 import { Surveys } from './services/surveys';
 import { defaultServiceLevelSeconds } from './domain/model';
 import { EventBusPublisher } from './adapters/event-bus';
-import { SqsOutboundQueue } from './adapters/queues';
+import { InboundQueue, SqsOutboundQueue } from './adapters/queues';
 import { SqsTimers } from './adapters/timer-queue';
 import { Secrets } from './adapters/secrets';
 import { clientConfig, webhookBudget, workerBudget } from './adapters/client-budget';
@@ -93,7 +93,8 @@ export const webhookAdapters = /* @__PURE__ */ once(() => {
     directory: found,
     messengerApps: new Remembered((appId) => found.messengerApp(appId), webhookLookupMillis),
     channels: new Remembered((channelId) => found.channel(channelId), webhookLookupMillis),
-    sqs: new SQSClient(config),
+    /** Built on first use: the handshake never enqueues. */
+    inbound: () => new InboundQueue(new SQSClient(config), readEnv('INBOUND_QUEUE_URL').INBOUND_QUEUE_URL),
     secrets: new Secrets(new SecretsManagerClient(config), readEnv('SECRETS_PREFIX').SECRETS_PREFIX),
   };
 });

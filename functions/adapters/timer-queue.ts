@@ -1,5 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
+import { timerPayloadSchema } from '../domain/model';
 import type { TimerPayload, Timers } from '../domain/ports';
 
 /** The longest delay SQS gives one message (15 minutes). */
@@ -14,14 +15,8 @@ export function delaySeconds(at: number, now: number): number {
   return Math.min(maxDelaySeconds, Math.max(0, Math.ceil((at - now) / 1000)));
 }
 
-const timerPayload = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('acceptTimeout'), chatId: z.string(), agentId: z.string(), version: z.number().int() }),
-  z.object({ kind: z.literal('completionTimeout'), chatId: z.string(), token: z.string() }),
-  z.object({ kind: z.literal('allAgentsBusy'), chatId: z.string() }),
-]);
-
 /** The body of a timer message: when it is due and what it was armed for. */
-export const timerMessage = z.object({ at: z.iso.datetime(), timer: timerPayload });
+export const timerMessage = z.object({ at: z.iso.datetime(), timer: timerPayloadSchema });
 export type TimerMessage = z.infer<typeof timerMessage>;
 
 /**

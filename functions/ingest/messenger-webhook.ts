@@ -2,19 +2,16 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parseMessengerWebhook } from '../domain/messenger';
 import { verifyMetaSignature } from '../domain/signature';
-import { InboundQueue } from '../adapters/queues';
 import { secretNames } from '../domain/secret-names';
 import { clock, webhookAdapters } from '../composition-root';
-import { readEnv } from '../shared/env';
 import { OmnichatError, ValidationFailed, NotFound } from '../domain/errors';
 import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
 import { pathId, queueable } from './queueable';
 import { answerWithin, webhookDeadlineMillis } from '../shared/deadline';
 
-const env = readEnv('INBOUND_QUEUE_URL');
-const { messengerApps, sqs, secrets: appSecrets } = webhookAdapters();
-const inbound = new InboundQueue(sqs, env.INBOUND_QUEUE_URL);
+const { messengerApps, inbound: inboundQueue, secrets: appSecrets } = webhookAdapters();
+const inbound = inboundQueue();
 
 async function isRegisteredApp(appId: string): Promise<boolean> {
   return (await messengerApps.get(appId)) !== undefined;

@@ -2,19 +2,16 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { secretTokensEqual } from '../domain/signature';
 import { parseTelegramUpdate } from '../domain/telegram';
-import { InboundQueue } from '../adapters/queues';
 import { secretNames } from '../domain/secret-names';
 import { clock, webhookAdapters } from '../composition-root';
-import { readEnv } from '../shared/env';
 import { NotFound, OmnichatError, ValidationFailed } from '../domain/errors';
 import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
 import { pathId, queueable } from './queueable';
 import { answerWithin, webhookDeadlineMillis } from '../shared/deadline';
 
-const env = readEnv('INBOUND_QUEUE_URL');
-const { channels, sqs, secrets: channelSecrets } = webhookAdapters();
-const inbound = new InboundQueue(sqs, env.INBOUND_QUEUE_URL);
+const { channels, inbound: inboundQueue, secrets: channelSecrets } = webhookAdapters();
+const inbound = inboundQueue();
 
 class BadSecretToken extends OmnichatError {
   constructor() {
