@@ -158,14 +158,7 @@ export class DynamoRoutingStore implements RoutingStore {
   // ---- chat transitions ----------------------------------------------------------------
 
   /** Offers a chat to one agent: the agent's load grows by one, the chat becomes offered. */
-  async offerChat(input: {
-    chat: RoutedChat;
-    agent: AgentRecord;
-    settings: Settings;
-    rule: RoutingRule;
-    now: Date;
-    expiresAt?: Date;
-  }): Promise<Outcome> {
+  async offerChat(input: Parameters<RoutingStore['offerChat']>[0]): Promise<Outcome> {
     const { chat, agent, settings, now } = input;
     if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
     const after: AgentRecord = { ...agent, load: agent.load + 1 };
@@ -173,21 +166,7 @@ export class DynamoRoutingStore implements RoutingStore {
     const leaveWaiting = input.rule === 'available-agent';
     return this.attempt([
       ...this.agentWrites(agent, after, settings),
-      {
-        Put: {
-          TableName: '',
-          Item: {
-            ...keys.offer(chat.id, agent.id),
-            chatId: chat.id,
-            agentId: agent.id,
-            offeredAt: now.toISOString(),
-            ...(input.expiresAt ? { expiresAt: input.expiresAt.toISOString() } : {}),
-            agentPk: indexKeys.byAgent(agent.id),
-            agentSk: `OFFER#${chat.id}`,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      this.newOffer(chat.id, agent.id, now, input.expiresAt),
       this.chatUpdate(chat, {
         set: { state: 'offered', offeredTo: [...chat.offeredTo, agent.id], kindPk: indexKeys.kind('CHATS#offered') },
         remove: leaveWaiting ? ['waitPk', 'waitSk'] : [],
@@ -196,7 +175,7 @@ export class DynamoRoutingStore implements RoutingStore {
   }
 
   /** The agent takes an offered chat; fails (`lost`) if the offer was withdrawn or taken. */
-  async acceptChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; now: Date }): Promise<Outcome> {
+  async acceptChat(input: Parameters<RoutingStore['acceptChat']>[0]): Promise<Outcome> {
     const { chat, agent, settings, now } = input;
     if (chat.state !== 'offered' || !chat.offeredTo.includes(agent.id)) return 'lost';
     const after: AgentRecord = { ...agent, lastTakenAt: now.toISOString() };
@@ -223,16 +202,7 @@ export class DynamoRoutingStore implements RoutingStore {
    * Takes an offer back from an agent (timeout, taken by another, agent offline, chat closed).
    * With `requeue` a chat left with no offer goes back to waiting in its queue.
    */
-  async withdrawOffer(input: {
-    chat: RoutedChat;
-    agent: AgentRecord;
-    settings: Settings;
-    reason: WithdrawReason;
-    requeue: boolean;
-    now: Date;
-    /** A presence change that lands with the withdrawal (an accept timeout makes the agent inactive). */
-    presence?: Presence;
-  }): Promise<Outcome> {
+  async withdrawOffer(input: Parameters<RoutingStore['withdrawOffer']>[0]): Promise<Outcome> {
     const { chat, agent, settings } = input;
     const after: AgentRecord = { ...agent, load: Math.max(0, agent.load - 1), ...(input.presence ? { presence: input.presence } : {}) };
     const offeredTo = chat.offeredTo.filter((a) => a !== agent.id);
@@ -267,7 +237,7 @@ export class DynamoRoutingStore implements RoutingStore {
    * Closes a chat: the conversation forgets it, and its agent's capacity frees. Offers still
    * pending are withdrawn by the caller first (each frees its own agent); the chat then lists none.
    */
-  async closeChat(input: { chat: RoutedChat; agent?: AgentRecord; settings: Settings; reason: CloseReason; now: Date }): Promise<Outcome> {
+  async closeChat(input: Parameters<RoutingStore['closeChat']>[0]): Promise<Outcome> {
     const { chat, agent, settings, now } = input;
     const writes: TransactItem[] = [
       this.chatUpdate(chat, {
@@ -289,7 +259,7 @@ export class DynamoRoutingStore implements RoutingStore {
   }
 
   /** Hands an assigned chat back to routing (transfer to a queue, or a named agent's offer). */
-  async releaseChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; toQueueId: string; now: Date }): Promise<Outcome> {
+  async releaseChat(input: Parameters<RoutingStore['releaseChat']>[0]): Promise<Outcome> {
     const { chat, agent, settings } = input;
     return this.attempt([
       ...this.agentWrites(agent, { ...agent, load: Math.max(0, agent.load - 1) }, settings),
@@ -310,27 +280,13 @@ export class DynamoRoutingStore implements RoutingStore {
   }
 
   /** Transfers an assigned chat straight to a named agent as an offer, in one step: no one else can grab it between. */
-  async handOver(input: { chat: RoutedChat; from: AgentRecord; to: AgentRecord; settings: Settings; now: Date; expiresAt?: Date }): Promise<Outcome> {
+  async handOver(input: Parameters<RoutingStore['handOver']>[0]): Promise<Outcome> {
     const { chat, from, to, settings, now } = input;
     if (!canTakeChat(candidateOf(to, settings)) || from.id === to.id) return 'lost';
     return this.attempt([
       ...this.agentWrites(from, { ...from, load: Math.max(0, from.load - 1) }, settings),
       ...this.agentWrites(to, { ...to, load: to.load + 1 }, settings),
-      {
-        Put: {
-          TableName: '',
-          Item: {
-            ...keys.offer(chat.id, to.id),
-            chatId: chat.id,
-            agentId: to.id,
-            offeredAt: now.toISOString(),
-            ...(input.expiresAt ? { expiresAt: input.expiresAt.toISOString() } : {}),
-            agentPk: indexKeys.byAgent(to.id),
-            agentSk: `OFFER#${chat.id}`,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      this.newOffer(chat.id, to.id, now, input.expiresAt),
       this.chatUpdate(chat, {
         set: { state: 'offered', agentId: null, offeredTo: [to.id], skipped: [], kindPk: indexKeys.kind('CHATS#offered') },
         remove: ['agentPk', 'agentSk', 'completionToken', 'waitPk', 'waitSk'],
@@ -339,7 +295,7 @@ export class DynamoRoutingStore implements RoutingStore {
   }
 
   /** A supervisor's move of a chat, its pending offers withdrawn in the same transaction: to a queue, to an agent as an offer, or straight to an agent. */
-  async redirectChat(input: { chat: RoutedChat; from?: AgentRecord; withdraw: AgentRecord[]; to: RedirectTarget; settings: Settings; now: Date }): Promise<Outcome> {
+  async redirectChat(input: Parameters<RoutingStore['redirectChat']>[0]): Promise<Outcome> {
     const { chat, from, withdraw, to, settings, now } = input;
     const writes: TransactItem[] = [];
     if (from) {
@@ -379,21 +335,7 @@ export class DynamoRoutingStore implements RoutingStore {
         writes.push({ ConditionCheck: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' } });
       } else {
         if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
-        writes.push(...this.agentWrites(agent, { ...agent, load: agent.load + 1 }, settings), {
-          Put: {
-            TableName: '',
-            Item: {
-              ...keys.offer(chat.id, agent.id),
-              chatId: chat.id,
-              agentId: agent.id,
-              offeredAt: now.toISOString(),
-              ...(to.expiresAt ? { expiresAt: to.expiresAt.toISOString() } : {}),
-              agentPk: indexKeys.byAgent(agent.id),
-              agentSk: `OFFER#${chat.id}`,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        });
+        writes.push(...this.agentWrites(agent, { ...agent, load: agent.load + 1 }, settings), this.newOffer(chat.id, agent.id, now, to.expiresAt));
       }
       writes.push(this.chatUpdate(chat, { set: { state: 'offered', agentId: null, offeredTo: [agent.id], skipped: [], kindPk: indexKeys.kind('CHATS#offered') }, remove: leave }));
       return this.attempt(writes);
@@ -462,6 +404,25 @@ export class DynamoRoutingStore implements RoutingStore {
   /** Arms (token) or disarms (undefined) the completion timeout of an assigned chat. */
   async setCompletionToken(chat: RoutedChat, token: string | undefined): Promise<Outcome> {
     return this.attempt([this.chatUpdate(chat, token ? { set: { completionToken: token }, remove: [] } : { set: {}, remove: ['completionToken'] })]);
+  }
+
+  /** The one way an offer is written: a new offer item, listed under the agent in `byAgent`. */
+  private newOffer(chatId: string, agentId: string, now: Date, expiresAt: Date | undefined): TransactItem {
+    return {
+      Put: {
+        TableName: '',
+        Item: {
+          ...keys.offer(chatId, agentId),
+          chatId,
+          agentId,
+          offeredAt: now.toISOString(),
+          ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+          agentPk: indexKeys.byAgent(agentId),
+          agentSk: `OFFER#${chatId}`,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
   }
 
   /** A conditional update of a chat at the version it was read; bumps the version. */
