@@ -4,13 +4,9 @@ import {
   offerSchema,
   routedChatSchema,
   type AgentRecord,
-  type CloseReason,
   type Offer,
-  type Presence,
   type RoutedChat,
-  type RoutingRule,
   type Settings,
-  type WithdrawReason,
 } from '../../domain/model';
 import type { OfferedChat, Outcome, Page, QueueBacklog, RedirectTarget, RoutingStore } from '../../domain/ports';
 import { table as shape } from '../../shared/resources';
