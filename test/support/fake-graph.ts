@@ -45,6 +45,8 @@ export interface SentGraphMessage {
   tag?: string;
   text?: string;
   attachment?: { type: string; url: string };
+  /** The Send API `quick_replies` as given (Meta shows them under the message until the customer taps one). */
+  quickReplies?: { content_type: string; title?: string; payload?: string | number; image_url?: string }[];
   messageId: string;
 }
 
@@ -105,8 +107,36 @@ const sendRequestSchema = z.object({
     attachment: z
       .object({ type: z.enum(['image', 'video', 'audio', 'file']), payload: z.looseObject({ url: z.string().url() }) })
       .optional(),
+    quick_replies: z
+      .array(
+        z.looseObject({
+          content_type: z.string(),
+          title: z.string().optional(),
+          payload: z.union([z.string(), z.number()]).optional(),
+          image_url: z.string().optional(),
+        }),
+      )
+      .optional(),
   }),
 });
+
+/** Meta's rules for `message.quick_replies`; each broken rule described. */
+const quickReplyLimits = { count: 13, titleChars: 20, payloadChars: 1000 };
+const quickReplyTypes = ['text', 'user_phone_number', 'user_email'];
+function quickReplyProblems(quickReplies: NonNullable<z.infer<typeof sendRequestSchema>['message']['quick_replies']>): string[] {
+  const problems: string[] = [];
+  if (quickReplies.length === 0 || quickReplies.length > quickReplyLimits.count) problems.push(`send: quick_replies must hold 1-${quickReplyLimits.count} items, not ${quickReplies.length}`);
+  quickReplies.forEach((q, i) => {
+    const at = `send: quick_replies.${i}`;
+    if (!quickReplyTypes.includes(q.content_type)) problems.push(`${at}.content_type ${q.content_type} is not one of ${quickReplyTypes.join(', ')}`);
+    if (q.content_type !== 'text') return;
+    // UTF-16 units, as the other length checks here: never kinder than Meta
+    if (q.title === undefined || q.title.length === 0 || q.title.length > quickReplyLimits.titleChars) problems.push(`${at}.title must be 1-${quickReplyLimits.titleChars} characters`);
+    const payload = q.payload === undefined ? '' : String(q.payload);
+    if (payload.length === 0 || payload.length > quickReplyLimits.payloadChars) problems.push(`${at}.payload must be 1-${quickReplyLimits.payloadChars} characters`);
+  });
+  return problems;
+}
 
 const handoverRequestSchema = z.object({
   recipient: z.object({ id: z.string().min(1) }),
@@ -166,6 +196,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     if (req.tag === undefined && req.messaging_type === 'MESSAGE_TAG') problems.push('send: messaging_type MESSAGE_TAG without a tag');
     if ((req.message.text === undefined) === (req.message.attachment === undefined)) problems.push('send: message needs exactly one of text or attachment');
     if (req.message.text !== undefined && (req.message.text.length === 0 || req.message.text.length > 2000)) problems.push('send: text must be 1-2000 characters');
+    if (req.message.quick_replies !== undefined) problems.push(...quickReplyProblems(req.message.quick_replies));
     if (problems.length > 0) {
       violations.push(...problems);
       return metaError(400, 100, '(#100) Invalid parameter', undefined, 'OAuthException');
@@ -178,6 +209,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       ...(req.tag !== undefined && { tag: req.tag }),
       ...(req.message.text !== undefined && { text: req.message.text }),
       ...(req.message.attachment && { attachment: { type: req.message.attachment.type, url: req.message.attachment.payload.url } }),
+      ...(req.message.quick_replies && { quickReplies: req.message.quick_replies }),
       messageId,
     });
     return { status: 200, body: { recipient_id: req.recipient.id, message_id: messageId } };

@@ -239,6 +239,40 @@ describe('the fake Graph API', () => {
     expect(fake.sent).toEqual([]);
     fake.violations.length = 0;
   });
+
+  it('takes quick replies as the Send API does and refuses too many, too long or untyped ones', async () => {
+    // given the client's quick replies, and requests breaking Meta's limits sent around the client
+    const sent = await graph.sendMessage(pageId, token, { ...textTo('Como correu? 😀'), quickReplies: [{ title: '👍', payload: 'CSAT:c-1:5' }, { title: '👎', payload: 'CSAT:c-1:1' }] });
+    const post = (quick_replies: unknown) =>
+      fetch(`${fake.url}/${pageId}/messages?access_token=${token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ recipient: { id: psid }, messaging_type: 'RESPONSE', message: { text: 'Escolha 🇵🇹', quick_replies } }),
+      });
+    const reply = (title: string, payload = 'P') => ({ content_type: 'text', title, payload });
+    // when (the last one at every limit: 13 replies, titles of 20 UTF-16 units, payloads of 1000)
+    const statuses = [
+      (await post(Array.from({ length: 14 }, (_, i) => reply(String(i))))).status,
+      (await post([reply('Muito satisfeito 😀😀😀')])).status,
+      (await post([reply('ok', 'p'.repeat(1001))])).status,
+      (await post([{ content_type: 'location', title: 'x', payload: 'x' }, { content_type: 'text', payload: 'x' }])).status,
+      (await post(Array.from({ length: 13 }, (_, i) => reply('Satisfeito! 😀😀😀😀', `${String(i).padStart(2, '0')}${'p'.repeat(998)}`)))).status,
+    ];
+    // then
+    expect(fake.sent).toEqual([
+      expect.objectContaining({ messageId: sent.messageId, text: 'Como correu? 😀', quickReplies: [reply('👍', 'CSAT:c-1:5'), reply('👎', 'CSAT:c-1:1')] }),
+      expect.objectContaining({ text: 'Escolha 🇵🇹', quickReplies: expect.arrayContaining([reply('Satisfeito! 😀😀😀😀', `12${'p'.repeat(998)}`)]) }),
+    ]);
+    expect(statuses).toEqual([400, 400, 400, 400, 200]);
+    expect(fake.violations).toEqual([
+      'send: quick_replies must hold 1-13 items, not 14',
+      'send: quick_replies.0.title must be 1-20 characters',
+      'send: quick_replies.0.payload must be 1-1000 characters',
+      'send: quick_replies.0.content_type location is not one of text, user_phone_number, user_email',
+      'send: quick_replies.1.title must be 1-20 characters',
+    ]);
+    fake.violations.length = 0;
+  });
 });
 
 describe('the shared Graph API client', () => {
