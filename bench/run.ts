@@ -30,6 +30,7 @@ const parts: Part[] = [
   { name: 'cost', file: 'cost.ts', isolated: true },
   { name: 'routing', file: 'routing.ts' },
   { name: 'live view', file: 'live.ts' },
+  { name: 'reports', file: 'reports.ts' },
   { name: 'receipts', file: 'receipts.ts' },
   { name: 'admin', file: 'admin.ts' },
   { name: 'console', file: 'console.ts' },
