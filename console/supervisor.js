@@ -368,7 +368,8 @@ function openReassign(chat) {
   form.dataset.chatId = chat.id;
   $('reassign-error').textContent = '';
   $('reassign-chat').textContent = `${customerName(chat)} · ${chat.state}${chat.agentId ? ` with ${agentName(chat.agentId)}` : ''} · queue ${queueName(chat.queueId)}`;
-  const agents = (state.live?.agents ?? []).filter((a) => a.agentId !== chat.agentId);
+  // agents who take chats: supervisors registered in no queue (to watch over the socket) are left out
+  const agents = (state.live?.agents ?? []).filter((a) => a.agentId !== chat.agentId && a.queues.length > 0);
   form.elements.agentId.replaceChildren(
     ...agents.map((a) => h('option', { value: a.agentId }, `${a.displayName} — ${a.status}, ${a.load}/${a.capacity}`)),
   );
@@ -494,7 +495,10 @@ async function openSocket() {
       // refused every time: the token expired, or the server does not let this account watch
       setWatchState('closed', 'Cannot connect');
       state.watch.loading = false;
-      state.watch.error = 'The server refused the connection for watching chats. Sign in again, or ask an admin whether this account may watch.';
+      const sub = state.user?.id;
+      state.watch.error =
+        'The server refused the connection for watching chats. A supervisor watches over the agents\' socket, so an admin must register ' +
+        `this account as an agent in no queue (PUT /api/agents/${sub ?? '{your id}'} with groups ["supervisors"]). If it is registered, sign in again: the session may have expired.`;
       state.socketAttempts = 0;
       return renderWatch();
     }

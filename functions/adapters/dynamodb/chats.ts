@@ -58,7 +58,8 @@ export class DynamoChatStore implements ChatStore {
     const conv = keys.conversation(chat.channelId, chat.customer.id);
     try {
       await this.table.transact([
-        { Put: { TableName: '', Item: newChatItem(chat), ConditionExpression: 'attribute_not_exists(pk)' } },
+        // the customer's first message counts among the chat's messages in, as every later one does (append)
+        { Put: { TableName: '', Item: { ...newChatItem(chat), ...(first.message.direction === 'in' ? { messagesIn: 1 } : {}) }, ConditionExpression: 'attribute_not_exists(pk)' } },
         {
           Put: {
             TableName: '',
