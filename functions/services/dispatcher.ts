@@ -395,6 +395,8 @@ export class Dispatcher {
         await notifier.notify(agent.id, { type: 'offerWithdrawn', chatId, reason: 'transfer' });
       }
       if (from) await notifier.notify(from.id, { type: 'chatClosed', chatId, reason: 'transfer' });
+      // a supervisor's move of an assigned chat counts as its agent's transfer, as the agent's own does
+      if (from) await this.deps.reports?.transferred(chat, from.id, now);
       if (target && !forced) {
         const offered = { ...chat, state: 'offered' as const, agentId: null, offeredTo: [target.id], skipped: [], version };
         if (expiresAt) await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId, agentId: target.id, version });
