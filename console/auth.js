@@ -259,3 +259,39 @@ export class HostedSignIn {
     }
   }
 }
+
+/**
+ * The sign-in forms both pages share: the hosted sign-in button, the local runtime's dev token
+ * (issued for `groups`), a pasted token, and sign-out.
+ */
+export function bindSignInForms({ $, state, groups, signIn, showSignIn, endSession }) {
+  $('hosted-sign-in').addEventListener('click', () => {
+    $('hosted-sign-in').disabled = true;
+    state.auth?.signIn().catch((error) => {
+      $('hosted-sign-in').disabled = false;
+      showSignIn(error.message);
+    });
+  });
+  $('dev-sign-in').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const sub = String(form.get('sub')).trim();
+    const name = String(form.get('name') || '').trim();
+    const res = await fetch(`${state.config.apiUrl}/dev/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sub, groups, ...(name ? { name } : {}) }),
+    }).catch(() => null);
+    if (!res || !res.ok) return showSignIn('The local runtime did not issue a token.');
+    signIn((await res.json()).token);
+  });
+  $('token-sign-in').addEventListener('submit', (event) => {
+    event.preventDefault();
+    signIn(String(new FormData(event.target).get('token')).trim());
+  });
+  $('sign-out').addEventListener('click', () => {
+    // the hosted sign-out revokes the refresh token and ends the hosted session too, then comes back here
+    void state.auth?.signOut();
+    endSession();
+  });
+}

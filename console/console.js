@@ -1,7 +1,7 @@
 // Omnichat agent console: one page, no framework, speaks the agent WebSocket protocol (docs/websocket.md).
 // config.json beside this file says where the socket and the API are (same origin locally), and, when
 // deployed, the user pool's hosted sign-in (`hostedUi`); without it the page takes dev or pasted tokens.
-import { claimsOf, HostedSignIn } from './auth.js';
+import { bindSignInForms, claimsOf, HostedSignIn } from './auth.js';
 
 const $ = (id) => document.getElementById(id);
 const tokenKey = 'omnichat.token';
@@ -112,35 +112,7 @@ function onTokenRefreshed(auth) {
   void connect();
 }
 
-$('hosted-sign-in').addEventListener('click', () => {
-  $('hosted-sign-in').disabled = true;
-  state.auth?.signIn().catch((error) => {
-    $('hosted-sign-in').disabled = false;
-    showSignIn(error.message);
-  });
-});
-$('dev-sign-in').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const form = new FormData(event.target);
-  const sub = String(form.get('sub')).trim();
-  const name = String(form.get('name') || '').trim();
-  const res = await fetch(`${state.config.apiUrl}/dev/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sub, groups: ['agents'], ...(name ? { name } : {}) }),
-  }).catch(() => null);
-  if (!res || !res.ok) return showSignIn('The local runtime did not issue a token.');
-  signIn((await res.json()).token);
-});
-$('token-sign-in').addEventListener('submit', (event) => {
-  event.preventDefault();
-  signIn(String(new FormData(event.target).get('token')).trim());
-});
-$('sign-out').addEventListener('click', () => {
-  // the hosted sign-out revokes the refresh token and ends the hosted session too, then comes back here
-  void state.auth?.signOut();
-  endSession();
-});
+bindSignInForms({ $, state, groups: ['agents'], signIn, showSignIn, endSession });
 
 // ---------- quick replies, actions, sound: from the snapshot when it carries them, else from the API if this token may read it ----------
 async function apiGet(path) {

@@ -2,7 +2,7 @@
 // and close, watching a chat over the agent WebSocket (`watch`), and today's report per queue with
 // small charts (uPlot, vendored in vendor/). Signed in like the agent console (auth.js); the token must
 // carry the `supervisors` or `chat-admins` group.
-import { claimsOf, HostedSignIn } from './auth.js';
+import { bindSignInForms, claimsOf, HostedSignIn } from './auth.js';
 
 const $ = (id) => document.getElementById(id);
 const tokenKey = 'omnichat.supervisor.token';
@@ -148,34 +148,7 @@ function endSession(message) {
   showSignIn(message);
 }
 
-$('hosted-sign-in').addEventListener('click', () => {
-  $('hosted-sign-in').disabled = true;
-  state.auth?.signIn().catch((error) => {
-    $('hosted-sign-in').disabled = false;
-    showSignIn(error.message);
-  });
-});
-$('dev-sign-in').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const form = new FormData(event.target);
-  const sub = String(form.get('sub')).trim();
-  const name = String(form.get('name') || '').trim();
-  const res = await fetch(`${state.config.apiUrl}/dev/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sub, groups: ['supervisors'], ...(name ? { name } : {}) }),
-  }).catch(() => null);
-  if (!res || !res.ok) return showSignIn('The local runtime did not issue a token.');
-  signIn((await res.json()).token);
-});
-$('token-sign-in').addEventListener('submit', (event) => {
-  event.preventDefault();
-  signIn(String(new FormData(event.target).get('token')).trim());
-});
-$('sign-out').addEventListener('click', () => {
-  void state.auth?.signOut();
-  endSession();
-});
+bindSignInForms({ $, state, groups: ['supervisors'], signIn, showSignIn, endSession });
 
 // ---------- live queues and agents ----------
 function setLiveState(kind, text) {
