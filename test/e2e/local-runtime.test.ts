@@ -144,13 +144,13 @@ describe('local runtime with the test handlers', () => {
     expect(await response.json()).toEqual({ isBase64Encoded: true, body: Buffer.from('raw bytes').toString('base64'), channelId: 'c1' });
   });
 
-  it('refuses the agent socket for a bad token or a token without the agents group, and accepts an agent', async () => {
+  it('refuses the agent socket for a bad token or a token of no agents, supervisors or admins group, and accepts an agent', async () => {
     // given
-    const admin = await local.token('root', ['chat-admins']);
+    const customer = await local.token('root', ['customers']);
     const agentToken = await local.token('bob', ['agents'], 'Bob');
     // when / then
     await expect(local.connectAgent('not-a-jwt')).rejects.toMatchObject({ status: 401 });
-    await expect(local.connectAgent(admin)).rejects.toMatchObject({ status: 403 });
+    await expect(local.connectAgent(customer)).rejects.toMatchObject({ status: 403 });
     const agent = await local.connectAgent(agentToken);
     agent.send({ action: 'ping', requestId: 'r1' });
     const echo = await agent.next('echo');
