@@ -2,6 +2,7 @@
 // config.json beside this file says where the socket and the API are (same origin locally), and, when
 // deployed, the user pool's hosted sign-in (`hostedUi`); without it the page takes dev or pasted tokens.
 import { bindSignInForms, claimsOf, HostedSignIn } from './auth.js';
+import { groupsOf, h, toast } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const tokenKey = 'omnichat.token';
@@ -39,30 +40,7 @@ const state = {
 };
 
 // ---------- small DOM helpers ----------
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'class') el.className = v;
-    else if (k === 'dataset') Object.assign(el.dataset, v);
-    else el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
-  return el;
-}
-function toast(text, kind = 'info') {
-  const el = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
-  $('toasts').append(el);
-  setTimeout(() => el.remove(), kind === 'error' ? 8000 : 4000);
-}
 const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-/** The token's `cognito:groups`: an array, or API Gateway's one-string form `[a b]`. */
-function groupsOf(claims) {
-  const raw = claims?.['cognito:groups'];
-  if (Array.isArray(raw)) return raw;
-  return typeof raw === 'string' ? raw.replace(/^\[|\]$/g, '').split(' ').filter(Boolean) : [];
-}
 const randomId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
 
 // ---------- sign-in ----------

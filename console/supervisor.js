@@ -3,6 +3,7 @@
 // small charts (uPlot, vendored in vendor/). Signed in like the agent console (auth.js); the token must
 // carry the `supervisors` or `chat-admins` group.
 import { bindSignInForms, claimsOf, HostedSignIn } from './auth.js';
+import { groupsOf, h, toast } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const tokenKey = 'omnichat.supervisor.token';
@@ -35,23 +36,6 @@ const state = {
 };
 
 // ---------- small helpers ----------
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'class') el.className = v;
-    else if (k === 'dataset') Object.assign(el.dataset, v);
-    else el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
-  return el;
-}
-function toast(text, kind = 'info') {
-  const el = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
-  $('toasts').append(el);
-  setTimeout(() => el.remove(), kind === 'error' ? 8000 : 4000);
-}
 const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 const clockSeconds = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 /** 75 → "1 min 15 s", 4000 → "1 h 6 min". */
@@ -65,12 +49,6 @@ function duration(seconds) {
 const customerName = (chat) => chat.customer?.name || chat.customer?.id || 'Customer';
 const queueName = (id) => (id ? (state.live?.queues.find((q) => q.queueId === id)?.name ?? id) : '—');
 const agentName = (id) => (id ? (state.live?.agents.find((a) => a.agentId === id)?.displayName ?? id) : '—');
-const groupsOf = (claims) => {
-  const raw = claims?.['cognito:groups'];
-  if (Array.isArray(raw)) return raw;
-  // API Gateway's one-string form: "[a b]"
-  return typeof raw === 'string' ? raw.replace(/^\[|\]$/g, '').split(' ').filter(Boolean) : [];
-};
 
 class ApiError extends Error {
   constructor(status, code, message) {
