@@ -258,9 +258,16 @@ const automatedMessagesBody = z.strictObject({
   languages: z
     .record(
       z.string().regex(/^(default|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$/, 'A language tag such as en or pt-BR, or default.'),
-      z.strictObject({ greeting: automatedText.optional(), allAgentsBusy: automatedText.optional(), closing: automatedText.optional() }),
+      z.strictObject({
+        greeting: automatedText.optional(),
+        allAgentsBusy: automatedText.optional(),
+        closing: automatedText.optional(),
+        attachmentRefused: automatedText.optional(),
+      }),
     )
-    .describe('Per chat language (or `default`): greeting on a new chat, notice after the busy wait, message on a timeout close. Each optional.'),
+    .describe(
+      'Per chat language (or `default`): greeting on a new chat, notice after the busy wait, message when a chat closes (agent, supervisor, completion or inactivity timeout; not on a transfer), reply to a customer attachment that was refused. Each optional.',
+    ),
   allAgentsBusyAfterSeconds: z.number().int().min(1).max(86_400).nullable().describe('How long a chat waits for an agent before the busy notice; null: never.'),
 });
 
@@ -269,7 +276,7 @@ export const channelRoutes = [
     method: 'GET',
     path: '/api/channels/{channelId}/automated-messages',
     tag: 'channels',
-    summary: 'Read a channel’s automated messages (greeting, all agents busy, closing) per language.',
+    summary: 'Read a channel’s automated messages (greeting, all agents busy, closing, attachment refused) per language.',
     params: channelPath,
     response: automatedMessagesBody,
     errors: [404],
@@ -282,7 +289,7 @@ export const channelRoutes = [
     method: 'PUT',
     path: '/api/channels/{channelId}/automated-messages',
     tag: 'channels',
-    summary: 'Set a channel’s automated messages; sent as the Page within the 24-hour window, never with a message tag.',
+    summary: 'Set a channel’s automated messages; sent as the Page (within the 24-hour window, never with a message tag) or the Telegram bot.',
     params: channelPath,
     body: automatedMessagesBody,
     response: automatedMessagesBody,

@@ -17,7 +17,7 @@ export type Presence = 'active' | 'inactive';
 export type MessageDirection = 'in' | 'out';
 export const messageStatuses = ['received', 'pending', 'sent', 'delivered', 'read', 'failed'] as const;
 export type MessageStatus = (typeof messageStatuses)[number];
-export type CloseReason = 'agent' | 'timeout' | 'transfer' | 'handover' | 'supervisor';
+export type CloseReason = 'agent' | 'timeout' | 'transfer' | 'handover' | 'supervisor' | 'inactivity';
 export type WithdrawReason = 'timeout' | 'taken' | 'closed' | 'offline' | 'transfer';
 
 export const settingsSchema = z.object({
@@ -63,6 +63,8 @@ export const queueSchema = z.object({
   members: queueMembersSchema,
   /** A chat accepted within this many seconds of its creation counts as answered within the service level. */
   serviceLevelSeconds: z.number().int().min(1).max(86_400).optional(),
+  /** An assigned chat where neither the customer nor the agent wrote for this long closes (reason `inactivity`). */
+  inactivityTimeoutSeconds: z.number().int().min(60).nullable().optional(),
   createdAt: z.string(),
 });
 export type Queue = z.infer<typeof queueSchema>;
@@ -161,6 +163,10 @@ export const routingStateSchema = z.object({
   messagesOut: z.number().int().optional(),
   /** When the satisfaction survey was sent to the customer (answers count for 24 h after). */
   surveySentAt: z.string().optional(),
+  /** When the customer or the agent last wrote, by our clock (the inactivity timeout counts from it, or from `assignedAt` if later). */
+  lastActivityAt: z.string().optional(),
+  /** When the agent holding the chat got it (accept, or a supervisor's forced move); names the assignment to its inactivity timer. */
+  heldSince: z.string().optional(),
 });
 
 /** A chat with its routing state: what the stores keep and the services decide on. */
@@ -169,7 +175,7 @@ export type RoutedChat = z.infer<typeof routedChatSchema>;
 
 /** The chat as agents see it, without the routing state. */
 export function chatView(chat: RoutedChat): Chat {
-  const { offeredTo: _o, skipped: _s, completionToken: _c, closedAt: _ca, closeReason: _cr, assignedAt: _a, firstReplyAt: _f, messagesIn: _mi, messagesOut: _mo, surveySentAt: _ss, watchedUntil: _w, ...view } = chat;
+  const { offeredTo: _o, skipped: _s, completionToken: _c, closedAt: _ca, closeReason: _cr, assignedAt: _a, firstReplyAt: _f, messagesIn: _mi, messagesOut: _mo, surveySentAt: _ss, watchedUntil: _w, lastActivityAt: _la, heldSince: _hs, ...view } = chat;
   return view;
 }
 
@@ -233,6 +239,8 @@ export const timerPayloadSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('acceptTimeout'), chatId: z.string(), agentId: z.string(), version: z.number().int() }),
   z.object({ kind: z.literal('completionTimeout'), chatId: z.string(), token: z.string() }),
   z.object({ kind: z.literal('allAgentsBusy'), chatId: z.string() }),
+  /** Armed when a chat is assigned; `heldSince` names that assignment, so only the latest assignment's timer acts. */
+  z.object({ kind: z.literal('inactivityTimeout'), chatId: z.string(), heldSince: z.string() }),
 ]);
 export type TimerPayload = z.infer<typeof timerPayloadSchema>;
 
@@ -250,6 +258,7 @@ const automatedTexts = z.object({
   greeting: z.string().optional(),
   allAgentsBusy: z.string().optional(),
   closing: z.string().optional(),
+  attachmentRefused: z.string().optional(),
 });
 /** A channel's automated messages per language (`default` when no language matches), and the busy notice's wait. */
 export const automatedMessagesSchema = z.object({

@@ -117,6 +117,16 @@ export interface NewMessage {
   /** Further parts of a long customer text, stored with `message` in one transaction, in this order. */
   continuation?: Message[];
   delivery?: DeliveryRef;
+  /** A customer message for a chat read as open: if a close landed first, `append` throws `ChatClosedMeanwhile` and stores nothing. */
+  whileOpen?: boolean;
+}
+
+/** The chat closed between reading it and appending a customer message to it (see `NewMessage.whileOpen`). */
+export class ChatClosedMeanwhile extends Error {
+  constructor(readonly chatId: string) {
+    super(`Chat ${chatId} closed before the message was stored.`);
+    this.name = 'ChatClosedMeanwhile';
+  }
 }
 
 /** The configuration admins keep (settings, Meta apps, channels, queues, agents) as routing reads it. */
@@ -206,7 +216,8 @@ export interface RoutingStore {
     now: Date;
     presence?: Presence;
   }): Promise<Outcome>;
-  closeChat(input: { chat: RoutedChat; agent?: AgentRecord; settings: Settings; reason: CloseReason; now: Date }): Promise<Outcome>;
+  /** With `quiet`, the close also loses (`lost`) if either side wrote since the chat was read (its message counts moved). */
+  closeChat(input: { chat: RoutedChat; agent?: AgentRecord; settings: Settings; reason: CloseReason; now: Date; quiet?: boolean }): Promise<Outcome>;
   releaseChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; toQueueId: string; now: Date }): Promise<Outcome>;
   handOver(input: { chat: RoutedChat; from: AgentRecord; to: AgentRecord; settings: Settings; now: Date; expiresAt?: Date }): Promise<Outcome>;
   setCompletionToken(chat: RoutedChat, token: string | undefined): Promise<Outcome>;

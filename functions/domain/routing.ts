@@ -88,6 +88,19 @@ export function completionDeadline(queue: Pick<Queue, 'completionTimeoutSeconds'
   return queue.completionTimeoutSeconds == null ? undefined : new Date(agentMessageAt.getTime() + queue.completionTimeoutSeconds * 1000);
 }
 
+/**
+ * When an assigned chat closes for inactivity: the queue's timeout after the later of the last
+ * message either side wrote (`lastActivityAt`) and the agent getting the chat (`heldSince`).
+ */
+export function inactivityDeadline(
+  queue: Pick<Queue, 'inactivityTimeoutSeconds'>,
+  chat: { lastActivityAt?: string; heldSince?: string },
+): Date | undefined {
+  if (queue.inactivityTimeoutSeconds == null) return undefined;
+  const since = Math.max(chat.lastActivityAt ? Date.parse(chat.lastActivityAt) : 0, chat.heldSince ? Date.parse(chat.heldSince) : 0);
+  return since ? new Date(since + queue.inactivityTimeoutSeconds * 1000) : undefined;
+}
+
 /** Whether an agent belongs to a queue: named as a user, or holding one of its groups. */
 export function isQueueMember(queue: Pick<Queue, 'members'>, agent: Pick<Agent, 'id' | 'groups'>): boolean {
   return queue.members.users.includes(agent.id) || agent.groups.some((g) => queue.members.groups.includes(g));

@@ -37,6 +37,7 @@ async function fireTimer(record: SQSRecord): Promise<void> {
   logger.info('timer fired', { ...timer, at: message.at });
   if (timer.kind === 'acceptTimeout') await routing.acceptTimedOut(timer.chatId, timer.agentId, timer.version);
   else if (timer.kind === 'completionTimeout') await routing.completionTimedOut(timer.chatId, timer.token);
+  else if (timer.kind === 'inactivityTimeout') await routing.inactivityTimedOut(timer.chatId, timer.heldSince);
   else await automatedMessages().busyTimerFired(timer.chatId);
 }
 

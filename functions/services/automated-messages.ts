@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AutomatedMessageTexts as Settings, Message, RoutedChat } from '../domain/model';
 import { type AgentNotifier, type ChatStore, type OutboundQueue, type Timers } from '../domain/ports';
 
-export type AutomatedKind = 'greeting' | 'allAgentsBusy' | 'closing';
+export type AutomatedKind = 'greeting' | 'allAgentsBusy' | 'closing' | 'attachmentRefused';
 
 /** The text of one automated message for a chat's language, falling back to the `default` entry. */
 export function automatedText(settings: Settings | undefined, language: string | null, kind: AutomatedKind): string | undefined {
@@ -12,9 +12,11 @@ export function automatedText(settings: Settings | undefined, language: string |
 }
 
 /**
- * Greeting, "all agents are busy" and closing messages, per channel and language. They are
- * stored as outgoing messages without an agent (which is what makes the sender send them as the
- * Page, never tagged) and leave through the outbound queue in order with the agents' replies.
+ * Greeting, "all agents are busy", closing and other automated messages, per channel and
+ * language, on Messenger and Telegram alike. They are stored as outgoing messages without an
+ * agent (which is what makes the sender send them as the Page or the bot; on Messenger only
+ * within the 24-hour window, never tagged) and leave through the outbound queue in order with
+ * the agents' replies.
  */
 export class AutomatedMessages {
   constructor(private readonly deps: { chats: ChatStore; outbound: OutboundQueue; notifier: AgentNotifier; timers: Timers; clock: () => Date }) {}
@@ -22,7 +24,6 @@ export class AutomatedMessages {
   /** A chat entered routing: greet the customer and, if the channel says so, arm the "all agents busy" timer. */
   async welcome(chat: RoutedChat): Promise<void> {
     await this.send(chat, 'greeting');
-    if (chat.channelType !== 'messenger') return;
     const after = (await this.deps.chats.automatedMessages(chat.channelId))?.allAgentsBusyAfterSeconds;
     if (!after) return;
     const at = new Date(Date.parse(chat.createdAt) + after * 1000);
@@ -38,7 +39,6 @@ export class AutomatedMessages {
   /** Sends the channel's message of this kind, if it has one; the message, or undefined. */
   async send(chat: RoutedChat, kind: AutomatedKind): Promise<Message | undefined> {
     const { chats, outbound, notifier, clock } = this.deps;
-    if (chat.channelType !== 'messenger') return undefined;
     const text = automatedText(await chats.automatedMessages(chat.channelId), chat.language, kind);
     if (!text) return undefined;
     const now = clock();

@@ -3,7 +3,7 @@ import { audienceOf, initialState, newChat } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import { splitText } from '../domain/text';
 import type { Channel, Message } from '../domain/model';
-import type { AgentNotifier, ChatStore, DeliveryRef, Directory, EventPublisher, ReportRecorder } from '../domain/ports';
+import { ChatClosedMeanwhile, type AgentNotifier, type ChatStore, type DeliveryRef, type Directory, type EventPublisher, type ReportRecorder } from '../domain/ports';
 import type { Dispatcher, WatchersPort } from './dispatcher';
 import type { TelegramEvents } from './telegram-events';
 import type { Receipts } from './receipts';
@@ -87,7 +87,13 @@ export class ChatIntake {
     if (!open) return (await this.deps.surveys?.customerWrote(channel, envelope, event, delivery)) ?? this.openChat(channel, event, delivery);
     const [message, ...continuation] = inboundMessages(open.id, event);
     if (!message) return 'ignored';
-    if (!(await chats.append(open.id, { message, continuation, delivery }, this.deps.clock()))) return 'duplicate';
+    try {
+      if (!(await chats.append(open.id, { message, continuation, delivery, whileOpen: true }, this.deps.clock()))) return 'duplicate';
+    } catch (error) {
+      // the chat closed (an inactivity or completion timeout, an agent) after it was read: the message opens the next chat
+      if (error instanceof ChatClosedMeanwhile) return this.openChat(channel, event, delivery);
+      throw error;
+    }
     // appending removed the completion token: a completion timer armed before now changes nothing
     const audience = audienceOf(open);
     for (const agentId of audience) {

@@ -1,5 +1,5 @@
 import { type AgentRecord, type CloseReason, type Queue, type RoutedChat, type Settings, type WithdrawReason, chatView } from '../domain/model';
-import { type Candidate, canTakeChat, candidateOf, completionDeadline, effectiveStatus, offerExpiry, offerTargets, waitRank } from '../domain/routing';
+import { type Candidate, canTakeChat, candidateOf, completionDeadline, effectiveStatus, inactivityDeadline, offerExpiry, offerTargets, waitRank } from '../domain/routing';
 import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type ReportRecorder, type RoutingStore, type Timers } from '../domain/ports';
 import { productMetrics } from '../shared/metric-names';
 
@@ -159,6 +159,7 @@ export class Dispatcher {
       await notifier.notify(agentId, { type: 'chatAssigned', chat: chatView(assigned), ...(await chats.messagePage(chatId)) });
       await events.publish('ChatAssigned', { chatId, agentId, queueId: chat.queueId, channelId: chat.channelId });
       for (const other of chat.offeredTo.filter((a) => a !== agentId)) await this.withdraw(chatId, other, 'taken', false);
+      await this.armInactivity(chat.queueId, chatId, now);
       return { ok: true };
     }
     return { ok: false, code: 'offer_gone' };
@@ -253,19 +254,24 @@ export class Dispatcher {
     }
   }
 
-  /** Closes a chat (agent, completion timeout, supervisor with an optional note); capacity frees and waiting chats move. */
-  async close(chatId: string, reason: CloseReason, byAgentId?: string, note?: string): Promise<{ ok: boolean }> {
+  /**
+   * Closes a chat (agent, completion timeout, supervisor with an optional note); capacity frees and waiting chats move.
+   * With `stillIdle` (the inactivity timeout) the chat closes only while it holds for the chat as read, and the
+   * write loses if either side wrote since that read: a message racing the close either keeps the chat or comes after it.
+   */
+  async close(chatId: string, reason: CloseReason, byAgentId?: string, note?: string, stillIdle?: (chat: RoutedChat) => boolean): Promise<{ ok: boolean }> {
     const { store, chats, directory, notifier, events, clock } = this.deps;
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const chat = await chats.chat(chatId);
       if (!chat || chat.state === 'closed') return { ok: false };
       if (byAgentId && chat.agentId !== byAgentId) return { ok: false };
+      if (stillIdle && !stillIdle(chat)) return { ok: false };
       for (const offered of chat.offeredTo) await this.withdraw(chatId, offered, 'closed', false);
       const fresh = chat.offeredTo.length ? await chats.chat(chatId) : chat;
       if (!fresh) return { ok: false };
       const agent = fresh.agentId ? await store.agent(fresh.agentId) : undefined;
-      const outcome = await store.closeChat({ chat: fresh, agent, settings, reason, now: clock() });
+      const outcome = await store.closeChat({ chat: fresh, agent, settings, reason, now: clock(), ...(stillIdle ? { quiet: true } : {}) });
       if (outcome === 'lost') continue;
       if (fresh.agentId) await notifier.notify(fresh.agentId, { type: 'chatClosed', chatId, reason });
       await this.deps.watchers?.forward(fresh, { type: 'chatClosed', chatId, reason });
@@ -404,6 +410,7 @@ export class Dispatcher {
       } else if (target) {
         const assigned = { ...chat, state: 'assigned' as const, agentId: target.id, offeredTo: [], skipped: [], version };
         await notifier.notify(target.id, { type: 'chatAssigned', chat: chatView(assigned), ...(await chats.messagePage(chatId)) });
+        await this.armInactivity(chat.queueId, chatId, now);
       }
       await events.publish('ChatReassigned', {
         chatId,
@@ -462,6 +469,44 @@ export class Dispatcher {
     const chat = await this.deps.chats.chat(chatId);
     if (!chat || chat.state !== 'assigned' || chat.completionToken !== token) return;
     await this.close(chatId, 'timeout');
+  }
+
+  /**
+   * A chat was assigned: arm its queue's inactivity timeout (if the queue has one), once per
+   * assignment. Messages arm nothing; the timer itself follows the chat's activity when it fires.
+   */
+  private async armInactivity(queueId: string | null, chatId: string, heldSince: Date): Promise<void> {
+    if (!queueId) return;
+    const queue = await this.deps.directory.queue(queueId);
+    const deadline = queue ? inactivityDeadline(queue, { heldSince: heldSince.toISOString() }) : undefined;
+    if (deadline) await this.deps.timers.arm(deadline, { kind: 'inactivityTimeout', chatId, heldSince: heldSince.toISOString() });
+  }
+
+  /**
+   * The inactivity timer fired. Stale (the chat closed, or was assigned again since: that assignment
+   * has its own timer) it does nothing; if someone wrote since it was armed it is armed again for
+   * the new deadline; otherwise the chat closes with reason `inactivity`, by a write that loses to
+   * any message stored first (then the timer reads again and re-arms).
+   */
+  async inactivityTimedOut(chatId: string, heldSince: string): Promise<void> {
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const chat = await this.deps.chats.chat(chatId);
+      if (!chat || chat.state !== 'assigned' || chat.heldSince !== heldSince || !chat.queueId) return;
+      const queue = await this.deps.directory.queue(chat.queueId);
+      const deadline = queue ? inactivityDeadline(queue, chat) : undefined;
+      // the queue's timeout was removed meanwhile: the chat stays open
+      if (!queue || !deadline) return;
+      const now = this.deps.clock();
+      if (deadline.getTime() > now.getTime()) {
+        await this.deps.timers.arm(deadline, { kind: 'inactivityTimeout', chatId, heldSince });
+        return;
+      }
+      const idle = (c: RoutedChat): boolean => {
+        const due = inactivityDeadline(queue, c);
+        return c.state === 'assigned' && c.heldSince === heldSince && due !== undefined && due.getTime() <= now.getTime();
+      };
+      if ((await this.close(chatId, 'inactivity', undefined, undefined, idle)).ok) return;
+    }
   }
 }
 

@@ -87,9 +87,13 @@ export class Handover {
   }
 }
 
+/** Closes after which the customer gets the channel's closing message: every close that ends the conversation. */
+const closingReasons: ReadonlySet<CloseReason> = new Set<CloseReason>(['agent', 'supervisor', 'timeout', 'inactivity']);
+
 /**
- * What follows a closed chat on the platform: the closing message after a timeout, then the
- * thread back to the bot that passed it. Both ride the outbound queue, in order.
+ * What follows a closed chat on the platform: the closing message (agent, supervisor, completion
+ * or inactivity timeout), the satisfaction survey, then the thread back to the bot that passed it.
+ * All ride the outbound queue, in order.
  */
 export class ChatEndings {
   constructor(
@@ -108,7 +112,8 @@ export class ChatEndings {
   async closed(chat: RoutedChat, reason: CloseReason): Promise<void> {
     await this.deps.reports?.closed(chat, reason, this.deps.clock());
     if (isAbandoned(chat, reason)) await this.deps.events?.publish('ChatAbandoned', { chatId: chat.id, queueId: chat.queueId, channelId: chat.channelId, reason });
-    if (chat.channelType === 'messenger' && reason === 'timeout') await this.deps.automated.send(chat, 'closing');
+    // the conversation with the customer ends here (not on a transfer, nor when a bot took the thread back): say goodbye, before the survey
+    if (closingReasons.has(reason)) await this.deps.automated.send(chat, 'closing');
     await this.deps.surveys?.chatClosed(chat, reason);
     if (chat.channelType !== 'messenger') return;
     // the bot took the thread itself: there is nothing to give back

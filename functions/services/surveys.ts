@@ -11,7 +11,7 @@ export const surveyAnswerHours = 24;
 export const surveyCommentMinutes = 10;
 
 /** Closes that end a conversation with the customer (not transfer, not a bot taking the thread back). */
-const surveyedReasons: ReadonlySet<string> = new Set(['agent', 'timeout', 'supervisor']);
+const surveyedReasons: ReadonlySet<string> = new Set(['agent', 'timeout', 'supervisor', 'inactivity']);
 
 const answerPattern = /^CSAT:([A-Za-z0-9_.@:-]{1,128}):([1-5])$/;
 

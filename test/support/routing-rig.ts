@@ -25,9 +25,10 @@ export class RecordingNotifier implements AgentNotifier {
   }
 }
 
-/** What a timer is about, for looking it up: `accept-<chat>-<agent>`, `complete-<chat>`, `busy-<chat>`. */
+/** What a timer is about, for looking it up: `accept-<chat>-<agent>`, `complete-<chat>`, `inactive-<chat>`, `busy-<chat>`. */
 export function timerKey(payload: TimerPayload): string {
   if (payload.kind === 'acceptTimeout') return `accept-${payload.chatId}-${payload.agentId}`;
+  if (payload.kind === 'inactivityTimeout') return `inactive-${payload.chatId}`;
   return payload.kind === 'completionTimeout' ? `complete-${payload.chatId}` : `busy-${payload.chatId}`;
 }
 

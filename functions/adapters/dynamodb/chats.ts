@@ -11,7 +11,7 @@ import {
   type RoutedChat,
   type StoredMessage,
 } from '../../domain/model';
-import type { ChatStore, DeliveryRef, NewMessage, Outcome } from '../../domain/ports';
+import { ChatClosedMeanwhile, type ChatStore, type DeliveryRef, type NewMessage, type Outcome } from '../../domain/ports';
 import { bytesOf, frameBudgetBytes, historyCursor } from '../../domain/frame-budget';
 import { indexKeys, keys, ttlAfter } from './keys';
 import { lostRace, type Table, type TransactItem } from './table';
@@ -84,9 +84,11 @@ export class DynamoChatStore implements ChatStore {
           TableName: '',
           Key: keys.chat(chatId),
           // a customer who writes again has unblocked the bot
-          UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :at ADD messagesIn :one REMOVE completionToken, customerBlocked',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': entry.message.sentAt, ':one': 1 },
+          UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :at, lastActivityAt = :now ADD messagesIn :one REMOVE completionToken, customerBlocked',
+          // a message for an open chat loses to a close that landed first (the caller opens a new chat)
+          ConditionExpression: entry.whileOpen ? 'attribute_exists(pk) AND #state <> :closed' : 'attribute_exists(pk)',
+          ...(entry.whileOpen ? { ExpressionAttributeNames: { '#state': 'state' } } : {}),
+          ExpressionAttributeValues: { ':at': entry.message.sentAt, ':now': now.toISOString(), ':one': 1, ...(entry.whileOpen ? { ':closed': 'closed' } : {}) },
         },
       });
     } else if (entry.message.agentId !== undefined) {
@@ -95,9 +97,9 @@ export class DynamoChatStore implements ChatStore {
         Update: {
           TableName: '',
           Key: keys.chat(chatId),
-          UpdateExpression: 'SET firstReplyAt = if_not_exists(firstReplyAt, :at) ADD messagesOut :one',
+          UpdateExpression: 'SET firstReplyAt = if_not_exists(firstReplyAt, :at), lastActivityAt = :now ADD messagesOut :one',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': entry.message.sentAt, ':one': 1 },
+          ExpressionAttributeValues: { ':at': entry.message.sentAt, ':now': now.toISOString(), ':one': 1 },
         },
       });
     }
@@ -106,6 +108,7 @@ export class DynamoChatStore implements ChatStore {
       return true;
     } catch (error) {
       if (entry.delivery && lostRace(error) && (await this.seen(entry.delivery))) return false;
+      if (entry.whileOpen && lostRace(error) && (await this.chat(chatId))?.state === 'closed') throw new ChatClosedMeanwhile(chatId);
       throw error;
     }
   }

@@ -183,6 +183,7 @@ export class DynamoRoutingStore implements RoutingStore {
           state: 'assigned',
           agentId: agent.id,
           assignedAt: now.toISOString(),
+          heldSince: now.toISOString(),
           // the other offers are withdrawn right after; none of them can win any more
           offeredTo: [],
           agentPk: indexKeys.byAgent(agent.id),
@@ -236,10 +237,14 @@ export class DynamoRoutingStore implements RoutingStore {
   async closeChat(input: Parameters<RoutingStore['closeChat']>[0]): Promise<Outcome> {
     const { chat, agent, settings, now } = input;
     const writes: TransactItem[] = [
-      this.chatUpdate(chat, {
-        set: { state: 'closed', offeredTo: [], closedAt: now.toISOString(), closeReason: input.reason, kindPk: indexKeys.kind('CHATS#closed') },
-        remove: ['waitPk', 'waitSk', 'agentPk', 'agentSk', 'completionToken'],
-      }),
+      this.chatUpdate(
+        chat,
+        {
+          set: { state: 'closed', offeredTo: [], closedAt: now.toISOString(), closeReason: input.reason, kindPk: indexKeys.kind('CHATS#closed') },
+          remove: ['waitPk', 'waitSk', 'agentPk', 'agentSk', 'completionToken'],
+        },
+        input.quiet ? quietSince(chat) : undefined,
+      ),
       {
         Update: {
           TableName: '',
@@ -344,6 +349,7 @@ export class DynamoRoutingStore implements RoutingStore {
         set: {
           state: 'assigned',
           agentId: agent.id,
+          heldSince: now.toISOString(),
           offeredTo: [],
           skipped: [],
           agentPk: indexKeys.byAgent(agent.id),
@@ -422,7 +428,7 @@ export class DynamoRoutingStore implements RoutingStore {
   }
 
   /** A conditional update of a chat at the version it was read; bumps the version. */
-  private chatUpdate(chat: RoutedChat, change: { set: Record<string, unknown>; remove: string[] }): TransactItem {
+  private chatUpdate(chat: RoutedChat, change: { set: Record<string, unknown>; remove: string[] }, also?: Condition): TransactItem {
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':version': chat.version, ':next': chat.version + 1 };
     const sets = ['#version = :next'];
@@ -440,9 +446,9 @@ export class DynamoRoutingStore implements RoutingStore {
         TableName: '',
         Key: keys.chat(chat.id),
         UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: '#version = :version',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
+        ConditionExpression: also ? `#version = :version AND ${also.expression}` : '#version = :version',
+        ExpressionAttributeNames: also ? { ...names, ...also.names } : names,
+        ExpressionAttributeValues: also ? { ...values, ...also.values } : values,
       },
     };
   }
@@ -456,4 +462,26 @@ export class DynamoRoutingStore implements RoutingStore {
       throw error;
     }
   }
+}
+
+interface Condition {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+/**
+ * Neither side wrote since the chat was read: its message counts (grown by every customer and
+ * agent message, in the message's own write) are still the ones read.
+ */
+function quietSince(chat: RoutedChat): Condition {
+  const names: Record<string, string> = { '#qin': 'messagesIn', '#qout': 'messagesOut' };
+  const values: Record<string, unknown> = {};
+  const parts = (['in', 'out'] as const).map((side) => {
+    const count = side === 'in' ? chat.messagesIn : chat.messagesOut;
+    if (count === undefined) return `attribute_not_exists(#q${side})`;
+    values[`:q${side}`] = count;
+    return `#q${side} = :q${side}`;
+  });
+  return { expression: `(${parts.join(' AND ')})`, names, values };
 }
