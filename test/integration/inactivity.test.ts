@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { RoutingStore, TimerPayload } from '../../functions/domain/ports';
+import type { OutboundJob, RoutingStore, TimerPayload } from '../../functions/domain/ports';
+import type { CloseReason } from '../../functions/domain/model';
+import { AutomatedMessages } from '../../functions/services/automated-messages';
+import { ChatEndings } from '../../functions/services/handover';
 import { ChatClosedMeanwhile } from '../../functions/domain/ports';
 import { Dispatcher } from '../../functions/services/dispatcher';
 import { routingHarness, type RoutingHarness } from '../support/routing-harness';
@@ -230,5 +233,39 @@ describe('inactivity timeout against DynamoDB Local', () => {
       expect(closes).toHaveLength(outcomes[i] === 'stored' ? 0 : 1);
     }
     expect((await h.store.agent('ann'))?.load).toBe(chatIds.length - closed);
+  });
+
+  it('says goodbye once on every close that ends the conversation (agent, supervisor, timeouts), never on a transfer or handover', async () => {
+    const h = await routingHarness({ simultaneousChats: 10 });
+    await h.queue({ id: 'support', inactivityTimeoutSeconds: 60 });
+    await h.agent('ann', { connected: true });
+    await h.chats.saveAutomatedMessages('channel-1', { languages: { default: { closing: 'Дякуємо! До зустрічі 👋🏽 またね 🌸' } }, allAgentsBusyAfterSeconds: null });
+    const jobs: OutboundJob[] = [];
+    const outbound = { enqueue: async (job: OutboundJob) => void jobs.push(job) };
+    const automated = new AutomatedMessages({ chats: h.chats, outbound, notifier: h.notifier, timers: h.timers, clock: h.clock });
+    const endings = new ChatEndings({ outbound, automated, clock: h.clock });
+    const dispatcher = new Dispatcher({ store: h.store, chats: h.chats, directory: h.directory, log: h.log, notifier: h.notifier, timers: h.timers, events: h.events, clock: h.clock, endings });
+    const goodbyes = async (chatId: string) => (await h.chats.messages(chatId)).filter((m) => m.direction === 'out' && m.text?.startsWith('Дякуємо'));
+    const closes: [CloseReason, string][] = [];
+    for (const reason of ['agent', 'supervisor', 'timeout', 'handover'] as const) {
+      const chatId = await assignedChat(h);
+      expect((await dispatcher.close(chatId, reason, reason === 'agent' ? 'ann' : undefined)).ok).toBe(true);
+      closes.push([reason, chatId]);
+    }
+    const idle = await assignedChat(h);
+    await fire(h, inactivityTimer(h, idle), dispatcher);
+    closes.push(['inactivity', idle]);
+    const moved = await assignedChat(h);
+    expect(await dispatcher.transfer('ann', moved, { queueId: 'support' })).toEqual({ ok: true });
+    // a close whose aftermath runs again (a retried timer or request) says goodbye once still
+    await endings.closed({ ...(await h.chats.chat(idle))! }, 'inactivity');
+    // then
+    for (const [reason, chatId] of closes) {
+      expect({ reason, goodbyes: (await goodbyes(chatId)).length }).toEqual({ reason, goodbyes: reason === 'handover' ? 0 : 1 });
+    }
+    expect(await goodbyes(moved)).toEqual([]);
+    expect(jobs).toHaveLength(4);
+    expect((await goodbyes(idle))[0]).toMatchObject({ status: 'pending' });
+    expect((await goodbyes(idle))[0]?.agentId).toBeUndefined();
   });
 });
