@@ -7,7 +7,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { handlerEntry, type HandlerId } from '../functions/shared/routes';
 import { measuredHandlers, type FunctionEnvironment } from './function-environment';
-import { bundleExternals, bundleTarget, requireShim } from './bundling';
+import { bundleExternals, bundleTarget, requireShim, withoutRuntimeSourceMaps } from './bundling';
 import { acknowledge } from './nag';
 import { metricsNamespace } from './monitoring';
 import type { OmnichatSettings } from './settings';
@@ -64,7 +64,7 @@ export class HandlerFunctions {
       role,
       environment: {
         ...this.environment.forHandler(handler),
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(withoutRuntimeSourceMaps.has(handler) ? {} : { NODE_OPTIONS: '--enable-source-maps' }),
         ...(measuredHandlers.has(handler) ? { POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(Stack.of(scope)) } : {}),
       },
       bundling: {

@@ -1,5 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { handlerEnvironment, measuredHandlers } from '../../lib/function-environment';
+import { withoutRuntimeSourceMaps } from '../../lib/bundling';
 import { type HandlerId } from '../../functions/shared/routes';
 import { allStatements, environmentOf, functionFor, synthesizeStack } from './synthesized-stack';
 
@@ -52,8 +53,9 @@ describe('every function of the stack', () => {
   it.each(handlers)('gives %s exactly the environment variables it reads', (handler) => {
     const variables = environmentOf(functionFor(template, handler));
     const metrics = measuredHandlers.has(handler) ? ['POWERTOOLS_METRICS_NAMESPACE'] : [];
-    expect(Object.keys(variables).sort()).toEqual([...handlerEnvironment[handler], 'NODE_OPTIONS', ...metrics].sort());
-    expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    const sourceMaps = withoutRuntimeSourceMaps.has(handler) ? [] : ['NODE_OPTIONS'];
+    expect(Object.keys(variables).sort()).toEqual([...handlerEnvironment[handler], ...sourceMaps, ...metrics].sort());
+    expect(variables.NODE_OPTIONS).toBe(withoutRuntimeSourceMaps.has(handler) ? undefined : '--enable-source-maps');
   });
 
   it('runs under roles with no AWS managed policy, except the account-wide API Gateway logging role', () => {
