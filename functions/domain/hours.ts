@@ -251,3 +251,16 @@ export function nextOpening(hours: QueueHours | undefined, instant: Date): Date 
   }
   return undefined;
 }
+
+// ---- port -------------------------------------------------------------------------------
+
+/** What waiting in line needs from the store beside routing (adapter: `adapters/dynamodb/waiting-line.ts`). */
+export interface WaitingLineStore {
+  /** The chat's place among the queue's waiting chats, oldest first (1 = next); counted on the waiting index. */
+  positionOf(queueId: string, chat: { id: string; createdAt: string }): Promise<number>;
+  /**
+   * Runs `arm` unless it already ran for this queue and opening: one opening timer per queue and
+   * opening however many chats wait (a rare race may arm two; a second changes nothing).
+   */
+  oncePerOpening(queueId: string, opening: Date, arm: () => Promise<void>): Promise<void>;
+}
