@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { type Queue, defaultServiceLevelSeconds, queueSchema } from '../domain/model';
-import { Conflict, NotFound } from '../domain/errors';
+import { Conflict, NotFound, ValidationFailed } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
 import { supervisorsGroup } from './groups';
@@ -8,6 +8,10 @@ import { supervisorsGroup } from './groups';
 /** A queue as the management API shows it: each public field named here, so a stored field is not public by accident. */
 export const queueView = queueSchema.pick({ id: true, name: true, routingRule: true, completionTimeoutSeconds: true, members: true, createdAt: true }).extend({
   serviceLevelSeconds: z.number().int().default(defaultServiceLevelSeconds),
+  // waiting: max wait and its action, position updates (hours: GET /api/queues/{queueId}/hours)
+  maxWaitSeconds: z.number().int().nullable().default(null),
+  maxWaitAction: queueSchema.shape.maxWaitAction.unwrap().nullable().default(null),
+  positionUpdates: z.object({ everySeconds: z.number().int() }).nullable().default(null),
 });
 
 const fields = {
@@ -16,6 +20,11 @@ const fields = {
   completionTimeoutSeconds: z.number().int().min(10).max(30 * 24 * 3600).nullable().describe('Seconds after the last agent message; null: never.'),
   members: z.strictObject({ users: z.array(idSchema).max(1000), groups: z.array(idSchema).max(100) }),
   serviceLevelSeconds: z.number().int().min(1).max(86_400).describe('Chats accepted within this many seconds of arriving count as answered within the service level (reports).'),
+  maxWaitSeconds: z.number().int().min(10).max(7 * 24 * 3600).nullable().describe('How long a chat may wait for an agent (counted while the queue is open); null: no limit.'),
+  maxWaitAction: z
+    .discriminatedUnion('type', [z.strictObject({ type: z.literal('overflow'), queueId: idSchema }), z.strictObject({ type: z.literal('close') })])
+    .describe('On expiry: move the chat to another queue, or send `maxWaitExpired` and close it as abandoned.'),
+  positionUpdates: z.strictObject({ everySeconds: z.number().int().min(60).max(86_400) }).nullable().describe('Tell a waiting customer their position in line this often; null: never.'),
 };
 
 const queueCreate = z.strictObject({
@@ -24,6 +33,9 @@ const queueCreate = z.strictObject({
   completionTimeoutSeconds: fields.completionTimeoutSeconds.default(null),
   members: fields.members.default({ users: [], groups: [] }),
   serviceLevelSeconds: fields.serviceLevelSeconds.default(defaultServiceLevelSeconds),
+  maxWaitSeconds: fields.maxWaitSeconds.optional(),
+  maxWaitAction: fields.maxWaitAction.optional(),
+  positionUpdates: fields.positionUpdates.optional(),
 });
 const queuePatch = z.strictObject({
   name: fields.name.optional(),
@@ -31,8 +43,19 @@ const queuePatch = z.strictObject({
   completionTimeoutSeconds: fields.completionTimeoutSeconds.optional(),
   members: fields.members.optional(),
   serviceLevelSeconds: fields.serviceLevelSeconds.optional(),
+  maxWaitSeconds: fields.maxWaitSeconds.optional(),
+  maxWaitAction: fields.maxWaitAction.optional(),
+  positionUpdates: fields.positionUpdates.optional(),
 });
 const queuePath = z.strictObject({ queueId: idSchema });
+
+/** A max wait needs an action, and an overflow action a queue that exists and is not this one. */
+async function checkWaiting(deps: AdminDeps, queueId: string, q: Pick<Queue, 'maxWaitSeconds' | 'maxWaitAction'>): Promise<void> {
+  if (q.maxWaitSeconds && !q.maxWaitAction) throw new ValidationFailed([{ field: 'maxWaitAction', message: 'A max wait needs an action (overflow or close).' }]);
+  if (q.maxWaitAction?.type !== 'overflow') return;
+  if (q.maxWaitAction.queueId === queueId) throw new ValidationFailed([{ field: 'maxWaitAction.queueId', message: 'A queue cannot overflow into itself.' }]);
+  if (!(await deps.directory.queue(q.maxWaitAction.queueId))) throw new NotFound('Queue', q.maxWaitAction.queueId);
+}
 
 export async function existingQueue(deps: AdminDeps, queueId: string): Promise<Queue> {
   const queue = await deps.directory.queue(queueId);
@@ -49,7 +72,9 @@ export const queueRoutes = [
     body: queueCreate,
     response: queueView,
     async handle({ body }, deps) {
-      const queue: Queue = { id: deps.newId(), ...body, createdAt: deps.clock().toISOString() };
+      const id = deps.newId();
+      await checkWaiting(deps, id, body);
+      const queue: Queue = { id, ...body, createdAt: deps.clock().toISOString() };
       await deps.membership().saveQueue(queue);
       return queue;
     },
@@ -89,6 +114,7 @@ export const queueRoutes = [
     errors: [404],
     async handle({ params, body }, deps) {
       const before = await existingQueue(deps, params.queueId);
+      await checkWaiting(deps, before.id, { ...before, ...body });
       const after: Queue = {
         ...before,
         ...(body.name !== undefined ? { name: body.name } : {}),
@@ -96,6 +122,9 @@ export const queueRoutes = [
         ...(body.completionTimeoutSeconds !== undefined ? { completionTimeoutSeconds: body.completionTimeoutSeconds } : {}),
         ...(body.members !== undefined ? { members: body.members } : {}),
         ...(body.serviceLevelSeconds !== undefined ? { serviceLevelSeconds: body.serviceLevelSeconds } : {}),
+        ...(body.maxWaitSeconds !== undefined ? { maxWaitSeconds: body.maxWaitSeconds } : {}),
+        ...(body.maxWaitAction !== undefined ? { maxWaitAction: body.maxWaitAction } : {}),
+        ...(body.positionUpdates !== undefined ? { positionUpdates: body.positionUpdates } : {}),
       };
       await deps.membership().saveQueue(after);
       return after;
