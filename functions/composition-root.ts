@@ -9,6 +9,8 @@ import { ChatActions } from './services/chat-actions';
 import { ChatIntake } from './services/chat-intake';
 import { Delivery } from './services/delivery';
 import { Dispatcher } from './services/dispatcher';
+import { WaitingLine } from './services/waiting-line';
+import { DynamoWaitingLine } from './adapters/dynamodb/waiting-line';
 import { Echoes } from './services/echoes';
 import { ChatEndings, Handover, ThreadRequests } from './services/handover';
 import { Profiles } from './services/profiles';
@@ -144,7 +146,15 @@ export const dispatcher: () => Dispatcher = /* @__PURE__ */ once(
       endings: chatEndings(),
       watchers: watchers(),
       reports: reports(),
+      waitingLine: waitingLineStore(),
     }),
+);
+
+/** Queue hours, max wait and position in line. */
+export const waitingLineStore = /* @__PURE__ */ once(() => new DynamoWaitingLine(table()));
+export const waitingLine = /* @__PURE__ */ once(
+  () =>
+    new WaitingLine({ directory: directory(), chats: chatStore(), dispatcher: dispatcher(), automated: automatedMessages(), store: waitingLineStore(), timers: timers(), clock }),
 );
 
 /** Supervisors' watches of chats, and the frames passed on to them. */
@@ -202,13 +212,14 @@ export const chatIntake = /* @__PURE__ */ once(() => {
     clock,
     receipts: new Receipts({ chats: chatStore(), notifier: socketNotifier(), watchers: watchers() }),
     echoes: new Echoes({ chats: chatStore(), notifier: socketNotifier(), clock, watchers: watchers() }),
-    handover: new Handover({ chats: chatStore(), dispatcher: dispatcher(), automated, events: eventBus(), clock, reports: reports() }),
+    handover: new Handover({ chats: chatStore(), dispatcher: dispatcher(), automated, events: eventBus(), clock, reports: reports(), waiting: waitingLine() }),
     profiles: new Profiles({ chats: chatStore(), directory: directory(), graph: graphApi(), secrets: secrets(), events: eventBus(), clock }),
     automated,
     reports: reports(),
     surveys: surveys(),
     telegram: new TelegramEvents({ chats: chatStore(), telegramChats: telegramChats(), notifier: agentNotifier(), telegram: telegramApi(), secrets: secrets() }),
     watchers: watchers(),
+    waiting: waitingLine(),
   });
 });
 

@@ -15,6 +15,7 @@ import { deadLetterRoutes } from './dead-letters';
 import { messengerAppRoutes } from './messenger-apps';
 import { openApiDocument } from './openapi';
 import { queueRoutes } from './queues';
+import { queueHoursRoutes } from './queue-hours';
 import { quickReplyRoutes } from './quick-replies';
 import { route, type AdminDeps, type AdminRoute } from './route-table';
 import { settingsRoutes } from './settings';
@@ -26,6 +27,7 @@ const resourceRoutes: AdminRoute[] = [
   ...settingsRoutes,
   ...agentRoutes,
   ...queueRoutes,
+  ...queueHoursRoutes,
   ...messengerAppRoutes,
   ...channelRoutes,
   ...actionRoutes,

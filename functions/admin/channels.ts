@@ -263,6 +263,10 @@ const automatedMessagesBody = z.strictObject({
         allAgentsBusy: automatedText.optional(),
         closing: automatedText.optional(),
         attachmentRefused: automatedText.optional(),
+        // queue hours and waiting: outside hours, max wait expired, position in line (`{position}`)
+        outOfHours: automatedText.optional(),
+        maxWaitExpired: automatedText.optional(),
+        positionInLine: automatedText.optional(),
       }),
     )
     .describe(

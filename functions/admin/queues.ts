@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { type Queue, defaultServiceLevelSeconds, queueSchema } from '../domain/model';
-import { Conflict, NotFound } from '../domain/errors';
+import { Conflict, NotFound, ValidationFailed } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { idSchema, route, type AdminDeps } from './route-table';
 import { supervisorsGroup } from './groups';
@@ -9,6 +9,10 @@ import { supervisorsGroup } from './groups';
 export const queueView = queueSchema.pick({ id: true, name: true, routingRule: true, completionTimeoutSeconds: true, members: true, createdAt: true }).extend({
   serviceLevelSeconds: z.number().int().default(defaultServiceLevelSeconds),
   inactivityTimeoutSeconds: z.number().int().nullable().default(null),
+  // waiting: max wait and its action, position updates (hours: GET /api/queues/{queueId}/hours)
+  maxWaitSeconds: z.number().int().nullable().default(null),
+  maxWaitAction: queueSchema.shape.maxWaitAction.unwrap().nullable().default(null),
+  positionUpdates: z.object({ everySeconds: z.number().int() }).nullable().default(null),
 });
 
 const fields = {
@@ -24,6 +28,11 @@ const fields = {
     .max(30 * 24 * 3600)
     .nullable()
     .describe('An assigned chat where neither the customer nor the agent wrote for this many seconds closes (reason `inactivity`); null: never.'),
+  maxWaitSeconds: z.number().int().min(10).max(7 * 24 * 3600).nullable().describe('How long a chat may wait for an agent (counted while the queue is open); null: no limit.'),
+  maxWaitAction: z
+    .discriminatedUnion('type', [z.strictObject({ type: z.literal('overflow'), queueId: idSchema }), z.strictObject({ type: z.literal('close') })])
+    .describe('On expiry: move the chat to another queue, or send `maxWaitExpired` and close it as abandoned.'),
+  positionUpdates: z.strictObject({ everySeconds: z.number().int().min(60).max(86_400) }).nullable().describe('Tell a waiting customer their position in line this often; null: never.'),
 };
 
 const queueCreate = z.strictObject({
@@ -33,6 +42,9 @@ const queueCreate = z.strictObject({
   members: fields.members.default({ users: [], groups: [] }),
   serviceLevelSeconds: fields.serviceLevelSeconds.default(defaultServiceLevelSeconds),
   inactivityTimeoutSeconds: fields.inactivityTimeoutSeconds.default(null),
+  maxWaitSeconds: fields.maxWaitSeconds.optional(),
+  maxWaitAction: fields.maxWaitAction.optional(),
+  positionUpdates: fields.positionUpdates.optional(),
 });
 const queuePatch = z.strictObject({
   name: fields.name.optional(),
@@ -41,8 +53,19 @@ const queuePatch = z.strictObject({
   members: fields.members.optional(),
   serviceLevelSeconds: fields.serviceLevelSeconds.optional(),
   inactivityTimeoutSeconds: fields.inactivityTimeoutSeconds.optional(),
+  maxWaitSeconds: fields.maxWaitSeconds.optional(),
+  maxWaitAction: fields.maxWaitAction.optional(),
+  positionUpdates: fields.positionUpdates.optional(),
 });
 const queuePath = z.strictObject({ queueId: idSchema });
+
+/** A max wait needs an action, and an overflow action a queue that exists and is not this one. */
+async function checkWaiting(deps: AdminDeps, queueId: string, q: Pick<Queue, 'maxWaitSeconds' | 'maxWaitAction'>): Promise<void> {
+  if (q.maxWaitSeconds && !q.maxWaitAction) throw new ValidationFailed([{ field: 'maxWaitAction', message: 'A max wait needs an action (overflow or close).' }]);
+  if (q.maxWaitAction?.type !== 'overflow') return;
+  if (q.maxWaitAction.queueId === queueId) throw new ValidationFailed([{ field: 'maxWaitAction.queueId', message: 'A queue cannot overflow into itself.' }]);
+  if (!(await deps.directory.queue(q.maxWaitAction.queueId))) throw new NotFound('Queue', q.maxWaitAction.queueId);
+}
 
 export async function existingQueue(deps: AdminDeps, queueId: string): Promise<Queue> {
   const queue = await deps.directory.queue(queueId);
@@ -59,7 +82,9 @@ export const queueRoutes = [
     body: queueCreate,
     response: queueView,
     async handle({ body }, deps) {
-      const queue: Queue = { id: deps.newId(), ...body, createdAt: deps.clock().toISOString() };
+      const id = deps.newId();
+      await checkWaiting(deps, id, body);
+      const queue: Queue = { id, ...body, createdAt: deps.clock().toISOString() };
       await deps.membership().saveQueue(queue);
       return queue;
     },
@@ -99,6 +124,7 @@ export const queueRoutes = [
     errors: [404],
     async handle({ params, body }, deps) {
       const before = await existingQueue(deps, params.queueId);
+      await checkWaiting(deps, before.id, { ...before, ...body });
       const after: Queue = {
         ...before,
         ...(body.name !== undefined ? { name: body.name } : {}),
@@ -107,6 +133,9 @@ export const queueRoutes = [
         ...(body.members !== undefined ? { members: body.members } : {}),
         ...(body.serviceLevelSeconds !== undefined ? { serviceLevelSeconds: body.serviceLevelSeconds } : {}),
         ...(body.inactivityTimeoutSeconds !== undefined ? { inactivityTimeoutSeconds: body.inactivityTimeoutSeconds } : {}),
+        ...(body.maxWaitSeconds !== undefined ? { maxWaitSeconds: body.maxWaitSeconds } : {}),
+        ...(body.maxWaitAction !== undefined ? { maxWaitAction: body.maxWaitAction } : {}),
+        ...(body.positionUpdates !== undefined ? { positionUpdates: body.positionUpdates } : {}),
       };
       await deps.membership().saveQueue(after);
       return after;

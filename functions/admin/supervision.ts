@@ -19,6 +19,7 @@ const liveSchema = z.object({
       agents: z.object({ active: z.number().int(), inactive: z.number().int(), offline: z.number().int() }),
       load: z.number().int().describe("Chats offered to or held by the queue's agents (in any queue)."),
       capacity: z.number().int().describe("What the queue's active agents can hold at once."),
+      open: z.boolean().describe('Within its opening hours now (always true for a queue without hours).'),
     }),
   ),
   agents: z.array(

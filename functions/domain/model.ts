@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { storedQueueHoursSchema } from './hours';
 
 /**
  * The product's nouns: one zod schema per shape, and its type. No I/O, no SDK types.
@@ -17,7 +18,7 @@ export type Presence = 'active' | 'inactive';
 export type MessageDirection = 'in' | 'out';
 export const messageStatuses = ['received', 'pending', 'sent', 'delivered', 'read', 'failed'] as const;
 export type MessageStatus = (typeof messageStatuses)[number];
-export type CloseReason = 'agent' | 'timeout' | 'transfer' | 'handover' | 'supervisor' | 'inactivity';
+export type CloseReason = 'agent' | 'timeout' | 'transfer' | 'handover' | 'supervisor' | 'inactivity' | 'maxWait';
 export type WithdrawReason = 'timeout' | 'taken' | 'closed' | 'offline' | 'transfer';
 
 export const settingsSchema = z.object({
@@ -65,6 +66,13 @@ export const queueSchema = z.object({
   serviceLevelSeconds: z.number().int().min(1).max(86_400).optional(),
   /** An assigned chat where neither the customer nor the agent wrote for this long closes (reason `inactivity`). */
   inactivityTimeoutSeconds: z.number().int().min(60).nullable().optional(),
+  /** Opening hours (`domain/hours.ts`); none: always open. */
+  hours: storedQueueHoursSchema.optional(),
+  /** How long a chat may wait for an agent in this queue, and what then happens to it. */
+  maxWaitSeconds: z.number().int().nullable().optional(),
+  maxWaitAction: z.discriminatedUnion('type', [z.object({ type: z.literal('overflow'), queueId: z.string() }), z.object({ type: z.literal('close') })]).optional(),
+  /** Tell a waiting customer their position in line this often. */
+  positionUpdates: z.object({ everySeconds: z.number().int() }).nullable().optional(),
   createdAt: z.string(),
 });
 export type Queue = z.infer<typeof queueSchema>;
@@ -241,6 +249,12 @@ export const timerPayloadSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('allAgentsBusy'), chatId: z.string() }),
   /** Armed when a chat is assigned; `heldSince` names that assignment, so only the latest assignment's timer acts. */
   z.object({ kind: z.literal('inactivityTimeout'), chatId: z.string(), heldSince: z.string() }),
+  /** A closed queue opens: its waiting chats are routed (`chatId`: a chat that was waiting when it was armed). */
+  z.object({ kind: z.literal('queueOpens'), chatId: z.string(), queueId: z.string() }),
+  /** A chat's wait in a queue reaches the queue's `maxWaitSeconds`. */
+  z.object({ kind: z.literal('maxWait'), chatId: z.string(), queueId: z.string() }),
+  /** Time to tell a waiting customer their position in line (armed again while they wait). */
+  z.object({ kind: z.literal('positionInLine'), chatId: z.string(), queueId: z.string() }),
 ]);
 export type TimerPayload = z.infer<typeof timerPayloadSchema>;
 
@@ -259,6 +273,12 @@ const automatedTexts = z.object({
   allAgentsBusy: z.string().optional(),
   closing: z.string().optional(),
   attachmentRefused: z.string().optional(),
+  /** A chat arrives at a queue outside its hours. */
+  outOfHours: z.string().optional(),
+  /** A chat waited the queue's `maxWaitSeconds` and is closed. */
+  maxWaitExpired: z.string().optional(),
+  /** The customer's place in line; `{position}` is replaced by it. */
+  positionInLine: z.string().optional(),
 });
 /** A channel's automated messages per language (`default` when no language matches), and the busy notice's wait. */
 export const automatedMessagesSchema = z.object({

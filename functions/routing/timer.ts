@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { automatedMessages, dispatcher, timers } from '../composition-root';
+import { automatedMessages, dispatcher, timers, waitingLine } from '../composition-root';
 import { timerMessage } from '../adapters/timer-queue';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
@@ -31,13 +31,16 @@ async function fireTimer(record: SQSRecord): Promise<void> {
   const message = timerMessage.parse(JSON.parse(record.body));
   const { timer } = message;
   if ((await timers().receive(message)) === 'hopped') {
-    logger.info('timer not due yet, sent on', { kind: timer.kind, chatId: timer.chatId, at: message.at });
+    logger.info('timer not due yet, sent on', { ...timer, at: message.at });
     return;
   }
   logger.info('timer fired', { ...timer, at: message.at });
   if (timer.kind === 'acceptTimeout') await routing.acceptTimedOut(timer.chatId, timer.agentId, timer.version);
   else if (timer.kind === 'completionTimeout') await routing.completionTimedOut(timer.chatId, timer.token);
   else if (timer.kind === 'inactivityTimeout') await routing.inactivityTimedOut(timer.chatId, timer.heldSince);
+  else if (timer.kind === 'queueOpens') await waitingLine().queueOpened(timer.queueId);
+  else if (timer.kind === 'maxWait') await waitingLine().maxWaitReached(timer.chatId, timer.queueId);
+  else if (timer.kind === 'positionInLine') await waitingLine().positionDue(timer.chatId, timer.queueId);
   else await automatedMessages().busyTimerFired(timer.chatId);
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AutomatedMessageTexts as Settings, Message, RoutedChat } from '../domain/model';
 import { type AgentNotifier, type ChatStore, type OutboundQueue, type Timers } from '../domain/ports';
 
-export type AutomatedKind = 'greeting' | 'allAgentsBusy' | 'closing' | 'attachmentRefused';
+export type AutomatedKind = 'greeting' | 'allAgentsBusy' | 'closing' | 'attachmentRefused' | 'outOfHours' | 'maxWaitExpired' | 'positionInLine';
 
 /** The text of one automated message for a chat's language, falling back to the `default` entry. */
 export function automatedText(settings: Settings | undefined, language: string | null, kind: AutomatedKind): string | undefined {
@@ -36,15 +36,20 @@ export class AutomatedMessages {
     if (chat && (chat.state === 'waiting' || chat.state === 'offered')) await this.send(chat, 'allAgentsBusy');
   }
 
-  /** Sends the channel's message of this kind, if it has one; the message, or undefined. */
-  async send(chat: RoutedChat, kind: AutomatedKind): Promise<Message | undefined> {
+  /**
+   * Sends the channel's message of this kind, if it has one; the message, or undefined.
+   * `values` fill the text's `{name}` placeholders; `once` is what makes a retry send it once
+   * (the kind by default: once per chat).
+   */
+  async send(chat: RoutedChat, kind: AutomatedKind, options: { values?: Record<string, string>; once?: string } = {}): Promise<Message | undefined> {
     const { chats, outbound, notifier, clock } = this.deps;
-    const text = automatedText(await chats.automatedMessages(chat.channelId), chat.language, kind);
-    if (!text) return undefined;
+    const template = automatedText(await chats.automatedMessages(chat.channelId), chat.language, kind);
+    if (!template) return undefined;
+    const text = template.replace(/\{(\w+)\}/g, (whole, name: string) => options.values?.[name] ?? whole);
     const now = clock();
     const message: Message = { id: randomUUID(), chatId: chat.id, direction: 'out', text, sentAt: now.toISOString(), status: 'pending' };
     // a retried event must not greet twice: the kind is remembered per chat
-    const delivery = { channelType: 'automated', channelKey: chat.id, deliveryId: kind };
+    const delivery = { channelType: 'automated', channelKey: chat.id, deliveryId: options.once ?? kind };
     if (!(await chats.append(chat.id, { message, delivery }, now))) return undefined;
     await outbound.enqueue({ chatId: chat.id, messageId: message.id, sentAt: message.sentAt });
     if (chat.agentId && chat.state === 'assigned') await notifier.notify(chat.agentId, { type: 'message', chatId: chat.id, message });

@@ -12,6 +12,7 @@ import type { Handover } from './handover';
 import type { Profiles } from './profiles';
 import type { AutomatedMessages } from './automated-messages';
 import type { Surveys } from './surveys';
+import type { WaitingLine } from './waiting-line';
 
 export interface ChatIntakeDeps {
   /** Supervisors watching a chat get its customer's messages too. */
@@ -36,6 +37,8 @@ export interface ChatIntakeDeps {
   reports?: Pick<ReportRecorder, 'chatCreated'>;
   /** Survey answers and comments to closed chats: they open no chat. */
   surveys?: Pick<Surveys, 'customerWrote'>;
+  /** Queue hours and waiting: where a new chat waits (out of hours, overflow), and what the customer is told. */
+  waiting?: Pick<WaitingLine, 'arrived'>;
 }
 
 export type IntakeOutcome = 'stored' | 'duplicate' | 'unknown_channel' | 'ignored';
@@ -123,7 +126,8 @@ export class ChatIntake {
     if (!(await chats.openChat(chat, { message: first, continuation, delivery }))) return 'duplicate';
     await events.publish('ChatCreated', { chatId: chat.id, channelId: chat.channelId, queueId: chat.queueId, customerId: customer.id });
     await this.deps.reports?.chatCreated(chat);
-    if (chat.queueId && chat.state === 'waiting') {
+    if (chat.queueId && chat.state === 'waiting' && this.deps.waiting) await this.deps.waiting.arrived(chat);
+    else if (chat.queueId && chat.state === 'waiting') {
       await this.deps.automated.welcome(chat);
       await dispatcher.routeQueue(chat.queueId, { chat });
     }

@@ -2,6 +2,7 @@ import { type AgentRecord, type CloseReason, type Queue, type RoutedChat, type S
 import { type Candidate, canTakeChat, candidateOf, completionDeadline, effectiveStatus, inactivityDeadline, offerExpiry, offerTargets, waitRank } from '../domain/routing';
 import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type ReportRecorder, type RoutingStore, type Timers } from '../domain/ports';
 import { productMetrics } from '../shared/metric-names';
+import { isOpen, nextOpening, type WaitingLineStore } from '../domain/hours';
 
 export interface DispatcherDeps {
   store: RoutingStore;
@@ -23,6 +24,8 @@ export interface DispatcherDeps {
   reports?: ReportRecorder;
   /** Supervisors watching a chat get its `chatClosed` too. */
   watchers?: WatchersPort;
+  /** Queue hours: one opening timer per closed queue and opening; without it a closed queue arms one per routing pass. */
+  waitingLine?: Pick<WaitingLineStore, 'oncePerOpening'>;
 }
 
 /** Passes a chat's frames on to the supervisors watching it (nothing, at no cost, for an unwatched chat). */
@@ -69,6 +72,8 @@ export class Dispatcher {
     const { directory, store } = this.deps;
     const queue = await directory.queue(queueId);
     if (!queue) return;
+    // outside its hours a queue offers nothing: its chats wait for the opening (held chats are untouched)
+    if (!isOpen(queue.hours, this.deps.clock())) return this.waitForOpening(queue, extra.chat);
     const settings = await directory.settings();
     let after: string | undefined;
     do {
@@ -83,6 +88,66 @@ export class Dispatcher {
       }
       after = page.next;
     } while (after);
+  }
+
+  /** A closed queue with chats waiting arms a timer for its next opening, when it routes them. */
+  private async waitForOpening(queue: Queue, chat: RoutedChat | undefined): Promise<void> {
+    const opening = nextOpening(queue.hours, this.deps.clock());
+    // never opening (no weekly hours): chats wait until an admin changes the hours, which routes the queue
+    if (!opening) return;
+    const waiting = chat?.queueId === queue.id && chat.state === 'waiting' ? chat : (await this.deps.store.waitingChats(queue.id, 1)).items[0];
+    if (!waiting) return;
+    const arm = () => this.deps.timers.arm(opening, { kind: 'queueOpens', chatId: waiting.id, queueId: queue.id });
+    await (this.deps.waitingLine ? this.deps.waitingLine.oncePerOpening(queue.id, opening, arm) : arm());
+  }
+
+  /**
+   * Moves a chat nobody holds (waiting or offered in `fromQueueId`) to another queue, where it
+   * waits: pending offers are withdrawn in the same write. The chat as moved, or undefined when
+   * it was taken, closed or moved meanwhile. The caller routes the new queue.
+   */
+  async overflow(chatId: string, fromQueueId: string, toQueueId: string, reason: 'outOfHours' | 'maxWait'): Promise<RoutedChat | undefined> {
+    const { store, chats, directory, notifier, events, clock } = this.deps;
+    const settings = await directory.settings();
+    const freed = new Set<string>();
+    try {
+      for (let attempt = 0; attempt < maxAttempts; attempt++) {
+        let chat = await chats.chat(chatId);
+        if (!chat || chat.queueId !== fromQueueId || (chat.state !== 'waiting' && chat.state !== 'offered')) return undefined;
+        let withdraw: AgentRecord[] = [];
+        if (chat.state === 'offered') {
+          const held = await Promise.all(chat.offeredTo.map(async (a) => ((await store.offer(chatId, a)) ? store.agent(a) : undefined)));
+          withdraw = held.filter((a): a is AgentRecord => a !== undefined);
+          if (1 + withdraw.reduce((n, a) => n + 2 + a.queues.length, 0) > maxTransactItems) {
+            const left = await this.withdrawAllOffers(chat, settings, freed);
+            if (!left) continue;
+            chat = left;
+            withdraw = [];
+            if (chat.state !== 'waiting' && chat.state !== 'offered') return undefined;
+          }
+        }
+        if ((await store.redirectChat({ chat, withdraw, to: { queueId: toQueueId }, settings, now: clock() })) === 'lost') continue;
+        for (const agent of withdraw) {
+          freed.add(agent.id);
+          await notifier.notify(agent.id, { type: 'offerWithdrawn', chatId, reason: 'transfer' });
+        }
+        await events.publish('ChatReassigned', {
+          chatId,
+          fromAgentId: null,
+          toAgentId: null,
+          toQueueId,
+          forced: false,
+          by: 'overflow',
+          reason,
+          channelId: chat.channelId,
+          queueId: toQueueId,
+        });
+        return { ...chat, state: 'waiting', agentId: null, queueId: toQueueId, offeredTo: [], skipped: [], version: chat.version + 1 };
+      }
+      return undefined;
+    } finally {
+      for (const agentId of freed) await this.agentReady(agentId);
+    }
   }
 
   /** Re-routes every queue an agent belongs to after the agent gained capacity or became active. */
@@ -256,22 +321,24 @@ export class Dispatcher {
 
   /**
    * Closes a chat (agent, completion timeout, supervisor with an optional note); capacity frees and waiting chats move.
-   * With `stillIdle` (the inactivity timeout) the chat closes only while it holds for the chat as read, and the
+   * With `onlyIf` (the inactivity timeout) the chat closes only while it holds for the chat as read, and the
    * write loses if either side wrote since that read: a message racing the close either keeps the chat or comes after it.
    */
-  async close(chatId: string, reason: CloseReason, byAgentId?: string, note?: string, stillIdle?: (chat: RoutedChat) => boolean): Promise<{ ok: boolean }> {
+  async close(chatId: string, reason: CloseReason, byAgentId?: string, note?: string, onlyIf?: (chat: RoutedChat) => boolean): Promise<{ ok: boolean }> {
     const { store, chats, directory, notifier, events, clock } = this.deps;
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const chat = await chats.chat(chatId);
       if (!chat || chat.state === 'closed') return { ok: false };
       if (byAgentId && chat.agentId !== byAgentId) return { ok: false };
-      if (stillIdle && !stillIdle(chat)) return { ok: false };
+      if (onlyIf && !onlyIf(chat)) return { ok: false };
       for (const offered of chat.offeredTo) await this.withdraw(chatId, offered, 'closed', false);
       const fresh = chat.offeredTo.length ? await chats.chat(chatId) : chat;
       if (!fresh) return { ok: false };
+      // the close below is conditioned on this version: what `onlyIf` saw is what closes
+      if (onlyIf && !onlyIf(fresh)) return { ok: false };
       const agent = fresh.agentId ? await store.agent(fresh.agentId) : undefined;
-      const outcome = await store.closeChat({ chat: fresh, agent, settings, reason, now: clock(), ...(stillIdle ? { quiet: true } : {}) });
+      const outcome = await store.closeChat({ chat: fresh, agent, settings, reason, now: clock(), ...(onlyIf ? { quiet: true } : {}) });
       if (outcome === 'lost') continue;
       if (fresh.agentId) await notifier.notify(fresh.agentId, { type: 'chatClosed', chatId, reason });
       await this.deps.watchers?.forward(fresh, { type: 'chatClosed', chatId, reason });

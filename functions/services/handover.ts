@@ -9,6 +9,7 @@ import { GraphApiError, type MessengerPlatform } from '../domain/platforms';
 import { secretNames } from '../domain/secret-names';
 import type { SecretStore } from '../domain/ports';
 import type { AutomatedMessages } from './automated-messages';
+import type { WaitingLine } from './waiting-line';
 import type { Dispatcher } from './dispatcher';
 
 type HandoverEvent = Extract<InboundEvent, { kind: 'handover' }>;
@@ -22,6 +23,8 @@ export interface HandoverDeps {
   events: EventPublisher;
   clock: () => Date;
   reports?: Pick<ReportRecorder, 'chatCreated'>;
+  /** Queue hours and waiting: where a thread entering routing waits, and what the customer is told. */
+  waiting?: Pick<WaitingLine, 'arrived'>;
 }
 
 /**
@@ -72,8 +75,11 @@ export class Handover {
         routed = chat;
       }
       if (!routed) return 'ignored';
-      await automated.welcome(routed);
-      await dispatcher.routeQueue(channel.queueId, { chat: routed });
+      if (this.deps.waiting) await this.deps.waiting.arrived(routed);
+      else {
+        await automated.welcome(routed);
+        await dispatcher.routeQueue(channel.queueId, { chat: routed });
+      }
       return 'stored';
     }
     return 'ignored';
@@ -114,6 +120,7 @@ export class ChatEndings {
     if (isAbandoned(chat, reason)) await this.deps.events?.publish('ChatAbandoned', { chatId: chat.id, queueId: chat.queueId, channelId: chat.channelId, reason });
     // the conversation with the customer ends here (not on a transfer, nor when a bot took the thread back): say goodbye, before the survey
     if (closingReasons.has(reason)) await this.deps.automated.send(chat, 'closing');
+    if (reason === 'maxWait') await this.deps.automated.send(chat, 'maxWaitExpired');
     await this.deps.surveys?.chatClosed(chat, reason);
     if (chat.channelType !== 'messenger') return;
     // the bot took the thread itself: there is nothing to give back

@@ -3,6 +3,7 @@ import { type AgentRecord, type RoutedChat } from '../domain/model';
 import type { Directory, RoutingStore } from '../domain/ports';
 import { capacityOf, effectiveStatus } from '../domain/routing';
 import type { Dispatcher } from './dispatcher';
+import { isOpen } from '../domain/hours';
 
 export interface SupervisionDeps {
   dispatcher: Pick<Dispatcher, 'reassign' | 'close' | 'setPresence'>;
@@ -21,6 +22,8 @@ export interface LiveQueue {
   agents: { active: number; inactive: number; offline: number };
   load: number;
   capacity: number;
+  /** Within its opening hours now (always, for a queue with none). */
+  open: boolean;
 }
 
 export interface LiveAgent {
@@ -96,6 +99,7 @@ export class Supervision {
           load: members.reduce((sum, a) => sum + a.load, 0),
           // what the queue's agents who take chats now can hold
           capacity: members.filter((a) => statusOf(a) === 'active').reduce((sum, a) => sum + capacityOf(a, settings), 0),
+          open: isOpen(q.hours, now),
         };
       }),
       agents: agents.map((a) => ({
