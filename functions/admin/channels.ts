@@ -262,7 +262,7 @@ const automatedMessagesBody = z.strictObject({
   languages: z
     .record(
       z.string().regex(/^(default|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$/, 'A language tag such as en or pt-BR, or default.'),
-      z.strictObject({ greeting: automatedText.optional(), allAgentsBusy: automatedText.optional(), closing: automatedText.optional() }),
+      z.strictObject({ greeting: automatedText.optional(), allAgentsBusy: automatedText.optional(), closing: automatedText.optional(), attachmentRefused: automatedText.optional() }),
     )
     .describe('Per chat language (or `default`): greeting on a new chat, notice after the busy wait, message on a timeout close. Each optional.'),
   allAgentsBusyAfterSeconds: z.number().int().min(1).max(86_400).nullable().describe('How long a chat waits for an agent before the busy notice; null: never.'),

@@ -253,6 +253,8 @@ const automatedTexts = z.object({
   greeting: z.string().optional(),
   allAgentsBusy: z.string().optional(),
   closing: z.string().optional(),
+  /** Sent when a customer's attachment is refused because the channel takes none. */
+  attachmentRefused: z.string().optional(),
 });
 /** A channel's automated messages per language (`default` when no language matches), and the busy notice's wait. */
 export const automatedMessagesSchema = z.object({

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AutomatedMessageTexts as Settings, Message, RoutedChat } from '../domain/model';
 import { type AgentNotifier, type ChatStore, type OutboundQueue, type Timers } from '../domain/ports';
 
-export type AutomatedKind = 'greeting' | 'allAgentsBusy' | 'closing';
+export type AutomatedKind = 'greeting' | 'allAgentsBusy' | 'closing' | 'attachmentRefused';
 
 /** The text of one automated message for a chat's language, falling back to the `default` entry. */
 export function automatedText(settings: Settings | undefined, language: string | null, kind: AutomatedKind): string | undefined {
