@@ -144,7 +144,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       maxConnectionMs: options.socketMaxConnectionMs,
     });
     const httpApi = createHttpApi({ routes: httpRoutes, invoker, log });
-    const serveConsole = consoleFiles(rootDir);
+    const serveConsole = consoleFiles(rootDir, () => [s3Gateway.endpoint]);
     let devTokens: Awaited<ReturnType<typeof loadDevTokens>> | undefined;
     let endpoints: Runtime['endpoints'] | undefined;
 

@@ -16,6 +16,8 @@ import { closeServer } from './control-plane';
  * - requests signed in the `Authorization` header (the functions' SDK clients, with the local
  *   credentials) pass;
  * - anything else is anonymous and the bucket is private: `AccessDenied`.
+ * - a GET's `response-content-disposition` (and the other `response-*` overrides) become the
+ *   answer's headers, as S3 does (fauxqs ignores them);
  * - CORS as the stack configures the bucket: a preflight from the allowed origins for PUT and GET
  *   is answered, any other origin gets no CORS headers (the browser blocks it).
  */
@@ -62,7 +64,15 @@ export async function startS3Gateway(options: S3GatewayOptions): Promise<S3Gatew
     }
     const headers = { ...req.headers, host: upstream.host };
     const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      // S3 answers a GET with the `response-*` headers its (signed) query asks for; fauxqs ignores them
+      const overrides: Record<string, string> = {};
+      if (req.method === 'GET' && (answer.statusCode ?? 500) < 300) {
+        for (const name of ['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding']) {
+          const value = url.searchParams.get(`response-${name}`);
+          if (value !== null) overrides[name] = value;
+        }
+      }
+      res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...overrides });
       answer.pipe(res);
     });
     forward.on('error', (error) => {
