@@ -77,7 +77,7 @@ export interface AttachmentStore {
 
 /** A filename for a Content-Disposition header: ASCII fallback and the UTF-8 original (RFC 6266). */
 export function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/gu, '_');
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
