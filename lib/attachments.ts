@@ -1,8 +1,8 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge } from './nag';
+import { acknowledge, acknowledgeWildcardResource } from './nag';
 
 export interface AttachmentsProps {
   /** Where the console is served from: the only origins a browser may PUT an upload from. */
@@ -62,14 +62,20 @@ export class Attachments extends Construct {
 
   /** Presigned uploads (PutObject) and download links (GetObject), and the check at `send` (HeadObject, under GetObject). */
   grantUploadAndRead(...grantees: IGrantable[]): void {
-    for (const grantee of grantees) {
-      this.bucket.grantPut(grantee, 'uploads/*');
-      this.bucket.grantRead(grantee, 'uploads/*');
-    }
+    this.grant(['s3:PutObject', 's3:GetObject'], grantees);
   }
 
   /** Download links for agents, and the sender's read of the bytes. */
   grantRead(...grantees: IGrantable[]): void {
-    for (const grantee of grantees) this.bucket.grantRead(grantee, 'uploads/*');
+    this.grant(['s3:GetObject'], grantees);
+  }
+
+  /** Exactly these actions on the objects agents upload (keys `uploads/<chat>/<id>`, one per file). */
+  private grant(actions: string[], grantees: IGrantable[]): void {
+    const objects = this.bucket.arnForObjects('uploads/*');
+    for (const grantee of grantees) {
+      grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [objects] }));
+      acknowledgeWildcardResource(grantee, objects, 'Every upload is a new object under uploads/ (a random key per file, per chat), so its key cannot be named in advance; only these object actions are granted, on that prefix of this bucket.');
+    }
   }
 }
