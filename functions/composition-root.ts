@@ -49,6 +49,12 @@ import { SqsTimers } from './adapters/timer-queue';
 import { Secrets } from './adapters/secrets';
 import { clientConfig, webhookBudget, workerBudget } from './adapters/client-budget';
 import { Remembered } from './adapters/remembered';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3Attachments } from './adapters/s3-attachments';
+import { AgentUploads, AttachmentLinks } from './services/agent-uploads';
+import { ChatSignals } from './services/chat-signals';
+import { DynamoSignalGate } from './adapters/dynamodb/signal-gate';
+import type { AttachmentStore } from './domain/uploads';
 import type { AdminStore, AgentLog, AgentNotifier, ChatStore, Directory, RoutingStore } from './domain/ports';
 
 /**
@@ -118,9 +124,31 @@ export const graphApi = /* @__PURE__ */ once(() => new GraphApi({ baseUrl: readE
 export const telegramApi = /* @__PURE__ */ once(() => new TelegramApi({ baseUrl: readEnv('TELEGRAM_API_URL').TELEGRAM_API_URL }));
 export const telegramChats = /* @__PURE__ */ once(() => new DynamoTelegramChats(table(), clock));
 
-/** Agents see Telegram files through short-lived signed links to our file route, never with the bot token. */
+/**
+ * The attachment bucket agents upload to. Presigned URLs carry no SDK checksum (the default
+ * `WHEN_SUPPORTED` would sign a CRC32 of the empty body into an upload URL, which S3 then refuses
+ * for any real file). Locally (`AWS_ENDPOINT_URL_S3`) the bucket is addressed by path.
+ */
+export const attachments: () => AttachmentStore = /* @__PURE__ */ once(
+  () =>
+    new S3Attachments(
+      instrumented(new S3Client({ ...clientConfig(workerBudget), requestChecksumCalculation: 'WHEN_REQUIRED', forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) })),
+      readEnv('ATTACHMENTS_BUCKET').ATTACHMENTS_BUCKET,
+      clock,
+    ),
+);
+/** Read on first use only, so functions that never send a file need no bucket. */
+const attachmentReader: Pick<AttachmentStore, 'read'> = { read: (key, maxBytes) => attachments().read(key, maxBytes) };
+
+/** Presigned uploads for agents, the check of uploaded attachments at `send`, and their download links. */
+export const agentUploads = /* @__PURE__ */ once(() => new AgentUploads({ chats: chatStore(), directory: directory(), store: attachments }));
+
+/**
+ * Agents see Telegram files through short-lived signed links to our file route, never with the bot
+ * token, and uploaded attachments through presigned GET links to the bucket.
+ */
 export const fileLinks = /* @__PURE__ */ once(
-  () => new TelegramFileLinks({ secrets: secrets(), chats: chatStore(), baseUrl: readEnv('PUBLIC_API_URL').PUBLIC_API_URL, clock }),
+  () => new AttachmentLinks(new TelegramFileLinks({ secrets: secrets(), chats: chatStore(), baseUrl: readEnv('PUBLIC_API_URL').PUBLIC_API_URL, clock }), agentUploads()),
 );
 
 /** What routing uses to tell agents: the socket, with file links signed on the way. */
@@ -233,7 +261,10 @@ export const delivery = /* @__PURE__ */ once(
       chats: chatStore(),
       directory: directory(),
       secrets: secrets(),
-      senders: { messenger: new MessengerSender(graphApi()), telegram: new TelegramSender(telegramApi(), telegramPacer(), telegramChats()) },
+      senders: {
+        messenger: new MessengerSender(graphApi(), clock, undefined, attachmentReader),
+        telegram: new TelegramSender(telegramApi(), telegramPacer(), telegramChats(), attachmentReader),
+      },
       notifier: socketNotifier(),
       events: eventBus(),
       graph: graphApi(),
@@ -268,5 +299,7 @@ export const agentActions = /* @__PURE__ */ once(
       watches: watchStore(),
       watchers: watchers(),
       reports: reports(),
+      uploads: agentUploads(),
+      signals: new ChatSignals({ chats: chatStore(), directory: directory(), secrets: secrets(), gate: new DynamoSignalGate(table()), graph: graphApi(), telegram: telegramApi(), clock }),
     }),
 );

@@ -17,6 +17,8 @@ export interface AgentConsoleProps {
   readonly apiUrl: string;
   /** The user pool's hosted sign-in for the console's app client; without it the page offers token sign-in only. */
   readonly hostedUi?: { readonly url: string; readonly clientId: string; readonly scopes: readonly string[] };
+  /** Where the console uploads agents' files (the attachment bucket's origin). */
+  readonly uploadOrigins?: readonly string[];
 }
 
 /**
@@ -44,7 +46,7 @@ export class AgentConsole extends Construct {
     const securityHeaders = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Omnichat agent console: strict CSP and security headers',
       securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: consoleContentSecurityPolicy([props.apiUrl, props.socketUrl, ...(props.hostedUi ? [props.hostedUi.url] : [])]), override: true },
+        contentSecurityPolicy: { contentSecurityPolicy: consoleContentSecurityPolicy([props.apiUrl, props.socketUrl, ...(props.hostedUi ? [props.hostedUi.url] : []), ...(props.uploadOrigins ?? [])]), override: true },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },

@@ -15,6 +15,8 @@ const chatDriver = [
   'TELEGRAM_API_URL',
   // agents get Telegram files as links to the public file route, signed with the bot token
   'PUBLIC_API_URL',
+  // agents' uploaded attachments: presigned upload URLs and download links
+  'ATTACHMENTS_BUCKET',
 ] as const satisfies readonly EnvKey[];
 
 const webhook = ['TABLE_NAME', 'INBOUND_QUEUE_URL', 'SECRETS_PREFIX'] as const satisfies readonly EnvKey[];
@@ -41,6 +43,7 @@ export const handlerEnvironment: Record<HandlerId, readonly EnvKey[]> = {
     'SOCKET_CALLBACK_URL',
     'EVENT_BUS_NAME',
     'OUTBOUND_QUEUE_URL',
+    'ATTACHMENTS_BUCKET',
   ],
 };
 

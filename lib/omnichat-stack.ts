@@ -8,6 +8,7 @@ import { HandlerFunctions } from './handler-function';
 import { Ingest } from './ingest';
 import { Monitoring } from './monitoring';
 import { Outbound } from './outbound';
+import { Attachments, attachmentsOrigin } from './attachments';
 import { Routing } from './routing';
 import { PlatformSecrets } from './secrets';
 import { type OmnichatSettings, settingsFromContext } from './settings';
@@ -57,7 +58,12 @@ export class OmnichatStack extends Stack {
       socketUrl: socket.stage.url,
       apiUrl: ingest.httpApi.apiEndpoint,
       hostedUi: { url: admin.hostedUiUrl, clientId: admin.client.userPoolClientId, scopes: consoleScopes.map((s) => s.scopeName) },
+      uploadOrigins: [attachmentsOrigin(this)],
     });
+
+    // agents' files: uploaded from the console's origins through presigned URLs, sent by the sender
+    const attachments = new Attachments(this, 'Attachments', { consoleOrigins: [`https://${this.console.distribution.distributionDomainName}`, ...settings.consoleCallbackUrls.map((u) => new URL(u).origin)] });
+    environment.provide('ATTACHMENTS_BUCKET', attachments.bucket.bucketName);
 
     // Who may touch what. Queues are consumed through event sources, which grant their own receive rights.
     const handshake = ingest.webhook('ingest/messenger-handshake');
@@ -82,6 +88,9 @@ export class OmnichatStack extends Stack {
     // profiles and answers button presses; the action function asks Meta for a customer's thread
     secrets.grantRead(routing.router, routing.timer, socket.connect, socket.disconnect, socket.action);
     secrets.grantManage(admin.api);
+    // the socket presigns uploads and checks them at send; every function that shows messages to agents signs download links
+    attachments.grantUploadAndRead(socket.action);
+    attachments.grantRead(routing.router, routing.timer, socket.connect, socket.disconnect, admin.api, outbound.sender);
     // Admins list dead letters and send them back to their source queue after a fix.
     environment.provide('INBOUND_DLQ_URL', ingest.inboundDeadLetterQueue.queueUrl);
     environment.provide('OUTBOUND_DLQ_URL', outbound.deadLetterQueue.queueUrl);
@@ -131,3 +140,4 @@ function pascal(handler: string): string {
   const name = handler.split('/').pop() ?? handler;
   return name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 }
+

@@ -17,6 +17,8 @@ import { ensureQueues, ensureTable } from './provision';
 import { createWebSocketApi } from './websocket-api';
 import { readBody } from './aws-wire';
 import { consoleFiles } from './static';
+import { startS3Gateway } from './s3-gateway';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 export interface RuntimeOptions {
   /** Project root; `.omnichat/` and `functions/` are resolved from it. Default: the working directory. */
@@ -60,7 +62,7 @@ export interface Runtime {
   baseUrl: string;
   wsUrl: string;
   /** Where the emulated AWS services answer (also served at GET /dev/endpoints). */
-  endpoints: { dynamodb: string; sqs: string; secretsManager: string; eventBridge: string };
+  endpoints: { dynamodb: string; sqs: string; secretsManager: string; eventBridge: string; s3: string };
   /** Pid of the DynamoDB Local java process this runtime spawned, if any. */
   dynamodbPid?: number;
   /** The environment the handlers see. */
@@ -110,6 +112,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       sqsEndpoint = fauxqs.address;
     }
 
+    // The attachment bucket lives in the same emulator (fauxqs emulates S3 too), behind a gateway
+    // that checks presigned URLs as S3 does (fauxqs checks no signature; see local/s3-gateway.ts).
+    let consoleOrigin = '';
+    const s3Gateway = await startS3Gateway({ upstream: sqsEndpoint, credentials: { [localCredentials.accessKeyId]: localCredentials.secretAccessKey }, allowedOrigins: () => [consoleOrigin], log });
+    cleanups.push(() => s3Gateway.stop());
+    const attachmentsBucket = `${prefix}omnichat-attachments`.toLowerCase().replace(/_/g, '-');
+    const s3 = new S3Client({ endpoint: sqsEndpoint, region, credentials: localCredentials, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: attachmentsBucket }));
+    s3.destroy();
+
     const invoker = createInvoker(options.loadHandler ?? handlersFromDirectory(options.handlersDir ?? join(rootDir, 'functions')));
     const sqs = new SQSClient({ endpoint: sqsEndpoint, region, credentials: localCredentials });
     const ddb = new DynamoDBClient({ endpoint: dynamodbEndpoint, region, credentials: localCredentials });
@@ -132,7 +144,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       maxConnectionMs: options.socketMaxConnectionMs,
     });
     const httpApi = createHttpApi({ routes: httpRoutes, invoker, log });
-    const serveConsole = consoleFiles(rootDir);
+    const serveConsole = consoleFiles(rootDir, () => [s3Gateway.endpoint]);
     let devTokens: Awaited<ReturnType<typeof loadDevTokens>> | undefined;
     let endpoints: Runtime['endpoints'] | undefined;
 
@@ -194,6 +206,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await closeServer(server);
     });
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    consoleOrigin = baseUrl;
 
     const handlerEnv: Env = {
       TABLE_NAME: tableName,
@@ -211,6 +224,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       JWKS_URI: `${baseUrl}/dev/jwks.json`,
       JWT_AUDIENCE: 'omnichat-local',
       PUBLIC_API_URL: baseUrl,
+      ATTACHMENTS_BUCKET: attachmentsBucket,
     };
     Object.assign(process.env, handlerEnv, {
       AWS_REGION: region,
@@ -221,6 +235,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: controlPlane.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: controlPlane.endpoint,
+      AWS_ENDPOINT_URL_S3: s3Gateway.endpoint,
       AWS_EC2_METADATA_DISABLED: 'true',
       // business metrics are written as embedded-metric log lines, as in Lambda
       POWERTOOLS_METRICS_NAMESPACE: source.POWERTOOLS_METRICS_NAMESPACE || 'Omnichat/local',
@@ -234,6 +249,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       sqs: sqsEndpoint,
       secretsManager: controlPlane.endpoint,
       eventBridge: controlPlane.endpoint,
+      s3: s3Gateway.endpoint,
     };
     devTokens = await loadDevTokens(dataDir && join(dataDir, 'keys.json'), handlerEnv.JWT_ISSUER);
 

@@ -20,14 +20,15 @@ const contentTypes: Record<string, string> = {
  * console's Content-Security-Policy, as CloudFront's response headers policy adds it in AWS; the
  * socket is this origin's `ws:` (or `wss:`) address.
  */
-export function consoleFiles(rootDir: string) {
+/** `uploadOrigins`: where the console PUTs agents' files (the attachment bucket's origin). */
+export function consoleFiles(rootDir: string, uploadOrigins: () => string[] = () => []) {
   const dir = join(rootDir, 'console');
   const chime = chimeWav();
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const path = url.pathname;
     const socketOrigin = `${url.protocol === 'https:' ? 'wss' : 'ws'}://${req.headers.host ?? url.host}`;
-    res.setHeader('content-security-policy', consoleContentSecurityPolicy([socketOrigin]));
+    res.setHeader('content-security-policy', consoleContentSecurityPolicy([socketOrigin, ...uploadOrigins()]));
     for (const [name, value] of Object.entries(consoleSecurityHeaders)) res.setHeader(name, value);
     if (path === '/console') {
       res.writeHead(301, { location: '/console/' });

@@ -73,6 +73,35 @@ export class GraphApi implements MessengerPlatform {
     return { messageId: result.message_id, recipientId: result.recipient_id };
   }
 
+  /**
+   * Sends a file as an attachment by uploading its bytes (Send API multipart: `recipient`,
+   * `messaging_type`, `message` with the attachment's type, and `filedata`), up to 25 MB. Uploading
+   * works whether or not Meta could fetch the bucket's URL.
+   */
+  async sendAttachmentUpload(
+    pageId: string,
+    token: string,
+    input: Omit<SendMessageInput, 'text' | 'attachment' | 'quickReplies'> & { type: 'image' | 'video' | 'audio' | 'file'; file: { body: Uint8Array; contentType: string; name: string } },
+  ): Promise<{ messageId: string; recipientId: string }> {
+    if ((input.messagingType === 'MESSAGE_TAG') !== (input.tag !== undefined)) {
+      throw new InternalError('sendAttachmentUpload takes a tag exactly when messagingType is MESSAGE_TAG');
+    }
+    const form = new FormData();
+    form.set('recipient', JSON.stringify({ id: input.recipientId }));
+    form.set('messaging_type', input.messagingType);
+    if (input.tag !== undefined) form.set('tag', input.tag);
+    form.set('message', JSON.stringify({ attachment: { type: input.type, payload: { is_reusable: false } } }));
+    form.set('filedata', new Blob([input.file.body as Uint8Array<ArrayBuffer>], { type: input.file.contentType }), input.file.name);
+    const result = await this.call('sendAttachmentUpload', 'POST', `/${encodeURIComponent(pageId)}/messages`, token, sendResultSchema, { form });
+    return { messageId: result.message_id, recipientId: result.recipient_id };
+  }
+
+  /** `typing_on` (shown up to 20 s or until the next message) or `mark_seen` (the customer's messages show as read). */
+  async senderAction(pageId: string, token: string, input: { recipientId: string; action: 'typing_on' | 'typing_off' | 'mark_seen' }): Promise<void> {
+    const body = { recipient: { id: input.recipientId }, sender_action: input.action };
+    await this.call('senderAction', 'POST', `/${encodeURIComponent(pageId)}/messages`, token, z.looseObject({ recipient_id: z.string() }), { body });
+  }
+
   async getProfile(psid: string, token: string): Promise<MessengerProfile> {
     const p = await this.call('getProfile', 'GET', `/${encodeURIComponent(psid)}`, token, profileSchema, {
       query: { fields: 'first_name,last_name,profile_pic' },
@@ -121,7 +150,7 @@ export class GraphApi implements MessengerPlatform {
     path: string,
     token: string,
     schema: S,
-    options: { query?: Record<string, string>; body?: object },
+    options: { query?: Record<string, string>; body?: object; form?: FormData },
   ): Promise<z.output<S>> {
     const url = new URL(this.baseUrl + path);
     for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
@@ -135,7 +164,9 @@ export class GraphApi implements MessengerPlatform {
         method,
         headers: options.body ? { 'content-type': 'application/json' } : {},
         ...(options.body && { body: JSON.stringify(options.body) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        // a file: multipart/form-data, fetch writes the boundary; an upload of 25 MB may take longer
+        ...(options.form && { body: options.form }),
+        signal: AbortSignal.timeout(options.form ? Math.max(this.timeoutMs, 25_000) : this.timeoutMs),
       });
       status = response.status;
       text = await response.text();

@@ -3,6 +3,7 @@ import { messagingWindow } from '../domain/messaging-window';
 import { customerLastWroteAt } from '../domain/model';
 import { OmnichatError } from '../domain/errors';
 import type { PlatformSender, SendFailure } from '../domain/platform-sender';
+import { platformLimits, uploadKeyOf, type AttachmentStore } from '../domain/uploads';
 
 /** A reply Meta's messaging window does not allow now; final, never retried. */
 export class OutsideMessagingWindow extends OmnichatError {
@@ -30,6 +31,8 @@ export class MessengerSender implements PlatformSender {
     private readonly graph: GraphApi,
     private readonly clock: () => Date = () => new Date(),
     private readonly pause: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    /** Agents' uploaded files, read and uploaded to the Send API as the attachment's bytes. */
+    private readonly files?: Pick<AttachmentStore, 'read'>,
   ) {}
 
   async send({ channel, chat, message, token, buttons }: Parameters<PlatformSender['send']>[0]): Promise<{ platformMessageId: string }> {
@@ -38,15 +41,28 @@ export class MessengerSender implements PlatformSender {
     const window = messagingWindow({ customerLastMessageAt: customerLastWroteAt(chat), now: this.clock(), humanAgentTag: channel.humanAgentTag, automated: message.agentId === undefined });
     if (!window.allowed) throw new OutsideMessagingWindow(window.reason);
     const how = window.messagingType === 'MESSAGE_TAG' ? { messagingType: window.messagingType, tag: window.tag } : { messagingType: window.messagingType };
-    const parts: SendMessageInput[] = [];
+    const parts: (() => Promise<{ messageId: string }>)[] = [];
     for (const a of message.attachments ?? []) {
       const type = isSendable(a.type) ? a.type : 'file';
-      parts.push({ recipientId: chat.customer.id, attachment: { type, url: a.url }, ...how });
+      const key = uploadKeyOf(a.url);
+      if (key !== undefined) {
+        parts.push(async () => {
+          if (!this.files) throw new OmnichatError('Uploaded attachments cannot be read here.', { code: 'not_configured', status: 503 });
+          const { body, contentType } = await this.files.read(key, platformLimits.messenger.any);
+          return this.graph.sendAttachmentUpload(pageId, token, { recipientId: chat.customer.id, type, file: { body, contentType, name: a.name ?? 'file' }, ...how });
+        });
+      } else {
+        const part: SendMessageInput = { recipientId: chat.customer.id, attachment: { type, url: a.url }, ...how };
+        parts.push(() => this.graph.sendMessage(pageId, token, part));
+      }
     }
-    if (message.text !== undefined) parts.push({ recipientId: chat.customer.id, text: message.text, ...how, ...(buttons?.length ? { quickReplies: buttons } : {}) });
+    if (message.text !== undefined) {
+      const part: SendMessageInput = { recipientId: chat.customer.id, text: message.text, ...how, ...(buttons?.length ? { quickReplies: buttons } : {}) };
+      parts.push(() => this.graph.sendMessage(pageId, token, part));
+    }
     if (parts.length === 0) throw new OmnichatError('The message has neither text nor attachments.', { code: 'empty_message', status: 400 });
     let platformMessageId = '';
-    for (const part of parts) platformMessageId = (await this.withRateLimitPauses(() => this.graph.sendMessage(pageId, token, part))).messageId;
+    for (const part of parts) platformMessageId = (await this.withRateLimitPauses(part)).messageId;
     return { platformMessageId };
   }
 

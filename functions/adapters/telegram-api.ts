@@ -43,6 +43,9 @@ const fileSchema = z.looseObject({
 export type TelegramSentMessage = z.infer<typeof sentMessageSchema>;
 export type TelegramFile = z.infer<typeof fileSchema>;
 
+/** An upload of up to 50 MB may take longer than a JSON call. */
+const uploadTimeoutMs = 25_000;
+
 export interface TelegramApiOptions {
   /** e.g. `https://api.telegram.org`; a path in it is kept. */
   baseUrl: string;
@@ -85,6 +88,29 @@ export class TelegramApi implements TelegramPlatform {
     return this.call(token, 'sendMessage', params, sentMessageSchema);
   }
 
+  /**
+   * Uploads a file to the chat: `sendPhoto` (shown as a picture, up to 10 MB) or `sendDocument`
+   * (any file, up to 50 MB), as multipart/form-data with the file's name. Uploading the bytes,
+   * rather than giving Telegram a URL, works whether or not the bucket is reachable from Telegram.
+   */
+  sendFile(
+    token: string,
+    method: 'sendPhoto' | 'sendDocument',
+    params: { chat_id: string | number; file: { body: Uint8Array; contentType: string; name: string }; caption?: string },
+  ): Promise<TelegramSentMessage> {
+    const form = new FormData();
+    form.set('chat_id', String(params.chat_id));
+    if (params.caption !== undefined) form.set('caption', params.caption);
+    const field = method === 'sendPhoto' ? 'photo' : 'document';
+    form.set(field, new Blob([params.file.body as Uint8Array<ArrayBuffer>], { type: params.file.contentType }), params.file.name);
+    return this.call(token, method, form, sentMessageSchema);
+  }
+
+  /** Shows the customer that the bot is doing something (`typing`) for about 5 s, or until the next message. */
+  async sendChatAction(token: string, params: { chat_id: string | number; action: 'typing' | 'upload_photo' | 'upload_document' }): Promise<void> {
+    await this.call(token, 'sendChatAction', params, z.literal(true));
+  }
+
   /** Stops the spinner on the customer's button; `text` shows as a short notice. */
   async answerCallbackQuery(token: string, params: { callback_query_id: string; text?: string }): Promise<void> {
     await this.call(token, 'answerCallbackQuery', params, z.literal(true));
@@ -123,11 +149,11 @@ export class TelegramApi implements TelegramPlatform {
     let status: number;
     let text: string;
     try {
+      // a file goes as multipart/form-data (fetch writes the boundary); everything else as JSON
       const response = await this.fetchFn(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(params),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        ...(params instanceof FormData ? { body: params } : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) }),
+        signal: AbortSignal.timeout(params instanceof FormData ? Math.max(this.timeoutMs, uploadTimeoutMs) : this.timeoutMs),
       });
       status = response.status;
       text = await response.text();

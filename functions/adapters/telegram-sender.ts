@@ -2,6 +2,7 @@ import { TelegramApiError, type TelegramApi } from './telegram-api';
 import { splitTelegramText } from '../domain/telegram';
 import { OmnichatError } from '../domain/errors';
 import type { PlatformSender, SendFailure } from '../domain/platform-sender';
+import { platformLimits, telegramMethodFor, uploadKeyOf, type AttachmentStore } from '../domain/uploads';
 
 /** A chat must wait longer than this call may: the queue brings the message back after `waitSeconds`. */
 export class ChatPaused extends OmnichatError {
@@ -84,26 +85,34 @@ const inlineRateLimitRetries = 3;
  */
 export class TelegramSender implements PlatformSender {
   constructor(
-    private readonly api: Pick<TelegramApi, 'sendMessage'>,
+    private readonly api: Pick<TelegramApi, 'sendMessage'> & Partial<Pick<TelegramApi, 'sendFile'>>,
     private readonly pacer: ChatPacer,
     private readonly blocked: BlockedCustomers,
+    /** Agents' uploaded files, uploaded to the chat as photos or documents. */
+    private readonly files?: Pick<AttachmentStore, 'read'>,
   ) {}
 
   async send({ chat, message, token, buttons }: Parameters<PlatformSender['send']>[0]): Promise<{ platformMessageId: string }> {
-    // Telegram cannot fetch our attachment URLs as files here; their links go as text after the message.
-    const text = [message.text ?? '', ...(message.attachments ?? []).map((a) => a.url)].filter((t) => t.trim().length > 0).join('\n');
+    // Uploaded files go first, each as a photo or a document; plain links go as text after the message.
+    const uploads = (message.attachments ?? []).flatMap((a) => {
+      const key = uploadKeyOf(a.url);
+      return key === undefined ? [] : [{ key, name: a.name ?? 'file' }];
+    });
+    const links = (message.attachments ?? []).filter((a) => uploadKeyOf(a.url) === undefined).map((a) => a.url);
+    const text = [message.text ?? '', ...links].filter((t) => t.trim().length > 0).join('\n');
     const parts = splitTelegramText(text);
-    if (parts.length === 0) throw new OmnichatError('The message has no text to send.', { code: 'empty_message', status: 400 });
+    if (parts.length === 0 && uploads.length === 0) throw new OmnichatError('The message has no text to send.', { code: 'empty_message', status: 400 });
     const chatKey = `${chat.channelId}:${chat.customer.id}`;
     let platformMessageId = '';
     const keyboard = buttons?.length ? { inline_keyboard: [buttons.map((b) => ({ text: b.title, callback_data: b.payload }))] } : undefined;
-    for (const [i, part] of parts.entries()) {
-      try {
+    try {
+      for (const upload of uploads) platformMessageId = await this.sendUpload(chatKey, chat.customer.id, token, upload);
+      for (const [i, part] of parts.entries()) {
         platformMessageId = await this.sendPart(chatKey, chat.customer.id, token, part, i === parts.length - 1 ? keyboard : undefined);
-      } catch (error) {
-        if (error instanceof TelegramApiError && error.isBlocked) await this.blocked.markCustomerBlocked(chat.id, describe(error));
-        throw error;
       }
+    } catch (error) {
+      if (error instanceof TelegramApiError && error.isBlocked) await this.blocked.markCustomerBlocked(chat.id, describe(error));
+      throw error;
     }
     return { platformMessageId };
   }
@@ -123,11 +132,31 @@ export class TelegramSender implements PlatformSender {
     };
   }
 
-  private async sendPart(chatKey: string, chatId: string, token: string, text: string, keyboard?: { inline_keyboard: { text: string; callback_data: string }[][] }): Promise<string> {
+  /** An uploaded file: `sendPhoto` for a JPEG, PNG or WebP picture of 10 MB or less (a picture Telegram refuses as a photo goes again as a document), `sendDocument` otherwise. */
+  private async sendUpload(chatKey: string, chatId: string, token: string, upload: { key: string; name: string }): Promise<string> {
+    const sendFile = this.api.sendFile?.bind(this.api);
+    if (!this.files || !sendFile) throw new OmnichatError('Uploaded attachments cannot be sent from here.', { code: 'not_configured', status: 503 });
+    const { body, contentType } = await this.files.read(upload.key, platformLimits.telegram.document);
+    const file = { body, contentType, name: upload.name };
+    const method = telegramMethodFor(contentType, body.byteLength);
+    try {
+      return await this.paced(chatKey, () => sendFile(token, method, { chat_id: chatId, file }));
+    } catch (error) {
+      // PHOTO_INVALID_DIMENSIONS, IMAGE_PROCESS_FAILED…: the same bytes are fine as a document
+      if (method !== 'sendPhoto' || !(error instanceof TelegramApiError) || error.telegramCode !== 400) throw error;
+      return this.paced(chatKey, () => sendFile(token, 'sendDocument', { chat_id: chatId, file }));
+    }
+  }
+
+  private sendPart(chatKey: string, chatId: string, token: string, text: string, keyboard?: { inline_keyboard: { text: string; callback_data: string }[][] }): Promise<string> {
+    return this.paced(chatKey, () => this.api.sendMessage(token, { chat_id: chatId, text, ...(keyboard ? { reply_markup: keyboard } : {}) }));
+  }
+
+  private async paced(chatKey: string, call: () => Promise<{ message_id: number; chat: { id: number } }>): Promise<string> {
     for (let rateLimited = 0; ; rateLimited++) {
       await this.pacer.turn(chatKey);
       try {
-        const sent = await this.api.sendMessage(token, { chat_id: chatId, text, ...(keyboard ? { reply_markup: keyboard } : {}) });
+        const sent = await call();
         this.pacer.sent(chatKey);
         return `${sent.chat.id}:${sent.message_id}`;
       } catch (error) {

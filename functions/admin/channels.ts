@@ -41,6 +41,8 @@ export const channelView = channelSchema.pick({
   provisioningState: true,
   lastError: true,
   humanAgentTag: true,
+  customerAttachments: true,
+  agentAttachments: true,
   appId: true,
   pageId: true,
   botUsername: true,
@@ -64,6 +66,8 @@ const channelPatch = z.strictObject({
     .optional(),
   name: z.string().trim().min(1).max(200).optional(),
   humanAgentTag: z.boolean().optional(),
+  customerAttachments: z.boolean().optional().describe('Customers’ attachments reach agents (default true); when false they are refused with the attachmentRefused automated message, and text sent with them is still delivered.'),
+  agentAttachments: z.boolean().optional().describe('Agents may send files (default true); when false `upload` and `send` with attachments answer attachments_disabled.'),
   pageAccessToken: pageAccessToken.optional().describe('Messenger: a new Page access token (checked with the Graph API).'),
   botToken: botToken.optional().describe('Telegram: a new bot token (checked with getMe, webhook set again).'),
 });
@@ -355,6 +359,8 @@ export const channelRoutes = [
         ...(body.language !== undefined ? { language: body.language } : {}),
         ...(body.name !== undefined ? { name: body.name } : {}),
         ...(body.humanAgentTag !== undefined ? { humanAgentTag: body.humanAgentTag } : {}),
+        ...(body.customerAttachments !== undefined ? { customerAttachments: body.customerAttachments } : {}),
+        ...(body.agentAttachments !== undefined ? { agentAttachments: body.agentAttachments } : {}),
       };
       if (after.active && after.queueId === null) throw new Conflict('channel_needs_queue', 'Link the channel to a queue before activating it.');
       if (await rotateToken(deps, before, body)) Object.assign(after, { provisioningState: 'running', lastError: null });

@@ -45,6 +45,9 @@ export const channelSchema = z.object({
   provisioningState: z.enum(['running', 'failed']),
   lastError: z.string().nullable(),
   humanAgentTag: z.boolean(),
+  /** Whether customers' attachments reach agents (refused ones get the `attachmentRefused` reply) and agents may send files; absent means true. */
+  customerAttachments: z.boolean().optional(),
+  agentAttachments: z.boolean().optional(),
   /** Messenger: the Meta app and Page; Telegram: the bot. */
   appId: z.string().optional(),
   pageId: z.string().optional(),

@@ -13,6 +13,9 @@ import { messagingWindow } from '../domain/messaging-window';
 import { bytesOf, fitEvent, fitMessages, frameBudgetBytes, parseHistoryCursor, shrinkToFit } from '../domain/frame-budget';
 import type { ThreadRequests } from './handover';
 import { agentView } from '../domain/routing';
+import type { AgentUploads } from './agent-uploads';
+import type { ChatSignals } from './chat-signals';
+import type { Attachment } from '../domain/model';
 
 export interface AgentActionsDeps {
   dispatcher: Dispatcher;
@@ -34,6 +37,10 @@ export interface AgentActionsDeps {
   watchers?: Pick<Watchers, 'forward'>;
   /** Report figures: the first response time. */
   reports?: Pick<ReportRecorder, 'firstResponse'>;
+  /** Agents' file uploads (`upload`, and uploaded attachments in `send`); `not_configured` without. */
+  uploads?: Pick<AgentUploads, 'upload' | 'resolve' | 'present'>;
+  /** Typing and seen indicators shown to the customer. */
+  signals?: Pick<ChatSignals, 'signal'>;
 }
 
 /** Groups that may watch any chat. */
@@ -92,6 +99,14 @@ export class AgentActions {
       case 'unwatch':
         await this.watchStore(agentId, origin).unwatch(frame.chatId, origin?.connectionId ?? '');
         return withId({ type: 'unwatched', chatId: frame.chatId });
+      case 'upload':
+        if (!this.deps.uploads) throw new OmnichatError('Uploads are not wired to this socket.', { code: 'not_configured', status: 503 });
+        return withId(await this.deps.uploads.upload(agentId, frame));
+      case 'typing':
+      case 'seen':
+        if (!this.deps.signals) throw new OmnichatError('Typing and seen are not wired to this socket.', { code: 'not_configured', status: 503 });
+        await this.deps.signals.signal(agentId, frame.chatId, frame.action);
+        return undefined;
       case 'runAction': {
         // a refusal (ChatActionNotFound, ChatActionNotAllowed) is thrown and answered by the socket's one error mapping
         const ran = await this.deps.chatActions.run(agentId, frame.chatId, frame.actionId);
@@ -116,13 +131,14 @@ export class AgentActions {
       const window = messagingWindow({ customerLastMessageAt: customerLastWroteAt(chat), now, humanAgentTag: channel.humanAgentTag, automated: false });
       if (!window.allowed) return error(window.code, window.reason);
     }
+    const attachments = frame.attachments ? await this.attachmentsOf(chat, channel, frame.attachments) : undefined;
     const delivery = { channelType: 'agent', channelKey: agentId, deliveryId: frame.clientMessageId };
     const message: Message = {
       id: randomUUID(),
       chatId: chat.id,
       direction: 'out',
       ...(frame.text !== undefined ? { text: frame.text } : {}),
-      ...(frame.attachments ? { attachments: frame.attachments } : {}),
+      ...(attachments ? { attachments } : {}),
       sentAt: now.toISOString(),
       status: 'pending',
       agentId,
@@ -134,9 +150,25 @@ export class AgentActions {
     await outbound.enqueue({ chatId: chat.id, messageId: message.id, sentAt: message.sentAt });
     if (!chat.firstReplyAt) await this.deps.reports?.firstResponse(chat, agentId, now);
     await dispatcher.armCompletion(chat, message.id, now);
-    await notifier.notify(agentId, { type: 'message', chatId: chat.id, message });
-    await this.deps.watchers?.forward(chat, { type: 'message', chatId: chat.id, message });
-    return { type: 'sent', chatId: chat.id, clientMessageId: frame.clientMessageId, messageId: message.id, message };
+    // uploaded files are shown as signed download links; the stored message keeps their keys
+    const shown = this.deps.uploads ? await this.deps.uploads.present(message) : message;
+    await notifier.notify(agentId, { type: 'message', chatId: chat.id, message: shown });
+    await this.deps.watchers?.forward(chat, { type: 'message', chatId: chat.id, message: shown });
+    return { type: 'sent', chatId: chat.id, clientMessageId: frame.clientMessageId, messageId: message.id, message: shown };
+  }
+
+  /** Links as given; uploaded files checked (this chat's, uploaded, within the channel's limit) and kept by key. */
+  private async attachmentsOf(
+    chat: Parameters<NonNullable<AgentActionsDeps['uploads']>['resolve']>[0],
+    channel: Parameters<NonNullable<AgentActionsDeps['uploads']>['resolve']>[1],
+    given: NonNullable<Extract<ClientFrame, { action: 'send' }>['attachments']>,
+  ): Promise<Attachment[]> {
+    const uploaded = given.flatMap((a) => ('key' in a ? [a] : []));
+    if (uploaded.length === 0) return given.map((a) => ('key' in a ? { type: a.type, url: '', name: a.name } : a));
+    if (!this.deps.uploads) throw new OmnichatError('Uploads are not wired to this socket.', { code: 'not_configured', status: 503 });
+    const resolved = await this.deps.uploads.resolve(chat, channel, uploaded);
+    let next = 0;
+    return given.map((a) => ('key' in a ? resolved[next++]! : a));
   }
 
   /** The watch store, for a supervisor's connection; anyone else is refused. */

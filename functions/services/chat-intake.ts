@@ -32,7 +32,7 @@ export interface ChatIntakeDeps {
   echoes: Pick<Echoes, 'handle'>;
   handover: Pick<Handover, 'handle'>;
   profiles: Pick<Profiles, 'customerOf'>;
-  automated: Pick<AutomatedMessages, 'welcome' | 'stillWaiting'>;
+  automated: Pick<AutomatedMessages, 'welcome' | 'stillWaiting'> & Partial<Pick<AutomatedMessages, 'send'>>;
   /** Report figures: chats created. */
   reports?: Pick<ReportRecorder, 'chatCreated'>;
   /** Survey answers and comments to closed chats: they open no chat. */
@@ -81,7 +81,23 @@ export class ChatIntake {
       : this.deps.directory.channel(envelope.channelKey);
   }
 
-  private async customerMessage(channel: Channel, envelope: InboundEnvelope, event: CustomerMessage): Promise<IntakeOutcome> {
+  /**
+   * A channel that takes no customer attachments: they never reach agents, the text sent with
+   * them does, and the customer gets the channel's `attachmentRefused` message (once per chat, as
+   * every automated kind) when a chat is open. A message of nothing but refused attachments is not
+   * stored and opens no chat (there is nothing for an agent to read).
+   */
+  private async customerMessage(channel: Channel, envelope: InboundEnvelope, given: CustomerMessage): Promise<IntakeOutcome> {
+    if (channel.customerAttachments !== false || !given.attachments?.length) return this.acceptedMessage(channel, envelope, given);
+    const { attachments: _refused, ...event } = given;
+    const empty = event.text === undefined && event.payload === undefined;
+    const outcome = empty ? 'ignored' : await this.acceptedMessage(channel, envelope, event);
+    const open = outcome === 'duplicate' ? undefined : await this.deps.chats.openChatOf(channel.id, envelope.conversationKey);
+    if (open && open.state !== 'bot') await this.deps.automated.send?.(open, 'attachmentRefused');
+    return outcome;
+  }
+
+  private async acceptedMessage(channel: Channel, envelope: InboundEnvelope, event: CustomerMessage): Promise<IntakeOutcome> {
     const { chats, notifier } = this.deps;
     const delivery = envelope.deliveryId
       ? { channelType: envelope.channelType, channelKey: envelope.channelKey, deliveryId: envelope.deliveryId }

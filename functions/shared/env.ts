@@ -27,6 +27,8 @@ const envSchema = z.object({
   JWT_AUDIENCE: z._default(z.string(), ''),
   /** Public base URL of the HTTP API, shown to admins as the webhook callback base. */
   PUBLIC_API_URL: z.url(),
+  /** The private bucket agents' attachments are uploaded to (presigned PUT) and sent from. */
+  ATTACHMENTS_BUCKET: z.string().check(z.minLength(3)),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { maxHistoryCursorLength } from '../domain/frame-budget';
+import { contentTypePattern, uploadedAttachmentSchema } from '../domain/uploads';
 
 /** Client frames of the agent WebSocket protocol (docs/websocket.md), validated at the edge. */
 /** Every id a frame carries is capped (DynamoDB keys stay small; a long id is refused, never looked up). */
@@ -19,8 +20,9 @@ export const clientFrameSchema = z.discriminatedUnion('action', [
     chatId,
     // text, attachments, or both; at least one (checked by the action)
     text: z.string().min(1).max(20_000).optional(),
+    // a link, or a file uploaded with `upload` (its reply's `attachment` object)
     attachments: z
-      .array(z.object({ type: z.enum(['image', 'file']), url: z.url({ protocol: /^https?$/ }).max(2048), name: z.string().max(256).optional() }))
+      .array(z.union([uploadedAttachmentSchema, z.object({ type: z.enum(['image', 'file']), url: z.url({ protocol: /^https?$/ }).max(2048), name: z.string().max(256).optional() })]))
       .min(1)
       .max(5)
       .optional(),
@@ -36,6 +38,18 @@ export const clientFrameSchema = z.discriminatedUnion('action', [
   // supervisors (and admins) only: any open chat, read-only
   z.object({ action: z.literal('watch'), requestId, chatId }),
   z.object({ action: z.literal('unwatch'), requestId, chatId }),
+  // a presigned URL to upload a file to a chat the agent holds; `send` then names the reply's `attachment`
+  z.object({
+    action: z.literal('upload'),
+    requestId,
+    chatId,
+    name: z.string().min(1).max(256),
+    contentType: z.string().regex(contentTypePattern, 'Not a content type like image/jpeg.'),
+    size: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  }),
+  // the agent is typing / has seen the chat: shown to the customer (no reply)
+  z.object({ action: z.literal('typing'), requestId, chatId }),
+  z.object({ action: z.literal('seen'), requestId, chatId }),
 ]);
 
 export type ClientFrame = z.infer<typeof clientFrameSchema>;

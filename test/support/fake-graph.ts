@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { parseForm, UploadedFile } from './fake-telegram';
 
 /**
  * A Graph API stand-in on 127.0.0.1 for tests and the local runtime: Page lookups, the Send API,
@@ -44,7 +45,8 @@ export interface SentGraphMessage {
   messagingType: string;
   tag?: string;
   text?: string;
-  attachment?: { type: string; url: string };
+  /** `url` for an attachment given by URL; an uploaded one (multipart `filedata`) has `file` instead. */
+  attachment?: { type: string; url?: string; file?: { name: string; contentType: string; bytes: Buffer } };
   /** The Send API `quick_replies` as given (Meta shows them under the message until the customer taps one). */
   quickReplies?: { content_type: string; title?: string; payload?: string | number; image_url?: string }[];
   messageId: string;
@@ -69,6 +71,8 @@ export interface FakeGraph {
   requests: RecordedGraphRequest[];
   sent: SentGraphMessage[];
   handovers: HandoverCall[];
+  /** Send API `sender_action` calls (typing_on, typing_off, mark_seen), in order. */
+  senderActions: { pageId: string; recipientId: string; action: string; at: number }[];
   /** Send API requests that Meta would refuse, described; tests expect none. */
   violations: string[];
   /** Answer the next `times` calls (of any kind) with this reply instead of the normal one. */
@@ -138,6 +142,14 @@ function quickReplyProblems(quickReplies: NonNullable<z.infer<typeof sendRequest
   return problems;
 }
 
+const senderActionSchema = z.strictObject({ recipient: z.object({ id: z.string().min(1) }), sender_action: z.enum(['typing_on', 'typing_off', 'mark_seen']) });
+const uploadRequestSchema = z.object({
+  recipient: z.object({ id: z.string().min(1) }),
+  messaging_type: z.enum(['RESPONSE', 'UPDATE', 'MESSAGE_TAG']),
+  tag: z.string().optional(),
+  message: z.strictObject({ attachment: z.object({ type: z.enum(['image', 'video', 'audio', 'file']), payload: z.looseObject({ is_reusable: z.boolean().optional() }) }) }),
+});
+
 const handoverRequestSchema = z.object({
   recipient: z.object({ id: z.string().min(1) }),
   target_app_id: z.union([z.string(), z.number()]).optional(),
@@ -151,6 +163,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
   const requests: RecordedGraphRequest[] = [];
   const sent: SentGraphMessage[] = [];
   const handovers: HandoverCall[] = [];
+  const senderActions: FakeGraph['senderActions'] = [];
   const violations: string[] = [];
   const scripted: ScriptedReply[] = [];
   let nextMid = 1;
@@ -184,6 +197,16 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
   }
 
   function send(pageId: string, body: unknown): ScriptedReply {
+    if (body instanceof Map) return upload(pageId, body as Map<string, unknown>);
+    const action = senderActionSchema.safeParse(body);
+    if (action.success) {
+      senderActions.push({ pageId, recipientId: action.data.recipient.id, action: action.data.sender_action, at: Date.now() });
+      return { status: 200, body: { recipient_id: action.data.recipient.id } };
+    }
+    if (typeof body === 'object' && body !== null && 'sender_action' in body) {
+      violations.push('send: sender_action goes alone with recipient.id (typing_on, typing_off or mark_seen), no message');
+      return metaError(400, 100, '(#100) Invalid parameter');
+    }
     const parsed = sendRequestSchema.safeParse(body);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) violations.push(`send: ${issue.path.join('.')}: ${issue.message}`);
@@ -215,6 +238,39 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     return { status: 200, body: { recipient_id: req.recipient.id, message_id: messageId } };
   }
 
+  /** The Send API's attachment upload: multipart with `recipient`, `messaging_type`, `message` (JSON) and `filedata`, at most 25 MB. */
+  function upload(pageId: string, form: Map<string, unknown>): ScriptedReply {
+    const json = (name: string): unknown => {
+      const value = form.get(name);
+      try {
+        return typeof value === 'string' ? JSON.parse(value) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const parsed = uploadRequestSchema.safeParse({ recipient: json('recipient'), message: json('message'), messaging_type: form.get('messaging_type'), tag: form.get('tag') ?? undefined });
+    const file = form.get('filedata');
+    const problems: string[] = parsed.success ? [] : parsed.error.issues.map((i) => `upload: ${i.path.join('.')}: ${i.message}`);
+    if (!(file instanceof UploadedFile)) problems.push('upload: filedata must be a file part');
+    if (problems.length > 0 || !parsed.success || !(file instanceof UploadedFile)) {
+      violations.push(...problems);
+      return metaError(400, 100, '(#100) Invalid parameter', undefined, 'OAuthException');
+    }
+    if (file.bytes.length > 25 * 1024 * 1024) return metaError(400, 100, '(#100) Upload attachment failure: file too large', 2018047, 'OAuthException');
+    const type = parsed.data.message.attachment.type;
+    if (type === 'image' && !file.contentType.startsWith('image/')) return metaError(400, 100, '(#100) Upload attachment failure.', 2018047, 'OAuthException');
+    const messageId = `m_fake_${String(nextMid++).padStart(6, '0')}`;
+    sent.push({
+      pageId,
+      recipientId: parsed.data.recipient.id,
+      messagingType: parsed.data.messaging_type,
+      ...(parsed.data.tag !== undefined && { tag: parsed.data.tag }),
+      attachment: { type, file: { name: file.name, contentType: file.contentType, bytes: file.bytes } },
+      messageId,
+    });
+    return { status: 200, body: { recipient_id: parsed.data.recipient.id, message_id: messageId, attachment_id: `a_${messageId}` } };
+  }
+
   function handover(pageId: string, action: HandoverCall['action'], body: unknown): ScriptedReply {
     const parsed = handoverRequestSchema.safeParse(body);
     if (!parsed.success || (action === 'pass' && parsed.data.target_app_id === undefined)) {
@@ -240,16 +296,20 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       const query = Object.fromEntries(url.searchParams.entries());
       const bearer = /^(?:Bearer|OAuth) (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       const token = query['access_token'] ?? bearer;
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const body = raw.length > 0 ? parseJson(raw) : undefined;
-      const prefix = `/${version}`;
-      const path = url.pathname.startsWith(`${prefix}/`) ? url.pathname.slice(prefix.length) : url.pathname;
-      const reply = url.pathname.startsWith(`${prefix}/`)
-        ? answer(req.method ?? 'GET', path, token, body)
-        : metaError(400, 2500, 'Unknown path components', undefined, 'OAuthException');
-      requests.push({ method: req.method ?? 'GET', path, query, token, body, status: reply.status });
-      res.writeHead(reply.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(reply.body));
+      const bytes = Buffer.concat(chunks);
+      const raw = bytes.toString('utf8');
+      const contentType = req.headers['content-type'] ?? '';
+      void (async () => {
+        const body = contentType.startsWith('multipart/form-data') ? await parseForm(bytes, contentType) : raw.length > 0 ? parseJson(raw) : undefined;
+        const prefix = `/${version}`;
+        const path = url.pathname.startsWith(`${prefix}/`) ? url.pathname.slice(prefix.length) : url.pathname;
+        const reply = url.pathname.startsWith(`${prefix}/`)
+          ? answer(req.method ?? 'GET', path, token, body)
+          : metaError(400, 2500, 'Unknown path components', undefined, 'OAuthException');
+        requests.push({ method: req.method ?? 'GET', path, query, token, body, status: reply.status });
+        res.writeHead(reply.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(reply.body));
+      })();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -260,6 +320,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
     requests,
     sent,
     handovers,
+    senderActions,
     violations,
     reply(next, times = 1) {
       for (let i = 0; i < times; i += 1) scripted.push(next);

@@ -43,6 +43,18 @@ export interface SentTelegramMessage {
   keyboard?: { text: string; callback_data: string }[][];
 }
 
+/** A file uploaded with sendPhoto / sendDocument (multipart/form-data, as the Bot API takes files). */
+export interface SentTelegramFile {
+  token: string;
+  chatId: string;
+  method: 'sendPhoto' | 'sendDocument';
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+  caption?: string;
+  messageId: number;
+}
+
 export interface ScriptedReply {
   status: number;
   body: unknown;
@@ -54,6 +66,10 @@ export interface FakeTelegram {
   /** Current webhook per bot token (setWebhook / deleteWebhook). */
   webhooks: Map<string, FakeWebhook>;
   sent: SentTelegramMessage[];
+  /** Files sent with sendPhoto / sendDocument. */
+  files: SentTelegramFile[];
+  /** sendChatAction calls (`typing` …), in order. */
+  chatActions: { token: string; chatId: string; action: string; at: number }[];
   answeredCallbacks: string[];
   violations: string[];
   /** Answer the next `times` calls (of any kind) with this reply instead of the normal one. */
@@ -91,6 +107,10 @@ const sendMessageSchema = z.looseObject({
   reply_markup: z.object({ inline_keyboard: z.array(z.array(z.object({ text: z.string().min(1), callback_data: z.string().min(1).refine((d) => Buffer.byteLength(d) <= 64, 'callback_data over 64 bytes') }))) }).optional(),
 });
 const answerCallbackSchema = z.looseObject({ callback_query_id: z.string().min(1), text: z.string().max(200).optional() });
+const sendChatActionSchema = z.object({
+  chat_id: z.union([z.number(), z.string().min(1)]),
+  action: z.enum(['typing', 'upload_photo', 'record_video', 'upload_video', 'record_voice', 'upload_voice', 'upload_document', 'choose_sticker', 'find_location', 'record_video_note', 'upload_video_note']),
+});
 const getFileSchema = z.object({ file_id: z.string().min(1) });
 
 export async function startFakeTelegram(options: FakeTelegramOptions = {}): Promise<FakeTelegram> {
@@ -99,6 +119,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const webhooks = new Map<string, FakeWebhook>();
   const sent: SentTelegramMessage[] = [];
   const answeredCallbacks: string[] = [];
+  const files: SentTelegramFile[] = [];
+  const chatActions: FakeTelegram['chatActions'] = [];
   const violations: string[] = [];
   const scripted: ScriptedReply[] = [];
   let nextMessageId = 1000;
@@ -155,6 +177,31 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
           text: p.data.text,
         });
       }
+      case 'sendPhoto':
+      case 'sendDocument': {
+        // Bot API limits for uploads: photos 10 MB, other files 50 MB; a photo must be a picture
+        const field = method === 'sendPhoto' ? 'photo' : 'document';
+        const form = params instanceof Map ? (params as Map<string, unknown>) : undefined;
+        const file = form?.get(field);
+        const chatId = form?.get('chat_id');
+        if (!form || !(file instanceof UploadedFile) || typeof chatId !== 'string' || chatId.length === 0) {
+          violations.push(`${method}: needs chat_id and ${field} as a multipart file`);
+          return botError(400, `Bad Request: there is no ${field} in the request`);
+        }
+        const limit = method === 'sendPhoto' ? 10 * 1024 * 1024 : 50 * 1024 * 1024;
+        if (file.bytes.length > limit) return botError(413, 'Request Entity Too Large');
+        if (method === 'sendPhoto' && !/^image\/(jpeg|png|webp)$/.test(file.contentType)) return botError(400, 'Bad Request: IMAGE_PROCESS_FAILED');
+        const messageId = nextMessageId++;
+        const caption = form.get('caption');
+        files.push({ token, chatId, method, name: file.name, contentType: file.contentType, bytes: file.bytes, ...(typeof caption === 'string' ? { caption } : {}), messageId });
+        return ok({ message_id: messageId, from: { ...bot, is_bot: true }, chat: { id: Number(chatId), type: 'private' }, date: Math.floor(Date.now() / 1000) });
+      }
+      case 'sendChatAction': {
+        const p = sendChatActionSchema.safeParse(params);
+        if (!p.success) return invalid(method, p.error);
+        chatActions.push({ token, chatId: String(p.data.chat_id), action: p.data.action, at: Date.now() });
+        return ok(true);
+      }
       case 'answerCallbackQuery': {
         const p = answerCallbackSchema.safeParse(params);
         if (!p.success) return invalid(method, p.error);
@@ -188,15 +235,19 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         return void res.end(content);
       }
       const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
-      const raw = Buffer.concat(chunks).toString('utf8');
-      // The Bot API takes parameters as JSON or in the query string.
-      const params = raw.length > 0 ? parseJson(raw) : Object.fromEntries(url.searchParams.entries());
-      const token = match?.[1] !== undefined ? decodeURIComponent(match[1]) : '';
-      const method = match?.[2] ?? '';
-      const reply = match ? answer(token, method, params) : botError(404, 'Not Found');
-      requests.push({ token, method, params, status: reply.status, at: Date.now() });
-      res.writeHead(reply.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(reply.body));
+      const body = Buffer.concat(chunks);
+      const raw = body.toString('utf8');
+      const contentType = req.headers['content-type'] ?? '';
+      void (async () => {
+        // The Bot API takes parameters as JSON, in the query string, or as multipart/form-data (files).
+        const params = contentType.startsWith('multipart/form-data') ? await parseForm(body, contentType) : raw.length > 0 ? parseJson(raw) : Object.fromEntries(url.searchParams.entries());
+        const token = match?.[1] !== undefined ? decodeURIComponent(match[1]) : '';
+        const method = match?.[2] ?? '';
+        const reply = match ? answer(token, method, params) : botError(404, 'Not Found');
+        requests.push({ token, method, params, status: reply.status, at: Date.now() });
+        res.writeHead(reply.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(reply.body));
+      })();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -207,6 +258,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     requests,
     webhooks,
     sent,
+    files,
+    chatActions,
     answeredCallbacks,
     violations,
     reply(next, times = 1) {
@@ -234,5 +287,28 @@ function parseJson(raw: string): unknown {
     return JSON.parse(raw);
   } catch {
     return raw;
+  }
+}
+
+/** A file part of a multipart/form-data request. */
+export class UploadedFile {
+  constructor(
+    readonly name: string,
+    readonly contentType: string,
+    readonly bytes: Buffer,
+  ) {}
+}
+
+/** Parses multipart/form-data as a server does (fields as strings, files as `UploadedFile`). */
+export async function parseForm(body: Buffer, contentType: string): Promise<Map<string, string | UploadedFile> | string> {
+  try {
+    const form = await new Request('http://form.local/', { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body) }).formData();
+    const fields = new Map<string, string | UploadedFile>();
+    for (const [name, value] of form.entries()) {
+      fields.set(name, typeof value === 'string' ? value : new UploadedFile(value.name, value.type, Buffer.from(await value.arrayBuffer())));
+    }
+    return fields;
+  } catch {
+    return 'malformed multipart body';
   }
 }

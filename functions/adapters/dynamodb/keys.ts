@@ -17,6 +17,7 @@
  *   CHAT#<id>           | OFFER#<agentId>     pending offer; agentPk/agentSk
  *   CHAT#<id>           | MSG#<sentAt>#<id>   message
  *   CHAT#<id>           | WATCH#<connectionId> a supervisor's connection watching the chat (TTL)
+ *   SIGNAL#<chatId>     | typing / seen       when the last indicator went to the customer (TTL; signal-gate.ts)
  *   DELIVERY#<source>#<key>#<id> | DELIVERY  dedupe marker (TTL): platform ids, agents' clientMessageIds;
  *                                           names the item whose write completes the delivery
  */
