@@ -37,7 +37,22 @@ const state = {
   attempts: 0,
   /** Live events received while a sync is in flight, re-applied over the snapshot. */
   syncing: null,
+  /** Narrow screens show the list or the conversation: 'list' | 'chat'. */
+  view: 'list',
+  /** The transfer dialog: its chat, the targets last received, and the chosen one ({ kind, id }). */
+  transfer: { chatId: null, queues: [], agents: [], chosen: null, timer: null },
+  /** Fallback transfer targets (snapshot or API) when the server has no `transferTargets`. */
+  fallbackTargets: { queues: [], agents: [] },
+  /** chatId → earlier chats of its customer (`customerHistory`), or 'unavailable'. */
+  customerHistory: new Map(),
+  /** queueId → dispositions, or null when the API has none. */
+  dispositions: new Map(),
+  /** requestId → { chatId, file } of an attachment being uploaded. */
+  uploads: new Map(),
+  /** Server actions found missing (answered `bad_frame`): their controls are hidden. */
+  missing: new Set(),
 };
+const baseTitle = document.title;
 
 // ---------- small DOM helpers ----------
 const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -116,10 +131,11 @@ async function loadAgentExtras() {
   render();
 }
 function renderTransferTargets(queues, agents) {
-  $('transfer-targets').replaceChildren(
-    ...queues.map((q) => h('option', { value: q.id }, `queue: ${q.name}`)),
-    ...agents.filter((a) => a.id !== state.agent.id).map((a) => h('option', { value: a.id }, `agent: ${a.displayName} (${a.status})`)),
-  );
+  // used only when the server does not answer `transferTargets`
+  state.fallbackTargets = {
+    queues: queues.map((q) => ({ id: q.id, name: q.name })),
+    agents: agents.filter((a) => a.id !== state.agent.id).map((a) => ({ id: a.id, displayName: a.displayName, status: a.status ?? 'offline' })),
+  };
 }
 
 function chime() {
@@ -240,7 +256,7 @@ function applySnapshot(snapshot) {
   const live = state.syncing ?? [];
   state.syncing = null;
   state.status = snapshot.status;
-  state.offers = new Map((snapshot.offers ?? []).map((o) => [o.chat.id, { chat: o.chat, expiresAt: o.expiresAt }]));
+  state.offers = new Map((snapshot.offers ?? []).map((o) => [o.chat.id, offerOf(o)]));
   const previous = state.chats;
   state.chats = new Map();
   for (const held of snapshot.chats ?? []) {
@@ -268,6 +284,11 @@ function applySnapshot(snapshot) {
   if (state.selected && !state.chats.has(state.selected)) state.selected = null;
   if (!state.selected) state.selected = [...state.chats.keys()][0] ?? null;
   render();
+}
+
+/** What an offer card shows: the chat, its expiry, the first message and a transfer note. */
+function offerOf(frame) {
+  return { chat: frame.chat, expiresAt: frame.expiresAt, preview: frame.preview, transferNote: frame.transferNote ?? frame.chat.transferNote };
 }
 
 function mergeMessages(older, newer) {
@@ -298,15 +319,19 @@ function upsertMessage(chatId, message, fromCustomer) {
   else {
     entry.messages.push(message);
     entry.messages.sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0));
-    if (fromCustomer && state.selected !== chatId) entry.unread += 1;
+    // unread while the agent is not looking at it: another chat is open, or the tab is hidden
+    if (fromCustomer && (state.selected !== chatId || document.hidden)) entry.unread += 1;
   }
 }
 
 function applyEvent(event, live) {
   switch (event.type) {
     case 'chatOffered':
-      state.offers.set(event.chat.id, { chat: event.chat, expiresAt: event.expiresAt });
-      if (live) chime();
+      state.offers.set(event.chat.id, offerOf(event));
+      if (live) {
+        chime();
+        notify(`New chat: ${customerName(event.chat)}`, event.preview?.text ?? (event.preview?.attachments ? '📎 attachment' : event.chat.channelType), `offer-${event.chat.id}`);
+      }
       break;
     case 'offerWithdrawn':
       if (state.offers.delete(event.chatId) && live) {
@@ -320,6 +345,7 @@ function applyEvent(event, live) {
       state.chats.set(event.chat.id, { chat: event.chat, messages: [...(event.messages ?? [])], olderCursor: event.olderCursor, unread: 0, closedReason: null });
       if (isNew && live) chime();
       if (!state.selected || isNew) state.selected = event.chat.id;
+      if (isNew && live) state.view = 'chat';
       break;
     }
     case 'message':
@@ -327,6 +353,7 @@ function applyEvent(event, live) {
       if (event.message.direction === 'in') {
         const entry = state.chats.get(event.chatId);
         if (entry) entry.chat = { ...entry.chat, lastMessageAt: event.message.sentAt };
+        if (entry && live) notify(customerName(entry.chat), event.message.text ?? '📎 attachment', `chat-${event.chatId}`);
       }
       break;
     case 'messageStatus': {
@@ -351,7 +378,26 @@ function applyEvent(event, live) {
   }
 }
 
+/** A request the server does not know (an older server): its control goes away quietly. True when handled. */
+function missingAction(requestId) {
+  const kind = ['transfer-targets-', 'customer-history-', 'upload-'].find((p) => requestId.startsWith(p));
+  if (!kind) return false;
+  state.missing.add(kind);
+  if (kind === 'transfer-targets-') {
+    state.transfer.queues = state.fallbackTargets.queues.map((q) => ({ ...q, waiting: undefined }));
+    state.transfer.agents = state.fallbackTargets.agents;
+    renderTransferDialog();
+  }
+  if (kind === 'customer-history-') state.customerHistory.set(requestId.slice(kind.length), 'unavailable');
+  if (kind === 'upload-') {
+    state.uploads.delete(requestId);
+    toast('Sending files is not available on this server yet.', 'error');
+  }
+  return true;
+}
+
 function applyReply(frame) {
+  if (frame.requestId?.startsWith('upload-') && frame.url && frame.attachment) return void putUpload(frame);
   switch (frame.type) {
     case 'sent':
       state.outbox.delete(frame.clientMessageId);
@@ -371,7 +417,18 @@ function applyReply(frame) {
       entry.keepScroll = true;
       break;
     }
+    case 'transferTargets':
+      if (frame.chatId === state.transfer.chatId) {
+        state.transfer.queues = frame.queues ?? [];
+        state.transfer.agents = frame.agents ?? [];
+        renderTransferDialog();
+      }
+      break;
+    case 'customerHistory':
+      if (frame.requestId?.startsWith('customer-history-')) state.customerHistory.set(frame.requestId.slice('customer-history-'.length), frame.items ?? []);
+      break;
     case 'error':
+      if (frame.code === 'bad_frame' && frame.requestId && missingAction(frame.requestId)) break;
       if (frame.requestId && state.outbox.has(frame.requestId)) state.outbox.delete(frame.requestId);
       if (frame.requestId?.startsWith('history-')) {
         const entry = state.chats.get(frame.requestId.slice('history-'.length));
@@ -391,21 +448,38 @@ function countdownText(expiresAt) {
   return `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
 }
 
+/** m:ss (or h:mm:ss) since `iso`. */
+function elapsedText(iso) {
+  const s = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
+  const mmss = `${Math.floor((s % 3600) / 60)}:${String(s % 60).padStart(2, '0')}`;
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mmss.padStart(5, '0')}` : mmss;
+}
+
+/** Unread customer messages and offers waiting: shown in the tab's title. */
+function unreadCount() {
+  let n = state.offers.size;
+  for (const entry of state.chats.values()) n += entry.unread;
+  return n;
+}
+
 function render() {
   if (!state.token) return;
-  const status = $('status-toggle');
+  const status = $('status-control');
   status.dataset.status = state.status;
-  status.textContent = { active: '● Active', inactive: '○ Inactive', offline: 'Offline' }[state.status] ?? state.status;
+  for (const button of status.querySelectorAll('button')) button.setAttribute('aria-checked', String(button.dataset.value === state.status));
 
   const offers = [...state.offers.values()];
   $('no-offers').hidden = offers.length > 0;
   $('offers').replaceChildren(
-    ...offers.map(({ chat, expiresAt }) =>
+    ...offers.map(({ chat, expiresAt, preview, transferNote }) =>
       h('li', { class: 'offer', dataset: { chatId: chat.id } },
         h('strong', {}, customerName(chat)),
         h('button', { class: 'accept primary', onclick: () => send({ action: 'accept', chatId: chat.id, requestId: `accept-${chat.id}` }) }, 'Accept'),
-        h('span', { class: 'small muted' }, h('span', { class: `badge ${chat.channelType}` }, chat.channelType), ' ',
+        h('span', { class: 'small muted' }, h('span', { class: `badge ${chat.channelType}` }, chat.channelType), ' waiting ',
+          h('span', { class: 'waited', dataset: { since: chat.createdAt } }, elapsedText(chat.createdAt)), ' · ',
           expiresAt ? h('span', { class: 'countdown', dataset: { expires: expiresAt } }, countdownText(expiresAt)) : 'first to accept gets it'),
+        preview ? h('div', { class: 'first-message' }, preview.text ?? '', preview.attachments ? ` 📎×${preview.attachments}` : '') : null,
+        transferNote ? h('div', { class: 'offer-note' }, `Note from ${transferNote.fromAgentName}: ${transferNote.text}`) : null,
       ),
     ),
   );
@@ -427,10 +501,15 @@ function render() {
     }),
   );
   renderChat();
+  const unread = unreadCount();
+  document.title = unread > 0 ? `(${unread}) ${baseTitle}` : baseTitle;
+  $('app').dataset.view = state.selected && state.chats.has(state.selected) ? state.view : 'list';
+  $('enable-notifications').hidden = !('Notification' in window) || Notification.permission !== 'default';
 }
 
 function select(chatId) {
   state.selected = chatId;
+  state.view = 'chat';
   const entry = state.chats.get(chatId);
   if (entry) entry.unread = 0;
   render();
@@ -453,10 +532,11 @@ function renderChat() {
   $('chat').hidden = !entry;
   if (!entry) return;
   const { chat, messages, closedReason } = entry;
-  entry.unread = 0;
+  if (!document.hidden) entry.unread = 0;
   $('chat').dataset.chatId = chat.id;
   $('chat-customer').textContent = customerName(chat);
-  $('chat-meta').textContent = [chat.channelType, chat.language && `language ${chat.language}`, `since ${time(chat.createdAt)}`].filter(Boolean).join(' · ');
+  $('chat-meta').textContent = [chat.channelType, chat.language && languageName(chat.language), `since ${time(chat.createdAt)}`].filter(Boolean).join(' · ');
+  renderCustomer(entry);
 
   const list = $('messages');
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
@@ -465,7 +545,7 @@ function renderChat() {
     ...(entry.olderCursor
       ? [h('li', { class: 'load-earlier' }, h('button', { type: 'button', id: 'load-earlier', disabled: entry.loadingHistory, onclick: () => loadEarlier(chat.id) }, entry.loadingHistory ? 'Loading…' : 'Load earlier messages'))]
       : []),
-    ...messages.map((m) =>
+    ...withDays(messages, (m) =>
       h('li', { class: `message ${m.direction}${m.status === 'failed' ? ' failed' : ''}`, dataset: { messageId: m.id, status: m.status } },
         m.text ?? '',
         ...(m.attachments ?? []).map((a) =>
@@ -489,8 +569,11 @@ function renderChat() {
   $('composer').hidden = !open;
   $('close-chat').textContent = open ? 'Close' : 'Dismiss';
   $('transfer').hidden = !open;
+  $('attach').hidden = !open || state.missing.has('upload-');
+  // a reply of the chat's language or of its primary language (pt-BR takes pt's replies and pt-BR's)
   const language = (chat.language || '').toLowerCase();
-  const replies = state.quickReplies.filter((q) => (!language || q.language.toLowerCase() === language || q.language.toLowerCase().split('-')[0] === language) && (!q.queueId || q.queueId === chat.queueId));
+  const primary = language.split('-')[0];
+  const replies = state.quickReplies.filter((q) => (!language || q.language.toLowerCase() === language || q.language.toLowerCase() === primary) && (!q.queueId || q.queueId === chat.queueId));
   $('quick-replies').hidden = !open;
   $('quick-replies').replaceChildren(
     ...replies.map((q) => h('button', { type: 'button', title: 'Insert this reply', onclick: () => insertReply(q.text) }, q.text.length > 40 ? `${q.text.slice(0, 40)}…` : q.text)),
@@ -501,6 +584,73 @@ function renderChat() {
   );
 }
 
+/** The messages with a separator before each new day: Today, Yesterday, or the date. */
+function withDays(messages, item) {
+  const out = [];
+  let day = null;
+  for (const m of messages) {
+    const d = new Date(m.sentAt);
+    const key = d.toDateString();
+    if (key !== day) {
+      day = key;
+      out.push(h('li', { class: 'day-separator', role: 'separator', dataset: { day: d.toISOString().slice(0, 10) } }, dayLabel(d)));
+    }
+    out.push(item(m));
+  }
+  return out;
+}
+
+function dayLabel(d) {
+  const today = new Date();
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+  if (d.toDateString() === today.toDateString()) return 'Today';
+  if (d.toDateString() === yesterday.toDateString()) return 'Yesterday';
+  return d.toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short', ...(d.getFullYear() !== today.getFullYear() ? { year: 'numeric' } : {}) });
+}
+
+/** `pt-BR` → "Portuguese (Brazil) · pt-BR", when the browser can name it. */
+function languageName(tag) {
+  try {
+    const name = new Intl.DisplayNames([navigator.language || 'en'], { type: 'language' }).of(tag);
+    return name && name !== tag ? `${name} · ${tag}` : tag;
+  } catch {
+    return tag;
+  }
+}
+
+/** The customer panel: picture (http(s) only), name, channel, language, contact, transfer note, earlier chats. */
+function renderCustomer(entry) {
+  const { chat } = entry;
+  const name = customerName(chat);
+  const picture = chat.customer?.avatarUrl ? webUrl(chat.customer.avatarUrl) : null;
+  const img = $('customer-picture');
+  if (picture && img.getAttribute('src') !== picture) img.src = picture;
+  img.hidden = !picture;
+  img.onerror = () => (img.hidden = true);
+  $('customer-initials').textContent = [...name.replace(/^@/, '')].slice(0, 1).join('').toUpperCase();
+  $('customer-name').textContent = name;
+  $('customer-channel').textContent = chat.channelType;
+  $('customer-language').textContent = chat.language ? languageName(chat.language) : 'not known';
+  $('customer-contact').textContent = chat.contactId ?? 'no contact linked';
+  const note = chat.transferNote;
+  $('transfer-note').hidden = !note;
+  $('transfer-note').textContent = note ? `Note from ${note.fromAgentName}: ${note.text}` : '';
+  const history = state.customerHistory.get(chat.id);
+  if (history === undefined && !state.missing.has('customer-history-')) {
+    state.customerHistory.set(chat.id, 'loading');
+    send({ action: 'customerHistory', chatId: chat.id, requestId: `customer-history-${chat.id}` });
+  }
+  const items = Array.isArray(history) ? history.filter((c) => c.id !== chat.id) : [];
+  $('earlier-chats').hidden = !Array.isArray(history);
+  $('earlier-chat-list').replaceChildren(
+    ...(items.length === 0 ? [h('li', { class: 'muted' }, 'None')] : items.map((c) =>
+      h('li', { dataset: { chatId: c.id } },
+        h('div', {}, new Date(c.createdAt).toLocaleDateString(), ' · ', c.channelType, ' · ', c.state, c.disposition ? ` · ${c.disposition.label ?? c.disposition}` : ''),
+        c.lastMessage?.text ? h('div', { class: 'muted preview' }, c.lastMessage.text) : null,
+      ))),
+  );
+}
+
 function insertReply(text) {
   const box = $('composer').elements.text;
   box.value = box.value ? `${box.value} ${text}` : text;
@@ -508,9 +658,166 @@ function insertReply(text) {
 }
 
 // ---------- agent actions ----------
-$('status-toggle').addEventListener('click', () => {
-  send({ action: 'setStatus', status: state.status === 'active' ? 'inactive' : 'active' });
+for (const button of $('status-control').querySelectorAll('button')) {
+  button.addEventListener('click', () => {
+    if (button.dataset.value !== state.status) send({ action: 'setStatus', status: button.dataset.value });
+  });
+}
+$('back-to-list').addEventListener('click', () => {
+  state.view = 'list';
+  render();
 });
+$('customer-toggle').addEventListener('click', () => {
+  const shown = $('chat').classList.toggle('show-customer');
+  $('customer-toggle').setAttribute('aria-expanded', String(shown));
+});
+
+// ---------- browser notifications (asked for on a click) and the tab's title ----------
+$('enable-notifications').addEventListener('click', async () => {
+  try {
+    await Notification.requestPermission();
+  } finally {
+    render();
+  }
+});
+/** A system notification while the tab is hidden, when the agent allowed them; clicking it brings the tab back. */
+function notify(title, body, tag) {
+  if (!document.hidden || !('Notification' in window) || Notification.permission !== 'granted') return;
+  try {
+    const n = new Notification(title, { body: String(body).slice(0, 200), tag });
+    n.onclick = () => {
+      window.focus();
+      if (tag.startsWith('chat-')) select(tag.slice(5));
+      n.close();
+    };
+    document.body.dataset.notifications = String(Number(document.body.dataset.notifications || 0) + 1);
+  } catch {
+    // some browsers allow notifications only from a service worker: the title still counts
+  }
+}
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) render();
+});
+
+// ---------- transfer: a picker of agents (live status) and queues, and a note ----------
+function openTransfer() {
+  const chatId = state.selected;
+  if (!chatId) return;
+  state.transfer = { ...state.transfer, chatId, queues: [], agents: [], chosen: null };
+  $('transfer-form').reset();
+  askTransferTargets();
+  clearInterval(state.transfer.timer);
+  // statuses change while the agent chooses: ask again every 5 s while the dialog is open
+  state.transfer.timer = setInterval(askTransferTargets, 5000);
+  renderTransferDialog();
+  $('transfer-dialog').showModal();
+}
+function askTransferTargets() {
+  if (state.missing.has('transfer-targets-')) return missingAction(`transfer-targets-${state.transfer.chatId}`);
+  send({ action: 'transferTargets', chatId: state.transfer.chatId, requestId: `transfer-targets-${state.transfer.chatId}` });
+}
+function renderTransferDialog() {
+  const { agents, queues, chosen } = state.transfer;
+  const kind = new FormData($('transfer-form')).get('kind') ?? 'agent';
+  $('transfer-agents').hidden = kind !== 'agent';
+  $('transfer-queues').hidden = kind !== 'queue';
+  const loading = state.transfer.chatId && agents.length === 0 && queues.length === 0;
+  $('transfer-loading').hidden = !loading;
+  const pick = (k, id) => {
+    state.transfer.chosen = { kind: k, id };
+    renderTransferDialog();
+  };
+  const option = (k, id, disabled, ...children) =>
+    h('li', { role: 'option', tabindex: '0', 'aria-selected': String(chosen?.kind === k && chosen.id === id), 'aria-disabled': disabled ? 'true' : null, dataset: { id },
+      onclick: () => pick(k, id), onkeydown: (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), pick(k, id)) }, ...children);
+  $('transfer-agents').replaceChildren(
+    ...(agents.length === 0 && !loading ? [h('li', { class: 'muted' }, 'No other agents in this queue.')] : []),
+    ...agents.map((a) => {
+      const full = a.capacity !== undefined && a.load >= a.capacity;
+      return option('agent', a.id, a.status !== 'active' || full,
+        h('span', { class: `dot ${a.status}`, title: a.status }),
+        h('span', { class: 'label' }, a.displayName),
+        h('span', { class: 'small muted', dataset: { status: a.status } }, a.status, a.capacity !== undefined ? ` · ${a.load}/${a.capacity}` : ''));
+    }),
+  );
+  $('transfer-queues').replaceChildren(
+    ...queues.map((q) => option('queue', q.id, false, h('span', { class: 'label' }, q.name), q.waiting !== undefined ? h('span', { class: 'small muted' }, `${q.waiting} waiting`) : null)),
+  );
+  $('transfer-submit').disabled = !chosen || chosen.kind !== kind;
+}
+function closeTransfer() {
+  clearInterval(state.transfer.timer);
+  state.transfer = { ...state.transfer, chatId: null, timer: null };
+  if ($('transfer-dialog').open) $('transfer-dialog').close();
+}
+$('transfer').addEventListener('click', openTransfer);
+$('transfer-cancel').addEventListener('click', closeTransfer);
+$('transfer-dialog').addEventListener('close', closeTransfer);
+for (const radio of $('transfer-form').elements.kind) radio.addEventListener('change', renderTransferDialog);
+$('transfer-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const { chatId, chosen } = state.transfer;
+  if (!chatId || !chosen) return;
+  const note = String(new FormData(event.target).get('note') ?? '').trim().slice(0, 500);
+  send({ action: 'transfer', chatId, ...(chosen.kind === 'agent' ? { agentId: chosen.id } : { queueId: chosen.id }), ...(note ? { note } : {}), requestId: `transfer-${chatId}` });
+  closeTransfer();
+});
+
+// ---------- close: confirmation, disposition (when the server has them) and tags ----------
+async function dispositionsOf(queueId) {
+  if (!queueId) return null;
+  if (!state.dispositions.has(queueId)) {
+    const found = await apiGet(`/api/dispositions?queueId=${encodeURIComponent(queueId)}`);
+    state.dispositions.set(queueId, Array.isArray(found?.items) ? found.items : null);
+  }
+  return state.dispositions.get(queueId);
+}
+async function openClose(entry) {
+  const form = $('close-form');
+  form.reset();
+  form.dataset.chatId = entry.chat.id;
+  $('disposition-field').hidden = true;
+  $('close-dialog').showModal();
+  const items = await dispositionsOf(entry.chat.queueId);
+  if (items?.length && form.dataset.chatId === entry.chat.id) {
+    form.elements.disposition.replaceChildren(h('option', { value: '' }, '— choose —'), ...items.map((d) => h('option', { value: d.id }, d.label)));
+    $('disposition-field').hidden = false;
+  }
+}
+$('close-cancel').addEventListener('click', () => $('close-dialog').close());
+$('close-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const chatId = form.dataset.chatId;
+  const dispositionId = $('disposition-field').hidden ? '' : form.elements.disposition.value;
+  const tags = [...new Set(form.elements.tags.value.split(',').map((t) => t.trim()).filter(Boolean))].slice(0, 10);
+  send({ action: 'close', chatId, ...(dispositionId ? { dispositionId } : {}), ...(tags.length ? { tags } : {}), requestId: `close-${chatId}` });
+  $('close-dialog').close();
+});
+
+// ---------- attachments: ask the server where to put the file, PUT it there, then send it ----------
+$('attach').addEventListener('click', () => $('attach-file').click());
+$('attach-file').addEventListener('change', (event) => {
+  const file = event.target.files?.[0];
+  event.target.value = '';
+  if (!file || !state.selected) return;
+  const requestId = `upload-${randomId()}`;
+  state.uploads.set(requestId, { chatId: state.selected, file });
+  send({ action: 'upload', requestId, chatId: state.selected, name: file.name.slice(0, 256), contentType: file.type || 'application/octet-stream', size: file.size });
+});
+async function putUpload(frame) {
+  const pending = state.uploads.get(frame.requestId);
+  state.uploads.delete(frame.requestId);
+  if (!pending) return;
+  try {
+    const res = await fetch(frame.url, { method: frame.method ?? 'PUT', headers: frame.headers ?? {}, body: pending.file });
+    if (!res.ok) throw new Error(`the upload answered ${res.status}`);
+  } catch (error) {
+    return toast(`The file was not sent: ${error.message}`, 'error');
+  }
+  const clientMessageId = randomId();
+  send({ action: 'send', chatId: pending.chatId, attachments: [frame.attachment], clientMessageId, requestId: clientMessageId });
+}
 $('composer').addEventListener('submit', (event) => {
   event.preventDefault();
   const box = event.target.elements.text;
@@ -537,20 +844,13 @@ $('close-chat').addEventListener('click', () => {
   if (entry.closedReason) {
     state.chats.delete(entry.chat.id);
     state.selected = [...state.chats.keys()][0] ?? null;
+    if (!state.selected) state.view = 'list';
     return render();
   }
-  send({ action: 'close', chatId: entry.chat.id, requestId: `close-${entry.chat.id}` });
-});
-$('transfer-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const form = new FormData(event.target);
-  const target = String(form.get('target')).trim();
-  if (!target || !state.selected) return;
-  send({ action: 'transfer', chatId: state.selected, ...(form.get('kind') === 'agent' ? { agentId: target } : { queueId: target }), requestId: `transfer-${state.selected}` });
-  $('transfer').open = false;
-  event.target.reset();
+  void openClose(entry);
 });
 setInterval(() => {
+  for (const el of document.querySelectorAll('[data-since]')) el.textContent = elapsedText(el.dataset.since);
   for (const el of document.querySelectorAll('[data-expires]')) {
     el.textContent = countdownText(el.dataset.expires);
     el.classList.toggle('urgent', Date.parse(el.dataset.expires) - Date.now() < 30_000);

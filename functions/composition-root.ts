@@ -5,6 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { AutomatedMessages } from './services/automated-messages';
 import { AgentActions } from './services/agent-actions';
 import { AgentWorkspace } from './services/agent-workspace';
+import { TransferTargets } from './services/transfer-targets';
 import { ChatActions } from './services/chat-actions';
 import { ChatIntake } from './services/chat-intake';
 import { Delivery } from './services/delivery';
@@ -301,5 +302,6 @@ export const agentActions = /* @__PURE__ */ once(
       reports: reports(),
       uploads: agentUploads(),
       signals: new ChatSignals({ chats: chatStore(), directory: directory(), secrets: secrets(), gate: new DynamoSignalGate(table()), graph: graphApi(), telegram: telegramApi(), clock }),
+      transferTargets: new TransferTargets({ chats: chatStore(), directory: directory(), store: routingStore() }),
     }),
 );

@@ -10,7 +10,8 @@ export function consoleContentSecurityPolicy(connect: readonly string[]): string
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    // customers' pictures (Meta's CDN) and image attachments: images only, nothing runs from them
+    "img-src 'self' data: https:",
     "media-src 'self' https:",
     `connect-src ${["'self'", ...connect].join(' ')}`,
     "form-action 'self'",

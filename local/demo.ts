@@ -40,7 +40,14 @@ export interface DemoLinks {
 }
 
 const simulateBody = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('message'), psid: z.string().regex(/^\d{5,20}$/), name: z.string().trim().min(1).max(80), text: z.string().trim().min(1).max(2000) }),
+  z.object({
+    kind: z.literal('message'),
+    psid: z.string().regex(/^\d{5,20}$/),
+    name: z.string().trim().min(1).max(80),
+    text: z.string().trim().min(1).max(2000),
+    // the customer's Messenger locale (pt_BR), answered as Meta does when the app may read it
+    locale: z.string().regex(/^[a-z]{2,3}_[A-Z]{2}$/).optional(),
+  }),
   z.object({ kind: z.literal('read'), psid: z.string().regex(/^\d{5,20}$/), name: z.string().max(80).optional() }),
 ]);
 const sendBody = z.object({
@@ -56,6 +63,7 @@ export class DemoSandbox {
   private readonly appSecret = randomBytes(24).toString('hex');
   private readonly pageToken = `EAAD-demo-${randomBytes(12).toString('hex')}`;
   private readonly profiles = new Map<string, string>();
+  private readonly locales = new Map<string, string>();
   private baseUrl = '';
   private nextMid = 1;
 
@@ -105,7 +113,8 @@ export class DemoSandbox {
       const name = this.profiles.get(id);
       if (!name) return [400, metaError(100, 'No profile available for this user.')];
       const [first, ...rest] = name.split(' ');
-      return [200, { id, first_name: first, ...(rest.length ? { last_name: rest.join(' ') } : {}) }];
+      const locale = this.locales.get(id);
+      return [200, { id, first_name: first, ...(rest.length ? { last_name: rest.join(' ') } : {}), ...(locale ? { locale } : {}) }];
     }
     if (method === 'POST' && id === demo.pageId && edge === 'messages') {
       const send = sendBody.safeParse(body);
@@ -123,6 +132,7 @@ export class DemoSandbox {
   /** Posts what the customer did to the webhook, signed with the app secret; the webhook's status. */
   async simulate(input: z.infer<typeof simulateBody>): Promise<number> {
     if (input.name) this.profiles.set(input.psid, input.name);
+    if (input.kind === 'message' && input.locale) this.locales.set(input.psid, input.locale);
     const timestamp = Date.now();
     const event =
       input.kind === 'message'

@@ -25,7 +25,9 @@ const profileSchema = z.looseObject({
   first_name: z.string().optional(),
   last_name: z.string().optional(),
   profile_pic: z.string().optional(),
+  locale: z.string().optional(),
 });
+const profileFields = 'first_name,last_name,profile_pic';
 const successSchema = z.looseObject({ success: z.boolean() });
 
 export interface GraphApiOptions {
@@ -38,6 +40,8 @@ export interface GraphApiOptions {
 /** The few Graph API calls Omnichat makes, with a Page access token per call. */
 export class GraphApi implements MessengerPlatform {
   private readonly baseUrl: string;
+  /** Meta refused `locale` for this app once: profiles are asked without it from then on (per container). */
+  private localeRefused = false;
   private readonly fetchFn: typeof fetch;
   private readonly timeoutMs: number;
 
@@ -103,14 +107,22 @@ export class GraphApi implements MessengerPlatform {
   }
 
   async getProfile(psid: string, token: string): Promise<MessengerProfile> {
-    const p = await this.call('getProfile', 'GET', `/${encodeURIComponent(psid)}`, token, profileSchema, {
-      query: { fields: 'first_name,last_name,profile_pic' },
-    });
+    const ask = (fields: string) => this.call('getProfile', 'GET', `/${encodeURIComponent(psid)}`, token, profileSchema, { query: { fields } });
+    let p: z.infer<typeof profileSchema>;
+    try {
+      // locale needs the app's pages_user_locale permission; without it Meta refuses the field (#100), so ask again without it
+      p = this.localeRefused ? await ask(profileFields) : await ask(`${profileFields},locale`);
+    } catch (error) {
+      if (this.localeRefused || !(error instanceof GraphApiError) || error.graphCode !== 100 || error.isNoProfile) throw error;
+      p = await ask(profileFields);
+      this.localeRefused = true;
+    }
     return {
       id: p.id,
       ...(p.first_name !== undefined && { firstName: p.first_name }),
       ...(p.last_name !== undefined && { lastName: p.last_name }),
       ...(p.profile_pic !== undefined && { profilePic: p.profile_pic }),
+      ...(p.locale !== undefined && { locale: p.locale }),
     };
   }
 

@@ -1,4 +1,5 @@
 import type { CustomerProfile } from './inbound';
+import { languageTag } from './language';
 import type { Channel, ChatState, Customer, RoutedChat } from './model';
 
 /** Which chat state may follow which; anything else is a bug or a lost race. */
@@ -34,7 +35,8 @@ export function routesChats(channel: Pick<Channel, 'active' | 'queueId'>): chann
 export function customerFrom(profile: CustomerProfile): Customer {
   const full = [profile.firstName, profile.lastName].filter(Boolean).join(' ').trim();
   const name = full || (profile.username ? `@${profile.username}` : `Customer ${profile.id.slice(-4)}`);
-  return { id: profile.id, name, ...(profile.languageCode ? { languageCode: profile.languageCode } : {}) };
+  const languageCode = languageTag(profile.languageCode);
+  return { id: profile.id, name, ...(languageCode ? { languageCode } : {}) };
 }
 
 /**
@@ -61,7 +63,8 @@ export function newChat(input: {
     agentId: null,
     customer: input.customer,
     contactId: input.contactId ?? null,
-    language: input.channel.language ?? input.customer.languageCode ?? null,
+    // the customer's own language when the platform says it; the channel's is the fallback
+    language: input.customer.languageCode ?? input.channel.language ?? null,
     createdAt: input.createdAt,
     lastMessageAt: input.lastMessageAt,
     version: 1,

@@ -128,6 +128,23 @@ export type Attachment = z.infer<typeof attachmentSchema>;
 export const surveyAnswerSchema = z.object({ rating: z.number().int(), comment: z.string().optional(), answeredAt: z.string() });
 export type SurveyAnswer = z.infer<typeof surveyAnswerSchema>;
 
+/** What the agent who transferred a chat left for the next one. */
+export const transferNoteSchema = z.object({ text: z.string(), fromAgentId: z.string(), fromAgentName: z.string() });
+export type TransferNote = z.infer<typeof transferNoteSchema>;
+
+/** The customer's first message, shortened: what an offer shows before the chat is accepted. */
+export const chatPreviewSchema = z.object({ text: z.string().optional(), attachments: z.number().int().optional(), sentAt: z.string() });
+export type ChatPreview = z.infer<typeof chatPreviewSchema>;
+/** Characters of the first message an offer shows. */
+export const previewChars = 140;
+
+/** The preview of a chat's first message (text cut at `previewChars`, whole characters only). */
+export function previewOf(message: { text?: string; attachments?: unknown[]; sentAt: string }): ChatPreview {
+  const chars = message.text === undefined ? undefined : [...message.text];
+  const text = chars === undefined ? undefined : chars.length > previewChars ? `${chars.slice(0, previewChars - 1).join('')}…` : message.text;
+  return { ...(text !== undefined ? { text } : {}), ...(message.attachments?.length ? { attachments: message.attachments.length } : {}), sentAt: message.sentAt };
+}
+
 /** A chat as agents see it. */
 export const chatSchema = z.object({
   id: z.string(),
@@ -152,6 +169,8 @@ export const chatSchema = z.object({
   customerWroteAt: z.string().optional(),
   /** The customer's answer to the satisfaction survey sent when the chat closed. */
   survey: surveyAnswerSchema.optional(),
+  /** Left by the agent who last transferred the chat (`transfer` with a `note`). */
+  transferNote: transferNoteSchema.optional(),
 });
 export type Chat = z.infer<typeof chatSchema>;
 
@@ -178,6 +197,8 @@ export const routingStateSchema = z.object({
   lastActivityAt: z.string().optional(),
   /** When the agent holding the chat got it (accept, or a supervisor's forced move); names the assignment to its inactivity timer. */
   heldSince: z.string().optional(),
+  /** The customer's first message, for offers (written with the chat, read with it: no extra request). */
+  firstMessage: chatPreviewSchema.optional(),
 });
 
 /** A chat with its routing state: what the stores keep and the services decide on. */
@@ -186,7 +207,7 @@ export type RoutedChat = z.infer<typeof routedChatSchema>;
 
 /** The chat as agents see it, without the routing state. */
 export function chatView(chat: RoutedChat): Chat {
-  const { offeredTo: _o, skipped: _s, completionToken: _c, closedAt: _ca, closeReason: _cr, assignedAt: _a, firstReplyAt: _f, messagesIn: _mi, messagesOut: _mo, surveySentAt: _ss, watchedUntil: _w, lastActivityAt: _la, heldSince: _hs, ...view } = chat;
+  const { offeredTo: _o, skipped: _s, completionToken: _c, closedAt: _ca, closeReason: _cr, assignedAt: _a, firstReplyAt: _f, messagesIn: _mi, messagesOut: _mo, surveySentAt: _ss, watchedUntil: _w, lastActivityAt: _la, heldSince: _hs, firstMessage: _fm, ...view } = chat;
   return view;
 }
 
@@ -266,6 +287,8 @@ export const cachedProfileSchema = z.object({
   firstName: z.string().optional(),
   lastName: z.string().optional(),
   profilePic: z.string().optional(),
+  /** Meta's `locale` (`pt_BR`), when the app may read it. */
+  locale: z.string().optional(),
   none: z.boolean().optional(),
   fetchedAt: z.string(),
 });

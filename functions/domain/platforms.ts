@@ -99,6 +99,8 @@ export interface MessengerProfile {
   firstName?: string;
   lastName?: string;
   profilePic?: string;
+  /** Meta's locale (`pt_BR`); only with the app's permission to read it. */
+  locale?: string;
 }
 
 

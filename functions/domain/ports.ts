@@ -6,6 +6,8 @@ import type {
   CachedProfile,
   Channel,
   Chat,
+  ChatPreview,
+  TransferNote,
   ChatAction,
   ChatState,
   CloseReason,
@@ -32,7 +34,8 @@ export type { OutboundJob, TimerPayload };
 
 /** What an agent's client is told (docs/websocket.md, server → client, state events). */
 export type AgentEvent =
-  | { type: 'chatOffered'; chat: Chat; expiresAt?: string }
+  /** `preview`: the customer's first message; `transferNote`: what the agent who transferred the chat left. */
+  | { type: 'chatOffered'; chat: Chat; expiresAt?: string; preview?: ChatPreview; transferNote?: TransferNote }
   | { type: 'offerWithdrawn'; chatId: string; reason: WithdrawReason }
   /** `messages`: the newest that fit a frame; `olderCursor` when older ones exist (read them with `history`). */
   | { type: 'chatAssigned'; chat: Chat; messages: Message[]; olderCursor?: string }
@@ -218,8 +221,9 @@ export interface RoutingStore {
   }): Promise<Outcome>;
   /** With `quiet`, the close also loses (`lost`) if either side wrote since the chat was read (its message counts moved). */
   closeChat(input: { chat: RoutedChat; agent?: AgentRecord; settings: Settings; reason: CloseReason; now: Date; quiet?: boolean }): Promise<Outcome>;
-  releaseChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; toQueueId: string; now: Date }): Promise<Outcome>;
-  handOver(input: { chat: RoutedChat; from: AgentRecord; to: AgentRecord; settings: Settings; now: Date; expiresAt?: Date }): Promise<Outcome>;
+  /** `note`: kept on the chat as its `transferNote` (none removes an earlier one). */
+  releaseChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; toQueueId: string; now: Date; note?: TransferNote }): Promise<Outcome>;
+  handOver(input: { chat: RoutedChat; from: AgentRecord; to: AgentRecord; settings: Settings; now: Date; expiresAt?: Date; note?: TransferNote }): Promise<Outcome>;
   setCompletionToken(chat: RoutedChat, token: string | undefined): Promise<Outcome>;
   /**
    * A supervisor moves a chat, in one write: the pending offers of `withdraw` are taken back (each

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Message, chatView, customerLastWroteAt } from '../domain/model';
 import { type AgentLog, type ChatStore, type Directory, type OutboundQueue, type ReportRecorder, type RoutingStore, type WatchStore } from '../domain/ports';
-import type { ReplyFrame, AgentConnections } from '../domain/ports';
-import type { Dispatcher } from './dispatcher';
+import type { AgentEvent, ReplyFrame, AgentConnections } from '../domain/ports';
+import { type Dispatcher, offeredEvent } from './dispatcher';
+import type { TransferTargets } from './transfer-targets';
 import type { ChatActions } from './chat-actions';
 import type { ClientFrame, FrameOrigin } from '../socket/frames';
 import type { Watchers } from './watchers';
@@ -41,6 +42,8 @@ export interface AgentActionsDeps {
   uploads?: Pick<AgentUploads, 'upload' | 'resolve' | 'present'>;
   /** Typing and seen indicators shown to the customer. */
   signals?: Pick<ChatSignals, 'signal'>;
+  /** Where a held chat can be transferred; `transferTargets` answers `not_configured` without it. */
+  transferTargets?: Pick<TransferTargets, 'of'>;
 }
 
 /** Groups that may watch any chat. */
@@ -85,8 +88,13 @@ export class AgentActions {
         return withId(await this.snapshot(agentId, frame.since));
       case 'transfer': {
         if (!frame.queueId === !frame.agentId) return error('bad_frame', 'Give exactly one of queueId or agentId.', requestId);
-        const result = await dispatcher.transfer(agentId, frame.chatId, { queueId: frame.queueId, agentId: frame.agentId });
+        const result = await dispatcher.transfer(agentId, frame.chatId, { queueId: frame.queueId, agentId: frame.agentId, ...(frame.note ? { note: frame.note } : {}) });
         return result.ok ? undefined : error(result.code, transferMessages[result.code], requestId);
+      }
+      case 'transferTargets': {
+        if (!this.deps.transferTargets) throw new OmnichatError('Transfer targets are not wired to this socket.', { code: 'not_configured', status: 503 });
+        const targets = await this.deps.transferTargets.of(agentId, frame.chatId);
+        return targets.ok ? withId({ type: 'transferTargets', chatId: frame.chatId, queues: targets.queues, agents: targets.agents }) : error(targets.code, transferMessages.not_your_chat, requestId);
       }
       case 'requestThread': {
         const asked = await this.deps.threads.request(agentId, frame.chatId);
@@ -233,7 +241,9 @@ export class AgentActions {
     const offered = await Promise.all(
       offers.map(async (o) => {
         const chat = await chats.chat(o.chatId);
-        return chat ? { chat: chatView(chat), ...(o.expiresAt ? { expiresAt: o.expiresAt } : {}) } : undefined;
+        if (!chat) return undefined;
+        const { type: _t, ...offer } = offeredEvent(chat, o.expiresAt) as Extract<AgentEvent, { type: 'chatOffered' }>;
+        return offer;
       }),
     );
     const workspace = await this.deps.workspace.of(agent?.queues ?? []);

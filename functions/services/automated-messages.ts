@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { languageKeys } from '../domain/language';
 import type { AutomatedMessageTexts as Settings, Message, RoutedChat } from '../domain/model';
 import { type AgentNotifier, type ChatStore, type OutboundQueue, type Timers } from '../domain/ports';
 
@@ -7,8 +8,12 @@ export type AutomatedKind = 'greeting' | 'allAgentsBusy' | 'closing' | 'attachme
 /** The text of one automated message for a chat's language, falling back to the `default` entry. */
 export function automatedText(settings: Settings | undefined, language: string | null, kind: AutomatedKind): string | undefined {
   if (!settings) return undefined;
-  const forLanguage = language ? settings.languages[language]?.[kind] : undefined;
-  return forLanguage ?? settings.languages['default']?.[kind];
+  // the most specific language that has this message (`pt-BR`, then `pt`), else `default`
+  for (const key of languageKeys(language)) {
+    const text = settings.languages[key]?.[kind];
+    if (text !== undefined) return text;
+  }
+  return settings.languages['default']?.[kind];
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { audienceOf, initialState, newChat } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import { splitText } from '../domain/text';
-import type { Channel, Message } from '../domain/model';
+import { type Channel, type Message, previewOf } from '../domain/model';
 import { ChatClosedMeanwhile, type AgentNotifier, type ChatStore, type DeliveryRef, type Directory, type EventPublisher, type ReportRecorder } from '../domain/ports';
 import type { Dispatcher, WatchersPort } from './dispatcher';
 import type { TelegramEvents } from './telegram-events';
@@ -128,7 +128,7 @@ export class ChatIntake {
     const customer = await this.deps.profiles.customerOf(channel, event.customer);
     const contactId = await this.deps.contacts.contactOfCustomer(channel.id, customer.id);
     const sentAt = new Date(event.timestamp).toISOString();
-    const chat = newChat({
+    const opened = newChat({
       id: randomUUID(),
       channel,
       customer,
@@ -137,8 +137,10 @@ export class ChatIntake {
       lastMessageAt: sentAt,
       contactId: contactId ?? null,
     });
-    const [first, ...continuation] = inboundMessages(chat.id, event);
+    const [first, ...continuation] = inboundMessages(opened.id, event);
     if (!first) return 'ignored';
+    // offers show the first message; it rides on the chat item written anyway
+    const chat = { ...opened, firstMessage: previewOf(first) };
     if (!(await chats.openChat(chat, { message: first, continuation, delivery }))) return 'duplicate';
     await events.publish('ChatCreated', { chatId: chat.id, channelId: chat.channelId, queueId: chat.queueId, customerId: customer.id });
     await this.deps.reports?.chatCreated(chat);

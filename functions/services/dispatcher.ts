@@ -1,4 +1,4 @@
-import { type AgentRecord, type CloseReason, type Queue, type RoutedChat, type Settings, type WithdrawReason, chatView } from '../domain/model';
+import { type AgentRecord, type CloseReason, type Queue, type RoutedChat, type Settings, type TransferNote, type WithdrawReason, chatView } from '../domain/model';
 import { type Candidate, canTakeChat, candidateOf, completionDeadline, effectiveStatus, inactivityDeadline, offerExpiry, offerTargets, waitRank } from '../domain/routing';
 import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type ReportRecorder, type RoutingStore, type Timers } from '../domain/ports';
 import { productMetrics } from '../shared/metric-names';
@@ -36,6 +36,21 @@ export interface WatchersPort {
 /** Called once a chat is closed, with the chat as it was closed. */
 export interface ChatEndingsPort {
   closed(chat: RoutedChat, reason: CloseReason): Promise<void>;
+}
+
+/**
+ * The `chatOffered` frame: the chat, the offer's expiry, the customer's first message (kept on the
+ * chat item, so no read beyond the chat the decision read already) and the note of a transfer.
+ */
+export function offeredEvent(chat: RoutedChat, expiresAt?: Date | string): AgentEvent {
+  const expires = typeof expiresAt === 'string' ? expiresAt : expiresAt?.toISOString();
+  return {
+    type: 'chatOffered',
+    chat: chatView(chat),
+    ...(expires ? { expiresAt: expires } : {}),
+    ...(chat.firstMessage ? { preview: chat.firstMessage } : {}),
+    ...(chat.transferNote ? { transferNote: chat.transferNote } : {}),
+  };
 }
 
 const noMetrics: ProductMetrics = { count: () => undefined, duration: () => undefined };
@@ -186,7 +201,7 @@ export class Dispatcher {
         if (expiresAt) {
           await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId: chat.id, agentId: agent.id, version: current.version });
         }
-        await notifier.notify(agent.id, { type: 'chatOffered', chat: chatView(current), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
+        await notifier.notify(agent.id, offeredEvent(current, expiresAt));
         await this.deps.reports?.offered(current, agent.id, now);
         const metrics = this.deps.metrics ?? noMetrics;
         metrics.count(productMetrics.offers);
@@ -361,7 +376,7 @@ export class Dispatcher {
    * Hands an assigned chat over: to another queue (routed by that queue's rule) or to a named
    * agent (offered to them, subject to their capacity).
    */
-  async transfer(agentId: string, chatId: string, to: { queueId?: string; agentId?: string }): Promise<TransferResult> {
+  async transfer(agentId: string, chatId: string, to: { queueId?: string; agentId?: string; note?: string }): Promise<TransferResult> {
     const { store, chats, directory, notifier, timers, clock } = this.deps;
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -369,23 +384,25 @@ export class Dispatcher {
       if (!chat || !from || chat.state !== 'assigned' || chat.agentId !== agentId) return { ok: false, code: 'not_your_chat' };
       let outcome: 'done' | 'lost';
       let targetQueue = chat.queueId;
+      const note: TransferNote | undefined = to.note ? { text: to.note, fromAgentId: from.id, fromAgentName: from.displayName } : undefined;
       if (to.agentId) {
         const target = await store.agent(to.agentId);
         if (!target || target.id === agentId) return { ok: false, code: 'agent_not_found' };
         if (!canTakeChat(candidateOf(target, settings))) return { ok: false, code: 'agent_unavailable' };
         const expiresAt = offerExpiry('available-agent', clock(), settings);
-        outcome = await store.handOver({ chat, from, to: target, settings, now: clock(), expiresAt });
+        outcome = await store.handOver({ chat, from, to: target, settings, now: clock(), expiresAt, ...(note ? { note } : {}) });
         if (outcome === 'done') {
-          const offered = { ...chat, state: 'offered' as const, agentId: null, version: chat.version + 1 };
+          const { transferNote: _earlier, ...rest } = chat;
+          const offered = { ...rest, state: 'offered' as const, agentId: null, version: chat.version + 1, ...(note ? { transferNote: note } : {}) };
           if (expiresAt) {
             await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId, agentId: target.id, version: offered.version });
           }
-          await notifier.notify(target.id, { type: 'chatOffered', chat: chatView(offered), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
+          await notifier.notify(target.id, offeredEvent(offered, expiresAt));
         }
       } else {
         targetQueue = to.queueId ?? null;
         if (!targetQueue || !(await directory.queue(targetQueue))) return { ok: false, code: 'queue_not_found' };
-        outcome = await store.releaseChat({ chat, agent: from, settings, toQueueId: targetQueue, now: clock() });
+        outcome = await store.releaseChat({ chat, agent: from, settings, toQueueId: targetQueue, now: clock(), ...(note ? { note } : {}) });
       }
       if (outcome === 'lost') continue;
       await this.deps.reports?.transferred(chat, agentId, clock());
@@ -473,7 +490,7 @@ export class Dispatcher {
       if (target && !forced) {
         const offered = { ...chat, state: 'offered' as const, agentId: null, offeredTo: [target.id], skipped: [], version };
         if (expiresAt) await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId, agentId: target.id, version });
-        await notifier.notify(target.id, { type: 'chatOffered', chat: chatView(offered), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
+        await notifier.notify(target.id, offeredEvent(offered, expiresAt));
       } else if (target) {
         const assigned = { ...chat, state: 'assigned' as const, agentId: target.id, offeredTo: [], skipped: [], version };
         await notifier.notify(target.id, { type: 'chatAssigned', chat: chatView(assigned), ...(await chats.messagePage(chatId)) });

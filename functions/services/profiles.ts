@@ -36,7 +36,13 @@ export class Profiles {
     const fresh = cached && now.getTime() - Date.parse(cached.fetchedAt) < profileRefreshSeconds * 1000;
     const profile = fresh ? cached : ((await this.fetch(channel, who.id, now)) ?? cached);
     if (!profile || profile.none) return customerFrom(who);
-    const customer = customerFrom({ ...who, ...(profile.firstName ? { firstName: profile.firstName } : {}), ...(profile.lastName ? { lastName: profile.lastName } : {}) });
+    const customer = customerFrom({
+      ...who,
+      ...(profile.firstName ? { firstName: profile.firstName } : {}),
+      ...(profile.lastName ? { lastName: profile.lastName } : {}),
+      // Meta's locale (pt_BR) is the customer's language; customerFrom makes it a tag (pt-BR)
+      ...(profile.locale ? { languageCode: profile.locale } : {}),
+    });
     return { ...customer, ...(profile.profilePic ? { avatarUrl: profile.profilePic } : {}) };
   }
 
@@ -49,7 +55,13 @@ export class Profiles {
     let profile: CachedProfile;
     try {
       const p = await this.deps.graph.getProfile(psid, token);
-      profile = { ...(p.firstName ? { firstName: p.firstName } : {}), ...(p.lastName ? { lastName: p.lastName } : {}), ...(p.profilePic ? { profilePic: p.profilePic } : {}), fetchedAt: now.toISOString() };
+      profile = {
+        ...(p.firstName ? { firstName: p.firstName } : {}),
+        ...(p.lastName ? { lastName: p.lastName } : {}),
+        ...(p.profilePic ? { profilePic: p.profilePic } : {}),
+        ...(p.locale ? { locale: p.locale } : {}),
+        fetchedAt: now.toISOString(),
+      };
     } catch (error) {
       if (!(error instanceof GraphApiError)) throw error;
       if (error.isNoProfile) {

@@ -1,3 +1,4 @@
+import { textForLanguage } from '../domain/language';
 import { randomUUID } from 'node:crypto';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import type { Channel, CloseReason, Message, OutboundJob, RoutedChat, SurveySettings } from '../domain/model';
@@ -18,7 +19,7 @@ const answerPattern = /^CSAT:([A-Za-z0-9_.@:-]{1,128}):([1-5])$/;
 /** The text for a chat's language, falling back to `default`. */
 export function surveyText(texts: Record<string, string> | undefined, language: string | null): string | undefined {
   if (!texts) return undefined;
-  return (language ? texts[language] : undefined) ?? texts['default'];
+  return textForLanguage(texts, language);
 }
 
 /** The answer buttons: 1…5, or 👍 (5) / 👎 (1); each carries `CSAT:<chatId>:<rating>`. */

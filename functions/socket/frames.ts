@@ -30,7 +30,10 @@ export const clientFrameSchema = z.discriminatedUnion('action', [
   }),
   z.object({ action: z.literal('requestThread'), requestId, chatId }),
   z.object({ action: z.literal('close'), requestId, chatId }),
-  z.object({ action: z.literal('transfer'), requestId, chatId, queueId: id.optional(), agentId: id.optional() }),
+  // `note`: for the next agent (on their offer and on the chat)
+  z.object({ action: z.literal('transfer'), requestId, chatId, queueId: id.optional(), agentId: id.optional(), note: z.string().trim().min(1).max(500).optional() }),
+  // where the agent can transfer a chat they hold: queues with their backlog, the chat queue's agents with their status
+  z.object({ action: z.literal('transferTargets'), requestId, chatId }),
   z.object({ action: z.literal('runAction'), requestId, chatId, actionId: id }),
   // older messages of a chat the agent holds; `before` is a cursor from chatAssigned, snapshot or history
   z.object({ action: z.literal('history'), requestId, chatId, before: z.string().min(1).max(maxHistoryCursorLength).optional() }),

@@ -136,7 +136,7 @@ describe('signing in to the console through the hosted sign-in', () => {
     const stored = await page.evaluate(() => ({ session: sessionStorage.getItem('omnichat.session'), local: localStorage.length }));
     expect(stored.local).toBe(0);
     expect(JSON.parse(stored.session ?? '{}')).toMatchObject({ accessToken: firstToken, refreshToken: expect.any(String), idToken: expect.any(String) });
-    await page.locator('#status-toggle[data-status="active"]').waitFor();
+    await page.locator('#status-control[data-status="active"]').waitFor();
 
     // when a customer writes, Alice is offered the chat over the socket
     await customerWrites('71000000000001', 'Zoë Ångström 😀', 'Olá, preciso de ajuda 👍🏽');
@@ -155,7 +155,7 @@ describe('signing in to the console through the hosted sign-in', () => {
       15_000,
       200,
     );
-    await expect(page.locator('#status-toggle').getAttribute('data-status')).resolves.toBe('active');
+    await expect(page.locator('#status-control').getAttribute('data-status')).resolves.toBe('active');
 
     // when the first token has expired and another customer writes, the offer arrives over the new connection
     await eventually(async () => (Date.now() > claims(firstToken).exp * 1000 + 1_000 ? true : undefined), 30_000, 250);

@@ -47,7 +47,7 @@ describe('the agent console with the customer simulator', () => {
     // given Alice's console is open (signed in from the link's token) and she is active
     await agentPage.goto(demo.alice);
     await agentPage.locator('#connection[data-state="open"]').waitFor();
-    await agentPage.locator('#status-toggle[data-status="active"]').waitFor();
+    await agentPage.locator('#status-control[data-status="active"]').waitFor();
     expect(agentPage.url()).not.toContain('token=');
 
     // when a customer writes from the simulator
@@ -74,7 +74,7 @@ describe('the agent console with the customer simulator', () => {
     const quickReplies = agentPage.locator('#quick-replies button');
     await expect(quickReplies.count()).resolves.toBe(3);
     await quickReplies.first().click();
-    await agentPage.locator('#composer button').click();
+    await agentPage.locator('#composer button[type="submit"]').click();
     await agentPage.locator('#composer textarea').fill('Your parcel leaves today.');
     await agentPage.locator('#composer textarea').press('Enter');
 
@@ -111,6 +111,9 @@ describe('the agent console with the customer simulator', () => {
 
     // and closing the chat from the console closes it
     await agentPage.locator('#close-chat').click();
+    // (closing asks first)
+    await agentPage.locator('#close-dialog[open]').waitFor();
+    await agentPage.locator('#close-confirm').click();
     await agentPage.locator('.notice', { hasText: 'Chat closed (agent)' }).waitFor();
   }, 60_000);
 
@@ -242,5 +245,153 @@ describe('the agent console with the customer simulator', () => {
     await message.locator('.attachment', { hasText: 'receipt.pdf' }).click();
     expect(await agentPage.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
     expect(cspViolations).toEqual([]);
+  }, 60_000);
+
+  it('offers a chat with the first message and the time waited; the customer panel shows who writes, in their own language', async () => {
+    // given Alice's console is open afresh, with no chat open (she closes those of the tests above)
+    await agentPage.goto('about:blank');
+    await agentPage.goto(demo.alice);
+    await agentPage.locator('#connection[data-state="open"]').waitFor();
+    // (the snapshot shows the chats of the tests above)
+    await agentPage.locator('.chat-item').first().waitFor();
+    // (and takes, then closes, what the tests above left waiting: an offer at a time)
+    for (let n = 0; n < 10 && (await agentPage.locator('.offer').count()) > 0; n++) {
+      await agentPage.locator('.offer button.accept').first().click();
+      await agentPage.waitForFunction((left) => document.querySelectorAll('.offer').length < left, n + 1 > 0 ? await agentPage.locator('.offer').count() : 0).catch(() => undefined);
+    }
+    for (let n = 0; n < 10 && (await agentPage.locator('.chat-item:not(.closed)').count()) > 0; n++) {
+      await agentPage.locator('.chat-item:not(.closed)').first().click();
+      await agentPage.locator('#close-chat').click();
+      await agentPage.locator('#close-confirm').click();
+      await agentPage.locator('.notice', { hasText: 'Chat closed' }).waitFor();
+    }
+    // when a customer whose Messenger is in European Portuguese writes
+    const psid = String(7_200_000_000 + randomBytes(3).readUIntBE(0, 3));
+    const simulate = (text: string) =>
+      fetch(`${demo.baseUrl}/sandbox/simulate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'message', psid, name: 'Inês Duarte', text, locale: 'pt_PT' }) });
+    expect((await simulate('Olá! A minha encomenda 😀 👍🏽 não chegou')).status).toBe(200);
+
+    // then her offer card shows the first message and a running wait, and the title counts it
+    const offer = agentPage.locator('.offer', { hasText: 'Inês Duarte' });
+    await offer.waitFor({ timeout: 15_000 });
+    await expect(offer.locator('.first-message').textContent()).resolves.toBe('Olá! A minha encomenda 😀 👍🏽 não chegou');
+    const waited = offer.locator('.waited');
+    await expect(waited.textContent()).resolves.toMatch(/^\d+:\d\d$/);
+    await agentPage.waitForFunction(() => /^\(\d+\) Omnichat/.test(document.title));
+    // the wait runs
+    const first = await waited.textContent();
+    await agentPage.waitForFunction((before) => document.querySelector('.offer .waited')?.textContent !== before, first, { timeout: 5_000 });
+
+    // when she accepts, the customer panel shows name, channel, language and contact, and the day is marked
+    await offer.locator('button.accept').click();
+    await agentPage.locator('#chat-customer', { hasText: 'Inês Duarte' }).waitFor();
+    await expect(agentPage.locator('#customer-name').textContent()).resolves.toBe('Inês Duarte');
+    await expect(agentPage.locator('#customer-channel').textContent()).resolves.toBe('messenger');
+    await expect(agentPage.locator('#customer-language').textContent()).resolves.toContain('pt-PT');
+    await expect(agentPage.locator('#chat-meta').textContent()).resolves.toContain('pt-PT');
+    await expect(agentPage.locator('#customer-contact').textContent()).resolves.not.toBe('');
+    await expect(agentPage.locator('#messages .day-separator').first().textContent()).resolves.toBe('Today');
+    await expect(agentPage.locator('#messages .day-separator').count()).resolves.toBe(1);
+
+    // when the tab is hidden and she allowed notifications, a new message notifies her and counts in the title
+    await browser.grantPermissions(['notifications'], { origin: demo.baseUrl });
+    await agentPage.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    expect((await simulate('Está alguém aí? 🇵🇹')).status).toBe(200);
+    await agentPage.locator('.message.in', { hasText: 'Está alguém aí? 🇵🇹' }).waitFor({ timeout: 15_000 });
+    await agentPage.waitForFunction(() => Number(document.body.dataset.notifications ?? 0) >= 1);
+    await agentPage.waitForFunction(() => /^\(1\) Omnichat/.test(document.title));
+    // and coming back to the tab reads it
+    await agentPage.evaluate(() => {
+      delete (document as unknown as Record<string, unknown>).hidden;
+      delete (document as unknown as Record<string, unknown>).visibilityState;
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await agentPage.waitForFunction(() => document.title === 'Omnichat — agent console');
+  }, 60_000);
+
+  it('sets the status with a control whose chosen state is plain', async () => {
+    const control = agentPage.locator('#status-control');
+    await expect(control.locator('button[aria-checked="true"]').textContent()).resolves.toContain('Active');
+    await control.locator('button[data-value="inactive"]').click();
+    await agentPage.locator('#status-control[data-status="inactive"]').waitFor();
+    await expect(control.locator('button[aria-checked="true"]').textContent()).resolves.toContain('Inactive');
+    await control.locator('button[data-value="active"]').click();
+    await agentPage.locator('#status-control[data-status="active"]').waitFor();
+  });
+
+  it('transfers to an agent picked by live status, and the note reaches them on the offer and the chat', async () => {
+    // given Bob is online and active, and Alice has Inês's chat open
+    const bobPage = await browser.newPage();
+    try {
+      await bobPage.goto(demo.bob);
+      await bobPage.locator('#status-control[data-status="active"]').waitFor();
+      await agentPage.locator('#chat-customer', { hasText: 'Inês Duarte' }).waitFor();
+
+      // when she opens the transfer dialog, Bob is listed as active with his load
+      await agentPage.locator('#transfer').click();
+      const bob = agentPage.locator('#transfer-agents li[data-id="bob"]');
+      await bob.waitFor();
+      await expect(bob.textContent()).resolves.toMatch(/Bob Agent.*active · 0\/\d+/);
+      // and his status is live: Bob goes inactive, the picker says so within its refresh
+      await bobPage.locator('#status-control button[data-value="inactive"]').click();
+      await agentPage.locator('#transfer-agents li[data-id="bob"] [data-status="inactive"]').waitFor({ timeout: 12_000 });
+      await bobPage.locator('#status-control button[data-value="active"]').click();
+      await agentPage.locator('#transfer-agents li[data-id="bob"] [data-status="active"]').waitFor({ timeout: 12_000 });
+      // the queues are there too, with their backlog
+      await agentPage.locator('#transfer-form input[value="queue"]').check();
+      await expect(agentPage.locator('#transfer-queues li').first().textContent()).resolves.toMatch(/\d+ waiting/);
+      await agentPage.locator('#transfer-form input[value="agent"]').check();
+
+      // when she picks Bob and leaves a note
+      await bob.click();
+      await agentPage.locator('#transfer-form textarea[name="note"]').fill('Wants a refund — order 4417 👍🏽');
+      await agentPage.locator('#transfer-submit').click();
+
+      // then Bob's offer carries the note and the first message, and so does the chat once he accepts
+      const offer = bobPage.locator('.offer', { hasText: 'Inês Duarte' });
+      await offer.waitFor({ timeout: 15_000 });
+      await expect(offer.locator('.offer-note').textContent()).resolves.toBe('Note from Alice Agent: Wants a refund — order 4417 👍🏽');
+      await expect(offer.locator('.first-message').textContent()).resolves.toContain('Olá! A minha encomenda');
+      await offer.locator('button.accept').click();
+      await bobPage.locator('#chat-customer', { hasText: 'Inês Duarte' }).waitFor();
+      await expect(bobPage.locator('#transfer-note').textContent()).resolves.toBe('Note from Alice Agent: Wants a refund — order 4417 👍🏽');
+      // and Alice's chat is marked as transferred away
+      await agentPage.locator('.notice', { hasText: 'Chat closed (transfer)' }).waitFor();
+    } finally {
+      await bobPage.close();
+    }
+  }, 60_000);
+
+  it('fits a 390 px wide phone: no sideways scrolling, the list and the conversation one at a time', async () => {
+    await agentPage.setViewportSize({ width: 390, height: 844 });
+    try {
+      await agentPage.goto('about:blank');
+      await agentPage.goto(demo.alice);
+      await agentPage.locator('#connection[data-state="open"]').waitFor();
+      const overflow = () => agentPage.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      await expect(overflow()).resolves.toBeLessThanOrEqual(0);
+      // the list first; a chat opens full width with a way back
+      await agentPage.locator('.sidebar').waitFor({ state: 'visible' });
+      await agentPage.locator('.chat-item').first().click();
+      await agentPage.locator('#chat').waitFor({ state: 'visible' });
+      await expect(agentPage.locator('.sidebar').isVisible()).resolves.toBe(false);
+      await expect(overflow()).resolves.toBeLessThanOrEqual(0);
+      const box = await agentPage.locator('#composer').boundingBox();
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+      // the customer panel opens in place
+      await agentPage.locator('#customer-toggle').click();
+      await agentPage.locator('#customer-panel').waitFor({ state: 'visible' });
+      await expect(overflow()).resolves.toBeLessThanOrEqual(0);
+      await agentPage.screenshot({ path: join(projectRoot, 'test-results', 'console-390.png') });
+      await agentPage.locator('#back-to-list').click();
+      await agentPage.locator('.sidebar').waitFor({ state: 'visible' });
+      await expect(agentPage.locator('#chat').isVisible()).resolves.toBe(false);
+    } finally {
+      await agentPage.setViewportSize({ width: 1200, height: 720 });
+    }
   }, 60_000);
 });

@@ -8,6 +8,8 @@ export interface Demo {
   baseUrl: string;
   /** The console link that signs in as Alice Agent, as the demo prints it. */
   alice: string;
+  /** The second demo agent's console link. */
+  bob: string;
   output(): string;
 }
 
@@ -30,7 +32,8 @@ export function startDemo(timeoutMs = 90_000): Promise<Demo> {
       const simulator = /Customer simulator: (http:\/\/[\d.:]+)\/simulator/.exec(output)?.[1];
       if (alice && simulator) {
         clearTimeout(timer);
-        resolve({ child, baseUrl: simulator, alice, output: () => output });
+        const bob = /Console as Bob Agent: (\S+)/.exec(output)?.[1] ?? '';
+        resolve({ child, baseUrl: simulator, alice, bob, output: () => output });
       }
     });
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

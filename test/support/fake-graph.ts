@@ -18,6 +18,8 @@ export interface FakeProfile {
   first_name?: string;
   last_name?: string;
   profile_pic?: string;
+  /** Answered only when asked for, and only when the app may read locales (`localeAllowed`). */
+  locale?: string;
 }
 
 export interface FakeGraphOptions {
@@ -27,6 +29,8 @@ export interface FakeGraphOptions {
   profiles?: Record<string, FakeProfile>;
   /** The version path the fake serves under, as in GRAPH_API_URL. */
   version?: string;
+  /** Whether the app has pages_user_locale: without it, asking a profile for `locale` is refused (#100), as Meta does. */
+  localeAllowed?: boolean;
 }
 
 export interface RecordedGraphRequest {
@@ -170,7 +174,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
 
   const pageOfToken = (token: string | undefined) => [...pages.entries()].find(([, p]) => p.token === token);
 
-  function answer(method: string, path: string, token: string | undefined, body: unknown): ScriptedReply {
+  function answer(method: string, path: string, token: string | undefined, body: unknown, query: Record<string, string> = {}): ScriptedReply {
     const override = scripted.shift();
     if (override) return override;
 
@@ -184,7 +188,11 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
       const page = pages.get(target);
       if (page) return page.token === token ? { status: 200, body: { name: page.name, id: target } } : graphErrors.tokenInvalid;
       const profile = profiles.get(target);
-      return profile ? { status: 200, body: { ...profile, id: target } } : graphErrors.noProfile;
+      if (!profile) return graphErrors.noProfile;
+      const fields = query['fields']?.split(',');
+      if (fields?.includes('locale') && !options.localeAllowed) return metaError(400, 100, '(#100) Tried accessing nonexisting field (locale) on node type (User)', undefined, 'OAuthException');
+      const { locale, ...rest } = profile;
+      return { status: 200, body: { ...rest, ...(locale !== undefined && fields?.includes('locale') ? { locale } : {}), id: target } };
     }
     if (method === 'POST' && segments.length === 2 && target !== undefined) {
       // A Page's edges answer only to that Page's token.
@@ -304,7 +312,7 @@ export async function startFakeGraph(options: FakeGraphOptions = {}): Promise<Fa
         const prefix = `/${version}`;
         const path = url.pathname.startsWith(`${prefix}/`) ? url.pathname.slice(prefix.length) : url.pathname;
         const reply = url.pathname.startsWith(`${prefix}/`)
-          ? answer(req.method ?? 'GET', path, token, body)
+          ? answer(req.method ?? 'GET', path, token, body, query)
           : metaError(400, 2500, 'Unknown path components', undefined, 'OAuthException');
         requests.push({ method: req.method ?? 'GET', path, query, token, body, status: reply.status });
         res.writeHead(reply.status, { 'content-type': 'application/json' });

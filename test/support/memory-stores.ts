@@ -29,6 +29,7 @@ import {
   type Presence,
   type Queue,
   type RoutedChat,
+  type TransferNote,
   type RoutingRule,
   type Settings,
   type StoredMessage,
@@ -260,13 +261,13 @@ export class MemoryRoutingStore implements RoutingStore {
     );
   }
 
-  async releaseChat(input: { chat: ChatItem; agent: AgentItem; settings: Settings; toQueueId: string; now: Date }): Promise<Outcome> {
+  async releaseChat(input: { chat: ChatItem; agent: AgentItem; settings: Settings; toQueueId: string; now: Date; note?: TransferNote }): Promise<Outcome> {
     const { chat, agent, settings } = input;
     return this.t.transact(
       [this.t.agentCheck(agent, agent.id), this.t.chatCheck(chat)],
       [
         this.t.agentChange(agent, { ...agent, load: Math.max(0, agent.load - 1) }, settings),
-        this.t.chatChange(chat, { state: 'waiting', agentId: null, queueId: input.toQueueId, offeredTo: [], skipped: [] }, ['completionToken'], {
+        this.t.chatChange(chat, { state: 'waiting', agentId: null, queueId: input.toQueueId, offeredTo: [], skipped: [], ...(input.note ? { transferNote: input.note } : {}) }, ['completionToken', ...(input.note ? [] : ['transferNote' as const])], {
           wait: input.toQueueId,
           held: null,
         }),
@@ -274,7 +275,7 @@ export class MemoryRoutingStore implements RoutingStore {
     );
   }
 
-  async handOver(input: { chat: ChatItem; from: AgentItem; to: AgentItem; settings: Settings; now: Date; expiresAt?: Date }): Promise<Outcome> {
+  async handOver(input: { chat: ChatItem; from: AgentItem; to: AgentItem; settings: Settings; now: Date; expiresAt?: Date; note?: TransferNote }): Promise<Outcome> {
     const { chat, from, to, settings, now } = input;
     if (!canTakeChat(candidateOf(to, settings)) || from.id === to.id) return 'lost';
     const key = offerKey(chat.id, to.id);
@@ -284,7 +285,7 @@ export class MemoryRoutingStore implements RoutingStore {
         this.t.agentChange(from, { ...from, load: Math.max(0, from.load - 1) }, settings),
         this.t.agentChange(to, { ...to, load: to.load + 1 }, settings),
         () => this.t.offers.set(key, defined({ chatId: chat.id, agentId: to.id, offeredAt: now.toISOString(), expiresAt: input.expiresAt?.toISOString() })),
-        this.t.chatChange(chat, { state: 'offered', agentId: null, offeredTo: [to.id], skipped: [] }, ['completionToken'], { wait: null, held: null }),
+        this.t.chatChange(chat, { state: 'offered', agentId: null, offeredTo: [to.id], skipped: [], ...(input.note ? { transferNote: input.note } : {}) }, ['completionToken', ...(input.note ? [] : ['transferNote' as const])], { wait: null, held: null }),
       ],
     );
   }

@@ -88,7 +88,31 @@ describe('Graph API client', () => {
     const profile = await graph.getProfile(psid, token);
     // then
     expect(profile).toEqual({ id: psid, firstName: 'Marta', lastName: 'Silva', profilePic: 'https://cdn.example.net/p.jpg' });
-    expect(fake.requests[0]?.query).toMatchObject({ fields: 'first_name,last_name,profile_pic' });
+    // locale was asked first; Meta refused it (#100) for an app without pages_user_locale, so the profile was asked without it
+    expect(fake.requests.map((r) => r.query['fields'])).toEqual(['first_name,last_name,profile_pic,locale', 'first_name,last_name,profile_pic']);
+    // and is not asked again by this client
+    await graph.getProfile(psid, token);
+    expect(fake.requests[2]?.query['fields']).toBe('first_name,last_name,profile_pic');
+  });
+
+  it('reads a customer’s locale when the app may', async () => {
+    // given an app with pages_user_locale and a customer whose Messenger is in Brazilian Portuguese
+    const withLocale = await startFakeGraph({ pages: { [pageId]: { name: 'Acme Support', token } }, profiles: { [psid]: { first_name: 'João', locale: 'pt_BR' } }, localeAllowed: true });
+    try {
+      // when
+      const profile = await new GraphApi({ baseUrl: withLocale.url }).getProfile(psid, token);
+      // then
+      expect(profile).toEqual({ id: psid, firstName: 'João', locale: 'pt_BR' });
+      expect(withLocale.requests).toHaveLength(1);
+    } finally {
+      await withLocale.stop();
+    }
+  });
+
+  it('does not take a customer with no profile for a refused locale', async () => {
+    // a PSID with no profile fails the same way with or without locale
+    const failure = await failureOf(graph.getProfile('7000000000000999', token));
+    expect(failure.isNoProfile).toBe(true);
   });
 
   it('passes, takes and requests thread control for a customer', async () => {

@@ -274,8 +274,9 @@ export class DynamoRoutingStore implements RoutingStore {
           kindPk: indexKeys.kind('CHATS#waiting'),
           waitPk: indexKeys.waiting(input.toQueueId),
           waitSk: `${chat.createdAt}#${chat.id}`,
+          ...(input.note ? { transferNote: input.note } : {}),
         },
-        remove: ['agentPk', 'agentSk', 'completionToken'],
+        remove: ['agentPk', 'agentSk', 'completionToken', ...(input.note ? [] : ['transferNote'])],
       }),
     ]);
   }
@@ -289,8 +290,8 @@ export class DynamoRoutingStore implements RoutingStore {
       ...this.agentWrites(to, { ...to, load: to.load + 1 }, settings),
       this.newOffer(chat.id, to.id, now, input.expiresAt),
       this.chatUpdate(chat, {
-        set: { state: 'offered', agentId: null, offeredTo: [to.id], skipped: [], kindPk: indexKeys.kind('CHATS#offered') },
-        remove: ['agentPk', 'agentSk', 'completionToken', 'waitPk', 'waitSk'],
+        set: { state: 'offered', agentId: null, offeredTo: [to.id], skipped: [], kindPk: indexKeys.kind('CHATS#offered'), ...(input.note ? { transferNote: input.note } : {}) },
+        remove: ['agentPk', 'agentSk', 'completionToken', 'waitPk', 'waitSk', ...(input.note ? [] : ['transferNote'])],
       }),
     ]);
   }
