@@ -8,6 +8,7 @@ import { supervisorsGroup } from './groups';
 /** A queue as the management API shows it: each public field named here, so a stored field is not public by accident. */
 export const queueView = queueSchema.pick({ id: true, name: true, routingRule: true, completionTimeoutSeconds: true, members: true, createdAt: true }).extend({
   serviceLevelSeconds: z.number().int().default(defaultServiceLevelSeconds),
+  dispositionRequired: z.boolean().default(false),
 });
 
 const fields = {
@@ -16,6 +17,7 @@ const fields = {
   completionTimeoutSeconds: z.number().int().min(10).max(30 * 24 * 3600).nullable().describe('Seconds after the last agent message; null: never.'),
   members: z.strictObject({ users: z.array(idSchema).max(1000), groups: z.array(idSchema).max(100) }),
   serviceLevelSeconds: z.number().int().min(1).max(86_400).describe('Chats accepted within this many seconds of arriving count as answered within the service level (reports).'),
+  dispositionRequired: z.boolean().describe('Closing a chat of this queue needs a disposition (agents and supervisors alike).'),
 };
 
 const queueCreate = z.strictObject({
@@ -24,6 +26,7 @@ const queueCreate = z.strictObject({
   completionTimeoutSeconds: fields.completionTimeoutSeconds.default(null),
   members: fields.members.default({ users: [], groups: [] }),
   serviceLevelSeconds: fields.serviceLevelSeconds.default(defaultServiceLevelSeconds),
+  dispositionRequired: fields.dispositionRequired.default(false),
 });
 const queuePatch = z.strictObject({
   name: fields.name.optional(),
@@ -31,6 +34,7 @@ const queuePatch = z.strictObject({
   completionTimeoutSeconds: fields.completionTimeoutSeconds.optional(),
   members: fields.members.optional(),
   serviceLevelSeconds: fields.serviceLevelSeconds.optional(),
+  dispositionRequired: fields.dispositionRequired.optional(),
 });
 const queuePath = z.strictObject({ queueId: idSchema });
 
@@ -96,6 +100,7 @@ export const queueRoutes = [
         ...(body.completionTimeoutSeconds !== undefined ? { completionTimeoutSeconds: body.completionTimeoutSeconds } : {}),
         ...(body.members !== undefined ? { members: body.members } : {}),
         ...(body.serviceLevelSeconds !== undefined ? { serviceLevelSeconds: body.serviceLevelSeconds } : {}),
+        ...(body.dispositionRequired !== undefined ? { dispositionRequired: body.dispositionRequired } : {}),
       };
       await deps.membership().saveQueue(after);
       return after;

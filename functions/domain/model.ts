@@ -25,6 +25,8 @@ export const settingsSchema = z.object({
   acceptTimeoutSeconds: z.number().int().min(1),
   siteUrl: z.string().optional(),
   notificationSoundUrl: z.string().optional(),
+  /** The language whose quick replies an agent gets when none match the chat's language (`en` when unset). */
+  defaultLanguage: z.string().optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -63,6 +65,8 @@ export const queueSchema = z.object({
   members: queueMembersSchema,
   /** A chat accepted within this many seconds of its creation counts as answered within the service level. */
   serviceLevelSeconds: z.number().int().min(1).max(86_400).optional(),
+  /** Agents (and supervisors) must give a disposition when they close a chat of this queue. */
+  dispositionRequired: z.boolean().optional(),
   createdAt: z.string(),
 });
 export type Queue = z.infer<typeof queueSchema>;
@@ -139,6 +143,9 @@ export const chatSchema = z.object({
   customerWroteAt: z.string().optional(),
   /** The customer's answer to the satisfaction survey sent when the chat closed. */
   survey: surveyAnswerSchema.optional(),
+  /** The wrap-up given when the chat was closed: its disposition (as labelled then) and tags. */
+  disposition: z.object({ id: z.string(), label: z.string() }).optional(),
+  tags: z.array(z.string()).optional(),
 });
 export type Chat = z.infer<typeof chatSchema>;
 

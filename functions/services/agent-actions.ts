@@ -13,6 +13,8 @@ import { messagingWindow } from '../domain/messaging-window';
 import { bytesOf, fitEvent, fitMessages, frameBudgetBytes, parseHistoryCursor, shrinkToFit } from '../domain/frame-budget';
 import type { ThreadRequests } from './handover';
 import { agentView } from '../domain/routing';
+import type { WrapUpService } from './wrap-up';
+import { wrapUpFrame } from '../socket/wrap-up-frames';
 
 export interface AgentActionsDeps {
   dispatcher: Dispatcher;
@@ -34,6 +36,8 @@ export interface AgentActionsDeps {
   watchers?: Pick<Watchers, 'forward'>;
   /** Report figures: the first response time. */
   reports?: Pick<ReportRecorder, 'firstResponse'>;
+  /** Dispositions and tags of closes, notes and the customer's history; closes carry no wrap-up and those frames answer `not_configured` without it. */
+  wrapUp?: WrapUpService;
 }
 
 /** Groups that may watch any chat. */
@@ -71,7 +75,9 @@ export class AgentActions {
       case 'send':
         return withId(await this.send(agentId, frame));
       case 'close': {
-        const closed = await dispatcher.close(frame.chatId, 'agent', agentId);
+        // the disposition and tags are checked against the chat's queue before anything changes
+        const wrapUp = await this.deps.wrapUp?.forAgentClose(agentId, frame.chatId, { dispositionId: frame.dispositionId, tags: frame.tags });
+        const closed = await dispatcher.close(frame.chatId, 'agent', agentId, undefined, wrapUp);
         return closed.ok ? undefined : error('not_your_chat', 'Only the agent who holds an open chat can close it.', requestId);
       }
       case 'sync':
@@ -92,6 +98,12 @@ export class AgentActions {
       case 'unwatch':
         await this.watchStore(agentId, origin).unwatch(frame.chatId, origin?.connectionId ?? '');
         return withId({ type: 'unwatched', chatId: frame.chatId });
+      case 'note':
+      case 'notes':
+      case 'customerHistory': {
+        if (!this.deps.wrapUp) throw new OmnichatError('Notes and history are not wired to this socket.', { code: 'not_configured', status: 503 });
+        return withId(await wrapUpFrame(this.deps.wrapUp, agentId, frame, origin));
+      }
       case 'runAction': {
         // a refusal (ChatActionNotFound, ChatActionNotAllowed) is thrown and answered by the socket's one error mapping
         const ran = await this.deps.chatActions.run(agentId, frame.chatId, frame.actionId);

@@ -2,6 +2,7 @@ import { type AgentRecord, type CloseReason, type Queue, type RoutedChat, type S
 import { type Candidate, canTakeChat, candidateOf, completionDeadline, effectiveStatus, offerExpiry, offerTargets, waitRank } from '../domain/routing';
 import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type ReportRecorder, type RoutingStore, type Timers } from '../domain/ports';
 import { productMetrics } from '../shared/metric-names';
+import type { WrapUp } from '../domain/wrap-up';
 
 export interface DispatcherDeps {
   store: RoutingStore;
@@ -253,8 +254,11 @@ export class Dispatcher {
     }
   }
 
-  /** Closes a chat (agent, completion timeout, supervisor with an optional note); capacity frees and waiting chats move. */
-  async close(chatId: string, reason: CloseReason, byAgentId?: string, note?: string): Promise<{ ok: boolean }> {
+  /**
+   * Closes a chat (agent, completion timeout, supervisor with an optional note), with the
+   * wrap-up (disposition, tags) the closer gave; capacity frees and waiting chats move.
+   */
+  async close(chatId: string, reason: CloseReason, byAgentId?: string, note?: string, wrapUp?: WrapUp): Promise<{ ok: boolean }> {
     const { store, chats, directory, notifier, events, clock } = this.deps;
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -265,7 +269,7 @@ export class Dispatcher {
       const fresh = chat.offeredTo.length ? await chats.chat(chatId) : chat;
       if (!fresh) return { ok: false };
       const agent = fresh.agentId ? await store.agent(fresh.agentId) : undefined;
-      const outcome = await store.closeChat({ chat: fresh, agent, settings, reason, now: clock() });
+      const outcome = await store.closeChat({ chat: fresh, agent, settings, reason, now: clock(), ...(wrapUp ? { wrapUp } : {}) });
       if (outcome === 'lost') continue;
       if (fresh.agentId) await notifier.notify(fresh.agentId, { type: 'chatClosed', chatId, reason });
       await this.deps.watchers?.forward(fresh, { type: 'chatClosed', chatId, reason });
@@ -276,9 +280,11 @@ export class Dispatcher {
         queueId: fresh.queueId,
         channelId: fresh.channelId,
         ...(note !== undefined ? { note } : {}),
+        ...(wrapUp?.disposition ? { dispositionId: wrapUp.disposition.id, dispositionLabel: wrapUp.disposition.label } : {}),
+        ...(wrapUp?.tags && wrapUp.tags.length > 0 ? { tags: wrapUp.tags } : {}),
       });
       if (fresh.agentId) await this.agentReady(fresh.agentId);
-      await this.deps.endings?.closed({ ...fresh, state: 'closed' }, reason);
+      await this.deps.endings?.closed({ ...fresh, state: 'closed', ...(wrapUp?.disposition ? { disposition: wrapUp.disposition } : {}) }, reason);
       return { ok: true };
     }
     return { ok: false };
