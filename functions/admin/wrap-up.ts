@@ -12,7 +12,7 @@ const quickReplySchema = domainQuickReply.pick({ id: true, language: true, text:
 
 const codePoints = (s: string): number => [...s].length;
 
-/** A close's tags: up to 10, each 1–50 characters once trimmed (code points: an emoji is one). */
+/** A close's tags: up to 10, each 1–50 code points once trimmed (😀 is one). */
 export const closeTags = z
   .array(
     z

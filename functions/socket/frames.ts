@@ -9,7 +9,7 @@ const maxIdLength = 128;
 const id = z.string().min(1).max(maxIdLength);
 const requestId = z.string().max(maxIdLength).optional();
 const chatId = id;
-/** Characters as people count them (code points), not UTF-16 units: an emoji is one. */
+/** Lengths in code points, not UTF-16 units: 😀 is one (an emoji joined with ZWJ is several). */
 const codePoints = (s: string): number => [...s].length;
 const tagsSchema = z
   .array(
