@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoWrapUp } from './adapters/dynamodb/wrap-up';
+import { WrapUpService, allQuickReplies } from './services/wrap-up';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -303,5 +306,25 @@ export const agentActions = /* @__PURE__ */ once(
       uploads: agentUploads(),
       signals: new ChatSignals({ chats: chatStore(), directory: directory(), secrets: secrets(), gate: new DynamoSignalGate(table()), graph: graphApi(), telegram: telegramApi(), clock }),
       transferTargets: new TransferTargets({ chats: chatStore(), directory: directory(), store: routingStore() }),
+      wrapUp: wrapUp(),
+    }),
+);
+
+/** Dispositions, notes, quick-reply edits and the customer's history (the byCustomer index). */
+export const wrapUpStore = /* @__PURE__ */ once(() => new DynamoWrapUp(table()));
+
+/** Wrapping chats up: a close's disposition and tags, private notes, the customer's earlier chats, quick replies for a chat. */
+export const wrapUp = /* @__PURE__ */ once(
+  () =>
+    new WrapUpService({
+      store: wrapUpStore(),
+      history: wrapUpStore(),
+      chats: chatStore(),
+      directory: directory(),
+      quickReplies: () => allQuickReplies(adminStore()),
+      notifier: agentNotifier(),
+      watchers: watchers(),
+      clock,
+      newId: randomUUID,
     }),
 );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { adminStore, chatStore, clock, deadLetterQueues, directory, failureLog, fileLinks, graphApi, membership, reports, secrets, supervision, surveyStore, telegramApi } from '../composition-root';
+import { adminStore, chatStore, clock, deadLetterQueues, directory, failureLog, fileLinks, graphApi, membership, reports, secrets, supervision, surveyStore, telegramApi, wrapUp } from '../composition-root';
 import { readEnv } from '../shared/env';
 import { logger } from '../shared/logger';
 import { adminHandler } from './app';
@@ -24,4 +24,5 @@ export const handler = adminHandler({
   deadLetters: { failures: failureLog(), queues: deadLetterQueues() },
   reports: reports(),
   surveys: surveyStore(),
+  wrapUp,
 }).use(injectLambdaContext(logger));

@@ -20,6 +20,7 @@ import { quickReplyRoutes } from './quick-replies';
 import { route, type AdminDeps, type AdminRoute } from './route-table';
 import { settingsRoutes } from './settings';
 import { supervisionRoutes } from './supervision';
+import { wrapUpRoutes } from './wrap-up';
 
 export const adminGroup = 'chat-admins';
 
@@ -38,6 +39,7 @@ const resourceRoutes: AdminRoute[] = [
   ...supervisionRoutes,
   ...reportRoutes,
   ...surveyRoutes,
+  ...wrapUpRoutes,
 ];
 
 let document: Record<string, unknown> | undefined;

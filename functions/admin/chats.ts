@@ -13,6 +13,8 @@ export const chatSchema = domainChat
   .extend({
     customer: customerSchema.pick({ id: true, name: true, avatarUrl: true }),
     survey: surveyAnswerSchema.optional().describe('The customer’s answer to the satisfaction survey, once answered.'),
+    disposition: z.object({ id: z.string(), label: z.string() }).optional().describe('The disposition given when the chat was closed, as labelled then.'),
+    tags: z.array(z.string()).optional().describe('The tags given when the chat was closed.'),
   });
 
 /** A message as the management API shows it. */

@@ -13,6 +13,7 @@ export const queueView = queueSchema.pick({ id: true, name: true, routingRule: t
   maxWaitSeconds: z.number().int().nullable().default(null),
   maxWaitAction: queueSchema.shape.maxWaitAction.unwrap().nullable().default(null),
   positionUpdates: z.object({ everySeconds: z.number().int() }).nullable().default(null),
+  dispositionRequired: z.boolean().default(false),
 });
 
 const fields = {
@@ -33,6 +34,7 @@ const fields = {
     .discriminatedUnion('type', [z.strictObject({ type: z.literal('overflow'), queueId: idSchema }), z.strictObject({ type: z.literal('close') })])
     .describe('On expiry: move the chat to another queue, or send `maxWaitExpired` and close it as abandoned.'),
   positionUpdates: z.strictObject({ everySeconds: z.number().int().min(60).max(86_400) }).nullable().describe('Tell a waiting customer their position in line this often; null: never.'),
+  dispositionRequired: z.boolean().describe('Closing a chat of this queue needs a disposition (agents and supervisors alike).'),
 };
 
 const queueCreate = z.strictObject({
@@ -45,6 +47,7 @@ const queueCreate = z.strictObject({
   maxWaitSeconds: fields.maxWaitSeconds.optional(),
   maxWaitAction: fields.maxWaitAction.optional(),
   positionUpdates: fields.positionUpdates.optional(),
+  dispositionRequired: fields.dispositionRequired.default(false),
 });
 const queuePatch = z.strictObject({
   name: fields.name.optional(),
@@ -56,6 +59,7 @@ const queuePatch = z.strictObject({
   maxWaitSeconds: fields.maxWaitSeconds.optional(),
   maxWaitAction: fields.maxWaitAction.optional(),
   positionUpdates: fields.positionUpdates.optional(),
+  dispositionRequired: fields.dispositionRequired.optional(),
 });
 const queuePath = z.strictObject({ queueId: idSchema });
 
@@ -136,6 +140,7 @@ export const queueRoutes = [
         ...(body.maxWaitSeconds !== undefined ? { maxWaitSeconds: body.maxWaitSeconds } : {}),
         ...(body.maxWaitAction !== undefined ? { maxWaitAction: body.maxWaitAction } : {}),
         ...(body.positionUpdates !== undefined ? { positionUpdates: body.positionUpdates } : {}),
+        ...(body.dispositionRequired !== undefined ? { dispositionRequired: body.dispositionRequired } : {}),
       };
       await deps.membership().saveQueue(after);
       return after;

@@ -3,6 +3,8 @@ import { NotFound } from '../domain/errors';
 import { listAnswer, listOf, pageQuery, pageRequest } from './pagination';
 import { existingQueue } from './queues';
 import { idSchema, route } from './route-table';
+import { agentsGroup, supervisorsGroup } from './groups';
+import { mustBeAdmin, quickRepliesForChat } from './wrap-up';
 import { type QuickReply, quickReplySchema as domainQuickReply } from '../domain/model';
 
 /** A quick reply as the management API shows it. */
@@ -34,10 +36,16 @@ export const quickReplyRoutes = [
     method: 'GET',
     path: '/api/quick-replies',
     tag: 'quick-replies',
-    summary: 'List quick-reply templates.',
-    query: z.strictObject(pageQuery),
-    response: listOf(quickReplySchema),
-    async handle({ query }, deps) {
+    // agents and supervisors read those of a chat (chatId)
+    groups: [agentsGroup, supervisorsGroup],
+    summary:
+      "List quick-reply templates (admins). With chatId: those for the chat's queue and language (else the defaultLanguage setting, else en), each with `rendered`: {customerFirstName} and {agentName} filled in for the chat and the caller (agents: chats assigned to them).",
+    query: z.strictObject({ ...pageQuery, chatId: idSchema.optional() }),
+    response: listOf(quickReplySchema.extend({ rendered: z.string().optional().describe('With chatId: the text with its placeholders filled in.') })),
+    errors: [403, 404, 503],
+    async handle({ query, caller }, deps) {
+      if (query.chatId !== undefined) return quickRepliesForChat(deps, caller, query.chatId);
+      mustBeAdmin(caller);
       const page = await deps.admin.quickReplies(pageRequest(query));
       return listAnswer(page.items, page);
     },

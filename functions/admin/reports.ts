@@ -28,6 +28,7 @@ const rowFields = {
   messagesOut: z.number(),
   csat: z.object({ responses: z.number(), average: z.number().nullable() }),
   serviceLevel: z.object({ answeredWithin: z.number(), share: z.number().nullable() }),
+  dispositions: z.record(z.string(), z.number()).describe('Chats closed with each disposition in the bucket, by disposition id.'),
 };
 const { start, ...figures } = rowFields;
 const queueRow = z.object({ start, queueId: z.string(), ...figures });

@@ -5,6 +5,7 @@ import type { SecretStore } from '../domain/ports';
 import { type TelegramPlatform } from '../domain/platforms';
 import type { Membership } from '../services/membership';
 import type { Supervision } from '../services/supervision';
+import type { WrapUpService } from '../services/wrap-up';
 import type { TelegramFileLinks } from '../services/telegram-file-links';
 import { detailsFromIssues, ValidationFailed } from '../domain/errors';
 import { type AdminStore, type ChatStore, type Directory, type ReportReader, type SurveyStore } from '../domain/ports';
@@ -33,6 +34,8 @@ export interface AdminDeps {
   reports?: ReportReader;
   /** Channels' satisfaction surveys; the survey routes answer 503 without them. */
   surveys?: Pick<SurveyStore, 'settings' | 'saveSettings'>;
+  /** Dispositions, notes, the customer's history, quick replies for a chat; those routes answer 503 without it. */
+  wrapUp?(): WrapUpService;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -42,8 +45,8 @@ export interface RawRequest {
   query: Record<string, string>;
   /** Parsed JSON, or undefined when no body came. */
   body: unknown;
-  /** Who asks (the token's subject), when known. */
-  caller?: { sub: string };
+  /** Who asks (the token's subject and groups), when known. */
+  caller?: { sub: string; groups?: string[] };
 }
 
 
@@ -83,7 +86,7 @@ export interface RouteDefinition<P extends z.ZodObject | undefined, Q extends z.
   errors?: number[];
   groups?: readonly string[];
   csv?: (result: R extends z.ZodType ? z.output<R> : void) => string;
-  handle(input: { params: Infer<P>; query: Infer<Q>; body: Infer<B>; caller: { sub: string } }, deps: AdminDeps): Promise<R extends z.ZodType ? z.input<R> : void>;
+  handle(input: { params: Infer<P>; query: Infer<Q>; body: Infer<B>; caller: { sub: string; groups: string[] } }, deps: AdminDeps): Promise<R extends z.ZodType ? z.input<R> : void>;
 }
 
 /**
@@ -116,7 +119,8 @@ export function route<
       const query = parse<Q>(definition.query, request.query, 'query');
       const body = parse<B>(definition.body, request.body, 'body');
       if (details.length > 0) throw new ValidationFailed(details);
-      const result = await handle({ params, query, body, caller: request.caller ?? { sub: 'unknown' } }, deps);
+      const caller = { sub: request.caller?.sub ?? 'unknown', groups: request.caller?.groups ?? [] };
+      const result = await handle({ params, query, body, caller }, deps);
       return definition.response ? definition.response.parse(result) : undefined;
     },
   };

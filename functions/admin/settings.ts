@@ -9,6 +9,7 @@ export const settingsSchema = z.object({
   acceptTimeoutSeconds: z.number().int().min(5),
   siteUrl: z.string().optional(),
   notificationSoundUrl: z.string().optional(),
+  defaultLanguage: z.string().optional().describe('Quick replies of this language are offered when none match a chat’s language (`en` when unset).'),
 });
 
 const settingsPatch = z.strictObject({
@@ -17,6 +18,7 @@ const settingsPatch = z.strictObject({
   /** null clears it. */
   siteUrl: httpsUrl.nullable().optional(),
   notificationSoundUrl: z.url().max(2048).nullable().optional(),
+  defaultLanguage: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'A language tag such as en or pt-BR.').nullable().optional(),
 });
 
 export const settingsRoutes = [
@@ -42,6 +44,7 @@ export const settingsRoutes = [
       if (body.acceptTimeoutSeconds !== undefined) after.acceptTimeoutSeconds = body.acceptTimeoutSeconds;
       if (body.siteUrl !== undefined) after.siteUrl = body.siteUrl === null ? undefined : body.siteUrl.replace(/\/+$/, '');
       if (body.notificationSoundUrl !== undefined) after.notificationSoundUrl = body.notificationSoundUrl ?? undefined;
+      if (body.defaultLanguage !== undefined) after.defaultLanguage = body.defaultLanguage ?? undefined;
       await deps.directory.saveSettings(after);
       if (after.simultaneousChats !== before.simultaneousChats) await deps.membership().settingsChanged();
       return after;

@@ -6,6 +6,7 @@ import { agentSchema } from './agents';
 import { chatSchema } from './chats';
 import { supervisorsGroup } from './groups';
 import { idSchema, route, type AdminDeps } from './route-table';
+import { closeTags } from './wrap-up';
 
 const liveSchema = z.object({
   generatedAt: z.string(),
@@ -47,7 +48,13 @@ const reassignBody = z
   .refine((b) => (b.agentId === undefined) !== (b.queueId === undefined), { message: 'Give exactly one of agentId or queueId.', path: ['agentId'] })
   .refine((b) => b.force === undefined || b.agentId !== undefined, { message: 'force goes with agentId.', path: ['force'] });
 
-const closeBody = z.strictObject({ reason: z.string().max(500).optional().describe('A note for the ChatClosed event; the agent sees reason `supervisor`.') }).optional();
+const closeBody = z
+  .strictObject({
+    reason: z.string().max(500).optional().describe('A note for the ChatClosed event; the agent sees reason `supervisor`.'),
+    dispositionId: idSchema.optional().describe("A disposition for every queue or the chat's queue; required when the queue says dispositionRequired."),
+    tags: closeTags.optional().describe('Up to 10 tags, each 1–50 characters once trimmed; duplicates are kept once.'),
+  })
+  .optional();
 
 function supervision(deps: AdminDeps) {
   if (!deps.supervision) throw new OmnichatError('Supervision is not wired to this API.', { code: 'not_configured', status: 503 });
@@ -89,13 +96,17 @@ export const supervisionRoutes = [
     tag: 'supervision',
     groups: [supervisorsGroup],
     status: 200,
-    summary: 'Close any open chat; its agent gets chatClosed with reason supervisor. 409 chat_closed.',
+    summary:
+      'Close any open chat, optionally with a disposition and tags; its agent gets chatClosed with reason supervisor. 400 disposition_required, unknown_disposition; 409 chat_closed.',
     params: chatPath,
     body: closeBody,
     response: z.object({ chat: chatSchema }),
     errors: [404, 409, 503],
     async handle({ params, body }, deps) {
-      const chat = await supervision(deps).close(params.chatId, body?.reason);
+      const before = await deps.chats.chat(params.chatId);
+      // the wrap-up is checked against the chat's queue before anything changes (400 disposition_required, unknown_disposition)
+      const wrapUp = before && before.state !== 'closed' && deps.wrapUp ? await deps.wrapUp().forClose(before, { dispositionId: body?.dispositionId, tags: body?.tags }) : undefined;
+      const chat = await supervision(deps).close(params.chatId, body?.reason, wrapUp);
       return { chat: chatView(chat) };
     },
   }),

@@ -26,6 +26,8 @@ export const settingsSchema = z.object({
   acceptTimeoutSeconds: z.number().int().min(1),
   siteUrl: z.string().optional(),
   notificationSoundUrl: z.string().optional(),
+  /** The language whose quick replies an agent gets when none match the chat's language (`en` when unset). */
+  defaultLanguage: z.string().optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -76,6 +78,8 @@ export const queueSchema = z.object({
   maxWaitAction: z.discriminatedUnion('type', [z.object({ type: z.literal('overflow'), queueId: z.string() }), z.object({ type: z.literal('close') })]).optional(),
   /** Tell a waiting customer their position in line this often. */
   positionUpdates: z.object({ everySeconds: z.number().int() }).nullable().optional(),
+  /** Agents (and supervisors) must give a disposition when they close a chat of this queue. */
+  dispositionRequired: z.boolean().optional(),
   createdAt: z.string(),
 });
 export type Queue = z.infer<typeof queueSchema>;
@@ -171,6 +175,9 @@ export const chatSchema = z.object({
   survey: surveyAnswerSchema.optional(),
   /** Left by the agent who last transferred the chat (`transfer` with a `note`). */
   transferNote: transferNoteSchema.optional(),
+  /** The wrap-up given when the chat was closed: its disposition (as labelled then) and tags. */
+  disposition: z.object({ id: z.string(), label: z.string() }).optional(),
+  tags: z.array(z.string()).optional(),
 });
 export type Chat = z.infer<typeof chatSchema>;
 

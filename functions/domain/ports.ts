@@ -29,6 +29,7 @@ import type {
 } from './model';
 import type { Candidate } from './routing';
 import type { ReportCounters } from './report';
+import type { Disposition, Note, WrapUp } from './wrap-up';
 
 export type { OutboundJob, TimerPayload };
 
@@ -42,7 +43,9 @@ export type AgentEvent =
   | { type: 'message'; chatId: string; message: Message }
   | { type: 'messageStatus'; chatId: string; messageId: string; status: Message['status']; error?: string }
   | { type: 'chatClosed'; chatId: string; reason: CloseReason }
-  | { type: 'statusChanged'; status: AgentStatus; reason?: string };
+  | { type: 'statusChanged'; status: AgentStatus; reason?: string }
+  /** A private note added to a chat the agent holds (or watches); never sent to the customer. */
+  | { type: 'noteAdded'; chatId: string; note: Note };
 
 /** Delivers state events to every live connection of an agent, and keeps them for `sync`. */
 export interface AgentNotifier {
@@ -219,8 +222,8 @@ export interface RoutingStore {
     now: Date;
     presence?: Presence;
   }): Promise<Outcome>;
-  /** With `quiet`, the close also loses (`lost`) if either side wrote since the chat was read (its message counts moved). */
-  closeChat(input: { chat: RoutedChat; agent?: AgentRecord; settings: Settings; reason: CloseReason; now: Date; quiet?: boolean }): Promise<Outcome>;
+  /** `wrapUp` (disposition, tags) is kept on the chat in the same write. With `quiet`, the close also loses (`lost`) if either side wrote since the chat was read (its message counts moved). */
+  closeChat(input: { chat: RoutedChat; agent?: AgentRecord; settings: Settings; reason: CloseReason; now: Date; quiet?: boolean; wrapUp?: WrapUp }): Promise<Outcome>;
   /** `note`: kept on the chat as its `transferNote` (none removes an earlier one). */
   releaseChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; toQueueId: string; now: Date; note?: TransferNote }): Promise<Outcome>;
   handOver(input: { chat: RoutedChat; from: AgentRecord; to: AgentRecord; settings: Settings; now: Date; expiresAt?: Date; note?: TransferNote }): Promise<Outcome>;
@@ -382,4 +385,44 @@ export interface SurveyStore {
   awaitComment(channelId: string, customerId: string, chatId: string, until: Date): Promise<void>;
   /** The chat whose comment is awaited from this customer now, if any (once a comment is stored, `comment` refuses more). */
   awaitedComment(channelId: string, customerId: string, now: Date): Promise<string | undefined>;
+}
+
+// ---- wrap-up: dispositions, notes, the customer's history ---------------------------------
+
+/** Dispositions admins define, agents' private notes on chats, and quick-reply edits. */
+export interface WrapUpStore {
+  createDisposition(disposition: Disposition): Promise<void>;
+  disposition(id: string): Promise<Disposition | undefined>;
+  /** Every disposition (admins keep the list short; at most 500 are read), oldest first. */
+  dispositions(): Promise<Disposition[]>;
+  deleteDisposition(id: string): Promise<boolean>;
+  /**
+   * Keeps a note. With `dedupeKey`, a retry of the same note (same key) stores nothing and
+   * answers the note kept the first time.
+   */
+  addNote(note: Note, dedupeKey?: string): Promise<{ note: Note; duplicate: boolean }>;
+  /** A chat's notes, oldest first. */
+  notes(chatId: string, page: PageRequest): Promise<Page<Note>>;
+  /** Replaces a quick reply that exists; false when there is none. */
+  saveQuickReply(reply: QuickReply): Promise<boolean>;
+  quickReply(id: string): Promise<QuickReply | undefined>;
+}
+
+/** A customer of one channel. */
+export interface CustomerRef {
+  channelId: string;
+  customerId: string;
+}
+
+/** The chats of customers, newest first, across channels (the byCustomer index), and the links of a contact. */
+export interface CustomerHistoryStore {
+  /** The customers linked to a contact (every channel). */
+  customersOfContact(contactId: string): Promise<CustomerRef[]>;
+  /**
+   * The newest chats of these customers created before the position `before` (a history sort
+   * key, `<createdAt>#<chatId>`), at most `limit` (+1 to tell whether more follow), newest first.
+   */
+  chatsOf(customers: readonly CustomerRef[], opts: { limit: number; before?: string; except?: string }): Promise<{ chats: RoutedChat[]; more: boolean }>;
+  /** A chat's newest message, if any. */
+  lastMessage(chatId: string): Promise<Message | undefined>;
 }

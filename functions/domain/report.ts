@@ -68,6 +68,8 @@ export interface ReportCounters {
   histograms: Record<TimedMetric, Histogram>;
   /** Exact longest wait in seconds, when any chat was accepted. */
   waitMax?: number;
+  /** Chats closed with each disposition, by disposition id. */
+  dispositions?: Record<string, number>;
 }
 
 export function emptyCounters(): ReportCounters {
@@ -81,7 +83,10 @@ export function mergeCounters(a: ReportCounters, b: ReportCounters): ReportCount
   const counts = { ...a.counts };
   for (const m of countMetrics) counts[m] += b.counts[m];
   const waitMax = a.waitMax === undefined ? b.waitMax : b.waitMax === undefined ? a.waitMax : Math.max(a.waitMax, b.waitMax);
+  const dispositions = { ...a.dispositions };
+  for (const [id, n] of Object.entries(b.dispositions ?? {})) dispositions[id] = (dispositions[id] ?? 0) + n;
   return {
+    ...(Object.keys(dispositions).length > 0 ? { dispositions } : {}),
     counts,
     histograms: {
       wait: mergeHistograms(a.histograms.wait, b.histograms.wait),
@@ -122,6 +127,8 @@ export interface ReportRow {
   messagesOut: number;
   csat: { responses: number; average: number | null };
   serviceLevel: { answeredWithin: number; share: number | null };
+  /** Chats closed with each disposition, by disposition id (those with none are left out). */
+  dispositions: Record<string, number>;
 }
 
 export function reportRow(start: string, c: ReportCounters): ReportRow {
@@ -141,6 +148,7 @@ export function reportRow(start: string, c: ReportCounters): ReportRow {
     messagesOut: counts.messagesOut,
     csat: { responses: counts.csatResponses, average: counts.csatResponses > 0 ? Math.round((counts.csatSum / counts.csatResponses) * 100) / 100 : null },
     serviceLevel: { answeredWithin: counts.answeredWithin, share: counts.accepted > 0 ? Math.round((counts.answeredWithin / counts.accepted) * 1000) / 1000 : null },
+    dispositions: { ...c.dispositions },
   };
 }
 

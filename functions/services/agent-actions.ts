@@ -17,6 +17,8 @@ import { agentView } from '../domain/routing';
 import type { AgentUploads } from './agent-uploads';
 import type { ChatSignals } from './chat-signals';
 import type { Attachment } from '../domain/model';
+import type { WrapUpService } from './wrap-up';
+import { wrapUpFrame } from '../socket/wrap-up-frames';
 
 export interface AgentActionsDeps {
   dispatcher: Dispatcher;
@@ -44,6 +46,8 @@ export interface AgentActionsDeps {
   signals?: Pick<ChatSignals, 'signal'>;
   /** Where a held chat can be transferred; `transferTargets` answers `not_configured` without it. */
   transferTargets?: Pick<TransferTargets, 'of'>;
+  /** Dispositions and tags of closes, notes and the customer's history; closes carry no wrap-up and those frames answer `not_configured` without it. */
+  wrapUp?: WrapUpService;
 }
 
 /** Groups that may watch any chat. */
@@ -81,7 +85,9 @@ export class AgentActions {
       case 'send':
         return withId(await this.send(agentId, frame));
       case 'close': {
-        const closed = await dispatcher.close(frame.chatId, 'agent', agentId);
+        // the disposition and tags are checked against the chat's queue before anything changes
+        const wrapUp = await this.deps.wrapUp?.forAgentClose(agentId, frame.chatId, { dispositionId: frame.dispositionId, tags: frame.tags });
+        const closed = await dispatcher.close(frame.chatId, 'agent', agentId, undefined, wrapUp);
         return closed.ok ? undefined : error('not_your_chat', 'Only the agent who holds an open chat can close it.', requestId);
       }
       case 'sync':
@@ -115,6 +121,12 @@ export class AgentActions {
         if (!this.deps.signals) throw new OmnichatError('Typing and seen are not wired to this socket.', { code: 'not_configured', status: 503 });
         await this.deps.signals.signal(agentId, frame.chatId, frame.action);
         return undefined;
+      case 'note':
+      case 'notes':
+      case 'customerHistory': {
+        if (!this.deps.wrapUp) throw new OmnichatError('Notes and history are not wired to this socket.', { code: 'not_configured', status: 503 });
+        return withId(await wrapUpFrame(this.deps.wrapUp, agentId, frame, origin));
+      }
       case 'runAction': {
         // a refusal (ChatActionNotFound, ChatActionNotAllowed) is thrown and answered by the socket's one error mapping
         const ran = await this.deps.chatActions.run(agentId, frame.chatId, frame.actionId);

@@ -3,6 +3,7 @@ import { type Candidate, canTakeChat, candidateOf, completionDeadline, effective
 import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type ReportRecorder, type RoutingStore, type Timers } from '../domain/ports';
 import { productMetrics } from '../shared/metric-names';
 import { isOpen, nextOpening, type WaitingLineStore } from '../domain/hours';
+import type { WrapUp } from '../domain/wrap-up';
 
 export interface DispatcherDeps {
   store: RoutingStore;
@@ -335,11 +336,12 @@ export class Dispatcher {
   }
 
   /**
-   * Closes a chat (agent, completion timeout, supervisor with an optional note); capacity frees and waiting chats move.
+   * Closes a chat (agent, completion timeout, supervisor with an optional note), with the
+   * wrap-up (disposition, tags) the closer gave; capacity frees and waiting chats move.
    * With `onlyIf` (the inactivity timeout) the chat closes only while it holds for the chat as read, and the
    * write loses if either side wrote since that read: a message racing the close either keeps the chat or comes after it.
    */
-  async close(chatId: string, reason: CloseReason, byAgentId?: string, note?: string, onlyIf?: (chat: RoutedChat) => boolean): Promise<{ ok: boolean }> {
+  async close(chatId: string, reason: CloseReason, byAgentId?: string, note?: string, wrapUp?: WrapUp, onlyIf?: (chat: RoutedChat) => boolean): Promise<{ ok: boolean }> {
     const { store, chats, directory, notifier, events, clock } = this.deps;
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -353,7 +355,7 @@ export class Dispatcher {
       // the close below is conditioned on this version: what `onlyIf` saw is what closes
       if (onlyIf && !onlyIf(fresh)) return { ok: false };
       const agent = fresh.agentId ? await store.agent(fresh.agentId) : undefined;
-      const outcome = await store.closeChat({ chat: fresh, agent, settings, reason, now: clock(), ...(onlyIf ? { quiet: true } : {}) });
+      const outcome = await store.closeChat({ chat: fresh, agent, settings, reason, now: clock(), ...(onlyIf ? { quiet: true } : {}), ...(wrapUp ? { wrapUp } : {}) });
       if (outcome === 'lost') continue;
       if (fresh.agentId) await notifier.notify(fresh.agentId, { type: 'chatClosed', chatId, reason });
       await this.deps.watchers?.forward(fresh, { type: 'chatClosed', chatId, reason });
@@ -364,9 +366,11 @@ export class Dispatcher {
         queueId: fresh.queueId,
         channelId: fresh.channelId,
         ...(note !== undefined ? { note } : {}),
+        ...(wrapUp?.disposition ? { dispositionId: wrapUp.disposition.id, dispositionLabel: wrapUp.disposition.label } : {}),
+        ...(wrapUp?.tags && wrapUp.tags.length > 0 ? { tags: wrapUp.tags } : {}),
       });
       if (fresh.agentId) await this.agentReady(fresh.agentId);
-      await this.deps.endings?.closed({ ...fresh, state: 'closed' }, reason);
+      await this.deps.endings?.closed({ ...fresh, state: 'closed', ...(wrapUp?.disposition ? { disposition: wrapUp.disposition } : {}) }, reason);
       return { ok: true };
     }
     return { ok: false };
@@ -589,7 +593,7 @@ export class Dispatcher {
         const due = inactivityDeadline(queue, c);
         return c.state === 'assigned' && c.heldSince === heldSince && due !== undefined && due.getTime() <= now.getTime();
       };
-      if ((await this.close(chatId, 'inactivity', undefined, undefined, idle)).ok) return;
+      if ((await this.close(chatId, 'inactivity', undefined, undefined, undefined, idle)).ok) return;
     }
   }
 }

@@ -4,6 +4,7 @@ import type { Directory, RoutingStore } from '../domain/ports';
 import { capacityOf, effectiveStatus } from '../domain/routing';
 import type { Dispatcher } from './dispatcher';
 import { isOpen } from '../domain/hours';
+import type { WrapUp } from '../domain/wrap-up';
 
 export interface SupervisionDeps {
   dispatcher: Pick<Dispatcher, 'reassign' | 'close' | 'setPresence'>;
@@ -131,12 +132,12 @@ export class Supervision {
   }
 
   /** Closes any open chat (reason `supervisor`); the note rides on the `ChatClosed` event. */
-  async close(chatId: string, note: string | undefined): Promise<RoutedChat> {
+  async close(chatId: string, note: string | undefined, wrapUp?: WrapUp): Promise<RoutedChat> {
     const { chats, dispatcher } = this.deps;
     const chat = await chats.chat(chatId);
     if (!chat) throw new NotFound('Chat', chatId);
     if (chat.state === 'closed') throw reassignRefusals.chat_closed();
-    const closed = await dispatcher.close(chatId, 'supervisor', undefined, note);
+    const closed = await dispatcher.close(chatId, 'supervisor', undefined, note, wrapUp);
     const after = await chats.chat(chatId);
     if (!closed.ok && after?.state !== 'closed') throw reassignRefusals.busy();
     // a concurrent close that landed first answers as a closed chat

@@ -63,7 +63,7 @@ export class WaitingLine {
       return;
     }
     // close (or an overflow queue that is gone): the customer is told, the chat counts as abandoned
-    await dispatcher.close(chatId, 'maxWait', undefined, undefined, (c) => unheld(c, queueId));
+    await dispatcher.close(chatId, 'maxWait', undefined, undefined, undefined, (c) => unheld(c, queueId));
   }
 
   /** A position timer fired: tell a still waiting customer their place in line, and arm the next one. */

@@ -22,6 +22,8 @@ export const table = {
     byAgent: { name: 'byAgent', partitionKey: 'agentPk', sortKey: 'agentSk', projection: ['chatId', 'agentId', 'offeredAt', 'expiresAt', 'id', 'queueId'] },
     /** Chats of one channel, oldest first (keys only: "has this channel any chat"). */
     byChannel: { name: 'byChannel', partitionKey: 'channelPk', sortKey: 'channelSk', projection: 'keys' },
+    /** Chats of one customer of one channel, by creation (keys only: written once, when the chat opens; a customer's history). */
+    byCustomer: { name: 'byCustomer', partitionKey: 'custPk', sortKey: 'custSk', projection: 'keys' },
   },
 } as const;
 

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { maxHistoryCursorLength } from '../domain/frame-budget';
 import { contentTypePattern, uploadedAttachmentSchema } from '../domain/uploads';
+import { maxHistoryLimit, maxNoteLength, maxTagLength, maxTags } from '../domain/wrap-up';
 
 /** Client frames of the agent WebSocket protocol (docs/websocket.md), validated at the edge. */
 /** Every id a frame carries is capped (DynamoDB keys stay small; a long id is refused, never looked up). */
@@ -9,6 +10,21 @@ const maxIdLength = 128;
 const id = z.string().min(1).max(maxIdLength);
 const requestId = z.string().max(maxIdLength).optional();
 const chatId = id;
+/** Lengths in code points, not UTF-16 units: 😀 is one (an emoji joined with ZWJ is several). */
+const codePoints = (s: string): number => [...s].length;
+const tagsSchema = z
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1)
+      .refine((t) => codePoints(t) <= maxTagLength, `At most ${maxTagLength} characters.`),
+  )
+  .max(maxTags);
+const noteText = z
+  .string()
+  .refine((t) => t.trim().length > 0, 'Write something.')
+  .refine((t) => codePoints(t) <= maxNoteLength, `At most ${maxNoteLength} characters.`);
 
 export const clientFrameSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('ping'), requestId }),
@@ -29,7 +45,7 @@ export const clientFrameSchema = z.discriminatedUnion('action', [
     clientMessageId: id,
   }),
   z.object({ action: z.literal('requestThread'), requestId, chatId }),
-  z.object({ action: z.literal('close'), requestId, chatId }),
+  z.object({ action: z.literal('close'), requestId, chatId, dispositionId: id.optional(), tags: tagsSchema.optional() }),
   // `note`: for the next agent (on their offer and on the chat)
   z.object({ action: z.literal('transfer'), requestId, chatId, queueId: id.optional(), agentId: id.optional(), note: z.string().trim().min(1).max(500).optional() }),
   // where the agent can transfer a chat they hold: queues with their backlog, the chat queue's agents with their status
@@ -53,6 +69,17 @@ export const clientFrameSchema = z.discriminatedUnion('action', [
   // the agent is typing / has seen the chat: shown to the customer (no reply)
   z.object({ action: z.literal('typing'), requestId, chatId }),
   z.object({ action: z.literal('seen'), requestId, chatId }),
+  // private notes: never sent to the customer
+  z.object({ action: z.literal('note'), requestId, chatId, text: noteText }),
+  z.object({ action: z.literal('notes'), requestId, chatId }),
+  // the customer's earlier chats (every channel of a linked contact)
+  z.object({
+    action: z.literal('customerHistory'),
+    requestId,
+    chatId,
+    limit: z.number().int().min(1).max(maxHistoryLimit).optional(),
+    nextToken: z.string().min(1).max(400).optional(),
+  }),
 ]);
 
 export type ClientFrame = z.infer<typeof clientFrameSchema>;

@@ -2,6 +2,8 @@
  * The management API answers bad input with a 4xx that changes nothing: whatever the path, query
  * and body, over DynamoDB Local and the real SDK clients, it never answers 5xx.
  */
+import { DynamoWrapUp } from '../../functions/adapters/dynamodb/wrap-up';
+import { WrapUpService, allQuickReplies } from '../../functions/services/wrap-up';
 import { randomUUID } from 'node:crypto';
 import { Supervision } from '../../functions/services/supervision';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -48,6 +50,11 @@ beforeAll(async () => {
     telegram: new TelegramApi({ baseUrl: telegram.url }),
     membership: () => h.membership,
     supervision: () => new Supervision({ dispatcher: h.dispatcher, store: h.store, directory: h.directory, chats: h.chats, clock: h.clock }),
+    wrapUp: () => {
+      const store = new DynamoWrapUp(h.table);
+      const admin = new DynamoAdminStore(h.table);
+      return new WrapUpService({ store, history: store, chats: h.chats, directory: h.directory, quickReplies: () => allQuickReplies(admin), notifier: { notify: async () => undefined }, clock: () => new Date(), newId: randomUUID });
+    },
     clock: () => new Date(),
     newId: randomUUID,
     publicApiUrl: 'https://api.example.com',

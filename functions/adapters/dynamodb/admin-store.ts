@@ -11,10 +11,10 @@ import {
   type RoutedChat,
 } from '../../domain/model';
 import type { AdminStore, Page, PageRequest } from '../../domain/ports';
-import { AgentStillBusy } from '../../domain/errors';
+import { AgentStillBusy, KeptChanging } from '../../domain/errors';
 import { indexKeys, keys } from './keys';
 import { pageOf, partitionPage, type PagedIndex } from './page-tokens';
-import { lostRace, type Item, type Table } from './table';
+import { lostRace, type Item, type Table, type TransactItem } from './table';
 
 /**
  * Items only the management API writes, beside those of `keys.ts`:
@@ -114,7 +114,13 @@ export class DynamoAdminStore implements AdminStore {
    * the same channel carry it. The chat's `version` is left alone: timers armed on it stay valid.
    */
   async linkContact(chat: Pick<RoutedChat, 'id' | 'channelId' | 'customer'>, contactId: string): Promise<void> {
-    await this.table.transact([
+    // the contact lists its customers (its history spans their channels); a customer linked elsewhere before leaves that list
+    const customerKey = adminKeys.customer(chat.channelId, chat.customer.id);
+    const before = (await this.table.get(customerLinkItem, customerKey.pk, customerKey.sk, true))?.contactId;
+    const reverse = (id: string) => ({ pk: `CONTACT#${id}`, sk: `CUSTOMER#${chat.channelId}#${chat.customer.id}` });
+    const writes: TransactItem[] = [
+      ...(before !== undefined && before !== contactId ? [{ Delete: { TableName: '', Key: reverse(before) } }] : []),
+      { Put: { TableName: '', Item: { ...reverse(contactId), channelId: chat.channelId, customerId: chat.customer.id } } },
       {
         Update: {
           TableName: '',
@@ -127,11 +133,20 @@ export class DynamoAdminStore implements AdminStore {
       {
         Put: {
           TableName: '',
-          Item: { ...adminKeys.customer(chat.channelId, chat.customer.id), channelId: chat.channelId, customerId: chat.customer.id, contactId },
+          Item: { ...customerKey, channelId: chat.channelId, customerId: chat.customer.id, contactId },
+          // decided against the link read above: a concurrent relink makes this one fail, never leaves two lists naming the customer
+          ConditionExpression: before === undefined ? 'attribute_not_exists(pk)' : 'contactId = :before',
+          ...(before === undefined ? {} : { ExpressionAttributeValues: { ':before': before } }),
         },
       },
       { ConditionCheck: { TableName: '', Key: adminKeys.contact(contactId), ConditionExpression: 'attribute_exists(pk)' } },
-    ]);
+    ];
+    try {
+      await this.table.transact(writes);
+    } catch (error) {
+      if (lostRace(error)) throw new KeptChanging("The customer's contact link", error);
+      throw error;
+    }
   }
 
   /** The contact a customer of a channel was linked to, if any; read when a chat opens. */

@@ -30,6 +30,9 @@ export function newChatItem(chat: RoutedChat): Record<string, unknown> {
     kindSk: `${chat.createdAt}#${chat.id}`,
     channelPk: indexKeys.byChannel(chat.channelId),
     channelSk: `${chat.createdAt}#${chat.id}`,
+    // the customer's history: set once, never moved, so later writes of the chat write no index entry
+    custPk: indexKeys.byCustomer(chat.channelId, chat.customer.id),
+    custSk: `${chat.createdAt}#${chat.id}`,
     ...(chat.state === 'waiting' && chat.queueId ? { waitPk: indexKeys.waiting(chat.queueId), waitSk: `${chat.createdAt}#${chat.id}` } : {}),
   };
 }

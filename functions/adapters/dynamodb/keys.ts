@@ -13,7 +13,8 @@
  *   AGENT#<id>          | EVT#<cursor>        event log for `sync` (TTL); the newest cursor is the log's last item
  *   CONN#<connectionId> | CONN                connection → agent
  *   CONV#<channelId>#<customerId> | CONV      conversation → its open chat
- *   CHAT#<id>           | CHAT                chat; waitPk/waitSk while waiting; agentPk while assigned
+ *   CHAT#<id>           | CHAT                chat; waitPk/waitSk while waiting; agentPk while assigned;
+ *                                           custPk/custSk (byCustomer) from its creation on
  *   CHAT#<id>           | OFFER#<agentId>     pending offer; agentPk/agentSk
  *   CHAT#<id>           | MSG#<sentAt>#<id>   message
  *   CHAT#<id>           | WATCH#<connectionId> a supervisor's connection watching the chat (TTL)
@@ -50,6 +51,7 @@ export const indexKeys = {
   waiting: (queueId: string) => `WAIT#${queueId}`,
   byAgent: (agentId: string) => `AGENT#${agentId}`,
   byChannel: (channelId: string) => `CHANNEL#${channelId}`,
+  byCustomer: (channelId: string, customerId: string) => `CUST#${channelId}#${customerId}`,
 } as const;
 
 /** Epoch seconds for DynamoDB TTL. */

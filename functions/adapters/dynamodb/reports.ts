@@ -35,10 +35,15 @@ export const reportKeys = {
 /** Report items are kept for 400 days. */
 const keepSeconds = 400 * 24 * 3600;
 
+/** One counter per disposition: `d_<dispositionId>`. */
+const dispositionPrefix = 'd_';
+
 const histogramPrefix: Record<TimedMetric, string> = { wait: 'h_wait_', firstResponse: 'h_first_', handle: 'h_handle_' };
 
 interface Addition {
   counts?: Partial<Record<CountMetric, number>>;
+  /** Chats closed with each disposition (`d_<dispositionId>`). */
+  dispositions?: Record<string, number>;
   samples?: Partial<Record<TimedMetric, number>>;
 }
 
@@ -83,6 +88,8 @@ export class DynamoReports implements ReportRecorder, ReportReader {
     const handled = chat.agentId && chat.assignedAt && reason !== 'transfer';
     await this.record(chat, chat.agentId ?? undefined, at, {
       counts: { messagesIn: chat.messagesIn ?? 0, messagesOut: chat.messagesOut ?? 0, abandoned: isAbandoned(chat, reason) ? 1 : 0 },
+      // the disposition counted in the same update as the rest of the close
+      ...(chat.disposition ? { dispositions: { [chat.disposition.id]: 1 } } : {}),
       ...(handled ? { samples: { handle: secondsBetween(chat.assignedAt!, at) } } : {}),
     });
   }
@@ -139,6 +146,7 @@ export class DynamoReports implements ReportRecorder, ReportReader {
       i++;
     };
     for (const [metric, value] of Object.entries(addition.counts ?? {})) addOne(metric, value);
+    for (const [dispositionId, value] of Object.entries(addition.dispositions ?? {})) addOne(`${dispositionPrefix}${dispositionId}`, value);
     for (const [metric, seconds] of Object.entries(addition.samples ?? {}) as [TimedMetric, number][]) {
       addOne(`${histogramPrefix[metric]}${bucketOf(seconds)}`, 1);
     }
@@ -174,6 +182,9 @@ function countersOf(item: Record<string, unknown>): ReportCounters {
     for (const [attribute, value] of Object.entries(item)) {
       if (attribute.startsWith(prefix)) counters.histograms[metric][Number(attribute.slice(prefix.length))] = Number(value);
     }
+  }
+  for (const [attribute, value] of Object.entries(item)) {
+    if (attribute.startsWith(dispositionPrefix)) (counters.dispositions ??= {})[attribute.slice(dispositionPrefix.length)] = Number(value);
   }
   if (typeof item.waitMax === 'number') counters.waitMax = Math.round(item.waitMax * 10) / 10;
   return counters;

@@ -236,11 +236,15 @@ export class DynamoRoutingStore implements RoutingStore {
    */
   async closeChat(input: Parameters<RoutingStore['closeChat']>[0]): Promise<Outcome> {
     const { chat, agent, settings, now } = input;
+    const wrapUp = {
+      ...(input.wrapUp?.disposition ? { disposition: input.wrapUp.disposition } : {}),
+      ...(input.wrapUp?.tags && input.wrapUp.tags.length > 0 ? { tags: input.wrapUp.tags } : {}),
+    };
     const writes: TransactItem[] = [
       this.chatUpdate(
         chat,
         {
-          set: { state: 'closed', offeredTo: [], closedAt: now.toISOString(), closeReason: input.reason, kindPk: indexKeys.kind('CHATS#closed') },
+          set: { state: 'closed', offeredTo: [], closedAt: now.toISOString(), closeReason: input.reason, kindPk: indexKeys.kind('CHATS#closed'), ...wrapUp },
           remove: ['waitPk', 'waitSk', 'agentPk', 'agentSk', 'completionToken'],
         },
         input.quiet ? quietSince(chat) : undefined,
