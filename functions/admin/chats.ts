@@ -19,7 +19,7 @@ export const chatSchema = domainChat
 
 /** A message as the management API shows it. */
 const messageSchema = domainMessage
-  .pick({ id: true, chatId: true, direction: true, text: true, attachments: true, payload: true, sentAt: true, agentId: true, error: true })
+  .pick({ id: true, chatId: true, direction: true, text: true, attachments: true, payload: true, sentAt: true, agentId: true, error: true, refusedAttachments: true })
   .extend({ status: z.string() });
 
 const chatsQuery = z.strictObject({

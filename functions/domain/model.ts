@@ -239,6 +239,8 @@ export const messageSchema = z.object({
   error: z.string().optional(),
   /** Set when the customer edited the message (Telegram). */
   editedAt: z.string().optional(),
+  /** How many attachments the customer sent that the channel does not take (never kept; see `customerAttachments`). */
+  refusedAttachments: z.number().int().min(1).optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
 

@@ -125,6 +125,16 @@ export interface NewMessage {
   delivery?: DeliveryRef;
   /** A customer message for a chat read as open: if a close landed first, `append` throws `ChatClosedMeanwhile` and stores nothing. */
   whileOpen?: boolean;
+  /** An agent's reply: stored only while the chat is assigned to this agent, else `append` throws `ChatNoLongerHeld` and stores nothing. */
+  heldBy?: string;
+}
+
+/** The chat was closed, transferred or reassigned between reading it and storing the agent's reply (see `NewMessage.heldBy`). */
+export class ChatNoLongerHeld extends Error {
+  constructor(readonly chatId: string) {
+    super(`Chat ${chatId} is no longer held by the agent.`);
+    this.name = 'ChatNoLongerHeld';
+  }
 }
 
 /** The chat closed between reading it and appending a customer message to it (see `NewMessage.whileOpen`). */

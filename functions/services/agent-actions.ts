@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Message, chatView, customerLastWroteAt } from '../domain/model';
-import { type AgentLog, type ChatStore, type Directory, type OutboundQueue, type ReportRecorder, type RoutingStore, type WatchStore } from '../domain/ports';
+import { ChatNoLongerHeld, type AgentLog, type ChatStore, type Directory, type OutboundQueue, type ReportRecorder, type RoutingStore, type WatchStore } from '../domain/ports';
 import type { AgentEvent, ReplyFrame, AgentConnections } from '../domain/ports';
 import { type Dispatcher, offeredEvent } from './dispatcher';
 import type { TransferTargets } from './transfer-targets';
@@ -163,7 +163,15 @@ export class AgentActions {
       status: 'pending',
       agentId,
     };
-    if (!(await chats.append(chat.id, { message: { ...message, clientMessageId: frame.clientMessageId }, delivery }, now))) {
+    let stored: boolean;
+    try {
+      stored = await chats.append(chat.id, { message: { ...message, clientMessageId: frame.clientMessageId }, delivery, heldBy: agentId }, now);
+    } catch (cause) {
+      // closed, transferred or reassigned since it was read above: nothing was stored or sent
+      if (cause instanceof ChatNoLongerHeld) return error('not_your_chat', 'The chat was closed or moved before your message was kept; it was not sent.');
+      throw cause;
+    }
+    if (!stored) {
       const messageId = await chats.deliveredMessageId(delivery);
       return { type: 'sent', chatId: chat.id, clientMessageId: frame.clientMessageId, messageId, duplicate: true };
     }

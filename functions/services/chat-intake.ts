@@ -84,33 +84,33 @@ export class ChatIntake {
   /**
    * A channel that takes no customer attachments: they never reach agents, the text sent with
    * them does, and the customer gets the channel's `attachmentRefused` message (once per chat, as
-   * every automated kind) when a chat is open. A message of nothing but refused attachments is not
-   * stored and opens no chat (there is nothing for an agent to read).
+   * every automated kind). A message of nothing but refused attachments is kept as a message saying
+   * how many were refused (`refusedAttachments`), so it opens a chat like any first message: the
+   * customer reached out, and is answered.
    */
   private async customerMessage(channel: Channel, envelope: InboundEnvelope, given: CustomerMessage): Promise<IntakeOutcome> {
     if (channel.customerAttachments !== false || !given.attachments?.length) return this.acceptedMessage(channel, envelope, given);
-    const { attachments: _refused, ...event } = given;
-    const empty = event.text === undefined && event.payload === undefined;
-    const outcome = empty ? 'ignored' : await this.acceptedMessage(channel, envelope, event);
+    const { attachments: refused, ...event } = given;
+    const outcome = await this.acceptedMessage(channel, envelope, event, refused.length);
     const open = outcome === 'duplicate' ? undefined : await this.deps.chats.openChatOf(channel.id, envelope.conversationKey);
     if (open && open.state !== 'bot') await this.deps.automated.send?.(open, 'attachmentRefused');
     return outcome;
   }
 
-  private async acceptedMessage(channel: Channel, envelope: InboundEnvelope, event: CustomerMessage): Promise<IntakeOutcome> {
+  private async acceptedMessage(channel: Channel, envelope: InboundEnvelope, event: CustomerMessage, refused = 0): Promise<IntakeOutcome> {
     const { chats, notifier } = this.deps;
     const delivery = envelope.deliveryId
       ? { channelType: envelope.channelType, channelKey: envelope.channelKey, deliveryId: envelope.deliveryId }
       : undefined;
     const open = await chats.openChatOf(channel.id, envelope.conversationKey);
-    if (!open) return (await this.deps.surveys?.customerWrote(channel, envelope, event, delivery)) ?? this.openChat(channel, event, delivery);
-    const [message, ...continuation] = inboundMessages(open.id, event);
+    if (!open) return (await this.deps.surveys?.customerWrote(channel, envelope, event, delivery)) ?? this.openChat(channel, event, delivery, refused);
+    const [message, ...continuation] = inboundMessages(open.id, event, refused);
     if (!message) return 'ignored';
     try {
       if (!(await chats.append(open.id, { message, continuation, delivery, whileOpen: true }, this.deps.clock()))) return 'duplicate';
     } catch (error) {
       // the chat closed (an inactivity or completion timeout, an agent) after it was read: the message opens the next chat
-      if (error instanceof ChatClosedMeanwhile) return this.openChat(channel, event, delivery);
+      if (error instanceof ChatClosedMeanwhile) return this.openChat(channel, event, delivery, refused);
       throw error;
     }
     // appending removed the completion token: a completion timer armed before now changes nothing
@@ -123,7 +123,7 @@ export class ChatIntake {
     return 'stored';
   }
 
-  private async openChat(channel: Channel, event: CustomerMessage, delivery: DeliveryRef | undefined): Promise<IntakeOutcome> {
+  private async openChat(channel: Channel, event: CustomerMessage, delivery: DeliveryRef | undefined, refused = 0): Promise<IntakeOutcome> {
     const { chats, dispatcher, events } = this.deps;
     const customer = await this.deps.profiles.customerOf(channel, event.customer);
     const contactId = await this.deps.contacts.contactOfCustomer(channel.id, customer.id);
@@ -137,7 +137,7 @@ export class ChatIntake {
       lastMessageAt: sentAt,
       contactId: contactId ?? null,
     });
-    const [first, ...continuation] = inboundMessages(opened.id, event);
+    const [first, ...continuation] = inboundMessages(opened.id, event, refused);
     if (!first) return 'ignored';
     // offers show the first message; it rides on the chat item written anyway
     const chat = { ...opened, firstMessage: previewOf(first) };
@@ -158,7 +158,7 @@ export class ChatIntake {
  * consecutive messages, each well within an item and a WebSocket frame, whose texts join to the
  * whole. Later parts have the first part's id with `-p002`, `-p003`… so they sort right after it.
  */
-function inboundMessages(chatId: string, event: CustomerMessage): Message[] {
+function inboundMessages(chatId: string, event: CustomerMessage, refused = 0): Message[] {
   const id = randomUUID();
   const sentAt = new Date(event.timestamp).toISOString();
   const texts: (string | undefined)[] = event.text !== undefined ? splitText(event.text) : [undefined];
@@ -169,6 +169,7 @@ function inboundMessages(chatId: string, event: CustomerMessage): Message[] {
     ...(text !== undefined ? { text } : {}),
     ...(i === 0 && event.attachments?.length ? { attachments: event.attachments } : {}),
     ...(i === 0 && event.payload !== undefined ? { payload: event.payload } : {}),
+    ...(i === 0 && refused > 0 ? { refusedAttachments: refused } : {}),
     sentAt,
     status: 'received',
     platformMessageId: event.platformMessageId,

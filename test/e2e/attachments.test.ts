@@ -194,5 +194,21 @@ describe('agents’ attachments, typing and seen', () => {
 
     agent.send({ action: 'upload', requestId: 'off', chatId, name: photoName, contentType: 'image/jpeg', size: photo.length });
     expect(await agent.next('error', 10_000)).toMatchObject({ code: 'attachments_disabled', requestId: 'off' });
+
+    // a new customer whose first message is a photo alone is answered too: the chat opens with a message saying what was refused
+    const photoOnly = messengerText({ pageId, psid: '7000000203', text: 'unused' }) as { entry: { messaging: { message: Record<string, unknown> }[] }[] };
+    delete photoOnly.entry[0]!.messaging[0]!.message.text;
+    photoOnly.entry[0]!.messaging[0]!.message.attachments = [
+      { type: 'image', payload: { url: 'https://scontent.example.net/v/a.jpg?oh=2' } },
+      { type: 'image', payload: { url: 'https://scontent.example.net/v/b.jpg?oh=3' } },
+    ];
+    const photoChat = await chatFrom(() => postMessenger(local.baseUrl, appId, appSecret, photoOnly));
+    const kept = await local.api('GET', `/api/chats/${photoChat}`, undefined, admin);
+    const inbound = (kept.body as { messages: { direction: string; text?: string; attachments?: unknown; refusedAttachments?: number }[] }).messages.filter((m) => m.direction === 'in');
+    expect(inbound).toEqual([expect.objectContaining({ refusedAttachments: 2 })]);
+    expect(inbound[0]?.text).toBeUndefined();
+    expect(inbound[0]?.attachments).toBeUndefined();
+    await eventually(() => expect(graph.sent.filter((m) => m.recipientId === '7000000203').map((m) => m.text)).toContain(refusal), 15_000);
+    agent.send({ action: 'close', chatId: photoChat });
   }, 90_000);
 });

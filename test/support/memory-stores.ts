@@ -36,6 +36,7 @@ import {
   type WithdrawReason,
 } from '../../functions/domain/model';
 import { canTakeChat, candidateOf, capacityOf, readyRank, waitRank, withStatusSince, type Candidate } from '../../functions/domain/routing';
+import { ChatNoLongerHeld } from '../../functions/domain/ports';
 import type { AgentEvent, AgentLog, ChatStore, Directory, LiveConnection, LoggedEvent, NewMessage, OfferedChat, Outcome, Page, QueueBacklog, RedirectTarget, RoutingStore } from '../../functions/domain/ports';
 
 type AgentItem = AgentRecord;
@@ -394,6 +395,7 @@ export class MemoryChatStore implements Pick<ChatStore, 'chat' | 'openChatOf' | 
       const { completionToken: _t, customerBlocked: _b, ...rest } = stored.item;
       stored.item = { ...rest, lastMessageAt: entry.message.sentAt, customerWroteAt: entry.message.sentAt };
     }
+    if (entry.heldBy !== undefined && (stored?.item.state !== 'assigned' || stored.item.agentId !== entry.heldBy)) throw new ChatNoLongerHeld(chatId);
     this.keep(entry);
     return true;
   }

@@ -11,7 +11,7 @@ import {
   type RoutedChat,
   type StoredMessage,
 } from '../../domain/model';
-import { ChatClosedMeanwhile, type ChatStore, type DeliveryRef, type NewMessage, type Outcome } from '../../domain/ports';
+import { ChatClosedMeanwhile, ChatNoLongerHeld, type ChatStore, type DeliveryRef, type NewMessage, type Outcome } from '../../domain/ports';
 import { bytesOf, frameBudgetBytes, historyCursor } from '../../domain/frame-budget';
 import { indexKeys, keys, ttlAfter } from './keys';
 import { lostRace, type Table, type TransactItem } from './table';
@@ -101,8 +101,15 @@ export class DynamoChatStore implements ChatStore {
           TableName: '',
           Key: keys.chat(chatId),
           UpdateExpression: 'SET firstReplyAt = if_not_exists(firstReplyAt, :at), lastActivityAt = :now ADD messagesOut :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': entry.message.sentAt, ':now': now.toISOString(), ':one': 1 },
+          // a reply loses to a close, transfer or reassignment that landed first
+          ConditionExpression: entry.heldBy !== undefined ? 'attribute_exists(pk) AND #state = :assigned AND agentId = :agent' : 'attribute_exists(pk)',
+          ...(entry.heldBy !== undefined ? { ExpressionAttributeNames: { '#state': 'state' } } : {}),
+          ExpressionAttributeValues: {
+            ':at': entry.message.sentAt,
+            ':now': now.toISOString(),
+            ':one': 1,
+            ...(entry.heldBy !== undefined ? { ':assigned': 'assigned', ':agent': entry.heldBy } : {}),
+          },
         },
       });
     }
@@ -112,6 +119,10 @@ export class DynamoChatStore implements ChatStore {
     } catch (error) {
       if (entry.delivery && lostRace(error) && (await this.seen(entry.delivery))) return false;
       if (entry.whileOpen && lostRace(error) && (await this.chat(chatId))?.state === 'closed') throw new ChatClosedMeanwhile(chatId);
+      if (entry.heldBy !== undefined && lostRace(error)) {
+        const now = await this.chat(chatId);
+        if (now && (now.state !== 'assigned' || now.agentId !== entry.heldBy)) throw new ChatNoLongerHeld(chatId);
+      }
       throw error;
     }
   }
