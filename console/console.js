@@ -41,16 +41,22 @@ const state = {
   view: 'list',
   /** The transfer dialog: its chat, the targets last received, and the chosen one ({ kind, id }). */
   transfer: { chatId: null, queues: [], agents: [], chosen: null, timer: null },
-  /** Fallback transfer targets (snapshot or API) when the server has no `transferTargets`. */
-  fallbackTargets: { queues: [], agents: [] },
-  /** chatId → earlier chats of its customer (`customerHistory`), or 'unavailable'. */
+  /** chatId → earlier chats of its customer (`customerHistory`), or 'loading'. */
   customerHistory: new Map(),
+  /** chatId → its private notes (`notes`, then `noteAdded`), or 'loading'. */
+  notes: new Map(),
+  /** chatId → its quick replies rendered for it (`GET /api/quick-replies?chatId=`), or 'loading'. */
+  chatReplies: new Map(),
+  /** contactId → contact, for those this console created, found or linked. */
+  contacts: new Map(),
+  /** What the composer writes: 'reply' (to the customer) or 'note' (private). */
+  composeMode: 'reply',
+  /** chatId → when `typing` was last sent (at most every 3 s). */
+  typingAt: new Map(),
   /** queueId → dispositions, or null when the API has none. */
   dispositions: new Map(),
   /** requestId → { chatId, file } of an attachment being uploaded. */
   uploads: new Map(),
-  /** Server actions found missing (answered `bad_frame`): their controls are hidden. */
-  missing: new Set(),
 };
 const baseTitle = document.title;
 
@@ -107,7 +113,7 @@ function onTokenRefreshed(auth) {
 
 bindSignInForms({ $, state, groups: ['agents'], signIn, showSignIn, endSession });
 
-// ---------- quick replies, actions, sound: from the snapshot when it carries them, else from the API if this token may read it ----------
+// ---------- the management API (quick replies of a chat, dispositions, contacts; actions and sound when the snapshot lacks them) ----------
 async function apiGet(path) {
   try {
     const res = await fetch(`${state.config.apiUrl}${path}`, { headers: { authorization: `Bearer ${state.token}` } });
@@ -116,26 +122,26 @@ async function apiGet(path) {
     return null;
   }
 }
+/** A write to the API: `{ ok, status, body }`; `status` 0 when the API could not be reached. */
+async function apiSend(method, path, body) {
+  try {
+    const res = await fetch(`${state.config.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${state.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { ok: res.ok, status: res.status, body: await res.json().catch(() => null) };
+  } catch {
+    return { ok: false, status: 0, body: null };
+  }
+}
+/** The API's error message, or a plain one. */
+const apiError = (answer) => answer.body?.error?.message ?? (answer.status ? `the server answered ${answer.status}` : 'the server could not be reached');
 async function loadAgentExtras() {
-  const [replies, actions, settings, queues, agents] = await Promise.all([
-    apiGet('/api/quick-replies?limit=100'),
-    apiGet('/api/actions?limit=100'),
-    apiGet('/api/settings'),
-    apiGet('/api/queues?limit=100'),
-    apiGet('/api/agents?limit=100'),
-  ]);
-  if (replies?.items && state.quickReplies.length === 0) state.quickReplies = replies.items;
+  const [actions, settings] = await Promise.all([apiGet('/api/actions?limit=100'), apiGet('/api/settings')]);
   if (actions?.items && state.actions.length === 0) state.actions = actions.items;
   if (settings?.notificationSoundUrl && !state.notificationSoundUrl) state.notificationSoundUrl = settings.notificationSoundUrl;
-  if (queues?.items || agents?.items) renderTransferTargets(queues?.items ?? [], agents?.items ?? []);
   render();
-}
-function renderTransferTargets(queues, agents) {
-  // used only when the server does not answer `transferTargets`
-  state.fallbackTargets = {
-    queues: queues.map((q) => ({ id: q.id, name: q.name })),
-    agents: agents.filter((a) => a.id !== state.agent.id).map((a) => ({ id: a.id, displayName: a.displayName, status: a.status ?? 'offline' })),
-  };
 }
 
 function chime() {
@@ -273,7 +279,6 @@ function applySnapshot(snapshot) {
   if (Array.isArray(snapshot.quickReplies)) state.quickReplies = snapshot.quickReplies;
   if (Array.isArray(snapshot.actions)) state.actions = snapshot.actions;
   if (typeof snapshot.notificationSoundUrl === 'string') state.notificationSoundUrl = snapshot.notificationSoundUrl;
-  if (Array.isArray(snapshot.queues) && Array.isArray(snapshot.agents)) renderTransferTargets(snapshot.queues, snapshot.agents);
   state.cursor = Math.max(state.cursor, snapshot.cursor ?? 0);
   for (const event of live) if (event.cursor > snapshot.cursor) applyEvent(event, false);
   // events that did not fit one snapshot: ask for the rest
@@ -311,11 +316,19 @@ function keepClosed(entry, reason) {
   state.chats.set(entry.chat.id, { ...entry, closedReason: reason });
 }
 
+/** How far an agent's message has got: a later frame never moves it back (`failed` is final). */
+const statusRank = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
+
 function upsertMessage(chatId, message, fromCustomer) {
   const entry = state.chats.get(chatId);
   if (!entry) return;
   const at = entry.messages.findIndex((m) => m.id === message.id);
-  if (at >= 0) entry.messages[at] = { ...entry.messages[at], ...message };
+  if (at >= 0) {
+    // the `sent` acknowledgement may come after the delivery's `messageStatus`: a status never goes back
+    const before = entry.messages[at];
+    const keep = statusRank[before.status] > (statusRank[message.status] ?? 0) ? { status: before.status, ...(before.error ? { error: before.error } : {}) } : {};
+    entry.messages[at] = { ...before, ...message, ...keep };
+  }
   else {
     entry.messages.push(message);
     entry.messages.sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0));
@@ -346,6 +359,7 @@ function applyEvent(event, live) {
       if (isNew && live) chime();
       if (!state.selected || isNew) state.selected = event.chat.id;
       if (isNew && live) state.view = 'chat';
+      if (isNew && live && !document.hidden) markSeen(state.chats.get(event.chat.id));
       break;
     }
     case 'message':
@@ -359,7 +373,7 @@ function applyEvent(event, live) {
     case 'messageStatus': {
       const entry = state.chats.get(event.chatId);
       const message = entry?.messages.find((m) => m.id === event.messageId);
-      if (message) {
+      if (message && (statusRank[event.status] ?? 0) >= (statusRank[message.status] ?? 0)) {
         message.status = event.status;
         if (event.error) message.error = event.error;
       }
@@ -369,31 +383,17 @@ function applyEvent(event, live) {
     case 'chatClosed': {
       const entry = state.chats.get(event.chatId);
       if (entry) keepClosed(entry, event.reason);
+      if ($('close-form').dataset.chatId === event.chatId && $('close-dialog').open) $('close-dialog').close();
       break;
     }
+    case 'noteAdded':
+      addNote(event.chatId, event.note);
+      break;
     case 'statusChanged':
       state.status = event.status;
       if (event.reason === 'accept_timeout' && live) toast('You were set inactive because an offer timed out.', 'error');
       break;
   }
-}
-
-/** A request the server does not know (an older server): its control goes away quietly. True when handled. */
-function missingAction(requestId) {
-  const kind = ['transfer-targets-', 'customer-history-', 'upload-'].find((p) => requestId.startsWith(p));
-  if (!kind) return false;
-  state.missing.add(kind);
-  if (kind === 'transfer-targets-') {
-    state.transfer.queues = state.fallbackTargets.queues.map((q) => ({ ...q, waiting: undefined }));
-    state.transfer.agents = state.fallbackTargets.agents;
-    renderTransferDialog();
-  }
-  if (kind === 'customer-history-') state.customerHistory.set(requestId.slice(kind.length), 'unavailable');
-  if (kind === 'upload-') {
-    state.uploads.delete(requestId);
-    toast('Sending files is not available on this server yet.', 'error');
-  }
-  return true;
 }
 
 function applyReply(frame) {
@@ -425,10 +425,25 @@ function applyReply(frame) {
       }
       break;
     case 'customerHistory':
-      if (frame.requestId?.startsWith('customer-history-')) state.customerHistory.set(frame.requestId.slice('customer-history-'.length), frame.items ?? []);
+      state.customerHistory.set(frame.chatId, frame.items ?? []);
+      break;
+    case 'noted':
+      addNote(frame.note.chatId, frame.note);
+      break;
+    case 'notes':
+      state.notes.set(frame.chatId, mergeNotes(frame.items ?? [], Array.isArray(state.notes.get(frame.chatId)) ? state.notes.get(frame.chatId) : []));
       break;
     case 'error':
-      if (frame.code === 'bad_frame' && frame.requestId && missingAction(frame.requestId)) break;
+      if (frame.requestId?.startsWith('close-') && $('close-dialog').open) {
+        // the chat stays open: say why in the dialog, which stays open to choose again
+        $('close-error').textContent = closeRefusals[frame.code] ?? frame.message ?? frame.code;
+        $('close-confirm').disabled = false;
+        if (frame.code === 'disposition_required') $('disposition-field').hidden = false;
+        break;
+      }
+      if (frame.requestId?.startsWith('upload-')) state.uploads.delete(frame.requestId);
+      if (frame.requestId?.startsWith('customer-history-')) state.customerHistory.set(frame.requestId.slice('customer-history-'.length), []);
+      if (frame.requestId?.startsWith('notes-')) state.notes.set(frame.requestId.slice('notes-'.length), []);
       if (frame.requestId && state.outbox.has(frame.requestId)) state.outbox.delete(frame.requestId);
       if (frame.requestId?.startsWith('history-')) {
         const entry = state.chats.get(frame.requestId.slice('history-'.length));
@@ -437,6 +452,21 @@ function applyReply(frame) {
       toast(frame.message || frame.code, 'error');
       break;
   }
+}
+
+const closeRefusals = {
+  disposition_required: 'This queue needs an outcome to close a chat: choose one.',
+  unknown_disposition: 'That outcome is no longer available: choose another.',
+};
+
+/** A private note, once, in time order. */
+function addNote(chatId, note) {
+  const known = state.notes.get(chatId);
+  state.notes.set(chatId, mergeNotes(Array.isArray(known) ? known : [], [note]));
+}
+function mergeNotes(a, b) {
+  const byId = new Map([...a, ...b].map((n) => [n.id, n]));
+  return [...byId.values()].sort((x, y) => (x.createdAt < y.createdAt ? -1 : x.createdAt > y.createdAt ? 1 : 0));
 }
 
 // ---------- rendering ----------
@@ -512,6 +542,7 @@ function select(chatId) {
   state.view = 'chat';
   const entry = state.chats.get(chatId);
   if (entry) entry.unread = 0;
+  markSeen(entry);
   render();
   $('composer').elements.text.focus();
 }
@@ -545,7 +576,7 @@ function renderChat() {
     ...(entry.olderCursor
       ? [h('li', { class: 'load-earlier' }, h('button', { type: 'button', id: 'load-earlier', disabled: entry.loadingHistory, onclick: () => loadEarlier(chat.id) }, entry.loadingHistory ? 'Loading…' : 'Load earlier messages'))]
       : []),
-    ...withDays(messages, (m) =>
+    ...withDays(withNotes(messages, state.notes.get(chat.id)), (m) => m.note ? noteItem(m.note) :
       h('li', { class: `message ${m.direction}${m.status === 'failed' ? ' failed' : ''}`, dataset: { messageId: m.id, status: m.status } },
         m.text ?? '',
         ...(m.attachments ?? []).map((a) =>
@@ -569,18 +600,48 @@ function renderChat() {
   $('composer').hidden = !open;
   $('close-chat').textContent = open ? 'Close' : 'Dismiss';
   $('transfer').hidden = !open;
-  $('attach').hidden = !open || state.missing.has('upload-');
-  // a reply of the chat's language or of its primary language (pt-BR takes pt's replies and pt-BR's)
-  const language = (chat.language || '').toLowerCase();
-  const primary = language.split('-')[0];
-  const replies = state.quickReplies.filter((q) => (!language || q.language.toLowerCase() === language || q.language.toLowerCase() === primary) && (!q.queueId || q.queueId === chat.queueId));
-  $('quick-replies').hidden = !open;
+  $('compose-mode').hidden = !open;
+  $('composer').dataset.mode = state.composeMode;
+  $('composer').elements.text.placeholder = state.composeMode === 'note'
+    ? 'Write a private note… only agents and supervisors see it (Enter to save)'
+    : 'Write a reply… (Enter to send, Shift+Enter for a new line)';
+  $('composer-submit').textContent = state.composeMode === 'note' ? 'Add note' : 'Send';
+  $('attach').hidden = !open || state.composeMode === 'note';
+  // the chat's quick replies, in its language and with the customer's name filled in (the server renders them)
+  let replies = state.chatReplies.get(chat.id);
+  if (replies === undefined && open) {
+    state.chatReplies.set(chat.id, 'loading');
+    void apiGet(`/api/quick-replies?chatId=${encodeURIComponent(chat.id)}&limit=100`).then((found) => {
+      state.chatReplies.set(chat.id, found?.items ?? []);
+      if (state.selected === chat.id) render();
+    });
+  }
+  replies = Array.isArray(replies) ? replies : [];
+  $('quick-replies').hidden = !open || state.composeMode === 'note';
   $('quick-replies').replaceChildren(
-    ...replies.map((q) => h('button', { type: 'button', title: 'Insert this reply', onclick: () => insertReply(q.text) }, q.text.length > 40 ? `${q.text.slice(0, 40)}…` : q.text)),
+    ...replies.map((q) => {
+      const text = q.rendered ?? q.text;
+      return h('button', { type: 'button', title: 'Insert this reply', dataset: { id: q.id }, onclick: () => insertReply(text) }, [...text].length > 40 ? `${[...text].slice(0, 40).join('')}…` : text);
+    }),
   );
   const actions = state.actions.filter((a) => !a.queueId || a.queueId === chat.queueId);
   $('chat-actions').replaceChildren(
     ...(open ? actions : []).map((a) => h('button', { type: 'button', onclick: () => send({ action: 'runAction', chatId: chat.id, actionId: a.id, requestId: `action-${a.id}` }) }, `⚡ ${a.caption}`)),
+  );
+}
+
+/** The messages and the private notes, in time order (a note is `{ note, sentAt }`). */
+function withNotes(messages, notes) {
+  if (!Array.isArray(notes) || notes.length === 0) return messages;
+  const all = [...messages, ...notes.map((n) => ({ note: n, sentAt: n.createdAt }))];
+  return all.sort((a, b) => (a.sentAt < b.sentAt ? -1 : a.sentAt > b.sentAt ? 1 : 0));
+}
+/** A private note: marked so, never looking like a message to the customer. */
+function noteItem(note) {
+  return h('li', { class: 'note', dataset: { noteId: note.id }, 'aria-label': `Private note by ${note.authorName ?? note.authorId}` },
+    h('div', { class: 'note-label' }, '🔒 Private note · ', note.authorName ?? note.authorId),
+    h('div', { class: 'note-text' }, note.text),
+    h('div', { class: 'meta' }, time(note.createdAt), ' · not sent to the customer'),
   );
 }
 
@@ -631,24 +692,124 @@ function renderCustomer(entry) {
   $('customer-name').textContent = name;
   $('customer-channel').textContent = chat.channelType;
   $('customer-language').textContent = chat.language ? languageName(chat.language) : 'not known';
-  $('customer-contact').textContent = chat.contactId ?? 'no contact linked';
+  const contact = chat.contactId ? state.contacts.get(chat.contactId) : null;
+  $('customer-contact').textContent = chat.contactId ? (contact ? [contact.name, contact.email, contact.phone].filter(Boolean).join(' · ') : 'linked') : 'no contact linked';
+  $('customer-contact').dataset.contactId = chat.contactId ?? '';
+  $('contact-link-open').textContent = chat.contactId ? 'Link to another contact' : 'Link to a contact';
+  $('contact-tools').hidden = Boolean(entry.closedReason);
+  if ($('contact-tools').dataset.chatId !== chat.id) {
+    // another chat: the forms start closed
+    $('contact-tools').dataset.chatId = chat.id;
+    closeContactForms();
+  }
   const note = chat.transferNote;
   $('transfer-note').hidden = !note;
   $('transfer-note').textContent = note ? `Note from ${note.fromAgentName}: ${note.text}` : '';
   const history = state.customerHistory.get(chat.id);
-  if (history === undefined && !state.missing.has('customer-history-')) {
-    state.customerHistory.set(chat.id, 'loading');
-    send({ action: 'customerHistory', chatId: chat.id, requestId: `customer-history-${chat.id}` });
+  if (history === undefined && !entry.closedReason) {
+    if (send({ action: 'customerHistory', chatId: chat.id, requestId: `customer-history-${chat.id}` })) state.customerHistory.set(chat.id, 'loading');
+  }
+  if (state.notes.get(chat.id) === undefined && !entry.closedReason) {
+    if (send({ action: 'notes', chatId: chat.id, requestId: `notes-${chat.id}` })) state.notes.set(chat.id, 'loading');
   }
   const items = Array.isArray(history) ? history.filter((c) => c.id !== chat.id) : [];
   $('earlier-chats').hidden = !Array.isArray(history);
   $('earlier-chat-list').replaceChildren(
     ...(items.length === 0 ? [h('li', { class: 'muted' }, 'None')] : items.map((c) =>
-      h('li', { dataset: { chatId: c.id } },
-        h('div', {}, new Date(c.createdAt).toLocaleDateString(), ' · ', c.channelType, ' · ', c.state, c.disposition ? ` · ${c.disposition.label ?? c.disposition}` : ''),
-        c.lastMessage?.text ? h('div', { class: 'muted preview' }, c.lastMessage.text) : null,
+      h('li', { class: 'earlier-chat', dataset: { chatId: c.id } },
+        h('div', { class: 'earlier-top' },
+          h('time', { datetime: c.createdAt }, new Date(c.createdAt).toLocaleDateString([], { day: 'numeric', month: 'short', year: 'numeric' })),
+          ' ', h('span', { class: `badge ${c.channelType}` }, c.channelType),
+          c.state !== 'closed' ? h('span', { class: 'badge' }, c.state) : null),
+        c.disposition ? h('div', { class: 'disposition' }, c.disposition.label) : h('div', { class: 'disposition muted' }, 'no outcome'),
+        c.tags?.length ? h('div', { class: 'tags' }, ...c.tags.map((t) => h('span', { class: 'tag' }, t))) : null,
+        c.lastMessage ? h('div', { class: 'muted preview' }, c.lastMessage.direction === 'out' ? 'Agent: ' : '', c.lastMessage.text ?? '📎 attachment') : null,
       ))),
   );
+}
+
+/** Tells the platform the agent saw the customer's messages (Messenger marks them seen; Telegram has no such call). */
+function markSeen(entry) {
+  if (entry && !entry.closedReason && entry.chat.channelType === 'messenger') send({ action: 'seen', chatId: entry.chat.id });
+}
+
+// ---------- contacts: link the customer to a contact found by name, email or phone, or to a new one ----------
+function closeContactForms() {
+  $('contact-search').hidden = true;
+  $('contact-create').hidden = true;
+  $('contact-error').textContent = '';
+  $('contact-results').replaceChildren();
+}
+$('contact-link-open').addEventListener('click', () => {
+  const opening = $('contact-search').hidden;
+  closeContactForms();
+  $('contact-search').hidden = !opening;
+  if (opening) {
+    $('contact-search').reset();
+    $('contact-search').elements.query.focus();
+  }
+});
+let contactSearchTimer = null;
+$('contact-search').elements.query.addEventListener('input', () => {
+  clearTimeout(contactSearchTimer);
+  contactSearchTimer = setTimeout(searchContacts, 250);
+});
+$('contact-search').addEventListener('submit', (event) => {
+  event.preventDefault();
+  clearTimeout(contactSearchTimer);
+  void searchContacts();
+});
+async function searchContacts() {
+  const query = $('contact-search').elements.query.value.trim();
+  if (!query) return $('contact-results').replaceChildren();
+  const found = await apiGet(`/api/contacts?query=${encodeURIComponent(query.slice(0, 200))}&limit=10`);
+  if (query !== $('contact-search').elements.query.value.trim()) return; // typed on meanwhile
+  const items = found?.items ?? [];
+  for (const c of items) state.contacts.set(c.id, c);
+  $('contact-results').replaceChildren(
+    ...(items.length === 0 ? [h('li', { class: 'muted' }, found ? 'No contact found.' : 'The contacts could not be searched.')] : items.map((c) =>
+      h('li', { dataset: { contactId: c.id } },
+        h('span', { class: 'label' }, c.name, c.email || c.phone ? h('span', { class: 'muted small' }, ` ${[c.email, c.phone].filter(Boolean).join(' · ')}`) : null),
+        h('button', { type: 'button', class: 'link-contact', onclick: () => linkContact(c) }, 'Link')))),
+  );
+}
+$('contact-create-open').addEventListener('click', () => {
+  const entry = state.chats.get(state.selected);
+  closeContactForms();
+  $('contact-create').reset();
+  $('contact-create').hidden = false;
+  if (entry) $('contact-create').elements.name.value = customerName(entry.chat).replace(/^@/, '');
+  $('contact-create').elements.name.focus();
+});
+$('contact-create-cancel').addEventListener('click', closeContactForms);
+$('contact-create').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const body = Object.fromEntries(['name', 'email', 'phone'].map((k) => [k, form.elements[k].value.trim()]).filter(([, v]) => v));
+  const created = await apiSend('POST', '/api/contacts', body);
+  if (!created.ok) {
+    const field = created.body?.error?.details?.[0]?.field;
+    $('contact-error').textContent = `The contact was not created: ${field ? `check the ${field}` : apiError(created)}.`;
+    return;
+  }
+  state.contacts.set(created.body.id, created.body);
+  await linkContact(created.body);
+});
+async function linkContact(contact) {
+  const chatId = state.selected;
+  const linked = await apiSend('POST', `/api/chats/${encodeURIComponent(chatId)}/contact`, { contactId: contact.id });
+  if (!linked.ok) {
+    $('contact-error').textContent = `The chat was not linked: ${apiError(linked)}.`;
+    return;
+  }
+  state.contacts.set(contact.id, contact);
+  const entry = state.chats.get(chatId);
+  if (entry) entry.chat = { ...entry.chat, contactId: contact.id };
+  // the history now spans every channel of the contact
+  state.customerHistory.delete(chatId);
+  closeContactForms();
+  toast(`Linked to ${contact.name}.`);
+  render();
 }
 
 function insertReply(text) {
@@ -713,7 +874,6 @@ function openTransfer() {
   $('transfer-dialog').showModal();
 }
 function askTransferTargets() {
-  if (state.missing.has('transfer-targets-')) return missingAction(`transfer-targets-${state.transfer.chatId}`);
   send({ action: 'transferTargets', chatId: state.transfer.chatId, requestId: `transfer-targets-${state.transfer.chatId}` });
 }
 function renderTransferDialog() {
@@ -766,17 +926,18 @@ $('transfer-form').addEventListener('submit', (event) => {
 // ---------- close: confirmation, disposition (when the server has them) and tags ----------
 async function dispositionsOf(queueId) {
   if (!queueId) return null;
-  if (!state.dispositions.has(queueId)) {
-    const found = await apiGet(`/api/dispositions?queueId=${encodeURIComponent(queueId)}`);
-    state.dispositions.set(queueId, Array.isArray(found?.items) ? found.items : null);
-  }
-  return state.dispositions.get(queueId);
+  // read afresh each time (admins change them), the last list when the API cannot be reached
+  const found = await apiGet(`/api/dispositions?queueId=${encodeURIComponent(queueId)}`);
+  if (Array.isArray(found?.items)) state.dispositions.set(queueId, found.items);
+  return state.dispositions.get(queueId) ?? null;
 }
 async function openClose(entry) {
   const form = $('close-form');
   form.reset();
   form.dataset.chatId = entry.chat.id;
   $('disposition-field').hidden = true;
+  $('close-error').textContent = '';
+  $('close-confirm').disabled = false;
   $('close-dialog').showModal();
   const items = await dispositionsOf(entry.chat.queueId);
   if (items?.length && form.dataset.chatId === entry.chat.id) {
@@ -790,9 +951,15 @@ $('close-form').addEventListener('submit', (event) => {
   const form = event.target;
   const chatId = form.dataset.chatId;
   const dispositionId = $('disposition-field').hidden ? '' : form.elements.disposition.value;
-  const tags = [...new Set(form.elements.tags.value.split(',').map((t) => t.trim()).filter(Boolean))].slice(0, 10);
-  send({ action: 'close', chatId, ...(dispositionId ? { dispositionId } : {}), ...(tags.length ? { tags } : {}), requestId: `close-${chatId}` });
-  $('close-dialog').close();
+  const tags = [...new Set(form.elements.tags.value.split(',').map((t) => t.trim()).filter(Boolean))];
+  if (tags.length > 10 || tags.some((t) => [...t].length > 50)) {
+    $('close-error').textContent = 'At most 10 tags, each up to 50 characters.';
+    return;
+  }
+  // the dialog stays until the chat closes (`chatClosed`) or the server says why not
+  $('close-error').textContent = '';
+  if (send({ action: 'close', chatId, ...(dispositionId ? { dispositionId } : {}), ...(tags.length ? { tags } : {}), requestId: `close-${chatId}` })) $('close-confirm').disabled = true;
+  else $('close-error').textContent = 'Not connected: try again in a moment.';
 });
 
 // ---------- attachments: ask the server where to put the file, PUT it there, then send it ----------
@@ -823,6 +990,12 @@ $('composer').addEventListener('submit', (event) => {
   const box = event.target.elements.text;
   const text = box.value.trim();
   if (!text || !state.selected) return;
+  if (state.composeMode === 'note') {
+    // a private note: kept on the chat for agents and supervisors, never sent to the customer
+    if ([...text].length > 2000) return toast('A note holds at most 2,000 characters.', 'error');
+    if (send({ action: 'note', chatId: state.selected, text, requestId: `note-${randomId()}` })) box.value = '';
+    return;
+  }
   if (frameBytes({ action: 'send', chatId: state.selected, text, clientMessageId: randomId(), requestId: randomId() }) > maxFrameBytes) {
     toast('That reply is too long to send; split it into shorter messages.', 'error');
     return;
@@ -831,6 +1004,21 @@ $('composer').addEventListener('submit', (event) => {
   state.outbox.set(clientMessageId, { chatId: state.selected, text });
   send({ action: 'send', chatId: state.selected, text, clientMessageId, requestId: clientMessageId });
   box.value = '';
+});
+for (const radio of $('compose-mode').querySelectorAll('input[name="mode"]')) {
+  radio.addEventListener('change', () => {
+    state.composeMode = radio.value;
+    render();
+    $('composer').elements.text.focus();
+  });
+}
+// the customer sees that the agent is typing: one `typing` every 3 s at most while replying
+$('composer').elements.text.addEventListener('input', () => {
+  const chatId = state.selected;
+  const entry = chatId ? state.chats.get(chatId) : null;
+  if (!entry || entry.closedReason || state.composeMode !== 'reply' || !$('composer').elements.text.value) return;
+  if (Date.now() - (state.typingAt.get(chatId) ?? 0) < 3000) return;
+  if (send({ action: 'typing', chatId })) state.typingAt.set(chatId, Date.now());
 });
 $('composer').elements.text.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey) {

@@ -165,6 +165,9 @@ function renderLive() {
     ...queues.map((q) =>
       h('tr', { dataset: { queueId: q.queueId } },
         h('th', { scope: 'row' }, q.name),
+        h('td', { dataset: { field: 'open', label: 'Hours' } },
+          q.open === false ? h('span', { class: 'sv-hours closed', title: 'Outside its hours: chats wait for the opening (or overflow)' }, 'Closed')
+            : h('span', { class: 'sv-hours open', title: 'Within its hours (or has none)' }, 'Open')),
         h('td', { class: 'num', dataset: { field: 'waiting', label: 'Waiting' } }, q.waiting),
         h('td', {
           class: `num${q.oldestWaitSeconds >= 60 ? ' sv-late' : ''}`,

@@ -32,6 +32,8 @@ export interface SandboxLine {
   status?: 'sending' | 'sent' | 'failed';
   /** The webhook's status (0: it could not be reached) when the line failed. */
   webhookStatus?: number;
+  /** A file the Page sent by upload (Send API multipart `filedata`): its type, name and size as Meta received them. */
+  attachment?: { type: string; name: string; contentType: string; size: number };
 }
 
 export interface DemoLinks {
@@ -55,6 +57,10 @@ const sendBody = z.object({
   message: z.object({ text: z.string().optional(), attachment: z.object({ type: z.string(), payload: z.looseObject({ url: z.string() }) }).optional() }),
 });
 
+const senderActionBody = z.object({ recipient: z.object({ id: z.string() }), sender_action: z.enum(['typing_on', 'typing_off', 'mark_seen']) });
+const uploadRecipient = z.object({ id: z.string() });
+const uploadMessage = z.object({ attachment: z.object({ type: z.enum(['image', 'video', 'audio', 'file']) }) });
+
 export class DemoSandbox {
   /** Everything the customers wrote and the Page sent, oldest first. */
   readonly lines: SandboxLine[] = [];
@@ -64,6 +70,8 @@ export class DemoSandbox {
   private readonly pageToken = `EAAD-demo-${randomBytes(12).toString('hex')}`;
   private readonly profiles = new Map<string, string>();
   private readonly locales = new Map<string, string>();
+  /** The sender actions the Page sent (`typing_on`, `mark_seen`), oldest first. */
+  readonly senderActions: { psid: string; action: string; at: string }[] = [];
   private baseUrl = '';
   private nextMid = 1;
 
@@ -80,8 +88,17 @@ export class DemoSandbox {
   readonly routes = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const graphPrefix = `/sandbox/graph/${demo.graphVersion}/`;
     if (url.pathname.startsWith(graphPrefix)) {
-      const body = req.method === 'POST' ? parseJson((await readBody(req, 1024 * 1024)).toString('utf8')) : undefined;
       const token = url.searchParams.get('access_token') ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const contentType = req.headers['content-type'] ?? '';
+      if (req.method === 'POST' && contentType.startsWith('multipart/form-data')) {
+        // a file the Page uploads (Send API multipart, up to 25 MB as Meta takes)
+        const raw = await readBody(req, 26 * 1024 * 1024);
+        const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData().catch(() => undefined);
+        const [status, answer] = form ? this.upload(url.pathname.slice(graphPrefix.length).split('/'), token, form) : [400, metaError(100, '(#100) Invalid parameter')];
+        json(res, status, answer);
+        return true;
+      }
+      const body = req.method === 'POST' ? parseJson((await readBody(req, 1024 * 1024)).toString('utf8')) : undefined;
       const [status, answer] = this.graph(req.method ?? 'GET', url.pathname.slice(graphPrefix.length).split('/'), token, body);
       json(res, status, answer);
       return true;
@@ -98,7 +115,7 @@ export class DemoSandbox {
     }
     if (url.pathname === '/sandbox/conversation' && req.method === 'GET') {
       const psid = url.searchParams.get('psid') ?? '';
-      json(res, 200, { pageName: demo.pageName, messages: this.lines.filter((l) => l.psid === psid) });
+      json(res, 200, { pageName: demo.pageName, messages: this.lines.filter((l) => l.psid === psid), senderActions: this.senderActions.filter((a) => a.psid === psid) });
       return true;
     }
     return false;
@@ -117,6 +134,11 @@ export class DemoSandbox {
       return [200, { id, first_name: first, ...(rest.length ? { last_name: rest.join(' ') } : {}), ...(locale ? { locale } : {}) }];
     }
     if (method === 'POST' && id === demo.pageId && edge === 'messages') {
+      const action = senderActionBody.safeParse(body);
+      if (action.success) {
+        this.senderActions.push({ psid: action.data.recipient.id, action: action.data.sender_action, at: new Date().toISOString() });
+        return [200, { recipient_id: action.data.recipient.id }];
+      }
       const send = sendBody.safeParse(body);
       if (!send.success) return [400, metaError(100, '(#100) Invalid parameter')];
       const text = send.data.message.text ?? `[${send.data.message.attachment?.type ?? 'attachment'}] ${send.data.message.attachment?.payload.url ?? ''}`;
@@ -127,6 +149,28 @@ export class DemoSandbox {
     }
     if (method === 'POST' && id === demo.pageId && edge?.endsWith('_thread_control')) return [200, { success: true }];
     return [400, metaError(2500, 'Unknown path components')];
+  }
+
+  /** A file the Page uploads to a customer (`recipient`, `message.attachment.type` and `filedata`, as the Send API takes them). */
+  private upload(path: string[], token: string | undefined, form: FormData): [number, unknown] {
+    if (token !== this.pageToken) return [400, metaError(190, 'Error validating access token: The session has been invalidated.')];
+    const [id, edge] = path;
+    if (id !== demo.pageId || edge !== 'messages') return [400, metaError(2500, 'Unknown path components')];
+    const recipient = uploadRecipient.safeParse(parseJson(String(form.get('recipient') ?? '')));
+    const message = uploadMessage.safeParse(parseJson(String(form.get('message') ?? '')));
+    const file = form.get('filedata');
+    if (!recipient.success || !message.success || !(file instanceof File)) return [400, metaError(100, '(#100) Invalid parameter')];
+    const type = message.data.attachment.type;
+    const line: SandboxLine = {
+      psid: recipient.data.id,
+      from: 'page',
+      text: `[${type}] ${file.name}`,
+      at: new Date().toISOString(),
+      attachment: { type, name: file.name, contentType: file.type, size: file.size },
+    };
+    this.lines.push(line);
+    this.onSend(line);
+    return [200, { recipient_id: recipient.data.id, message_id: `m_sandbox_page_${this.nextMid++}`, attachment_id: String(this.nextMid) }];
   }
 
   /** Posts what the customer did to the webhook, signed with the app secret; the webhook's status. */

@@ -79,6 +79,20 @@ describe('the supervisor page', () => {
       body: JSON.stringify({ displayName: 'Sam Supervisor', groups: ['supervisors'] }),
     });
     expect(registered.status).toBe(200);
+    // a second queue with hours that never open (no weekly interval): the page shows it closed
+    const night = await fetch(`${demo.baseUrl}/api/queues`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ name: 'Night line 🌙', routingRule: 'available-agent', completionTimeoutSeconds: null, members: { users: [], groups: [] } }),
+    });
+    expect(night.ok).toBe(true);
+    const nightId = ((await night.json()) as { id: string }).id;
+    const hours = await fetch(`${demo.baseUrl}/api/queues/${nightId}/hours`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ timeZone: 'Europe/Lisbon', weekly: [], closures: [] }),
+    });
+    expect(hours.status).toBe(200);
     // Alice and Bob connect and take chats
     const wsBase = `${demo.baseUrl.replace(/^http/, 'ws')}/ws`;
     for (const id of ['alice', 'bob'] as const) {
@@ -120,6 +134,9 @@ describe('the supervisor page', () => {
     const row = `#queues tr[data-queue-id="${queueId}"]`;
     await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.replace(/\s/g, '') === '2/0/0', `${row} [data-field="agents"]`, { timeout: 15_000 });
     await expect(cell(row, 'waiting').textContent()).resolves.toBe('0');
+    // the queue is open (it has no hours); the one whose hours never open says it is closed
+    await expect(cell(row, 'open').textContent()).resolves.toBe('Open');
+    await expect(cell('#queues tbody tr:has-text("Night line 🌙")', 'open').textContent()).resolves.toBe('Closed');
     await expect(cell(row, 'offersPending').textContent()).resolves.toBe('0');
     await expect(cell(row, 'load').textContent()).resolves.toBe('0 / 4');
     for (const id of ['alice', 'bob']) {
