@@ -583,6 +583,7 @@ function renderChat() {
           h('div', { class: 'attachment' }, webUrl(a.url) ? h('a', { href: webUrl(a.url), target: '_blank', rel: 'noopener noreferrer' }, `📎 ${a.name ?? a.type}`) : `📎 ${a.name ?? a.type} (${a.url})`),
         ),
         m.payload && !m.text ? h('div', { class: 'small muted' }, `chose: ${m.payload}`) : null,
+        m.refusedAttachments ? h('div', { class: 'small muted refused' }, `📎 ${m.refusedAttachments === 1 ? 'an attachment' : `${m.refusedAttachments} attachments`} not accepted on this channel (the customer was told)`) : null,
         m.status === 'failed' && m.error ? h('div', { class: 'failure' }, m.error) : null,
         h('div', { class: 'meta' }, time(m.sentAt), m.direction === 'out' ? ` · ${statusMarks[m.status] ?? m.status}` : ''),
       ),
