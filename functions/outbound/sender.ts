@@ -9,7 +9,6 @@ import { delivery, failureLog, retryAfter, telegramPacer } from '../composition-
 import { queues } from '../shared/resources';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
-import { traceInvocation } from '../shared/tracing';
 import { recordedMetrics } from '../shared/instrument';
 import { productMetrics } from '../shared/metric-names';
 
@@ -45,4 +44,4 @@ async function send(event: SQSEvent, context: Context): Promise<SQSBatchResponse
   return response;
 }
 
-export const handler = middy(send).use(traceInvocation()).use(injectLambdaContext(logger)).use(publishMetrics());
+export const handler = middy(send).use(injectLambdaContext(logger)).use(publishMetrics());

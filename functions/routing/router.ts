@@ -9,7 +9,6 @@ import type { FailureIds } from '../adapters/dead-letters';
 import { chatIntake, failureLog } from '../composition-root';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
-import { traceInvocation } from '../shared/tracing';
 import { recordedMetrics } from '../shared/instrument';
 import { productMetrics } from '../shared/metric-names';
 
@@ -66,4 +65,4 @@ async function route(event: SQSEvent, context: Context): Promise<SQSBatchRespons
   return processFifoBatch(event, context, routeRecord, { source: 'inbound', failures: failureLog(), describe: idsOf });
 }
 
-export const handler = middy(route).use(traceInvocation()).use(injectLambdaContext(logger)).use(publishMetrics());
+export const handler = middy(route).use(injectLambdaContext(logger)).use(publishMetrics());
