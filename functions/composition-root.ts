@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import * as z from 'zod/mini';
+import { en } from 'zod/v4/locales';
 import { DynamoWrapUp } from './adapters/dynamodb/wrap-up';
 import { WrapUpService, allQuickReplies } from './services/wrap-up';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -60,6 +62,9 @@ import { ChatSignals } from './services/chat-signals';
 import { DynamoSignalGate } from './adapters/dynamodb/signal-gate';
 import type { AttachmentStore } from './domain/uploads';
 import type { AdminStore, AgentLog, AgentNotifier, ChatStore, Directory, RoutingStore } from './domain/ports';
+
+// zod/mini ships no messages: refusals (a file link's 400) and logged parse failures read as zod classic's did.
+z.config(en());
 
 /**
  * The one place objects are built: every adapter and service a Lambda function uses, once per

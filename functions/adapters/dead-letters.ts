@@ -7,7 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Page, PageRequest } from '../domain/ports';
 import { indexKeys, ttlAfter } from './dynamodb/keys';
 import { partitionPage } from './dynamodb/page-tokens';
@@ -59,17 +59,17 @@ export const deadLetterItem = z.object({
   sk: z.string(),
   queue: z.enum(deadLetterSources),
   messageId: z.string(),
-  messageGroupId: z.string().optional(),
-  platform: z.string().optional(),
-  channelKey: z.string().optional(),
-  conversation: z.string().optional(),
-  deliveryId: z.string().optional(),
-  chatId: z.string().optional(),
-  outboundMessageId: z.string().optional(),
+  messageGroupId: z.optional(z.string()),
+  platform: z.optional(z.string()),
+  channelKey: z.optional(z.string()),
+  conversation: z.optional(z.string()),
+  deliveryId: z.optional(z.string()),
+  chatId: z.optional(z.string()),
+  outboundMessageId: z.optional(z.string()),
   error: z.string(),
   firstSeenAt: z.string(),
   lastFailedAt: z.string(),
-  attempts: z.number().int(),
+  attempts: z.number().check(z.int()),
   /** True once the last receive failed: SQS moves the message to the DLQ on its next receive. */
   dead: z.boolean(),
 });

@@ -1,6 +1,6 @@
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { queues } from '../shared/resources';
 import { logger } from '../shared/logger';
 import { receiveCountOf, type DeadLetterSource, type FailureIds, type FailureLog } from './dead-letters';
@@ -16,7 +16,7 @@ export interface FifoBatchOptions {
  * The ids a record's body carries, read leniently with `ids` (a schema whose fields `.catch`):
  * a body that is not JSON, or fails the consumer's own schema, is still named in logs and records.
  */
-export function idsInBody<T extends Record<string, unknown>>(record: SQSRecord, ids: z.ZodType<T>): Partial<T> {
+export function idsInBody<T extends Record<string, unknown>>(record: SQSRecord, ids: z.ZodMiniType<T>): Partial<T> {
   let body: unknown;
   try {
     body = JSON.parse(record.body);

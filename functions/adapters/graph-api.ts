@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isTimeout, parseJson, redact, redactedCause } from './platform-http';
 import { InternalError } from '../domain/errors';
 import { GraphApiError, type MessengerPlatform, type MessengerProfile, type SendMessageInput } from '../domain/platforms';
@@ -9,12 +9,12 @@ export type { MessengerProfile, SendMessageInput };
 /** Meta's error body: `{ error: { message, type, code, error_subcode, fbtrace_id } }`. */
 const graphErrorBodySchema = z.object({
   error: z.looseObject({
-    message: z.string().optional(),
-    type: z.string().optional(),
-    code: z.number().optional(),
-    error_subcode: z.number().optional(),
-    fbtrace_id: z.string().optional(),
-    is_transient: z.boolean().optional(),
+    message: z.optional(z.string()),
+    type: z.optional(z.string()),
+    code: z.optional(z.number()),
+    error_subcode: z.optional(z.number()),
+    fbtrace_id: z.optional(z.string()),
+    is_transient: z.optional(z.boolean()),
   }),
 });
 
@@ -22,10 +22,10 @@ const pageSchema = z.looseObject({ id: z.string(), name: z.string() });
 const sendResultSchema = z.looseObject({ recipient_id: z.string(), message_id: z.string() });
 const profileSchema = z.looseObject({
   id: z.string(),
-  first_name: z.string().optional(),
-  last_name: z.string().optional(),
-  profile_pic: z.string().optional(),
-  locale: z.string().optional(),
+  first_name: z.optional(z.string()),
+  last_name: z.optional(z.string()),
+  profile_pic: z.optional(z.string()),
+  locale: z.optional(z.string()),
 });
 const profileFields = 'first_name,last_name,profile_pic';
 const successSchema = z.looseObject({ success: z.boolean() });
@@ -156,7 +156,7 @@ export class GraphApi implements MessengerPlatform {
     if (!result.success) throw new GraphApiError(`Graph API ${operation} was refused`, { operation, status: 200 });
   }
 
-  private async call<S extends z.ZodType>(
+  private async call<S extends z.ZodMiniType>(
     operation: string,
     method: 'GET' | 'POST',
     path: string,

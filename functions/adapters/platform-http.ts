@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** Helpers shared by the Graph API and Bot API clients: both call a platform with a token that must never leak. */
 
@@ -17,7 +17,7 @@ export function redact(text: string, token: string): string {
 }
 
 // Fetch failures may come from another realm (DOMException, undici errors), so read them by shape.
-const errorShape = z.object({ name: z.string(), message: z.string(), cause: z.unknown().optional() });
+const errorShape = z.object({ name: z.string(), message: z.string(), cause: z.optional(z.unknown()) });
 
 export function isTimeout(cause: unknown): boolean {
   return errorShape.safeParse(cause).data?.name === 'TimeoutError';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isTimeout, parseJson, redact, redactedCause } from './platform-http';
 import { TelegramApiError, type TelegramBot, type TelegramPlatform, type TelegramWebhookInfo } from '../domain/platforms';
 
@@ -10,7 +10,7 @@ const failureSchema = z.looseObject({
   ok: z.literal(false),
   error_code: z.number(),
   description: z.string(),
-  parameters: z.looseObject({ retry_after: z.number().optional(), migrate_to_chat_id: z.number().optional() }).optional(),
+  parameters: z.optional(z.looseObject({ retry_after: z.optional(z.number()), migrate_to_chat_id: z.optional(z.number()) })),
 });
 const successSchema = z.looseObject({ ok: z.literal(true), result: z.unknown() });
 
@@ -22,11 +22,11 @@ const botSchema = z.looseObject({
 });
 const webhookInfoSchema = z.looseObject({
   url: z.string(),
-  has_custom_certificate: z.boolean().optional(),
+  has_custom_certificate: z.optional(z.boolean()),
   pending_update_count: z.number(),
-  last_error_date: z.number().optional(),
-  last_error_message: z.string().optional(),
-  allowed_updates: z.array(z.string()).optional(),
+  last_error_date: z.optional(z.number()),
+  last_error_message: z.optional(z.string()),
+  allowed_updates: z.optional(z.array(z.string())),
 });
 const sentMessageSchema = z.looseObject({
   message_id: z.number(),
@@ -36,8 +36,8 @@ const sentMessageSchema = z.looseObject({
 const fileSchema = z.looseObject({
   file_id: z.string(),
   file_unique_id: z.string(),
-  file_size: z.number().optional(),
-  file_path: z.string().optional(),
+  file_size: z.optional(z.number()),
+  file_path: z.optional(z.string()),
 });
 
 export type TelegramSentMessage = z.infer<typeof sentMessageSchema>;
@@ -143,7 +143,7 @@ export class TelegramApi implements TelegramPlatform {
     return { body, contentType: response.headers.get('content-type') ?? undefined };
   }
 
-  private async call<S extends z.ZodType>(token: string, method: string, params: object, result: S): Promise<z.output<S>> {
+  private async call<S extends z.ZodMiniType>(token: string, method: string, params: object, result: S): Promise<z.output<S>> {
     // The token is part of the path, so neither this URL nor the fetch error ever goes into a message.
     const url = `${this.baseUrl}/bot${token}/${method}`;
     let status: number;

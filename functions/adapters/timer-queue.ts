@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { timerPayloadSchema } from '../domain/model';
 import type { TimerPayload, Timers } from '../domain/ports';
 

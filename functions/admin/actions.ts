@@ -6,7 +6,7 @@ import { idSchema, route, type AdminDeps } from './route-table';
 import { type ChatAction, chatActionSchema } from '../domain/model';
 
 /** A chat action as the management API shows it. */
-export const actionSchema = chatActionSchema.pick({ id: true, caption: true, queueId: true, detailType: true, createdAt: true });
+export const actionSchema = z.object(chatActionSchema.shape).pick({ id: true, caption: true, queueId: true, detailType: true, createdAt: true });
 
 const caption = z.string().trim().min(1).max(100);
 // EventBridge detail-types are free text up to 128 characters; the product's own are kept for lifecycle events.

@@ -31,7 +31,7 @@ export class PlatformUnavailable extends OmnichatError {
 }
 
 /** A channel as the management API shows it: each public field named here, so a stored field is not public by accident. */
-export const channelView = channelSchema.pick({
+export const channelView = z.object(channelSchema.shape).pick({
   id: true,
   type: true,
   name: true,

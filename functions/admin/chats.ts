@@ -8,17 +8,17 @@ import { surveyAnswerSchema, chatSchema as domainChat, chatView, customerSchema,
 const chatStates = ['bot', 'waiting', 'offered', 'assigned', 'closed'] as const;
 
 /** A chat as the management API shows it, derived from the domain's chat: each public field named here. */
-export const chatSchema = domainChat
+export const chatSchema = z.object(domainChat.shape)
   .pick({ id: true, channelId: true, channelType: true, queueId: true, state: true, agentId: true, contactId: true, language: true, createdAt: true, lastMessageAt: true })
   .extend({
-    customer: customerSchema.pick({ id: true, name: true, avatarUrl: true }),
-    survey: surveyAnswerSchema.optional().describe('The customer’s answer to the satisfaction survey, once answered.'),
+    customer: z.object(customerSchema.shape).pick({ id: true, name: true, avatarUrl: true }),
+    survey: z.optional(surveyAnswerSchema).describe('The customer’s answer to the satisfaction survey, once answered.'),
     disposition: z.object({ id: z.string(), label: z.string() }).optional().describe('The disposition given when the chat was closed, as labelled then.'),
     tags: z.array(z.string()).optional().describe('The tags given when the chat was closed.'),
   });
 
 /** A message as the management API shows it. */
-const messageSchema = domainMessage
+const messageSchema = z.object(domainMessage.shape)
   .pick({ id: true, chatId: true, direction: true, text: true, attachments: true, payload: true, sentAt: true, agentId: true, error: true, refusedAttachments: true })
   .extend({ status: z.string() });
 

@@ -38,7 +38,7 @@ async function searchContacts(deps: AdminDeps, query: string, page: PageRequest)
 import { chatView, type Contact, contactSchema as domainContact } from '../domain/model';
 
 /** A contact as the management API shows it. */
-export const contactSchema = domainContact.pick({ id: true, name: true, email: true, phone: true, createdAt: true });
+export const contactSchema = z.object(domainContact.shape).pick({ id: true, name: true, email: true, phone: true, createdAt: true });
 
 const contactCreate = z.strictObject({
   name: z.string().trim().min(1).max(200),

@@ -10,7 +10,7 @@ const errorDescriptions: Record<number, string> = {
   502: 'The messaging platform did not answer; try again.',
 };
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+function jsonSchema(schema: z.core.$ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
   return rest;
 }
@@ -21,7 +21,7 @@ function parameters(schema: z.ZodObject | undefined, where: 'path' | 'query') {
     return {
       name,
       in: where,
-      required: where === 'path' || !field.safeParse(undefined).success,
+      required: where === 'path' || !z.safeParse(field, undefined).success,
       ...(typeof described.description === 'string' ? { description: described.description } : {}),
       schema: described,
     };

@@ -16,7 +16,7 @@ export function pageRequest(query: { limit: number; nextToken?: string }): PageR
 }
 
 /** A list answer: `{ items, nextToken? }`. */
-export function listOf<T extends z.ZodType>(item: T) {
+export function listOf<T extends z.core.$ZodType>(item: T) {
   return z.object({ items: z.array(item), nextToken: z.string().optional() });
 }
 

@@ -8,7 +8,7 @@ import { supervisorsGroup } from './groups';
 const queuePath = z.strictObject({ queueId: idSchema });
 
 /** The hours as answered: what was stored, with `overflowQueueId` always present. */
-const hoursView = storedQueueHoursSchema.extend({ overflowQueueId: z.string().nullable().default(null) }).nullable();
+const hoursView = z.object(storedQueueHoursSchema.shape).extend({ overflowQueueId: z.string().nullable().default(null) }).nullable();
 
 export const queueHoursRoutes = [
   route({

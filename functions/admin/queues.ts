@@ -6,12 +6,12 @@ import { idSchema, route, type AdminDeps } from './route-table';
 import { supervisorsGroup } from './groups';
 
 /** A queue as the management API shows it: each public field named here, so a stored field is not public by accident. */
-export const queueView = queueSchema.pick({ id: true, name: true, routingRule: true, completionTimeoutSeconds: true, members: true, createdAt: true }).extend({
+export const queueView = z.object(queueSchema.shape).pick({ id: true, name: true, routingRule: true, completionTimeoutSeconds: true, members: true, createdAt: true }).extend({
   serviceLevelSeconds: z.number().int().default(defaultServiceLevelSeconds),
   inactivityTimeoutSeconds: z.number().int().nullable().default(null),
   // waiting: max wait and its action, position updates (hours: GET /api/queues/{queueId}/hours)
   maxWaitSeconds: z.number().int().nullable().default(null),
-  maxWaitAction: queueSchema.shape.maxWaitAction.unwrap().nullable().default(null),
+  maxWaitAction: z.nullable(queueSchema.shape.maxWaitAction.def.innerType).default(null),
   positionUpdates: z.object({ everySeconds: z.number().int() }).nullable().default(null),
   dispositionRequired: z.boolean().default(false),
 });

@@ -8,7 +8,7 @@ import { mustBeAdmin, quickRepliesForChat } from './wrap-up';
 import { type QuickReply, quickReplySchema as domainQuickReply } from '../domain/model';
 
 /** A quick reply as the management API shows it. */
-export const quickReplySchema = domainQuickReply.pick({ id: true, language: true, text: true, queueId: true, createdAt: true });
+export const quickReplySchema = z.object(domainQuickReply.shape).pick({ id: true, language: true, text: true, queueId: true, createdAt: true });
 
 const quickReplyCreate = z.strictObject({
   language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'A language tag such as en or pt-BR.'),

@@ -60,8 +60,8 @@ export interface AdminRoute {
   status: 200 | 201 | 204;
   params?: z.ZodObject;
   query?: z.ZodObject;
-  body?: z.ZodType;
-  response?: z.ZodType;
+  body?: z.core.$ZodType;
+  response?: z.core.$ZodType;
   /** Error statuses the operation may answer besides 400/401/403. */
   errors: number[];
   /** Groups besides chat-admins that may call it. */
@@ -71,9 +71,9 @@ export interface AdminRoute {
   run(request: RawRequest, deps: AdminDeps): Promise<unknown>;
 }
 
-type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
+type Infer<S> = S extends z.core.$ZodType ? z.output<S> : undefined;
 
-export interface RouteDefinition<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.ZodType | undefined, R extends z.ZodType | undefined> {
+export interface RouteDefinition<P extends z.ZodObject | undefined, Q extends z.ZodObject | undefined, B extends z.core.$ZodType | undefined, R extends z.core.$ZodType | undefined> {
   method: Method;
   path: string;
   tag: string;
@@ -85,8 +85,8 @@ export interface RouteDefinition<P extends z.ZodObject | undefined, Q extends z.
   response?: R;
   errors?: number[];
   groups?: readonly string[];
-  csv?: (result: R extends z.ZodType ? z.output<R> : void) => string;
-  handle(input: { params: Infer<P>; query: Infer<Q>; body: Infer<B>; caller: { sub: string; groups: string[] } }, deps: AdminDeps): Promise<R extends z.ZodType ? z.input<R> : void>;
+  csv?: (result: R extends z.core.$ZodType ? z.output<R> : void) => string;
+  handle(input: { params: Infer<P>; query: Infer<Q>; body: Infer<B>; caller: { sub: string; groups: string[] } }, deps: AdminDeps): Promise<R extends z.core.$ZodType ? z.input<R> : void>;
 }
 
 /**
@@ -97,8 +97,8 @@ export interface RouteDefinition<P extends z.ZodObject | undefined, Q extends z.
 export function route<
   P extends z.ZodObject | undefined = undefined,
   Q extends z.ZodObject | undefined = undefined,
-  B extends z.ZodType | undefined = undefined,
-  R extends z.ZodType | undefined = undefined,
+  B extends z.core.$ZodType | undefined = undefined,
+  R extends z.core.$ZodType | undefined = undefined,
 >(definition: RouteDefinition<P, Q, B, R>): AdminRoute {
   const { handle, csv, ...rest } = definition;
   return {
@@ -108,9 +108,9 @@ export function route<
     errors: definition.errors ?? [],
     async run(request, deps) {
       const details: { field: string; message: string }[] = [];
-      const parse = <S extends z.ZodType | undefined>(schema: S | undefined, value: unknown, where: string): Infer<S> => {
+      const parse = <S extends z.core.$ZodType | undefined>(schema: S | undefined, value: unknown, where: string): Infer<S> => {
         if (!schema) return undefined as Infer<S>;
-        const result = schema.safeParse(value);
+        const result = z.safeParse(schema, value);
         if (result.success) return result.data as Infer<S>;
         details.push(...detailsFromIssues(result.error.issues).map((d) => (where === 'body' ? d : { ...d, field: d.field === '(body)' ? where : d.field })));
         return undefined as Infer<S>;
@@ -121,7 +121,7 @@ export function route<
       if (details.length > 0) throw new ValidationFailed(details);
       const caller = { sub: request.caller?.sub ?? 'unknown', groups: request.caller?.groups ?? [] };
       const result = await handle({ params, query, body, caller }, deps);
-      return definition.response ? definition.response.parse(result) : undefined;
+      return definition.response ? z.parse(definition.response, result) : undefined;
     },
   };
 }

@@ -8,7 +8,7 @@ import type { WrapUpService } from '../services/wrap-up';
 import { quickReplySchema as domainQuickReply } from '../domain/model';
 
 /** As `quick-replies.ts` shows one (defined here too: that module uses this one). */
-const quickReplySchema = domainQuickReply.pick({ id: true, language: true, text: true, queueId: true, createdAt: true });
+const quickReplySchema = z.object(domainQuickReply.shape).pick({ id: true, language: true, text: true, queueId: true, createdAt: true });
 
 const codePoints = (s: string): number => [...s].length;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * A queue's opening hours: weekly intervals on the wall clock of one IANA time zone, and dated
@@ -88,41 +88,43 @@ function validDate(date: string): boolean {
 /** The hours as admins write them; every refusal names its field. */
 export const queueHoursSchema = z
   .strictObject({
-    timeZone: z.string().max(64).refine(isTimeZone, 'Not an IANA time zone (e.g. Europe/Lisbon).'),
+    timeZone: z.string().check(z.maxLength(64), z.refine(isTimeZone, 'Not an IANA time zone (e.g. Europe/Lisbon).')),
     weekly: z
       .array(
         z.strictObject({
           day: z.enum(weekDays),
-          open: z.string().regex(timeOfDay, 'Use HH:MM, 00:00 to 23:59.'),
-          close: z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'Use HH:MM, 00:01 to 24:00.'),
+          open: z.string().check(z.regex(timeOfDay, 'Use HH:MM, 00:00 to 23:59.')),
+          close: z.string().check(z.regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'Use HH:MM, 00:01 to 24:00.')),
         }),
       )
-      .max(70),
-    closures: z.array(z.strictObject({ date: z.string().refine(validDate, 'Use a date YYYY-MM-DD.'), name: z.string().trim().min(1).max(200).optional() })).max(400).default([]),
-    overflowQueueId: z.string().min(1).max(128).nullable().optional(),
+      .check(z.maxLength(70)),
+    closures: z._default(z.array(z.strictObject({ date: z.string().check(z.refine(validDate, 'Use a date YYYY-MM-DD.')), name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))) })).check(z.maxLength(400)), []),
+    overflowQueueId: z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(128)))),
   })
-  .superRefine((hours, ctx) => {
-    hours.weekly.forEach((interval, i) => {
-      if (timeOfDay.test(interval.open) && minutesOf(interval.open) === minutesOf(interval.close) % 1440) {
-        ctx.addIssue({ code: 'custom', path: ['weekly', i, 'close'], message: 'An interval cannot close when it opens.' });
-      }
-    });
-    const valid = hours.weekly.every((w) => timeOfDay.test(w.open) && /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/.test(w.close) && minutesOf(w.open) !== minutesOf(w.close) % 1440);
-    const clash = valid ? overlapping(hours.weekly) : undefined;
-    if (clash) ctx.addIssue({ code: 'custom', path: ['weekly', clash[1]], message: `Overlaps weekly[${clash[0]}].` });
-    const seen = new Set<string>();
-    hours.closures.forEach((c, i) => {
-      if (seen.has(c.date)) ctx.addIssue({ code: 'custom', path: ['closures', i, 'date'], message: 'This date is listed twice.' });
-      seen.add(c.date);
-    });
-  });
+  .check(
+    z.superRefine((hours, ctx) => {
+      hours.weekly.forEach((interval, i) => {
+        if (timeOfDay.test(interval.open) && minutesOf(interval.open) === minutesOf(interval.close) % 1440) {
+          ctx.addIssue({ code: 'custom', path: ['weekly', i, 'close'], message: 'An interval cannot close when it opens.' });
+        }
+      });
+      const valid = hours.weekly.every((w) => timeOfDay.test(w.open) && /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/.test(w.close) && minutesOf(w.open) !== minutesOf(w.close) % 1440);
+      const clash = valid ? overlapping(hours.weekly) : undefined;
+      if (clash) ctx.addIssue({ code: 'custom', path: ['weekly', clash[1]], message: `Overlaps weekly[${clash[0]}].` });
+      const seen = new Set<string>();
+      hours.closures.forEach((c, i) => {
+        if (seen.has(c.date)) ctx.addIssue({ code: 'custom', path: ['closures', i, 'date'], message: 'This date is listed twice.' });
+        seen.add(c.date);
+      });
+    }),
+  );
 
 /** The stored shape (read back without re-validating the zone against this runtime's Intl). */
 export const storedQueueHoursSchema = z.object({
   timeZone: z.string(),
   weekly: z.array(z.object({ day: z.enum(weekDays), open: z.string(), close: z.string() })),
-  closures: z.array(z.object({ date: z.string(), name: z.string().optional() })),
-  overflowQueueId: z.string().nullable().optional(),
+  closures: z.array(z.object({ date: z.string(), name: z.optional(z.string()) })),
+  overflowQueueId: z.optional(z.nullable(z.string())),
 });
 
 // ---- wall clock -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { storedQueueHoursSchema } from './hours';
 
 /**
@@ -22,12 +22,12 @@ export type CloseReason = 'agent' | 'timeout' | 'transfer' | 'handover' | 'super
 export type WithdrawReason = 'timeout' | 'taken' | 'closed' | 'offline' | 'transfer';
 
 export const settingsSchema = z.object({
-  simultaneousChats: z.number().int().min(1),
-  acceptTimeoutSeconds: z.number().int().min(1),
-  siteUrl: z.string().optional(),
-  notificationSoundUrl: z.string().optional(),
+  simultaneousChats: z.number().check(z.int(), z.gte(1)),
+  acceptTimeoutSeconds: z.number().check(z.int(), z.gte(1)),
+  siteUrl: z.optional(z.string()),
+  notificationSoundUrl: z.optional(z.string()),
   /** The language whose quick replies an agent gets when none match the chat's language (`en` when unset). */
-  defaultLanguage: z.string().optional(),
+  defaultLanguage: z.optional(z.string()),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -42,18 +42,18 @@ export const channelSchema = z.object({
   type: z.enum(channelTypes),
   name: z.string(),
   active: z.boolean(),
-  queueId: z.string().nullable(),
-  language: z.string().nullable(),
+  queueId: z.nullable(z.string()),
+  language: z.nullable(z.string()),
   provisioningState: z.enum(['running', 'failed']),
-  lastError: z.string().nullable(),
+  lastError: z.nullable(z.string()),
   humanAgentTag: z.boolean(),
   /** Whether customers' attachments reach agents (refused ones get the `attachmentRefused` reply) and agents may send files; absent means true. */
-  customerAttachments: z.boolean().optional(),
-  agentAttachments: z.boolean().optional(),
+  customerAttachments: z.optional(z.boolean()),
+  agentAttachments: z.optional(z.boolean()),
   /** Messenger: the Meta app and Page; Telegram: the bot. */
-  appId: z.string().optional(),
-  pageId: z.string().optional(),
-  botUsername: z.string().optional(),
+  appId: z.optional(z.string()),
+  pageId: z.optional(z.string()),
+  botUsername: z.optional(z.string()),
   createdAt: z.string(),
 });
 export type Channel = z.infer<typeof channelSchema>;
@@ -65,21 +65,21 @@ export const queueSchema = z.object({
   id: z.string(),
   name: z.string(),
   routingRule: z.enum(routingRules),
-  completionTimeoutSeconds: z.number().int().nullable(),
+  completionTimeoutSeconds: z.nullable(z.number().check(z.int())),
   members: queueMembersSchema,
   /** A chat accepted within this many seconds of its creation counts as answered within the service level. */
-  serviceLevelSeconds: z.number().int().min(1).max(86_400).optional(),
+  serviceLevelSeconds: z.optional(z.number().check(z.int(), z.gte(1), z.lte(86_400))),
   /** An assigned chat where neither the customer nor the agent wrote for this long closes (reason `inactivity`). */
-  inactivityTimeoutSeconds: z.number().int().min(60).nullable().optional(),
+  inactivityTimeoutSeconds: z.optional(z.nullable(z.number().check(z.int(), z.gte(60)))),
   /** Opening hours (`domain/hours.ts`); none: always open. */
-  hours: storedQueueHoursSchema.optional(),
+  hours: z.optional(storedQueueHoursSchema),
   /** How long a chat may wait for an agent in this queue, and what then happens to it. */
-  maxWaitSeconds: z.number().int().nullable().optional(),
-  maxWaitAction: z.discriminatedUnion('type', [z.object({ type: z.literal('overflow'), queueId: z.string() }), z.object({ type: z.literal('close') })]).optional(),
+  maxWaitSeconds: z.optional(z.nullable(z.number().check(z.int()))),
+  maxWaitAction: z.optional(z.discriminatedUnion('type', [z.object({ type: z.literal('overflow'), queueId: z.string() }), z.object({ type: z.literal('close') })])),
   /** Tell a waiting customer their position in line this often. */
-  positionUpdates: z.object({ everySeconds: z.number().int() }).nullable().optional(),
+  positionUpdates: z.optional(z.nullable(z.object({ everySeconds: z.number().check(z.int()) }))),
   /** Agents (and supervisors) must give a disposition when they close a chat of this queue. */
-  dispositionRequired: z.boolean().optional(),
+  dispositionRequired: z.optional(z.boolean()),
   createdAt: z.string(),
 });
 export type Queue = z.infer<typeof queueSchema>;
@@ -93,18 +93,18 @@ export const agentRecordSchema = z.object({
   displayName: z.string(),
   groups: z.array(z.string()),
   /** Per-agent override of the `simultaneousChats` setting. */
-  simultaneousChats: z.number().int().min(0).optional(),
+  simultaneousChats: z.optional(z.number().check(z.int(), z.gte(0))),
   presence: z.enum(['active', 'inactive']),
-  connections: z.number().int(),
+  connections: z.number().check(z.int()),
   /** Chats in progress: offered + accepted. */
-  load: z.number().int(),
+  load: z.number().check(z.int()),
   /** When the agent last took (accepted) a chat; absent if never. */
-  lastTakenAt: z.string().optional(),
+  lastTakenAt: z.optional(z.string()),
   queues: z.array(z.string()),
   /** When the agent's status (active / inactive / offline) last changed; absent if never since this was kept. */
-  statusSince: z.string().optional(),
+  statusSince: z.optional(z.string()),
   /** Grows on every write that changes routing facts; writes are conditional on it. */
-  rev: z.number().int(),
+  rev: z.number().check(z.int()),
   createdAt: z.string(),
 });
 export type AgentRecord = z.infer<typeof agentRecordSchema>;
@@ -122,14 +122,14 @@ export interface Agent {
   createdAt: string;
 }
 
-export const customerSchema = z.object({ id: z.string(), name: z.string(), avatarUrl: z.string().optional(), languageCode: z.string().optional() });
+export const customerSchema = z.object({ id: z.string(), name: z.string(), avatarUrl: z.optional(z.string()), languageCode: z.optional(z.string()) });
 export type Customer = z.infer<typeof customerSchema>;
 
-export const attachmentSchema = z.object({ type: z.string(), url: z.string(), name: z.string().optional() });
+export const attachmentSchema = z.object({ type: z.string(), url: z.string(), name: z.optional(z.string()) });
 export type Attachment = z.infer<typeof attachmentSchema>;
 
 /** A customer's answer to the satisfaction survey (thumbs are stored as 5 and 1). */
-export const surveyAnswerSchema = z.object({ rating: z.number().int(), comment: z.string().optional(), answeredAt: z.string() });
+export const surveyAnswerSchema = z.object({ rating: z.number().check(z.int()), comment: z.optional(z.string()), answeredAt: z.string() });
 export type SurveyAnswer = z.infer<typeof surveyAnswerSchema>;
 
 /** What the agent who transferred a chat left for the next one. */
@@ -137,7 +137,7 @@ export const transferNoteSchema = z.object({ text: z.string(), fromAgentId: z.st
 export type TransferNote = z.infer<typeof transferNoteSchema>;
 
 /** The customer's first message, shortened: what an offer shows before the chat is accepted. */
-export const chatPreviewSchema = z.object({ text: z.string().optional(), attachments: z.number().int().optional(), sentAt: z.string() });
+export const chatPreviewSchema = z.object({ text: z.optional(z.string()), attachments: z.optional(z.number().check(z.int())), sentAt: z.string() });
 export type ChatPreview = z.infer<typeof chatPreviewSchema>;
 /** Characters of the first message an offer shows. */
 export const previewChars = 140;
@@ -154,62 +154,62 @@ export const chatSchema = z.object({
   id: z.string(),
   channelId: z.string(),
   channelType: z.enum(channelTypes),
-  queueId: z.string().nullable(),
+  queueId: z.nullable(z.string()),
   state: z.enum(chatStates),
-  agentId: z.string().nullable(),
+  agentId: z.nullable(z.string()),
   customer: customerSchema,
-  contactId: z.string().nullable(),
-  language: z.string().nullable(),
+  contactId: z.nullable(z.string()),
+  language: z.nullable(z.string()),
   createdAt: z.string(),
   lastMessageAt: z.string(),
   /** Grows on every state change; timers carry it so a stale timer changes nothing. */
-  version: z.number().int(),
+  version: z.number().check(z.int()),
   /** The customer blocked the bot: replies cannot reach them until they write again. */
-  customerBlocked: z.boolean().optional(),
+  customerBlocked: z.optional(z.boolean()),
   /** Messenger handover: what the bot passed along with the thread, and the bot's app id to pass it back to. */
-  handoverMetadata: z.string().optional(),
-  botAppId: z.string().optional(),
+  handoverMetadata: z.optional(z.string()),
+  botAppId: z.optional(z.string()),
   /** When the customer's last message reached us (the chat's creation until they write again): the messaging window's start. */
-  customerWroteAt: z.string().optional(),
+  customerWroteAt: z.optional(z.string()),
   /** The customer's answer to the satisfaction survey sent when the chat closed. */
-  survey: surveyAnswerSchema.optional(),
+  survey: z.optional(surveyAnswerSchema),
   /** Left by the agent who last transferred the chat (`transfer` with a `note`). */
-  transferNote: transferNoteSchema.optional(),
+  transferNote: z.optional(transferNoteSchema),
   /** The wrap-up given when the chat was closed: its disposition (as labelled then) and tags. */
-  disposition: z.object({ id: z.string(), label: z.string() }).optional(),
-  tags: z.array(z.string()).optional(),
+  disposition: z.optional(z.object({ id: z.string(), label: z.string() })),
+  tags: z.optional(z.array(z.string())),
 });
 export type Chat = z.infer<typeof chatSchema>;
 
 /** What routing keeps on a chat beside what agents see. */
 export const routingStateSchema = z.object({
   /** Agents holding an offer for this chat now. */
-  offeredTo: z.array(z.string()).default([]),
+  offeredTo: z._default(z.array(z.string()), []),
   /** Agents whose offer of this chat timed out; passed over while others can take it. */
-  skipped: z.array(z.string()).default([]),
+  skipped: z._default(z.array(z.string()), []),
   /** Set by an agent message while a completion timeout runs; a customer message clears it. */
-  completionToken: z.string().optional(),
-  closedAt: z.string().optional(),
-  closeReason: z.string().optional(),
+  completionToken: z.optional(z.string()),
+  closedAt: z.optional(z.string()),
+  closeReason: z.optional(z.string()),
   /** Until when supervisors may be watching the chat (its latest watch's expiry); unwatched chats have none. */
-  watchedUntil: z.string().optional(),
+  watchedUntil: z.optional(z.string()),
   /** Report facts kept on the chat: when an agent last accepted it, the first agent reply, messages each way. */
-  assignedAt: z.string().optional(),
-  firstReplyAt: z.string().optional(),
-  messagesIn: z.number().int().optional(),
-  messagesOut: z.number().int().optional(),
+  assignedAt: z.optional(z.string()),
+  firstReplyAt: z.optional(z.string()),
+  messagesIn: z.optional(z.number().check(z.int())),
+  messagesOut: z.optional(z.number().check(z.int())),
   /** When the satisfaction survey was sent to the customer (answers count for 24 h after). */
-  surveySentAt: z.string().optional(),
+  surveySentAt: z.optional(z.string()),
   /** When the customer or the agent last wrote, by our clock (the inactivity timeout counts from it, or from `assignedAt` if later). */
-  lastActivityAt: z.string().optional(),
+  lastActivityAt: z.optional(z.string()),
   /** When the agent holding the chat got it (accept, or a supervisor's forced move); names the assignment to its inactivity timer. */
-  heldSince: z.string().optional(),
+  heldSince: z.optional(z.string()),
   /** The customer's first message, for offers (written with the chat, read with it: no extra request). */
-  firstMessage: chatPreviewSchema.optional(),
+  firstMessage: z.optional(chatPreviewSchema),
 });
 
 /** A chat with its routing state: what the stores keep and the services decide on. */
-export const routedChatSchema = chatSchema.extend(routingStateSchema.shape);
+export const routedChatSchema = z.extend(chatSchema, routingStateSchema.shape);
 export type RoutedChat = z.infer<typeof routedChatSchema>;
 
 /** The chat as agents see it, without the routing state. */
@@ -227,25 +227,25 @@ export const messageSchema = z.object({
   id: z.string(),
   chatId: z.string(),
   direction: z.enum(['in', 'out']),
-  text: z.string().optional(),
-  attachments: z.array(attachmentSchema).optional(),
+  text: z.optional(z.string()),
+  attachments: z.optional(z.array(attachmentSchema)),
   /** Quick-reply, postback or callback payload chosen by the customer. */
-  payload: z.string().optional(),
+  payload: z.optional(z.string()),
   sentAt: z.string(),
   status: z.enum(messageStatuses),
-  agentId: z.string().optional(),
+  agentId: z.optional(z.string()),
   /** The platform's id (Messenger `mid`, Telegram message id) once known. */
-  platformMessageId: z.string().optional(),
-  error: z.string().optional(),
+  platformMessageId: z.optional(z.string()),
+  error: z.optional(z.string()),
   /** Set when the customer edited the message (Telegram). */
-  editedAt: z.string().optional(),
+  editedAt: z.optional(z.string()),
   /** How many attachments the customer sent that the channel does not take (never kept; see `customerAttachments`). */
-  refusedAttachments: z.number().int().min(1).optional(),
+  refusedAttachments: z.optional(z.number().check(z.int(), z.gte(1))),
 });
 export type Message = z.infer<typeof messageSchema>;
 
 /** A message as stored: with the agent client's own id, remembered so a retried reply is stored once. */
-export const storedMessageSchema = messageSchema.extend({ clientMessageId: z.string().optional() });
+export const storedMessageSchema = z.extend(messageSchema, { clientMessageId: z.optional(z.string()) });
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 
 export function messageView(stored: StoredMessage): Message {
@@ -258,7 +258,7 @@ export const offerSchema = z.object({
   agentId: z.string(),
   offeredAt: z.string(),
   /** Set for the available-agent rule, where the offer times out. */
-  expiresAt: z.string().optional(),
+  expiresAt: z.optional(z.string()),
 });
 export type Offer = z.infer<typeof offerSchema>;
 
@@ -268,16 +268,16 @@ export const outboundJobSchema = z.object({
   messageId: z.string(),
   sentAt: z.string(),
   /** Hands a Messenger thread back to another app (the bot) after the chat's last message. */
-  threadControl: z.object({ action: z.literal('pass'), targetAppId: z.string(), metadata: z.string().optional() }).optional(),
+  threadControl: z.optional(z.object({ action: z.literal('pass'), targetAppId: z.string(), metadata: z.optional(z.string()) })),
   /** Answer buttons sent with the message's text (Messenger quick replies, a Telegram inline keyboard). */
-  buttons: z.array(z.object({ title: z.string(), payload: z.string() })).max(13).optional(),
+  buttons: z.optional(z.array(z.object({ title: z.string(), payload: z.string() })).check(z.maxLength(13))),
 });
 export type OutboundJob = z.infer<typeof outboundJobSchema>;
 export type ThreadControlJob = OutboundJob & { threadControl: NonNullable<OutboundJob['threadControl']> };
 
 /** A timer that routing arms; it fires once, carrying what it was armed for. */
 export const timerPayloadSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('acceptTimeout'), chatId: z.string(), agentId: z.string(), version: z.number().int() }),
+  z.object({ kind: z.literal('acceptTimeout'), chatId: z.string(), agentId: z.string(), version: z.number().check(z.int()) }),
   z.object({ kind: z.literal('completionTimeout'), chatId: z.string(), token: z.string() }),
   z.object({ kind: z.literal('allAgentsBusy'), chatId: z.string() }),
   /** Armed when a chat is assigned; `heldSince` names that assignment, so only the latest assignment's timer acts. */
@@ -293,42 +293,42 @@ export type TimerPayload = z.infer<typeof timerPayloadSchema>;
 
 /** A Messenger profile as last fetched; `none` when Meta has none to give (error 2018218). */
 export const cachedProfileSchema = z.object({
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-  profilePic: z.string().optional(),
+  firstName: z.optional(z.string()),
+  lastName: z.optional(z.string()),
+  profilePic: z.optional(z.string()),
   /** Meta's `locale` (`pt_BR`), when the app may read it. */
-  locale: z.string().optional(),
-  none: z.boolean().optional(),
+  locale: z.optional(z.string()),
+  none: z.optional(z.boolean()),
   fetchedAt: z.string(),
 });
 export type CachedProfile = z.infer<typeof cachedProfileSchema>;
 
 const automatedTexts = z.object({
-  greeting: z.string().optional(),
-  allAgentsBusy: z.string().optional(),
-  closing: z.string().optional(),
-  attachmentRefused: z.string().optional(),
+  greeting: z.optional(z.string()),
+  allAgentsBusy: z.optional(z.string()),
+  closing: z.optional(z.string()),
+  attachmentRefused: z.optional(z.string()),
   /** A chat arrives at a queue outside its hours. */
-  outOfHours: z.string().optional(),
+  outOfHours: z.optional(z.string()),
   /** A chat waited the queue's `maxWaitSeconds` and is closed. */
-  maxWaitExpired: z.string().optional(),
+  maxWaitExpired: z.optional(z.string()),
   /** The customer's place in line; `{position}` is replaced by it. */
-  positionInLine: z.string().optional(),
+  positionInLine: z.optional(z.string()),
 });
 /** A channel's automated messages per language (`default` when no language matches), and the busy notice's wait. */
 export const automatedMessagesSchema = z.object({
   languages: z.record(z.string(), automatedTexts),
-  allAgentsBusyAfterSeconds: z.number().int().min(1).nullable(),
+  allAgentsBusyAfterSeconds: z.nullable(z.number().check(z.int(), z.gte(1))),
 });
 export type AutomatedMessageTexts = z.infer<typeof automatedMessagesSchema>;
 
 export const chatActionSchema = z.object({ id: z.string(), caption: z.string(), queueId: z.string(), detailType: z.string(), createdAt: z.string() });
 export type ChatAction = z.infer<typeof chatActionSchema>;
 
-export const quickReplySchema = z.object({ id: z.string(), language: z.string(), text: z.string(), queueId: z.string().nullable(), createdAt: z.string() });
+export const quickReplySchema = z.object({ id: z.string(), language: z.string(), text: z.string(), queueId: z.nullable(z.string()), createdAt: z.string() });
 export type QuickReply = z.infer<typeof quickReplySchema>;
 
-export const contactSchema = z.object({ id: z.string(), name: z.string(), email: z.string().optional(), phone: z.string().optional(), createdAt: z.string() });
+export const contactSchema = z.object({ id: z.string(), name: z.string(), email: z.optional(z.string()), phone: z.optional(z.string()), createdAt: z.string() });
 export type Contact = z.infer<typeof contactSchema>;
 
 const languageTexts = z.record(z.string(), z.string());
@@ -337,7 +337,7 @@ export const surveySettingsSchema = z.object({
   enabled: z.boolean(),
   scale: z.enum(['1-5', 'thumbs']),
   questions: languageTexts,
-  commentPrompt: languageTexts.optional(),
+  commentPrompt: z.optional(languageTexts),
   thankYou: languageTexts,
 });
 export type SurveySettings = z.infer<typeof surveySettingsSchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ChannelType } from './model';
 
 /**
@@ -56,10 +56,10 @@ export function uploadKeyOf(url: string): string | undefined {
 /** The attachment object the `upload` reply carries and `send` gives back. */
 export const uploadedAttachmentSchema = z.object({
   type: z.enum(attachmentKinds),
-  key: z.string().min(1).max(512),
-  name: z.string().min(1).max(256),
-  contentType: z.string().regex(contentTypePattern, 'Not a content type like image/jpeg.'),
-  size: z.number().int().min(1),
+  key: z.string().check(z.minLength(1), z.maxLength(512)),
+  name: z.string().check(z.minLength(1), z.maxLength(256)),
+  contentType: z.string().check(z.regex(contentTypePattern, 'Not a content type like image/jpeg.')),
+  size: z.number().check(z.int(), z.gte(1)),
 });
 export type UploadedAttachment = z.infer<typeof uploadedAttachmentSchema>;
 

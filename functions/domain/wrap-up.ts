@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Chat, ChannelType, ChatState, MessageDirection, QuickReply, SurveyAnswer } from './model';
 
 /**
@@ -8,7 +8,7 @@ import type { Chat, ChannelType, ChatState, MessageDirection, QuickReply, Survey
  */
 
 /** A disposition admins define, for every queue (`queueId: null`) or one queue. */
-export const dispositionSchema = z.object({ id: z.string(), label: z.string(), queueId: z.string().nullable(), createdAt: z.string() });
+export const dispositionSchema = z.object({ id: z.string(), label: z.string(), queueId: z.nullable(z.string()), createdAt: z.string() });
 export type Disposition = z.infer<typeof dispositionSchema>;
 
 /** A private note on a chat: agents and supervisors read it, the customer never does. */

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { checkFileLink, fileLinkKey } from '../domain/file-links';
 import { secretNames } from '../domain/secret-names';
 import { TelegramApiError } from '../domain/platforms';
@@ -31,8 +31,8 @@ const inlineTypes: Record<string, string> = {
 };
 
 const linkQuery = z.object({
-  expires: z.coerce.number().int().positive(),
-  signature: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'Not a link signature.'),
+  expires: z.coerce.number().check(z.int(), z.positive()),
+  signature: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, 'Not a link signature.')),
 });
 
 class InvalidFileLink extends OmnichatError {

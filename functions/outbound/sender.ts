@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { idsInBody, processFifoBatch } from '../adapters/fifo-batch';
 import type { FailureIds } from '../adapters/dead-letters';
 import { outboundJobSchema } from '../domain/model';
@@ -9,7 +9,6 @@ import { delivery, failureLog, retryAfter, telegramPacer } from '../composition-
 import { queues } from '../shared/resources';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
-import { traceInvocation } from '../shared/tracing';
 import { recordedMetrics } from '../shared/instrument';
 import { productMetrics } from '../shared/metric-names';
 
@@ -19,7 +18,7 @@ const deliveries = delivery();
 
 
 /** The chat and message a job names, read leniently so a malformed body is still named. */
-const jobIds = z.object({ chatId: z.string().optional().catch(undefined), messageId: z.string().optional().catch(undefined) });
+const jobIds = z.object({ chatId: z.catch(z.optional(z.string()), undefined), messageId: z.catch(z.optional(z.string()), undefined) });
 
 function idsOf(record: SQSRecord): FailureIds {
   const ids = idsInBody(record, jobIds);
@@ -45,4 +44,4 @@ async function send(event: SQSEvent, context: Context): Promise<SQSBatchResponse
   return response;
 }
 
-export const handler = middy(send).use(traceInvocation()).use(injectLambdaContext(logger)).use(publishMetrics());
+export const handler = middy(send).use(injectLambdaContext(logger)).use(publishMetrics());

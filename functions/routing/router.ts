@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSEvent, SQSRecord, SQSBatchResponse } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { inboundEnvelopeSchema } from '../domain/inbound';
 import { OmnichatError } from '../domain/errors';
 import { idsInBody, processFifoBatch } from '../adapters/fifo-batch';
@@ -9,7 +9,6 @@ import type { FailureIds } from '../adapters/dead-letters';
 import { chatIntake, failureLog } from '../composition-root';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
-import { traceInvocation } from '../shared/tracing';
 import { recordedMetrics } from '../shared/instrument';
 import { productMetrics } from '../shared/metric-names';
 
@@ -17,10 +16,10 @@ const intake = chatIntake();
 
 /** Whatever ids a body carries, read leniently: a body that fails the envelope schema is still named. */
 const envelopeIds = z.object({
-  channelType: z.string().optional().catch(undefined),
-  channelKey: z.string().optional().catch(undefined),
-  conversationKey: z.string().optional().catch(undefined),
-  deliveryId: z.string().optional().catch(undefined),
+  channelType: z.catch(z.optional(z.string()), undefined),
+  channelKey: z.catch(z.optional(z.string()), undefined),
+  conversationKey: z.catch(z.optional(z.string()), undefined),
+  deliveryId: z.catch(z.optional(z.string()), undefined),
 });
 
 function idsOf(record: SQSRecord): FailureIds {
@@ -66,4 +65,4 @@ async function route(event: SQSEvent, context: Context): Promise<SQSBatchRespons
   return processFifoBatch(event, context, routeRecord, { source: 'inbound', failures: failureLog(), describe: idsOf });
 }
 
-export const handler = middy(route).use(traceInvocation()).use(injectLambdaContext(logger)).use(publishMetrics());
+export const handler = middy(route).use(injectLambdaContext(logger)).use(publishMetrics());

@@ -3,7 +3,7 @@ import { NonRetryableFetchError } from 'aws-jwt-verify/error';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { Unauthorized } from '../domain/errors';
 import { readEnv } from './env';
 
@@ -22,9 +22,9 @@ export class TokenRejected extends Unauthorized {
 }
 
 const claimsSchema = z.object({
-  sub: z.string().min(1),
-  name: z.string().optional(),
-  'cognito:groups': z.union([z.array(z.string()), z.string()]).optional(),
+  sub: z.string().check(z.minLength(1)),
+  name: z.optional(z.string()),
+  'cognito:groups': z.optional(z.union([z.array(z.string()), z.string()])),
 });
 
 /**

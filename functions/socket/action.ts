@@ -3,10 +3,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { agentActions, socketNotifier } from '../composition-root';
 import { logger } from '../shared/logger';
 import { publishMetrics } from '../shared/observability';
-import { traceInvocation } from '../shared/tracing';
 import { frameHandler } from './frame-handler';
 
 const actions = agentActions();
 const notifier = socketNotifier();
 
-export const handler = middy(frameHandler({ actions, notifier })).use(traceInvocation()).use(injectLambdaContext(logger)).use(publishMetrics());
+export const handler = middy(frameHandler({ actions, notifier })).use(injectLambdaContext(logger)).use(publishMetrics());

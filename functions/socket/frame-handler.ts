@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ReplyFrame } from '../domain/ports';
 import { causeChain, detailsFromIssues } from '../domain/errors';
 import { BadFrame, errorFrame } from './errors';
@@ -51,7 +51,7 @@ export function frameHandler(deps: FrameHandlerDeps): (event: SocketEvent) => Pr
 
 function requestIdOf(body: string | undefined): string | undefined {
   try {
-    return z.object({ requestId: z.string().max(128) }).safeParse(JSON.parse(body ?? '')).data?.requestId;
+    return z.object({ requestId: z.string().check(z.maxLength(128)) }).safeParse(JSON.parse(body ?? '')).data?.requestId;
   } catch {
     return undefined;
   }

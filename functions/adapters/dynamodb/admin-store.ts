@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   chatActionSchema,
   contactSchema,
@@ -199,13 +199,13 @@ export class DynamoAdminStore implements AdminStore {
 
   /** True when at least one chat (of any state) came in through the channel. */
   async channelHasChats(channelId: string): Promise<boolean> {
-    const { items } = await this.table.queryPartition(keyOnly.passthrough(), { index: 'byChannel', pk: indexKeys.byChannel(channelId), limit: 1 });
+    const { items } = await this.table.queryPartition(z.looseObject(keyOnly.shape), { index: 'byChannel', pk: indexKeys.byChannel(channelId), limit: 1 });
     return items.length > 0;
   }
 
   /** True when a chat waits in the queue. */
   async queueHasWaitingChats(queueId: string): Promise<boolean> {
-    const { items } = await this.table.queryPartition(keyOnly.passthrough(), { index: 'waiting', pk: indexKeys.waiting(queueId), limit: 1 });
+    const { items } = await this.table.queryPartition(z.looseObject(keyOnly.shape), { index: 'waiting', pk: indexKeys.waiting(queueId), limit: 1 });
     return items.length > 0;
   }
 
@@ -259,7 +259,7 @@ export class DynamoAdminStore implements AdminStore {
 
   // ---- helpers ------------------------------------------------------------------------
 
-  private kindPage<T>(schema: z.ZodType<T>, kind: string, page: PageRequest): Promise<Page<T>> {
+  private kindPage<T>(schema: z.ZodMiniType<T>, kind: string, page: PageRequest): Promise<Page<T>> {
     return partitionPage(this.table, schema, { index: 'byKind', pk: indexKeys.kind(kind), whole: true }, page);
   }
 

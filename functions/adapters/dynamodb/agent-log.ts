@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AgentEvent, AgentLog, LiveConnection, LoggedEvent } from '../../domain/ports';
 import { keys, ttlAfter } from './keys';
 import { lostRace, type Table } from './table';
@@ -6,9 +6,9 @@ import { lostRace, type Table } from './table';
 /** State events are kept two days, so a client back from a long cut still catches up. */
 const eventRetentionSeconds = 2 * 24 * 3600;
 
-const cursorItem = z.object({ cursor: z.number().int() });
-const loggedEvent = z.object({ cursor: z.number().int(), event: z.record(z.string(), z.unknown()) });
-const connectionItem = z.object({ agentId: z.string(), connectionId: z.string(), connectedAt: z.string().optional() });
+const cursorItem = z.object({ cursor: z.number().check(z.int()) });
+const loggedEvent = z.object({ cursor: z.number().check(z.int()), event: z.record(z.string(), z.unknown()) });
+const connectionItem = z.object({ agentId: z.string(), connectionId: z.string(), connectedAt: z.optional(z.string()) });
 
 
 /** Per-agent event log with a cursor that only grows, and the agent's live connections. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   automatedMessagesSchema,
   cachedProfileSchema,
@@ -19,7 +19,7 @@ import { lostRace, type Table, type TransactItem } from './table';
 /** How long a platform delivery id is remembered; Meta retries for hours, Telegram for a day. */
 const deliveryMemorySeconds = 7 * 24 * 3600;
 
-const conversationItem = z.object({ openChatId: z.string().optional() });
+const conversationItem = z.object({ openChatId: z.optional(z.string()) });
 
 /** A new chat's item, with the index keys of its state. */
 export function newChatItem(chat: RoutedChat): Record<string, unknown> {

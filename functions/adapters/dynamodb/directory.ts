@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   agentRecordSchema,
   channelSchema,
@@ -30,7 +30,7 @@ export class DynamoDirectory implements Directory {
   constructor(private readonly table: Table) {}
 
   async settings(): Promise<Settings> {
-    const item = await this.table.get(settingsSchema.partial(), keys.settings().pk, keys.settings().sk);
+    const item = await this.table.get(z.partial(settingsSchema), keys.settings().pk, keys.settings().sk);
     return { ...defaultSettings, ...item };
   }
 
@@ -142,7 +142,7 @@ export class DynamoDirectory implements Directory {
     );
   }
 
-  private async listKind<T>(schema: z.ZodType<T>, kind: string): Promise<T[]> {
+  private async listKind<T>(schema: z.ZodMiniType<T>, kind: string): Promise<T[]> {
     const all: T[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { Page, PageRequest } from '../../domain/ports';
 import { InvalidNextToken } from '../../domain/errors';
 import { table } from '../../shared/resources';
@@ -74,7 +74,7 @@ export async function pageOf<T>(paged: PagedIndex, after: string | undefined, re
 /** One page of one partition of the table or an index, oldest first; its tokens are keys of that partition. */
 export function partitionPage<T>(
   on: Table,
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   where: { index: keyof typeof table.indexes; pk: string; skPrefix?: string; whole?: boolean },
   page: PageRequest,
 ): Promise<Page<T>> {

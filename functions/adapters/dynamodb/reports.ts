@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { CloseReason, RoutedChat } from '../../domain/model';
 import type { ReportReader, ReportRecorder, ReportSubject } from '../../domain/ports';
 import {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   agentRecordSchema,
   offerSchema,
@@ -21,12 +21,12 @@ const connectionRetentionSeconds = 3 * 3600;
 const membershipItem = z.object({
   agentId: z.string(),
   queueId: z.string(),
-  load: z.number().int().optional(),
-  capacity: z.number().int().optional(),
-  lastTakenAt: z.string().optional(),
+  load: z.optional(z.number().check(z.int())),
+  capacity: z.optional(z.number().check(z.int())),
+  lastTakenAt: z.optional(z.string()),
 });
 
-const kindEntry = z.object({ kindSk: z.string(), queueId: z.string().nullable().optional() });
+const kindEntry = z.object({ kindSk: z.string(), queueId: z.optional(z.nullable(z.string())) });
 
 // Held chats are the chat items themselves (agentPk/agentSk set on accept), named by `id`.
 const heldChat = z.object({ id: z.string() });
@@ -68,7 +68,7 @@ export class DynamoRoutingStore implements RoutingStore {
   }
 
   async chatIdsHeldBy(agentId: string): Promise<string[]> {
-    const { items } = await this.table.queryPartition(heldChat.passthrough(), { index: 'byAgent', pk: indexKeys.byAgent(agentId), skPrefix: 'CHAT#' });
+    const { items } = await this.table.queryPartition(z.looseObject(heldChat.shape), { index: 'byAgent', pk: indexKeys.byAgent(agentId), skPrefix: 'CHAT#' });
     return items.map((i) => i.id);
   }
 

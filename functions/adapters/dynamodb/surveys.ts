@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { surveySettingsSchema, type SurveySettings } from '../../domain/model';
 import type { Outcome, SurveyStore } from '../../domain/ports';
 import { keys, ttlAfter } from './keys';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Watcher, WatchStore } from '../../domain/ports';
 import { keys } from './keys';
 import { lostRace, type Table } from './table';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { messageView, quickReplySchema, routedChatSchema, storedMessageSchema, type Message, type QuickReply, type RoutedChat } from '../../domain/model';
 import type { CustomerHistoryStore, CustomerRef, Page, PageRequest, WrapUpStore } from '../../domain/ports';
 import { dispositionSchema, noteSchema, type Disposition, type Note } from '../../domain/wrap-up';
