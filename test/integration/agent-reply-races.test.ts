@@ -55,11 +55,11 @@ describe('an agent’s reply racing a close or a move, against DynamoDB Local', 
   it('replies racing closes on many chats at once: each reply is either kept before the close or refused, never kept after it', async () => {
     const h = await routingHarness({ simultaneousChats: 40 });
     await h.queue({ id: 'support', routingRule: 'all-agents' });
-    const agents = Array.from({ length: 12 }, (_, n) => `agent-${n}`);
+    const agents = Array.from({ length: 8 }, (_, n) => `agent-${n}`);
     for (const id of agents) await h.agent(id, { connected: true });
-    // two chats per agent, so the races are the replies' and not twenty-four closes of one agent's record
+    // two chats per agent, so the races are the replies' and not sixteen closes of one agent's record
     const held: { chatId: string; agentId: string }[] = [];
-    for (let n = 0; n < 24; n++) {
+    for (let n = 0; n < 16; n++) {
       const agentId = agents[n % agents.length]!;
       held.push({ chatId: await assignedChat(h, agentId), agentId });
     }
@@ -79,5 +79,5 @@ describe('an agent’s reply racing a close or a move, against DynamoDB Local', 
       expect(kept).toHaveLength(reply === 'stored' ? 1 : 0);
       expect(chat?.messagesOut ?? 0).toBe(reply === 'stored' ? 1 : 0);
     }
-  });
+  }, 120_000);
 });
