@@ -576,9 +576,10 @@ async function heatRunWith(ctx: HeatContext, secondQueueId: string, run: number,
           const res = await fetch(webhook, { method: 'POST', headers: signedHeaders(raw), body: raw }).catch(() => undefined);
           await res?.text();
           if (res?.status === 200) break;
-          if (attempt >= 10) throw new Error(`a heat-run delivery answered ${res?.status ?? 'nothing'} ten times`);
+          // a loaded machine makes the webhook miss its deadline now and then; Meta retries for hours
+          if (attempt >= 40) throw new Error(`a heat-run delivery answered ${res?.status ?? 'nothing'} forty times`);
           retries += 1;
-          await sleep(200 * attempt);
+          await sleep(Math.min(3_000, 200 * attempt));
         }
       }
     }
