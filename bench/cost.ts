@@ -285,7 +285,7 @@ export async function main(): Promise<void> {
     pages: { [bench.pageId]: { name: 'Bench Page', token: bench.pageToken }, [secondPage.id]: { name: 'Bench Page B', token: secondPage.token } },
     profiles: Object.fromEntries([
       ...Array.from({ length: 20 }, (_, n) => [customer(n), { first_name: 'Customer', last_name: String(n) }]),
-      ...Array.from({ length: heatConversations }, (_, n) => [heatCustomer(n), { first_name: 'Zoë', last_name: `Ølsen ${n}` }]),
+      ...heatAgentCounts.flatMap((_, run) => Array.from({ length: heatConversations }, (_, n) => [heatCustomer(n, run), { first_name: 'Zoë', last_name: `Ølsen ${n}` }])),
     ]),
   });
   onCleanup(() => graph.stop());
@@ -429,13 +429,21 @@ function positiveInt(value: string | undefined, fallback: number): number {
 /** OMNICHAT_BENCH_HEAT_MESSAGES / OMNICHAT_BENCH_HEAT_CONVERSATIONS make the run smaller (or bigger). */
 const heatMessages = positiveInt(process.env.OMNICHAT_BENCH_HEAT_MESSAGES, 2_000);
 const heatConversations = positiveInt(process.env.OMNICHAT_BENCH_HEAT_CONVERSATIONS, 200);
-const heatAgents = 4;
+/**
+ * Agents of each heat run, run one after the other: the 4 of the first runs (4 agents for up to 200
+ * open chats, far fewer than any contact center has, so each agent's own keys look hot), then a
+ * staffed one, about one agent per 5 concurrent chats (OMNICHAT_BENCH_HEAT_AGENTS, comma separated).
+ */
+const heatAgentCounts = (process.env.OMNICHAT_BENCH_HEAT_AGENTS ?? `4,${Math.max(4, Math.ceil(heatConversations / 5))}`)
+  .split(',')
+  .map((n) => positiveInt(n.trim(), 4));
 const heatWriters = 20;
 const goalSharedKeyShare = 0.05;
 const secondPage = { id: '105000000000002', token: 'EAAG-bench-page-token-b' };
 
-function heatCustomer(n: number): string {
-  return `75100000${String(n).padStart(6, '0')}`;
+/** The customer of conversation `n` of heat run `run`: every run writes as new customers. */
+function heatCustomer(n: number, run = 0): string {
+  return `751${String(run).padStart(2, '0')}000${String(n).padStart(6, '0')}`;
 }
 
 /** The same queue on the emulator itself, so polling its depth is not counted. */
@@ -478,13 +486,21 @@ interface HeatContext {
  * one). Write units are counted per partition key of the table and of each GSI.
  */
 async function heatRun(ctx: HeatContext): Promise<void> {
-  const { client, admin, heat } = ctx;
+  const { client, admin } = ctx;
   const queue = withId.parse(
     await adminCall(client, admin, 'POST', '/api/queues', { name: 'Bench B', routingRule: 'available-agent', completionTimeoutSeconds: null, members: { users: [], groups: ['agents'] } }, [201]),
   );
   const channel = withId.parse(await adminCall(client, admin, 'POST', '/api/channels', { type: 'messenger', appId: bench.appId, pageId: secondPage.id, pageAccessToken: secondPage.token }, [201]));
   await adminCall(client, admin, 'PATCH', `/api/channels/${channel.id}`, { queueId: queue.id, active: true }, [200]);
-  for (let n = ctx.agents.length; n < heatAgents; n++) ctx.agents.push(await connectedAgent(client, admin, `heat-agent-${n}`, 100));
+  for (const [run, agentCount] of heatAgentCounts.entries()) await heatRunWith(ctx, queue.id, run, agentCount);
+}
+
+/** One heat run with `agentCount` agents connected and active (more are connected as a later run needs them). */
+async function heatRunWith(ctx: HeatContext, secondQueueId: string, run: number, agentCount: number): Promise<void> {
+  const { client, admin, heat } = ctx;
+  const queue = { id: secondQueueId };
+  for (let n = ctx.agents.length; n < agentCount; n++) ctx.agents.push(await connectedAgent(client, admin, `heat-agent-${n}`, 100));
+  const agents = ctx.agents.slice(0, agentCount);
 
   /** Ids that belong to one conversation: chats, customers, messages; a key naming one is that conversation's own. */
   const own = new Set<string>();
@@ -492,7 +508,7 @@ async function heatRun(ctx: HeatContext): Promise<void> {
   let closes = 0;
   let pendingCloses = 0;
   let accepts = 0;
-  ctx.agents.forEach((agent, a) => {
+  agents.forEach((agent, a) => {
     agent.frames.splice(0);
     let assigned = 0;
     const perChat = new Map<string, number>();
@@ -503,7 +519,7 @@ async function heatRun(ctx: HeatContext): Promise<void> {
       const frame = parsed.data;
       if (frame.type === 'chatOffered' && frame.chat) {
         accepts += 1;
-        agent.send({ action: 'accept', chatId: frame.chat.id, requestId: `heat-accept-${a}-${accepts}` });
+        agent.send({ action: 'accept', chatId: frame.chat.id, requestId: `heat-accept-${run}-${a}-${accepts}` });
       }
       if (frame.type === 'chatAssigned' && frame.chat) {
         const chatId = frame.chat.id;
@@ -549,10 +565,10 @@ async function heatRun(ctx: HeatContext): Promise<void> {
     for (;;) {
       const c = next++;
       if (c >= heatConversations) return;
-      const psid = heatCustomer(c);
+      const psid = heatCustomer(c, run);
       own.add(psid);
       for (let seq = 0; seq < perConversation(c); seq++) {
-        const mid = `m_heat_${c}_${seq}`;
+        const mid = `m_heat_${run}_${c}_${seq}`;
         own.add(mid);
         const raw = JSON.stringify(customerMessage({ pageId: c % 2 === 0 ? bench.pageId : secondPage.id, psid, mid, text: `${phrases[(c + seq) % phrases.length]} (${seq})` }));
         // as Meta does, a delivery not answered 200 is delivered again
@@ -560,9 +576,10 @@ async function heatRun(ctx: HeatContext): Promise<void> {
           const res = await fetch(webhook, { method: 'POST', headers: signedHeaders(raw), body: raw }).catch(() => undefined);
           await res?.text();
           if (res?.status === 200) break;
-          if (attempt >= 10) throw new Error(`a heat-run delivery answered ${res?.status ?? 'nothing'} ten times`);
+          // a loaded machine makes the webhook miss its deadline now and then; Meta retries for hours
+          if (attempt >= 40) throw new Error(`a heat-run delivery answered ${res?.status ?? 'nothing'} forty times`);
           retries += 1;
-          await sleep(200 * attempt);
+          await sleep(Math.min(3_000, 200 * attempt));
         }
       }
     }
@@ -579,10 +596,10 @@ async function heatRun(ctx: HeatContext): Promise<void> {
   const wallMs = performance.now() - started;
   sqs.destroy();
   calls.splice(0);
-  for (const agent of ctx.agents) agent.onFrame = undefined;
+  for (const agent of agents) agent.onFrame = undefined;
 
-  console.log(`\n  Partition heat: write units per partition key over a mixed run (units as DynamoDB Local reports them)`);
-  note(`${heatMessages} inbound messages in ${heatConversations} conversations across 2 Pages → 2 queues (${ctx.firstQueueId}, ${queue.id}); ${ctx.agents.length} agents`);
+  console.log(`\n  Partition heat (run ${run + 1} of ${heatAgentCounts.length}, ${agentCount} agents): write units per partition key over a mixed run (units as DynamoDB Local reports them)`);
+  note(`${heatMessages} inbound messages in ${heatConversations} conversations across 2 Pages → 2 queues (${ctx.firstQueueId}, ${queue.id}); ${agentCount} agents, all in both queues`);
   note(`accepted ${accepts} offers, sent ${replies} replies, closed ${closes} chats; ${retries} deliveries retried after a non-200. ${heatWriters} conversations write at once.`);
   note(`wall time ${(wallMs / 1000).toFixed(1)} s (customers done after ${((written - started) / 1000).toFixed(1)} s, then the queues drained); ${heat.requests} write requests attributed.`);
   if (undrained) note('the queues were not empty after 30 minutes: the figures cover what was routed by then');

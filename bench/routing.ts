@@ -6,7 +6,7 @@
  *   node --import tsx bench/routing.ts        (reuses OMNICHAT_DYNAMODB_ENDPOINT when set)
  *
  * Why choosing an agent does not grow with the queue: nothing reads the queue's agents. Each
- * membership item carries `readyPk = READY#<queue>` only while its agent can take a chat, with
+ * membership item carries `readyPk = READY#<queue>#<nn>` (its agent's shard) only while its agent can take a chat, with
  * `readySk = readyRank` (load, then last-taken time, then id), so the sparse `ready` index holds
  * exactly the able agents of a queue already sorted by the available-agent rule. A decision is a
  * Query of that partition with `Limit 5 + skipped + offered` (the best few, whatever the queue's

@@ -60,6 +60,16 @@ const noMetrics: ProductMetrics = { count: () => undefined, duration: () => unde
 const maxAttempts = 8;
 /** DynamoDB's limit of items in one transaction. */
 const maxTransactItems = 100;
+
+/**
+ * The ready agents one pass over a queue's waiting chats read, kept until the pass writes an
+ * offer: chats that find no one new (all-agents chats already offered to everyone ready) do not
+ * read the ready list again. The list is eventually consistent either way; every offer re-reads
+ * the agent and is conditioned on it.
+ */
+interface ReadyMemo {
+  read?: { limit: number; candidates: Candidate[] };
+}
 /** Waiting chats looked at per pass of a queue. */
 const waitingPage = 25;
 
@@ -91,13 +101,15 @@ export class Dispatcher {
     // outside its hours a queue offers nothing: its chats wait for the opening (held chats are untouched)
     if (!isOpen(queue.hours, this.deps.clock())) return this.waitForOpening(queue, extra.chat);
     const settings = await directory.settings();
+    // the queue's ready agents, read once per pass until an offer is written (ReadyMemo)
+    const ready: ReadyMemo = {};
     let after: string | undefined;
     do {
       const page = await store.waitingChats(queueId, waitingPage, after);
       // the newest chat belongs at the end of the last page
       const waiting = page.next ? page.items : mergeWaiting(page.items, extra.chat, queueId);
       for (const chat of waiting) {
-        const placed = await this.routeChat(queue, chat.id, settings, extra.agent);
+        const placed = await this.routeChat(queue, chat.id, settings, extra.agent, ready);
         // Under available-agent, if the oldest chat finds nobody, no younger chat may jump ahead;
         // under either rule, once nobody is ready there is nothing more to offer.
         if (placed === 'nobody_ready' || (placed === 'waits' && queue.routingRule === 'available-agent')) return;
@@ -174,13 +186,13 @@ export class Dispatcher {
   }
 
   /** Offers one chat under its queue's rule: placed (or nothing to do), still waiting, or nobody ready at all. */
-  private async routeChat(queue: Queue, chatId: string, settings: Settings, hint?: AgentRecord): Promise<'placed' | 'waits' | 'nobody_ready'> {
+  private async routeChat(queue: Queue, chatId: string, settings: Settings, hint?: AgentRecord, ready: ReadyMemo = {}): Promise<'placed' | 'waits' | 'nobody_ready'> {
     const { store, chats, notifier, timers, clock } = this.deps;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const chat = await chats.chat(chatId);
       if (!chat || chat.queueId !== queue.id || (chat.state !== 'waiting' && chat.state !== 'offered')) return 'placed';
       if (queue.routingRule === 'available-agent' && chat.state === 'offered') return 'placed';
-      const candidates = await this.candidates(queue, chat, settings, hint);
+      const candidates = await this.candidates(queue, chat, settings, hint, ready);
       if (candidates.length === 0) return 'nobody_ready';
       const targets = offerTargets(queue.routingRule, candidates, { offeredTo: new Set(chat.offeredTo), skipped: new Set(chat.skipped) });
       if (targets.length === 0) return chat.state === 'offered' ? 'placed' : 'waits';
@@ -193,6 +205,8 @@ export class Dispatcher {
         if (hint?.id === agent.id) hint = agent;
         const now = clock();
         const expiresAt = offerExpiry(queue.routingRule, now, settings);
+        // whatever comes of it, the ready list read before may no longer be what the index holds
+        ready.read = undefined;
         const outcome = await store.offerChat({ chat: current, agent, settings, rule: queue.routingRule, now, expiresAt });
         if (outcome === 'lost') {
           lost = true;
@@ -213,9 +227,11 @@ export class Dispatcher {
     return 'waits';
   }
 
-  private async candidates(queue: Queue, chat: RoutedChat, settings: Settings, hint?: AgentRecord): Promise<Candidate[]> {
+  private async candidates(queue: Queue, chat: RoutedChat, settings: Settings, hint?: AgentRecord, ready: ReadyMemo = {}): Promise<Candidate[]> {
     const limit = queue.routingRule === 'all-agents' ? 1000 : 5 + chat.skipped.length + chat.offeredTo.length;
-    const found = await this.deps.store.readyCandidates(queue.id, limit);
+    const memo = ready.read && (ready.read.limit >= limit || ready.read.candidates.length < ready.read.limit) ? ready.read : undefined;
+    const found = memo ? memo.candidates.slice(0, limit) : await this.deps.store.readyCandidates(queue.id, limit);
+    if (!memo) ready.read = { limit, candidates: [...found] };
     if (hint && hint.queues.includes(queue.id) && !found.some((c) => c.agentId === hint.id)) found.push(candidateOf(hint, settings));
     return found;
   }

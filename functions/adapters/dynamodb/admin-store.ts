@@ -13,7 +13,7 @@ import {
 import type { AdminStore, Page, PageRequest } from '../../domain/ports';
 import { AgentStillBusy, KeptChanging } from '../../domain/errors';
 import { indexKeys, keys } from './keys';
-import { pageOf, partitionPage, type PagedIndex } from './page-tokens';
+import { pageOf, partitionPage, shardedPage } from './page-tokens';
 import { lostRace, type Item, type Table, type TransactItem } from './table';
 
 /**
@@ -38,8 +38,6 @@ const keyOnly = z.object({ pk: z.string(), sk: z.string() });
 
 /** Without a state, chats are listed one state after another: those needing attention first, closed ones last. */
 const chatListingOrder = ['waiting', 'offered', 'assigned', 'bot', 'closed'] as const satisfies readonly ChatState[];
-
-const chatsOfState = (state: ChatState) => indexKeys.kind(`CHATS#${state}`);
 
 type ChatsWhere = { index: 'byKind' | 'byAgent'; pkName: string; pk: string; skName?: string; skPrefix?: string };
 
@@ -157,10 +155,9 @@ export class DynamoAdminStore implements AdminStore {
 
   // ---- chats --------------------------------------------------------------------------
 
-  /** Chats of one state (byKind `CHATS#<state>`), oldest first, optionally of one queue and agent. */
+  /** Chats of one state (byKind `CHATS#<state>#<nn>`, its shards merged), oldest first, optionally of one queue and agent. */
   chatsInState(state: ChatState, filter: { queueId?: string; agentId?: string }, page: PageRequest): Promise<Page<RoutedChat>> {
-    const where: ChatsWhere = { index: 'byKind', pkName: 'kindPk', pk: chatsOfState(state) };
-    return pageOf({ index: 'byKind', partitions: [where.pk] }, page.after, (startKey) => this.filteredChats(where, filter, page.limit, startKey));
+    return this.shardedChats([state], filter, page);
   }
 
   /** Chats an agent holds now (byAgent, `CHAT#` entries), optionally of one queue. */
@@ -170,43 +167,36 @@ export class DynamoAdminStore implements AdminStore {
   }
 
   /**
-   * Chats of every state, one state's byKind partition after another (`chatListingOrder`). The
-   * token is the key of where the page ended, whose `kindPk` names the state to go on from.
+   * Chats of every state, one state's byKind shards after another (`chatListingOrder`), each
+   * state's shards merged oldest first. The token names the state and where each of its shards is.
    */
   chats(filter: { queueId?: string }, page: PageRequest): Promise<Page<RoutedChat>> {
-    const paged: PagedIndex = { index: 'byKind', partitions: chatListingOrder.map(chatsOfState) };
-    return pageOf(paged, page.after, async (from) => {
-      const items: RoutedChat[] = [];
-      const fromState = typeof from?.kindPk === 'string' ? from.kindPk.replace(/^CHATS#/, '') : undefined;
-      let stateIndex = Math.max(0, chatListingOrder.findIndex((s) => s === fromState));
-      let startKey: Item | undefined = from;
-      while (items.length < page.limit && stateIndex < chatListingOrder.length) {
-        const state = chatListingOrder[stateIndex] ?? 'closed';
-        const part = await this.filteredChats({ index: 'byKind', pkName: 'kindPk', pk: chatsOfState(state) }, filter, page.limit - items.length, startKey);
-        items.push(...part.items);
-        if (part.lastKey) startKey = part.lastKey;
-        else {
-          stateIndex += 1;
-          startKey = undefined;
-        }
-      }
-      if (stateIndex >= chatListingOrder.length) return { items };
-      if (startKey) return { items, lastKey: startKey };
-      const last = items.at(-1);
-      return last ? { items, lastKey: { ...keys.chat(last.id), kindPk: chatsOfState(last.state), kindSk: `${last.createdAt}#${last.id}` } } : { items };
-    });
+    return this.shardedChats(chatListingOrder, filter, page);
   }
 
-  /** True when at least one chat (of any state) came in through the channel. */
+  /** True when at least one chat (of any state) came in through the channel: any of its byChannel shards holds one. */
   async channelHasChats(channelId: string): Promise<boolean> {
-    const { items } = await this.table.queryPartition(z.looseObject(keyOnly.shape), { index: 'byChannel', pk: indexKeys.byChannel(channelId), limit: 1 });
-    return items.length > 0;
+    return this.anyIn('byChannel', indexKeys.byChannelShards(channelId));
   }
 
-  /** True when a chat waits in the queue. */
+  /** True when a chat waits in the queue: any of its waiting shards holds one. */
   async queueHasWaitingChats(queueId: string): Promise<boolean> {
-    const { items } = await this.table.queryPartition(z.looseObject(keyOnly.shape), { index: 'waiting', pk: indexKeys.waiting(queueId), limit: 1 });
-    return items.length > 0;
+    return this.anyIn('waiting', indexKeys.waitingShards(queueId));
+  }
+
+  private async anyIn(index: 'byChannel' | 'waiting', partitions: string[]): Promise<boolean> {
+    const found = await Promise.all(partitions.map((pk) => this.table.queryPartition(z.looseObject(keyOnly.shape), { index, pk, limit: 1 })));
+    return found.some(({ items }) => items.length > 0);
+  }
+
+  /** Chats of `states`, one state after another, each state's shards merged by `kindSk`; the filtered attributes are projected, the chats read by key. */
+  private async shardedChats(states: readonly ChatState[], filter: { queueId?: string; agentId?: string }, page: PageRequest): Promise<Page<RoutedChat>> {
+    const listed = await shardedPage({ index: 'byKind', groups: states.map((state) => indexKeys.chatsOfStateShards(state)) }, page, async (pk, startKey, limit) => {
+      const part = await this.filteredChatKeys({ index: 'byKind', pkName: 'kindPk', pk }, filter, limit, startKey);
+      return { entries: part.items.map((key) => ({ key, value: { pk: key.pk, sk: key.sk } })), ...(part.lastKey ? { lastKey: part.lastKey } : {}) };
+    });
+    const items = await this.table.getMany(routedChatSchema, listed.items);
+    return listed.next ? { items, next: listed.next } : { items };
   }
 
   // ---- deletes of directory items -----------------------------------------------------
@@ -269,6 +259,18 @@ export class DynamoAdminStore implements AdminStore {
     limit: number,
     startKey: Item | undefined,
   ): Promise<{ items: RoutedChat[]; lastKey?: Item }> {
+    const found = await this.filteredChatKeys(where, filter, limit, startKey);
+    const items = await this.table.getMany(routedChatSchema, found.items);
+    return found.lastKey ? { items, lastKey: found.lastKey } : { items };
+  }
+
+  /** The index entries (every key attribute kept) of one partition's chats that pass the filter. */
+  private async filteredChatKeys(
+    where: ChatsWhere,
+    filter: { queueId?: string; agentId?: string },
+    limit: number,
+    startKey: Item | undefined,
+  ): Promise<{ items: Array<{ pk: string; sk: string } & Item>; lastKey?: Item }> {
     const names: Record<string, string> = { '#pk': where.pkName };
     const values: Item = { ':pk': where.pk };
     let condition = '#pk = :pk';
@@ -289,7 +291,7 @@ export class DynamoAdminStore implements AdminStore {
       filters.push('#agentId = :agentId');
     }
     // the index projects the filtered attributes; the chats themselves are read by key
-    const found = await this.table.query(keyOnly, {
+    const found = await this.table.query(z.looseObject(keyOnly.shape), {
       IndexName: where.index,
       KeyConditionExpression: condition,
       ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
@@ -298,8 +300,7 @@ export class DynamoAdminStore implements AdminStore {
       Limit: limit,
       ExclusiveStartKey: startKey,
     });
-    const items = await this.table.getMany(routedChatSchema, found.items);
-    return found.lastKey ? { items, lastKey: found.lastKey } : { items };
+    return found.lastKey ? { items: found.items, lastKey: found.lastKey } : { items: found.items };
   }
 
   private async deleteExisting(key: { pk: string; sk: string }): Promise<boolean> {

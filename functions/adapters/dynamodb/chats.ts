@@ -26,14 +26,14 @@ export function newChatItem(chat: RoutedChat): Record<string, unknown> {
   return {
     ...keys.chat(chat.id),
     ...chat,
-    kindPk: indexKeys.kind(`CHATS#${chat.state}`),
+    kindPk: indexKeys.chatsOfState(chat.state, chat.id),
     kindSk: `${chat.createdAt}#${chat.id}`,
-    channelPk: indexKeys.byChannel(chat.channelId),
+    channelPk: indexKeys.byChannel(chat.channelId, chat.id),
     channelSk: `${chat.createdAt}#${chat.id}`,
     // the customer's history: set once, never moved, so later writes of the chat write no index entry
     custPk: indexKeys.byCustomer(chat.channelId, chat.customer.id),
     custSk: `${chat.createdAt}#${chat.id}`,
-    ...(chat.state === 'waiting' && chat.queueId ? { waitPk: indexKeys.waiting(chat.queueId), waitSk: `${chat.createdAt}#${chat.id}` } : {}),
+    ...(chat.state === 'waiting' && chat.queueId ? { waitPk: indexKeys.waiting(chat.queueId, chat.id), waitSk: `${chat.createdAt}#${chat.id}` } : {}),
   };
 }
 
@@ -268,8 +268,8 @@ export class DynamoChatStore implements ChatStore {
           ':queue': to.queueId,
           ':version': chat.version,
           ':next': chat.version + 1,
-          ':kind': indexKeys.kind('CHATS#waiting'),
-          ':waitPk': indexKeys.waiting(to.queueId),
+          ':kind': indexKeys.chatsOfState('waiting', chat.id),
+          ':waitPk': indexKeys.waiting(to.queueId, chat.id),
           ':waitSk': `${chat.createdAt}#${chat.id}`,
           ...(to.metadata !== undefined ? { ':meta': to.metadata } : {}),
           ...(to.botAppId !== undefined ? { ':bot': to.botAppId } : {}),

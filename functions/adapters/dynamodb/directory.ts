@@ -25,6 +25,7 @@ import { lostRace, type Table } from './table';
  * `routing-store.ts`.
  */
 const pageItem = z.object({ channelId: z.string() });
+const listingKey = z.object({ pk: z.string().check(z.startsWith('AGENT#')), sk: z.string() });
 
 export class DynamoDirectory implements Directory {
   constructor(private readonly table: Table) {}
@@ -106,8 +107,16 @@ export class DynamoDirectory implements Directory {
     return item ? agentView(item) : undefined;
   }
 
+  /** Every agent: the byKind `AGENT` list holds their listing entries (`keys.agentListing`), the agents are read by key. */
   async listAgentItems(): Promise<AgentRecord[]> {
-    return this.listKind(agentRecordSchema, 'AGENT');
+    const all: AgentRecord[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.agentItemsPage({ limit: 100, after });
+      all.push(...page.items);
+      after = page.next;
+    } while (after);
+    return all;
   }
 
   // ---- lists and writes of the management API ------------------------------------------
@@ -130,8 +139,13 @@ export class DynamoDirectory implements Directory {
     return partitionPage(this.table, messengerAppSchema, { index: 'byKind', pk: indexKeys.kind('MAPP'), whole: true }, page);
   }
 
-  agentItemsPage(page: PageRequest): Promise<Page<AgentRecord>> {
-    return partitionPage(this.table, agentRecordSchema, { index: 'byKind', pk: indexKeys.kind('AGENT'), whole: true }, page);
+  /** One page of agents, oldest first: their listing entries in byKind `AGENT`, each agent item read by key. */
+  async agentItemsPage(page: PageRequest): Promise<Page<AgentRecord>> {
+    const listed = await partitionPage(this.table, listingKey, { index: 'byKind', pk: indexKeys.kind('AGENT') }, page);
+    // one agent once, should an agent item written before the listing entries existed still carry the kind keys
+    const agentKeys = [...new Map(listed.items.map((entry) => [entry.pk, keys.agent(entry.pk.slice('AGENT#'.length))])).values()];
+    const items = await this.table.getMany(agentRecordSchema, agentKeys);
+    return listed.next ? { items, next: listed.next } : { items };
   }
 
   /** Replaces an existing Meta app (verify token rotation). */

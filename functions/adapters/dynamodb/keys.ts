@@ -7,7 +7,8 @@
  *   CHANNEL#<id>        | CHANNEL             channel
  *   PAGE#<pageId>       | PAGE                Messenger Page → channel id
  *   QUEUE#<id>          | QUEUE               chat queue
- *   AGENT#<id>          | AGENT               agent: presence, load, capacity, queues, last taken
+ *   AGENT#<id>          | AGENT               agent: presence, load, capacity, queues, last taken (in no index: rewritten on every routing change)
+ *   AGENT#<id>          | LISTING             the agent's entry in the byKind `AGENT` list; written when the agent is saved, never by routing
  *   AGENT#<id>          | MEMBER#<queueId>    queue membership; readyPk/readySk while the agent can take a chat
  *   AGENT#<id>          | CONN#<connectionId> live WebSocket connection
  *   AGENT#<id>          | EVT#<cursor>        event log for `sync` (TTL); the newest cursor is the log's last item
@@ -29,6 +30,7 @@ export const keys = {
   page: (pageId: string) => ({ pk: `PAGE#${pageId}`, sk: 'PAGE' }),
   queue: (id: string) => ({ pk: `QUEUE#${id}`, sk: 'QUEUE' }),
   agent: (id: string) => ({ pk: `AGENT#${id}`, sk: 'AGENT' }),
+  agentListing: (id: string) => ({ pk: `AGENT#${id}`, sk: 'LISTING' }),
   membership: (agentId: string, queueId: string) => ({ pk: `AGENT#${agentId}`, sk: `MEMBER#${queueId}` }),
   agentConnection: (agentId: string, connectionId: string) => ({ pk: `AGENT#${agentId}`, sk: `CONN#${connectionId}` }),
   agentEvent: (agentId: string, cursor: number) => ({ pk: `AGENT#${agentId}`, sk: `EVT#${String(cursor).padStart(12, '0')}` }),
@@ -44,13 +46,52 @@ export const keys = {
   }),
 } as const;
 
+/**
+ * Shard counts of the index partitions every chat or agent of a state, queue or channel would
+ * otherwise share (README, Scaling: at 500 new chats/s one such partition takes ~1,000 writes/s,
+ * DynamoDB's limit per partition, GSI partitions included). A sharded partition key ends in
+ * `#<nn>`, the shard of the item's own id (`shardOf`); readers query every shard and merge by
+ * the sort key, which orders the whole list as it did unsharded.
+ */
+export const shardCounts = {
+  /** byKind `CHATS#<state>#<nn>`, by chat id. */
+  chatsOfState: 16,
+  /** byChannel `CHANNEL#<id>#<nn>`, by chat id. */
+  byChannel: 16,
+  /** waiting `WAIT#<queue>#<nn>`, by chat id. */
+  waiting: 16,
+  /** ready `READY#<queue>#<nn>`, by agent id. */
+  ready: 16,
+} as const;
+
+/** The shard of an id among `count`: FNV-1a of its UTF-8 bytes, two decimal digits. Stable forever: it is written into keys. */
+export function shardOf(id: string, count: number): string {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(id, 'utf8')) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return String(hash % count).padStart(2, '0');
+}
+
+/** Every shard of a sharded partition, in shard order. */
+function allShards(base: string, count: number): string[] {
+  return Array.from({ length: count }, (_, n) => `${base}#${String(n).padStart(2, '0')}`);
+}
+
 /** Partition values of the sparse indexes. */
 export const indexKeys = {
   kind: (kind: string) => kind,
-  ready: (queueId: string) => `READY#${queueId}`,
-  waiting: (queueId: string) => `WAIT#${queueId}`,
+  /** byKind partition of one chat of a state: `CHATS#<state>#<nn>`. */
+  chatsOfState: (state: string, chatId: string) => `CHATS#${state}#${shardOf(chatId, shardCounts.chatsOfState)}`,
+  chatsOfStateShards: (state: string) => allShards(`CHATS#${state}`, shardCounts.chatsOfState),
+  ready: (queueId: string, agentId: string) => `READY#${queueId}#${shardOf(agentId, shardCounts.ready)}`,
+  readyShards: (queueId: string) => allShards(`READY#${queueId}`, shardCounts.ready),
+  waiting: (queueId: string, chatId: string) => `WAIT#${queueId}#${shardOf(chatId, shardCounts.waiting)}`,
+  waitingShards: (queueId: string) => allShards(`WAIT#${queueId}`, shardCounts.waiting),
   byAgent: (agentId: string) => `AGENT#${agentId}`,
-  byChannel: (channelId: string) => `CHANNEL#${channelId}`,
+  byChannel: (channelId: string, chatId: string) => `CHANNEL#${channelId}#${shardOf(chatId, shardCounts.byChannel)}`,
+  byChannelShards: (channelId: string) => allShards(`CHANNEL#${channelId}`, shardCounts.byChannel),
   byCustomer: (channelId: string, customerId: string) => `CUST#${channelId}#${customerId}`,
 } as const;
 

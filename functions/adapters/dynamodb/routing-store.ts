@@ -10,9 +10,9 @@ import {
 } from '../../domain/model';
 import type { OfferedChat, Outcome, Page, QueueBacklog, RedirectTarget, RoutingStore } from '../../domain/ports';
 import { table as shape } from '../../shared/resources';
-import { canTakeChat, candidateOf, capacityOf, readyRank, withStatusSince, type Candidate } from '../../domain/routing';
+import { byAvailability, canTakeChat, candidateOf, capacityOf, readyRank, withStatusSince, type Candidate } from '../../domain/routing';
 import { indexKeys, keys, ttlAfter } from './keys';
-import { partitionPage } from './page-tokens';
+import { shardedPage } from './page-tokens';
 import { lostRace, type Table, type TransactItem } from './table';
 
 /** Connections outlive API Gateway's two-hour limit by a margin; stale ones also go on GoneException. */
@@ -45,21 +45,30 @@ export class DynamoRoutingStore implements RoutingStore {
 
   // ---- facts -------------------------------------------------------------------------
 
-  /** Agents of a queue who can take a chat now, best first (eventually consistent; writes re-check). */
+  /**
+   * Agents of a queue who can take a chat now, best first (eventually consistent; writes re-check).
+   * The ready list is sharded by agent: each shard's best `limit` are read (in parallel) and the
+   * best `limit` of them all kept, which are the list's best `limit`.
+   */
   async readyCandidates(queueId: string, limit: number): Promise<Candidate[]> {
-    const { items } = await this.table.queryPartition(membershipItem, { index: 'ready', pk: indexKeys.ready(queueId), limit });
-    return items.map((m) => ({
-      agentId: m.agentId,
-      status: 'active' as const,
-      load: m.load ?? 0,
-      capacity: m.capacity ?? 0,
-      lastTakenAt: m.lastTakenAt,
-    }));
+    const shards = await Promise.all(
+      indexKeys.readyShards(queueId).map((pk) => this.table.queryPartition(membershipItem, { index: 'ready', pk, limit })),
+    );
+    const candidates = shards.flatMap(({ items }) =>
+      items.map((m) => ({
+        agentId: m.agentId,
+        status: 'active' as const,
+        load: m.load ?? 0,
+        capacity: m.capacity ?? 0,
+        lastTakenAt: m.lastTakenAt,
+      })),
+    );
+    return candidates.sort(byAvailability).slice(0, limit);
   }
 
-  /** One page of the chats waiting in a queue for an agent, oldest first. */
+  /** One page of the chats waiting in a queue for an agent, oldest first: the queue's waiting shards merged by arrival. */
   waitingChats(queueId: string, limit: number, after?: string): Promise<Page<RoutedChat>> {
-    return partitionPage(this.table, routedChatSchema, { index: 'waiting', pk: indexKeys.waiting(queueId), whole: true }, { limit, after });
+    return waitingPage(this.table, queueId, { limit, after });
   }
 
   async offersOf(agentId: string): Promise<Offer[]> {
@@ -100,7 +109,7 @@ export class DynamoRoutingStore implements RoutingStore {
         agentId: agent.id,
         queueId,
         ...(canTakeChat(candidate)
-          ? { readyPk: indexKeys.ready(queueId), readySk: readyRank(candidate), load: agent.load, capacity: capacityOf(agent, settings), lastTakenAt: agent.lastTakenAt }
+          ? { readyPk: indexKeys.ready(queueId, agent.id), readySk: readyRank(candidate), load: agent.load, capacity: capacityOf(agent, settings), lastTakenAt: agent.lastTakenAt }
           : {}),
       };
     };
@@ -108,12 +117,15 @@ export class DynamoRoutingStore implements RoutingStore {
       {
         Put: {
           TableName: '',
-          Item: { ...keys.agent(after.id), ...after, rev: (before?.rev ?? 0) + 1, kindPk: indexKeys.kind('AGENT'), kindSk: `${after.createdAt}#${after.id}` },
+          // no index key: this item is rewritten on every routing change of the agent
+          Item: { ...keys.agent(after.id), ...after, rev: (before?.rev ?? 0) + 1 },
           ConditionExpression: before ? 'rev = :rev' : 'attribute_not_exists(pk)',
           ExpressionAttributeValues: before ? { ':rev': before.rev } : undefined,
         },
       },
     ];
+    // the agent's entry in the byKind list, written when the agent is created or saved, never by routing
+    if (!before || refresh) writes.push({ Put: { TableName: '', Item: agentListingItem(after) } });
     for (const queueId of after.queues) {
       const item = membership(after, queueId);
       const unchanged = !refresh && before?.queues.includes(queueId) && JSON.stringify(membership(before, queueId)) === JSON.stringify(item);
@@ -164,7 +176,7 @@ export class DynamoRoutingStore implements RoutingStore {
       ...this.agentWrites(agent, after, settings),
       this.newOffer(chat.id, agent.id, now, input.expiresAt),
       this.chatUpdate(chat, {
-        set: { state: 'offered', offeredTo: [...chat.offeredTo, agent.id], kindPk: indexKeys.kind('CHATS#offered') },
+        set: { state: 'offered', offeredTo: [...chat.offeredTo, agent.id], kindPk: indexKeys.chatsOfState('offered', chat.id) },
         remove: leaveWaiting ? ['waitPk', 'waitSk'] : [],
       }),
     ]);
@@ -188,7 +200,7 @@ export class DynamoRoutingStore implements RoutingStore {
           offeredTo: [],
           agentPk: indexKeys.byAgent(agent.id),
           agentSk: `CHAT#${chat.id}`,
-          kindPk: indexKeys.kind('CHATS#assigned'),
+          kindPk: indexKeys.chatsOfState('assigned', chat.id),
         },
         remove: ['waitPk', 'waitSk'],
       }),
@@ -217,8 +229,8 @@ export class DynamoRoutingStore implements RoutingStore {
                 ...(backToWaiting
                   ? {
                       state: 'waiting',
-                      kindPk: indexKeys.kind('CHATS#waiting'),
-                      waitPk: indexKeys.waiting(chat.queueId as string),
+                      kindPk: indexKeys.chatsOfState('waiting', chat.id),
+                      waitPk: indexKeys.waiting(chat.queueId as string, chat.id),
                       waitSk: `${chat.createdAt}#${chat.id}`,
                     }
                   : {}),
@@ -244,7 +256,7 @@ export class DynamoRoutingStore implements RoutingStore {
       this.chatUpdate(
         chat,
         {
-          set: { state: 'closed', offeredTo: [], closedAt: now.toISOString(), closeReason: input.reason, kindPk: indexKeys.kind('CHATS#closed'), ...wrapUp },
+          set: { state: 'closed', offeredTo: [], closedAt: now.toISOString(), closeReason: input.reason, kindPk: indexKeys.chatsOfState('closed', chat.id), ...wrapUp },
           remove: ['waitPk', 'waitSk', 'agentPk', 'agentSk', 'completionToken'],
         },
         input.quiet ? quietSince(chat) : undefined,
@@ -275,8 +287,8 @@ export class DynamoRoutingStore implements RoutingStore {
           queueId: input.toQueueId,
           offeredTo: [],
           skipped: [],
-          kindPk: indexKeys.kind('CHATS#waiting'),
-          waitPk: indexKeys.waiting(input.toQueueId),
+          kindPk: indexKeys.chatsOfState('waiting', chat.id),
+          waitPk: indexKeys.waiting(input.toQueueId, chat.id),
           waitSk: `${chat.createdAt}#${chat.id}`,
           ...(input.note ? { transferNote: input.note } : {}),
         },
@@ -294,7 +306,7 @@ export class DynamoRoutingStore implements RoutingStore {
       ...this.agentWrites(to, { ...to, load: to.load + 1 }, settings),
       this.newOffer(chat.id, to.id, now, input.expiresAt),
       this.chatUpdate(chat, {
-        set: { state: 'offered', agentId: null, offeredTo: [to.id], skipped: [], kindPk: indexKeys.kind('CHATS#offered'), ...(input.note ? { transferNote: input.note } : {}) },
+        set: { state: 'offered', agentId: null, offeredTo: [to.id], skipped: [], kindPk: indexKeys.chatsOfState('offered', chat.id), ...(input.note ? { transferNote: input.note } : {}) },
         remove: ['agentPk', 'agentSk', 'completionToken', 'waitPk', 'waitSk', ...(input.note ? [] : ['transferNote'])],
       }),
     ]);
@@ -322,8 +334,8 @@ export class DynamoRoutingStore implements RoutingStore {
             queueId: to.queueId,
             offeredTo: [],
             skipped: [],
-            kindPk: indexKeys.kind('CHATS#waiting'),
-            waitPk: indexKeys.waiting(to.queueId),
+            kindPk: indexKeys.chatsOfState('waiting', chat.id),
+            waitPk: indexKeys.waiting(to.queueId, chat.id),
             waitSk: `${chat.createdAt}#${chat.id}`,
           },
           remove: ['agentPk', 'agentSk', 'completionToken'],
@@ -343,7 +355,7 @@ export class DynamoRoutingStore implements RoutingStore {
         if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
         writes.push(...this.agentWrites(agent, { ...agent, load: agent.load + 1 }, settings), this.newOffer(chat.id, agent.id, now, to.expiresAt));
       }
-      writes.push(this.chatUpdate(chat, { set: { state: 'offered', agentId: null, offeredTo: [agent.id], skipped: [], kindPk: indexKeys.kind('CHATS#offered') }, remove: leave }));
+      writes.push(this.chatUpdate(chat, { set: { state: 'offered', agentId: null, offeredTo: [agent.id], skipped: [], kindPk: indexKeys.chatsOfState('offered', chat.id) }, remove: leave }));
       return this.attempt(writes);
     }
     // straight to the agent: an offer they held becomes the chat itself (their load stays), else their load grows
@@ -359,7 +371,7 @@ export class DynamoRoutingStore implements RoutingStore {
           skipped: [],
           agentPk: indexKeys.byAgent(agent.id),
           agentSk: `CHAT#${chat.id}`,
-          kindPk: indexKeys.kind('CHATS#assigned'),
+          kindPk: indexKeys.chatsOfState('assigned', chat.id),
         },
         remove: ['completionToken', 'waitPk', 'waitSk'],
       }),
@@ -370,7 +382,7 @@ export class DynamoRoutingStore implements RoutingStore {
   /** The waiting chats' partition of the byKind index (keys and queueId only): counted per queue, the oldest by its sort key. */
   async waitingByQueue(): Promise<QueueBacklog[]> {
     const found = new Map<string, QueueBacklog>();
-    for (const chat of await this.chatsOfKind('CHATS#waiting')) {
+    for (const chat of await this.chatsOfKind('waiting')) {
       if (!chat.queueId) continue;
       const seen = found.get(chat.queueId);
       if (!seen) found.set(chat.queueId, { queueId: chat.queueId, waiting: 1, oldestCreatedAt: chat.createdAt });
@@ -384,28 +396,33 @@ export class DynamoRoutingStore implements RoutingStore {
 
   /** The offered chats' partition of the byKind index (keys and queueId only). */
   async offeredChats(): Promise<OfferedChat[]> {
-    return (await this.chatsOfKind('CHATS#offered')).map((c) => ({ chatId: c.id, queueId: c.queueId, createdAt: c.createdAt }));
+    return (await this.chatsOfKind('offered')).map((c) => ({ chatId: c.id, queueId: c.queueId, createdAt: c.createdAt }));
   }
 
-  /** One byKind partition of chats as the index projects it: `kindSk` is `<createdAt>#<id>`, `queueId` is projected. */
-  private async chatsOfKind(kind: string): Promise<{ id: string; queueId: string | null; createdAt: string }[]> {
-    const found: { id: string; queueId: string | null; createdAt: string }[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.query(kindEntry, {
-        IndexName: shape.indexes.byKind.name,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': shape.indexes.byKind.partitionKey },
-        ExpressionAttributeValues: { ':pk': indexKeys.kind(kind) },
-        ExclusiveStartKey: startKey,
-      });
-      for (const entry of page.items) {
-        const cut = entry.kindSk.lastIndexOf('#');
-        found.push({ id: entry.kindSk.slice(cut + 1), queueId: entry.queueId ?? null, createdAt: entry.kindSk.slice(0, cut) });
-      }
-      startKey = page.lastKey;
-    } while (startKey);
-    return found;
+  /** One state's byKind shards of chats as the index projects them: `kindSk` is `<createdAt>#<id>`, `queueId` is projected. */
+  private async chatsOfKind(state: string): Promise<{ id: string; queueId: string | null; createdAt: string }[]> {
+    const shards = await Promise.all(
+      indexKeys.chatsOfStateShards(state).map(async (pk) => {
+        const found: { id: string; queueId: string | null; createdAt: string }[] = [];
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.table.query(kindEntry, {
+            IndexName: shape.indexes.byKind.name,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': shape.indexes.byKind.partitionKey },
+            ExpressionAttributeValues: { ':pk': pk },
+            ExclusiveStartKey: startKey,
+          });
+          for (const entry of page.items) {
+            const cut = entry.kindSk.lastIndexOf('#');
+            found.push({ id: entry.kindSk.slice(cut + 1), queueId: entry.queueId ?? null, createdAt: entry.kindSk.slice(0, cut) });
+          }
+          startKey = page.lastKey;
+        } while (startKey);
+        return found;
+      }),
+    );
+    return shards.flat().sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** Arms (token) or disarms (undefined) the completion timeout of an assigned chat. */
@@ -467,6 +484,23 @@ export class DynamoRoutingStore implements RoutingStore {
       throw error;
     }
   }
+}
+
+/** The agent's entry in the byKind `AGENT` list (`keys.agentListing`): what lists agents, apart from the agent item routing rewrites. */
+export function agentListingItem(agent: Pick<AgentRecord, 'id' | 'createdAt'>): Record<string, unknown> {
+  return { ...keys.agentListing(agent.id), agentId: agent.id, kindPk: indexKeys.kind('AGENT'), kindSk: `${agent.createdAt}#${agent.id}` };
+}
+
+const waitingEntry = z.looseObject({ pk: z.string(), sk: z.string() });
+
+/** One page of a queue's waiting chats, oldest first, its shards merged by `waitSk` (arrival); whole chats read by key. */
+export async function waitingPage(table: Table, queueId: string, page: { limit: number; after?: string }): Promise<Page<RoutedChat>> {
+  const keysPage = await shardedPage({ index: 'waiting', groups: [indexKeys.waitingShards(queueId)] }, page, async (pk, startKey, limit) => {
+    const { items, lastKey } = await table.queryPartition(waitingEntry, { index: 'waiting', pk, limit, startKey });
+    return { entries: items.map((key) => ({ key, value: { pk: key.pk, sk: key.sk } })), ...(lastKey ? { lastKey } : {}) };
+  });
+  const items = await table.getMany(routedChatSchema, keysPage.items);
+  return keysPage.next ? { items, next: keysPage.next } : { items };
 }
 
 interface Condition {

@@ -12,27 +12,32 @@ import type { Table } from './table';
 export class DynamoWaitingLine implements WaitingLineStore {
   constructor(private readonly table: Table) {}
 
-  /** A COUNT query on the keys-only waiting index: chats of the queue that arrived before this one. */
+  /** COUNT queries on the keys-only waiting index, one per shard of the queue (in parallel): chats of the queue that arrived before this one. */
   async positionOf(queueId: string, chat: { id: string; createdAt: string }): Promise<number> {
     const index = shape.indexes.waiting;
-    let ahead = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.table.client.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          IndexName: index.name,
-          KeyConditionExpression: '#pk = :pk AND #sk < :sk',
-          ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
-          ExpressionAttributeValues: { ':pk': indexKeys.waiting(queueId), ':sk': `${chat.createdAt}#${chat.id}` },
-          Select: 'COUNT',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      ahead += out.Count ?? 0;
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return ahead + 1;
+    const counts = await Promise.all(
+      indexKeys.waitingShards(queueId).map(async (pk) => {
+        let ahead = 0;
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const out = await this.table.client.send(
+            new QueryCommand({
+              TableName: this.table.name,
+              IndexName: index.name,
+              KeyConditionExpression: '#pk = :pk AND #sk < :sk',
+              ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+              ExpressionAttributeValues: { ':pk': pk, ':sk': `${chat.createdAt}#${chat.id}` },
+              Select: 'COUNT',
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          ahead += out.Count ?? 0;
+          startKey = out.LastEvaluatedKey;
+        } while (startKey);
+        return ahead;
+      }),
+    );
+    return counts.reduce((a, n) => a + n, 0) + 1;
   }
 
   async oncePerOpening(queueId: string, opening: Date, arm: () => Promise<void>): Promise<void> {
