@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { chatStates } from '../../domain/model';
 import { table as shape } from '../../shared/resources';
 import { indexKeys, keys } from './keys';
@@ -18,7 +18,7 @@ import { lostRace, type Item, type Table } from './table';
  *   byChannel CHANNEL#<id> → CHANNEL#<id>#<nn>       (chats; by chat id)
  *   byKind  AGENT, agent item → AGENT#<id> | LISTING entry; the agent item leaves the index
  */
-const entry = z.object({ pk: z.string(), sk: z.string() }).passthrough();
+const entry = z.looseObject({ pk: z.string(), sk: z.string() });
 const idOf = z.object({ id: z.string() });
 
 export async function reshard(table: Table): Promise<{ moved: number }> {
