@@ -28,6 +28,19 @@ export function encodePageToken(lastKey: Item | undefined): string | undefined {
   return lastKey ? Buffer.from(JSON.stringify(lastKey), 'utf8').toString('base64url') : undefined;
 }
 
+/** The JSON object a token encodes (base64url), or `InvalidNextToken` saying why not. */
+function decodedObject(token: string, what: string): object {
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new InvalidNextToken('It is not base64url.');
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidNextToken('It does not decode.');
+  }
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw new InvalidNextToken(`It does not decode to ${what}.`);
+  return decoded;
+}
+
 /**
  * The start key a token carries, checked against the exact key schema of the index the list
  * pages (the table's `pk`/`sk` plus the index's keys, nothing else, every value a string within
@@ -37,14 +50,7 @@ export function encodePageToken(lastKey: Item | undefined): string | undefined {
  */
 export function decodePageToken(token: string | undefined, paged: PagedIndex): Record<string, string> | undefined {
   if (token === undefined) return undefined;
-  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new InvalidNextToken('It is not base64url.');
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidNextToken('It does not decode.');
-  }
-  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw new InvalidNextToken('It does not decode to a key.');
+  const decoded = decodedObject(token, 'a key');
   const index = table.indexes[paged.index];
   const limits: Record<string, number> = {
     [table.partitionKey]: partitionKeyBytes,
@@ -124,14 +130,7 @@ function listId(list: ShardedIndex): string {
 
 export function decodeShardToken(token: string | undefined, list: ShardedIndex): { group: number; positions: ShardPosition[] } | undefined {
   if (token === undefined) return undefined;
-  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new InvalidNextToken('It is not base64url.');
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidNextToken('It does not decode.');
-  }
-  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw new InvalidNextToken('It does not decode to a position.');
+  const decoded = decodedObject(token, 'a position');
   const { l, g, p, ...rest } = decoded as Record<string, unknown>;
   if (l !== listId(list)) throw new InvalidNextToken('It belongs to another list.');
   if (Object.keys(rest).length > 0 || typeof g !== 'number' || !Number.isInteger(g) || !Array.isArray(p)) throw new InvalidNextToken('It is not a position of this list.');
