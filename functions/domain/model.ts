@@ -204,8 +204,6 @@ export const routingStateSchema = z.object({
   lastActivityAt: z.optional(z.string()),
   /** When the agent holding the chat got it (accept, or a supervisor's forced move); names the assignment to its inactivity timer. */
   heldSince: z.optional(z.string()),
-  /** The customer's first message, for offers (written with the chat, read with it: no extra request). */
-  firstMessage: z.optional(chatPreviewSchema),
 });
 
 /** A chat with its routing state: what the stores keep and the services decide on. */
@@ -214,7 +212,7 @@ export type RoutedChat = z.infer<typeof routedChatSchema>;
 
 /** The chat as agents see it, without the routing state. */
 export function chatView(chat: RoutedChat): Chat {
-  const { offeredTo: _o, skipped: _s, completionToken: _c, closedAt: _ca, closeReason: _cr, assignedAt: _a, firstReplyAt: _f, messagesIn: _mi, messagesOut: _mo, surveySentAt: _ss, watchedUntil: _w, lastActivityAt: _la, heldSince: _hs, firstMessage: _fm, ...view } = chat;
+  const { offeredTo: _o, skipped: _s, completionToken: _c, closedAt: _ca, closeReason: _cr, assignedAt: _a, firstReplyAt: _f, messagesIn: _mi, messagesOut: _mo, surveySentAt: _ss, watchedUntil: _w, lastActivityAt: _la, heldSince: _hs, ...view } = chat;
   return view;
 }
 

@@ -184,6 +184,8 @@ export interface ChatStore {
   /** Adds a message to an open chat; false when the delivery was seen before. */
   append(chatId: string, entry: NewMessage, now: Date): Promise<boolean>;
   messages(chatId: string, limit?: number): Promise<Message[]>;
+  /** The chat's first customer message (for offers: read when offering, never kept on the chat item, which every message rewrites). */
+  firstCustomerMessage(chatId: string): Promise<Message | undefined>;
   messagePage(
     chatId: string,
     opts?: { before?: { sentAt: string; id: string }; maxBytes?: number; maxCount?: number },

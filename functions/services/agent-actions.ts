@@ -262,7 +262,7 @@ export class AgentActions {
       offers.map(async (o) => {
         const chat = await chats.chat(o.chatId);
         if (!chat) return undefined;
-        const { type: _t, ...offer } = offeredEvent(chat, o.expiresAt) as Extract<AgentEvent, { type: 'chatOffered' }>;
+        const { type: _t, ...offer } = offeredEvent(chat, o.expiresAt, await this.deps.dispatcher.previewOf(chat.id)) as Extract<AgentEvent, { type: 'chatOffered' }>;
         return offer;
       }),
     );

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { audienceOf, initialState, newChat } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import { splitText } from '../domain/text';
-import { type Channel, type Message, previewOf } from '../domain/model';
+import type { Channel, Message } from '../domain/model';
 import { ChatClosedMeanwhile, type AgentNotifier, type ChatStore, type DeliveryRef, type Directory, type EventPublisher, type ReportRecorder } from '../domain/ports';
 import type { Dispatcher, WatchersPort } from './dispatcher';
 import type { TelegramEvents } from './telegram-events';
@@ -139,8 +139,7 @@ export class ChatIntake {
     });
     const [first, ...continuation] = inboundMessages(opened.id, event, refused);
     if (!first) return 'ignored';
-    // offers show the first message; it rides on the chat item written anyway
-    const chat = { ...opened, firstMessage: previewOf(first) };
+    const chat = opened;
     if (!(await chats.openChat(chat, { message: first, continuation, delivery }))) return 'duplicate';
     await events.publish('ChatCreated', { chatId: chat.id, channelId: chat.channelId, queueId: chat.queueId, customerId: customer.id });
     await this.deps.reports?.chatCreated(chat);

@@ -1,4 +1,4 @@
-import { type AgentRecord, type CloseReason, type Queue, type RoutedChat, type Settings, type TransferNote, type WithdrawReason, chatView } from '../domain/model';
+import { type AgentRecord, type CloseReason, type Queue, type RoutedChat, type Settings, type TransferNote, type WithdrawReason, type ChatPreview, chatView, previewOf } from '../domain/model';
 import { type Candidate, canTakeChat, candidateOf, completionDeadline, effectiveStatus, inactivityDeadline, offerExpiry, offerTargets, waitRank } from '../domain/routing';
 import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type ReportRecorder, type RoutingStore, type Timers } from '../domain/ports';
 import { productMetrics } from '../shared/metric-names';
@@ -7,7 +7,7 @@ import type { WrapUp } from '../domain/wrap-up';
 
 export interface DispatcherDeps {
   store: RoutingStore;
-  chats: Pick<ChatStore, 'chat' | 'messagePage'>;
+  chats: Pick<ChatStore, 'chat' | 'messagePage' | 'firstCustomerMessage'>;
   directory: Pick<Directory, 'settings' | 'queue'>;
   log: Pick<AgentLog, 'agentOfConnection'>;
   notifier: AgentNotifier;
@@ -40,16 +40,17 @@ export interface ChatEndingsPort {
 }
 
 /**
- * The `chatOffered` frame: the chat, the offer's expiry, the customer's first message (kept on the
- * chat item, so no read beyond the chat the decision read already) and the note of a transfer.
+ * The `chatOffered` frame: the chat, the offer's expiry, the customer's first message (`preview`:
+ * read once per offering, one query, rather than kept on the chat item that every message
+ * rewrites) and the note of a transfer.
  */
-export function offeredEvent(chat: RoutedChat, expiresAt?: Date | string): AgentEvent {
+export function offeredEvent(chat: RoutedChat, expiresAt?: Date | string, preview?: ChatPreview): AgentEvent {
   const expires = typeof expiresAt === 'string' ? expiresAt : expiresAt?.toISOString();
   return {
     type: 'chatOffered',
     chat: chatView(chat),
     ...(expires ? { expiresAt: expires } : {}),
-    ...(chat.firstMessage ? { preview: chat.firstMessage } : {}),
+    ...(preview ? { preview } : {}),
     ...(chat.transferNote ? { transferNote: chat.transferNote } : {}),
   };
 }
@@ -88,6 +89,12 @@ export type AcceptResult = { ok: true } | { ok: false; code: 'offer_gone' | 'not
  */
 export class Dispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
+
+  /** The customer's first message as an offer shows it (one query, when offering). */
+  async previewOf(chatId: string): Promise<ChatPreview | undefined> {
+    const first = await this.deps.chats.firstCustomerMessage(chatId);
+    return first ? previewOf(first) : undefined;
+  }
 
   /**
    * Offers a queue's waiting chats, oldest first, for as long as someone can take them.
@@ -198,6 +205,7 @@ export class Dispatcher {
       if (targets.length === 0) return chat.state === 'offered' ? 'placed' : 'waits';
       let current = chat;
       let lost = false;
+      const preview = await this.previewOf(chat.id);
       for (const target of targets) {
         const agent = await store.agent(target.agentId);
         if (!agent) continue;
@@ -216,7 +224,7 @@ export class Dispatcher {
         if (expiresAt) {
           await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId: chat.id, agentId: agent.id, version: current.version });
         }
-        await notifier.notify(agent.id, offeredEvent(current, expiresAt));
+        await notifier.notify(agent.id, offeredEvent(current, expiresAt, preview));
         await this.deps.reports?.offered(current, agent.id, now);
         const metrics = this.deps.metrics ?? noMetrics;
         metrics.count(productMetrics.offers);
@@ -417,7 +425,7 @@ export class Dispatcher {
           if (expiresAt) {
             await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId, agentId: target.id, version: offered.version });
           }
-          await notifier.notify(target.id, offeredEvent(offered, expiresAt));
+          await notifier.notify(target.id, offeredEvent(offered, expiresAt, await this.previewOf(chatId)));
         }
       } else {
         targetQueue = to.queueId ?? null;
@@ -510,7 +518,7 @@ export class Dispatcher {
       if (target && !forced) {
         const offered = { ...chat, state: 'offered' as const, agentId: null, offeredTo: [target.id], skipped: [], version };
         if (expiresAt) await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId, agentId: target.id, version });
-        await notifier.notify(target.id, offeredEvent(offered, expiresAt));
+        await notifier.notify(target.id, offeredEvent(offered, expiresAt, await this.previewOf(chatId)));
       } else if (target) {
         const assigned = { ...chat, state: 'assigned' as const, agentId: target.id, offeredTo: [], skipped: [], version };
         await notifier.notify(target.id, { type: 'chatAssigned', chat: chatView(assigned), ...(await chats.messagePage(chatId)) });

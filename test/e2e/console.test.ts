@@ -140,9 +140,16 @@ describe('the agent console with the customer simulator', () => {
 
   it('recovers by itself after the network drops, showing what the customer wrote meanwhile', async () => {
     // given the chat above is open; the network goes away and the socket with it
+    // (every state the indicator takes is recorded: the closed one may last only one backoff)
+    await agentPage.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { connectionStates: string[] }).connectionStates = seen;
+      const indicator = document.getElementById('connection')!;
+      new MutationObserver(() => seen.push(indicator.dataset.state ?? '')).observe(indicator, { attributes: true, attributeFilter: ['data-state'] });
+    });
     await agentPage.context().setOffline(true);
     await agentPage.evaluate(() => (window as unknown as { omnichatSocket?: WebSocket }).omnichatSocket?.close());
-    await agentPage.locator('#connection[data-state="closed"]').waitFor();
+    await agentPage.waitForFunction(() => (window as unknown as { connectionStates: string[] }).connectionStates.includes('closed'));
 
     // when the customer writes twice meanwhile (from outside the browser)
     const psid = await customerPage.evaluate(() => JSON.parse(localStorage.getItem('omnichat.simulator.customer') ?? '{}').psid as string);

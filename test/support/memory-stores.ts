@@ -400,6 +400,13 @@ export class MemoryChatStore implements Pick<ChatStore, 'chat' | 'openChatOf' | 
     return true;
   }
 
+  async firstCustomerMessage(chatId: string): Promise<Message | undefined> {
+    const first = (this.t.messages.get(chatId) ?? []).find((m) => m.direction === 'in');
+    if (!first) return undefined;
+    const { clientMessageId: _c, ...m } = first;
+    return copy(m);
+  }
+
   async messages(chatId: string, limit = 50): Promise<Message[]> {
     return (this.t.messages.get(chatId) ?? []).slice(-limit).map(({ clientMessageId: _c, ...m }) => copy(m));
   }

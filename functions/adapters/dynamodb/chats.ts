@@ -127,6 +127,13 @@ export class DynamoChatStore implements ChatStore {
     }
   }
 
+  async firstCustomerMessage(chatId: string): Promise<Message | undefined> {
+    // a chat opens with the customer's message; automated greetings come after it
+    const { items } = await this.table.queryPartition(storedMessageSchema, { pk: keys.chat(chatId).pk, skPrefix: 'MSG#', limit: 3 });
+    const first = items.find((m) => m.direction === 'in');
+    return first ? messageView(first) : undefined;
+  }
+
   async messages(chatId: string, limit = 50): Promise<Message[]> {
     const { items } = await this.table.queryPartition(storedMessageSchema, { pk: keys.chat(chatId).pk, skPrefix: 'MSG#', limit, descending: true });
     return items.reverse().map(messageView);
