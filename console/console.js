@@ -254,6 +254,10 @@ function onFrame(frame) {
     if (frame.cursor <= state.cursor) return;
     state.cursor = frame.cursor;
     applyEvent(frame, true);
+  } else if (frame.type === 'message' && !frame.requestId) {
+    // messages come live without a cursor (a reconnect reads them with the held chats): kept over a snapshot in flight
+    if (state.syncing) state.syncing.push(frame);
+    applyEvent(frame, true);
   } else applyReply(frame);
   render();
 }
@@ -271,7 +275,9 @@ function applySnapshot(snapshot) {
     const joins = before && held.messages.length > 0 && before.messages.some((m) => m.id === held.messages[0].id);
     const messages = joins ? mergeMessages(before.messages, held.messages) : [...held.messages];
     const olderCursor = joins ? before.olderCursor : held.olderCursor;
-    state.chats.set(held.chat.id, { chat: held.chat, messages, olderCursor, unread: before?.unread ?? 0, closedReason: null });
+    // customer messages that arrived while away count as unread
+    const missed = before ? held.messages.filter((m) => m.direction === 'in' && !before.messages.some((b) => b.id === m.id)).length : 0;
+    state.chats.set(held.chat.id, { chat: held.chat, messages, olderCursor, unread: (before?.unread ?? 0) + (held.chat.id === state.selected && !document.hidden ? 0 : missed), closedReason: null });
   }
   // chats closed while away stay visible (marked) until the agent dismisses them
   for (const event of snapshot.events ?? []) if (event.type === 'chatClosed' && previous.has(event.chatId)) keepClosed(previous.get(event.chatId), event.reason);
@@ -280,7 +286,7 @@ function applySnapshot(snapshot) {
   if (Array.isArray(snapshot.actions)) state.actions = snapshot.actions;
   if (typeof snapshot.notificationSoundUrl === 'string') state.notificationSoundUrl = snapshot.notificationSoundUrl;
   state.cursor = Math.max(state.cursor, snapshot.cursor ?? 0);
-  for (const event of live) if (event.cursor > snapshot.cursor) applyEvent(event, false);
+  for (const event of live) if (event.cursor === undefined || event.cursor > snapshot.cursor) applyEvent(event, false);
   // events that did not fit one snapshot: ask for the rest
   if (snapshot.moreEvents) {
     state.syncing = [];

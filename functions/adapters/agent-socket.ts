@@ -9,6 +9,11 @@ import { logger } from '../shared/logger';
  */
 const connectGraceMillis = 30_000;
 
+/** Events kept in the agent's log for `sync`; a `message` is not (see `notify`). */
+function isStateEvent(event: AgentEvent): boolean {
+  return event.type !== 'message';
+}
+
 /**
  * Pushes frames to agents' WebSocket connections through the API Gateway management API.
  * State events get the agent's next cursor and are logged first, so `sync` can replay
@@ -33,8 +38,10 @@ export class SocketNotifier implements AgentConnections {
       logger.error('event does not fit a WebSocket frame; not sent', { agentId, type: event.type, bytes: bytesOf(event) });
       return;
     }
-    const cursor = await this.log.append(agentId, fitted, this.clock());
-    const frame = JSON.stringify({ ...fitted, cursor });
+    // A chat's messages are kept with the chat, and a reconnecting client reads the chats it holds
+    // with their newest messages (sync's snapshot, then `history`): logging them again per agent
+    // would be a second write of every message. They go out live, without a cursor.
+    const frame = isStateEvent(fitted) ? JSON.stringify({ ...fitted, cursor: await this.log.append(agentId, fitted, this.clock()) }) : JSON.stringify(fitted);
     const connections = await this.log.connectionsOf(agentId);
     await Promise.all(connections.map((c) => this.post(agentId, c, frame)));
   }

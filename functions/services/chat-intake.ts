@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { audienceOf, initialState, newChat } from '../domain/chat';
 import type { InboundEnvelope, InboundEvent } from '../domain/inbound';
 import { splitText } from '../domain/text';
@@ -104,7 +104,7 @@ export class ChatIntake {
       : undefined;
     const open = await chats.openChatOf(channel.id, envelope.conversationKey);
     if (!open) return (await this.deps.surveys?.customerWrote(channel, envelope, event, delivery)) ?? this.openChat(channel, event, delivery, refused);
-    const [message, ...continuation] = inboundMessages(open.id, event, refused);
+    const [message, ...continuation] = inboundMessages(open.id, event, refused, delivery);
     if (!message) return 'ignored';
     try {
       if (!(await chats.append(open.id, { message, continuation, delivery, whileOpen: true }, this.deps.clock()))) return 'duplicate';
@@ -137,7 +137,7 @@ export class ChatIntake {
       lastMessageAt: sentAt,
       contactId: contactId ?? null,
     });
-    const [first, ...continuation] = inboundMessages(opened.id, event, refused);
+    const [first, ...continuation] = inboundMessages(opened.id, event, refused, delivery);
     if (!first) return 'ignored';
     const chat = opened;
     if (!(await chats.openChat(chat, { message: first, continuation, delivery }))) return 'duplicate';
@@ -157,8 +157,19 @@ export class ChatIntake {
  * consecutive messages, each well within an item and a WebSocket frame, whose texts join to the
  * whole. Later parts have the first part's id with `-p002`, `-p003`… so they sort right after it.
  */
-function inboundMessages(chatId: string, event: CustomerMessage, refused = 0): Message[] {
-  const id = randomUUID();
+/**
+ * A customer message's id: derived from the platform's delivery id when there is one, so a
+ * redelivery (a webhook retried after SQS's five-minute deduplication) writes the same message key
+ * and is found a duplicate by the conditional put (ChatStore.append). UUID-shaped, as random ids are.
+ */
+export function inboundMessageId(delivery: DeliveryRef | undefined): string {
+  if (!delivery) return randomUUID();
+  const h = createHash('sha256').update(`${delivery.channelType}\n${delivery.channelKey}\n${delivery.deliveryId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function inboundMessages(chatId: string, event: CustomerMessage, refused: number, delivery: DeliveryRef | undefined): Message[] {
+  const id = inboundMessageId(delivery);
   const sentAt = new Date(event.timestamp).toISOString();
   const texts: (string | undefined)[] = event.text !== undefined ? splitText(event.text) : [undefined];
   return texts.map((text, i) => ({

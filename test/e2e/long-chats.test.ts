@@ -139,7 +139,7 @@ describe('long chats over the agent WebSocket', () => {
       expect(held.messages.at(-1)!.text).toBe(texts[24]);
       expect(typeof held.olderCursor).toBe('string');
     }
-    // the 25 long messages do not fit one snapshot's events: the client pages them with since = cursor
+    // events that do not fit one snapshot are paged with since = cursor
     const events = [...(replay.events as Frame[])];
     let more = replay;
     for (let n = 0; more.moreEvents === true && n < 20; n++) {
@@ -153,7 +153,8 @@ describe('long chats over the agent WebSocket', () => {
     expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
     expect(new Set(cursors).size).toBe(cursors.length);
     expect(events.map((e) => e.type)).toContain('chatAssigned');
-    expect(events.filter((e) => e.type === 'message').map((e) => (e.message as MessageFrame).text)).toEqual(texts.slice(1));
+    // messages are the chat's, read with the held chat and history, not logged per agent
+    expect(events.filter((e) => e.type === 'message')).toEqual([]);
     for (const size of sizes) expect(size.bytes).toBeLessThanOrEqual(maxFrameBytes);
 
     // and history from the snapshot's cursor continues where the snapshot stops

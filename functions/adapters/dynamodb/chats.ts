@@ -19,7 +19,10 @@ import { lostRace, type Table, type TransactItem } from './table';
 /** How long a platform delivery id is remembered; Meta retries for hours, Telegram for a day. */
 const deliveryMemorySeconds = 7 * 24 * 3600;
 
-const conversationItem = z.object({ openChatId: z.optional(z.string()) });
+const conversationItem = z.object({ openChatId: z.optional(z.string()), lastChatId: z.optional(z.string()) });
+
+/** What a customer message's append reads back after its conditional write failed. */
+const counted = z.looseObject({ state: z.string(), lastInId: z.optional(z.string()), lastMessageAt: z.optional(z.string()) });
 
 /** A new chat's item, with the index keys of its state. */
 export function newChatItem(chat: RoutedChat): Record<string, unknown> {
@@ -59,6 +62,7 @@ export class DynamoChatStore implements ChatStore {
    */
   async openChat(chat: RoutedChat, first: NewMessage): Promise<boolean> {
     const conv = keys.conversation(chat.channelId, chat.customer.id);
+    if (first.delivery && (await this.inPreviousChat(conv, first.message))) return false;
     try {
       await this.table.transact([
         // the customer's first message counts among the chat's messages in, as every later one does (append)
@@ -78,8 +82,21 @@ export class DynamoChatStore implements ChatStore {
     }
   }
 
+  /**
+   * Whether a message (its id derives from the platform's delivery id) is already in the
+   * conversation's previous chat: a platform's late redelivery of a message appended there (an
+   * append leaves no delivery marker) arriving after that chat closed.
+   */
+  private async inPreviousChat(conv: { pk: string; sk: string }, m: StoredMessage): Promise<boolean> {
+    const previous = (await this.table.get(conversationItem, conv.pk, conv.sk, true))?.lastChatId;
+    if (!previous) return false;
+    const k = keys.message(previous, m.sentAt, m.id);
+    return (await this.table.get(z.looseObject({ id: z.string() }), k.pk, k.sk, true)) !== undefined;
+  }
+
   /** Appends a message to a chat; false when the delivery was seen before. */
   async append(chatId: string, entry: NewMessage, now: Date): Promise<boolean> {
+    if (entry.message.direction === 'in' && entry.whileOpen && !entry.continuation?.length) return this.appendCustomerMessage(chatId, entry, now);
     const updates: TransactItem[] = [];
     if (entry.message.direction === 'in') {
       updates.push({
@@ -123,6 +140,58 @@ export class DynamoChatStore implements ChatStore {
         const now = await this.chat(chatId);
         if (now && (now.state !== 'assigned' || now.agentId !== entry.heldBy)) throw new ChatNoLongerHeld(chatId);
       }
+      throw error;
+    }
+  }
+
+  /**
+   * A customer's message to an open chat in two conditional writes and no transaction (a
+   * transaction would double both, and a delivery marker would be a third write):
+   * 1. the chat's counters move, on condition that it is not closed and that this message was not
+   *    counted already (`lastInId`): the close race is decided here, by DynamoDB;
+   * 2. the message is put, on condition that it is new. Its id derives from the platform's delivery
+   *    id (ChatIntake), so a redelivery writes the same key and is found a duplicate.
+   * A retry after a failure between the two finds step 1 done (`lastInId` is this message) and
+   * completes step 2; the conversation's FIFO group keeps later messages behind it meanwhile.
+   */
+  private async appendCustomerMessage(chatId: string, entry: NewMessage, now: Date): Promise<boolean> {
+    const m = entry.message;
+    const k = keys.chat(chatId);
+    const count = (withTimes: boolean) =>
+      this.table.update({
+        ...k,
+        // a customer who writes again has unblocked the bot
+        update: `SET ${withTimes ? 'lastMessageAt = :at, customerWroteAt = :at, ' : ''}lastActivityAt = :now, lastInId = :id ADD messagesIn :one REMOVE completionToken, customerBlocked`,
+        condition:
+          'attribute_exists(pk) AND #state <> :closed AND (attribute_not_exists(lastInId) OR lastInId <> :id)' +
+          // a message the platform stamped earlier than the newest one counted does not move the chat's times back
+          (withTimes ? ' AND (attribute_not_exists(lastMessageAt) OR lastMessageAt <= :at)' : ''),
+        names: { '#state': 'state' },
+        values: { ':now': now.toISOString(), ':one': 1, ':closed': 'closed', ':id': m.id, ...(withTimes ? { ':at': m.sentAt } : {}) },
+      });
+    try {
+      await count(true);
+    } catch (error) {
+      if (!lostRace(error)) throw error;
+      const current = await this.table.get(counted, k.pk, k.sk, true);
+      if (!current) throw error;
+      // else counted by an earlier attempt that stopped before the message was put: finish it
+      if (current.lastInId !== m.id) {
+        if (current.state === 'closed') throw new ChatClosedMeanwhile(chatId);
+        if (current.lastMessageAt === undefined || current.lastMessageAt <= m.sentAt) throw error;
+        try {
+          await count(false);
+        } catch (again) {
+          if (lostRace(again) && (await this.table.get(counted, k.pk, k.sk, true))?.state === 'closed') throw new ChatClosedMeanwhile(chatId);
+          throw again;
+        }
+      }
+    }
+    try {
+      await this.table.put({ ...keys.message(m.chatId, m.sentAt, m.id), ...m }, { expression: 'attribute_not_exists(pk)' });
+      return true;
+    } catch (error) {
+      if (lostRace(error)) return false;
       throw error;
     }
   }

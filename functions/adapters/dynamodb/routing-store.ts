@@ -265,7 +265,8 @@ export class DynamoRoutingStore implements RoutingStore {
         Update: {
           TableName: '',
           Key: keys.conversation(chat.channelId, chat.customer.id),
-          UpdateExpression: 'REMOVE openChatId',
+          // the closed chat stays named: a late redelivery of one of its messages is found there (ChatStore.openChat)
+          UpdateExpression: 'SET lastChatId = :chat REMOVE openChatId',
           ConditionExpression: 'openChatId = :chat',
           ExpressionAttributeValues: { ':chat': chat.id },
         },

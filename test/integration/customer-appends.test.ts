@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoChatStore } from '../../functions/adapters/dynamodb/chats';
+import { Table } from '../../functions/adapters/dynamodb/table';
+import { ChatClosedMeanwhile, type DeliveryRef } from '../../functions/domain/ports';
+import { inboundMessageId } from '../../functions/services/chat-intake';
+import { routingHarness, type RoutingHarness } from '../support/routing-harness';
+
+/**
+ * A customer's message to an open chat is two conditional writes, not a transaction: the chat's
+ * counters (the close race is decided there), then the message (its id derives from the platform's
+ * delivery id, so a redelivery is the same key). These tests hold that to the guarantees the
+ * transaction gave: nothing after a close, nothing twice, nothing lost when a retry follows a failure.
+ */
+const delivery = (mid: string): DeliveryRef => ({ channelType: 'messenger', channelKey: 'page-1', deliveryId: mid });
+
+function customerMessage(chatId: string, mid: string, text: string, sentAt: string) {
+  return { id: inboundMessageId(delivery(mid)), chatId, direction: 'in' as const, text, sentAt, status: 'received' as const, platformMessageId: mid };
+}
+
+async function writes(h: RoutingHarness, chatId: string, mid: string, text: string, sentAt = later(h)): Promise<boolean | 'closed'> {
+  try {
+    return await h.chats.append(chatId, { message: customerMessage(chatId, mid, text, sentAt), delivery: delivery(mid), whileOpen: true }, h.clock());
+  } catch (error) {
+    if (error instanceof ChatClosedMeanwhile) return 'closed';
+    throw error;
+  }
+}
+
+/** A second after the chat's first message, so the messages' order is the test's. */
+const later = (h: RoutingHarness) => new Date(h.clock().getTime() + 1000).toISOString();
+
+const customerTexts = async (h: RoutingHarness, chatId: string) => (await h.chats.messages(chatId, 100)).filter((m) => m.direction === 'in').map((m) => m.text);
+
+/** A table whose next message put fails as a throttled or timed-out call would, after the chat's update landed. */
+class FailingPuts extends Table {
+  failures = 1;
+  override async put(...args: Parameters<Table['put']>): Promise<void> {
+    if (this.failures > 0 && String(args[0].sk).startsWith('MSG#')) {
+      this.failures -= 1;
+      throw Object.assign(new Error('Throughput exceeds the current capacity of your table or index.'), { name: 'ProvisionedThroughputExceededException' });
+    }
+    return super.put(...args);
+  }
+}
+
+describe('a customer message appended to an open chat, against DynamoDB Local', () => {
+  it('stores a redelivered message once and counts it once', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    const chatId = await h.customerWrites('support');
+    // when the platform delivers the same message twice (after SQS's five-minute deduplication window)
+    expect(await writes(h, chatId, 'm_😀_1', 'Olá, preciso de ajuda 👋🏽')).toBe(true);
+    expect(await writes(h, chatId, 'm_😀_1', 'Olá, preciso de ajuda 👋🏽')).toBe(false);
+    // then it is kept once
+    expect(await customerTexts(h, chatId)).toEqual(['hello 👋🏽', 'Olá, preciso de ajuda 👋🏽']);
+    expect((await h.chats.chat(chatId))?.messagesIn).toBe(2);
+  });
+
+  it('a retry after the message put failed stores the message without counting it twice', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    const chatId = await h.customerWrites('support');
+    const failing = new FailingPuts(h.table.client, h.table.name);
+    const chats = new DynamoChatStore(failing);
+    const message = customerMessage(chatId, 'm_retry', 'مرحبا، هل من أحد هنا؟ 🇵🇹', later(h));
+    const entry = { message, delivery: delivery('m_retry'), whileOpen: true };
+    // when the first attempt fails between its two writes, and the queue delivers the event again
+    await expect(chats.append(chatId, entry, h.clock())).rejects.toThrow('Throughput exceeds');
+    expect(await chats.append(chatId, entry, h.clock())).toBe(true);
+    // then the message is there once and counted once; a third delivery is a duplicate
+    expect(await chats.append(chatId, entry, h.clock())).toBe(false);
+    expect(await customerTexts(h, chatId)).toEqual(['hello 👋🏽', 'مرحبا، هل من أحد هنا؟ 🇵🇹']);
+    expect((await h.chats.chat(chatId))?.messagesIn).toBe(2);
+  });
+
+  it('a message the platform stamped earlier than the newest one is stored, and does not move the chat’s times back', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    const chatId = await h.customerWrites('support');
+    h.advance(60);
+    const later = h.clock().toISOString();
+    const earlier = new Date(h.clock().getTime() - 30_000).toISOString();
+    expect(await writes(h, chatId, 'm_late', 'second 𝕳', later)).toBe(true);
+    expect(await writes(h, chatId, 'm_early', 'first 👨‍👩‍👧', earlier)).toBe(true);
+    const chat = await h.chats.chat(chatId);
+    expect(chat?.lastMessageAt).toBe(later);
+    expect(chat?.messagesIn).toBe(3);
+    expect(await customerTexts(h, chatId)).toEqual(['hello 👋🏽', 'first 👨‍👩‍👧', 'second 𝕳']);
+  });
+
+  it('after a close the message is refused and nothing is stored; a redelivery of a message of the closed chat does not open a new one', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    const chatId = await h.customerWrites('support');
+    expect(await h.dispatcher.accept('ann', chatId)).toEqual({ ok: true });
+    const sentAt = later(h);
+    expect(await writes(h, chatId, 'm_before_close', 'Спасибо! 🙏', sentAt)).toBe(true);
+    expect(await h.dispatcher.close(chatId, 'agent', 'ann')).toEqual({ ok: true });
+    // when a message arrives after the close
+    expect(await writes(h, chatId, 'm_after_close', 'one more thing')).toBe('closed');
+    expect(await customerTexts(h, chatId)).toEqual(['hello 👋🏽', 'Спасибо! 🙏']);
+    // and when the platform redelivers the message the closed chat holds, as the first of a new chat
+    const closed = (await h.chats.chat(chatId))!;
+    const next = { ...closed, id: randomUUID(), state: 'waiting' as const, agentId: null, offeredTo: [], skipped: [], version: 1, createdAt: h.clock().toISOString() };
+    const redelivered = customerMessage(next.id, 'm_before_close', 'Спасибо! 🙏', sentAt);
+    // then it is a duplicate: no chat opens
+    expect(await h.chats.openChat(next, { message: redelivered, delivery: delivery('m_before_close') })).toBe(false);
+    expect(await h.chats.chat(next.id)).toBeUndefined();
+    // while a new message opens the next chat
+    const fresh = customerMessage(next.id, 'm_new', 'Hello again 😀', h.clock().toISOString());
+    expect(await h.chats.openChat(next, { message: fresh, delivery: delivery('m_new') })).toBe(true);
+  });
+
+  it('messages racing closes on many chats: each is stored and counted before the close, or refused with nothing stored', async () => {
+    const h = await routingHarness({ simultaneousChats: 40 });
+    await h.queue({ id: 'support', routingRule: 'all-agents' });
+    await h.agent('ann', { connected: true });
+    const chatIds: string[] = [];
+    for (let n = 0; n < 16; n++) {
+      const chatId = await h.customerWrites('support');
+      expect(await h.dispatcher.accept('ann', chatId)).toEqual({ ok: true });
+      chatIds.push(chatId);
+    }
+    // when each chat's customer writes while the chat is being closed
+    const outcomes = await Promise.all(
+      chatIds.map(async (chatId, n) => {
+        const [written, closed] = await Promise.all([writes(h, chatId, `m_race_${n}`, `Última pregunta ${n} 🤔`), h.dispatcher.close(chatId, 'supervisor')]);
+        return [written, closed] as const;
+      }),
+    );
+    // then every chat is closed, and a message is in a chat exactly when it was stored, counted there
+    for (const [n, chatId] of chatIds.entries()) {
+      const chat = await h.chats.chat(chatId);
+      expect(chat?.state).toBe('closed');
+      const texts = await customerTexts(h, chatId);
+      expect(outcomes[n]?.[1]).toEqual({ ok: true });
+      if (outcomes[n]?.[0] === true) {
+        expect(texts).toEqual(['hello 👋🏽', `Última pregunta ${n} 🤔`]);
+        expect(chat?.messagesIn).toBe(2);
+      } else {
+        expect(outcomes[n]?.[0]).toBe('closed');
+        expect(texts).toEqual(['hello 👋🏽']);
+        expect(chat?.messagesIn ?? 1).toBe(1);
+      }
+    }
+  });
+});
