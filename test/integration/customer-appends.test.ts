@@ -56,6 +56,19 @@ describe('a customer message appended to an open chat, against DynamoDB Local', 
     expect((await h.chats.chat(chatId))?.messagesIn).toBe(2);
   });
 
+  it('a redelivery of the message that opened the chat is a duplicate while the chat is open', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    const chatId = await h.customerWrites('support');
+    const chat = (await h.chats.chat(chatId))!;
+    const opened = { ...chat, id: randomUUID(), customer: { id: 'cust-first', name: 'Zoë Ølsen' } };
+    const sentAt = later(h);
+    expect(await h.chats.openChat(opened, { message: customerMessage(opened.id, 'm_first', '¿Hay alguien? 🤔', sentAt), delivery: delivery('m_first') })).toBe(true);
+    expect(await writes(h, opened.id, 'm_first', '¿Hay alguien? 🤔', sentAt)).toBe(false);
+    expect((await h.chats.messages(opened.id)).map((m) => m.text)).toEqual(['¿Hay alguien? 🤔']);
+    expect((await h.chats.chat(opened.id))?.messagesIn).toBe(1);
+  });
+
   it('a retry after the message put failed stores the message without counting it twice', async () => {
     const h = await routingHarness();
     await h.queue({ id: 'support' });
@@ -113,13 +126,15 @@ describe('a customer message appended to an open chat, against DynamoDB Local', 
   });
 
   it('messages racing closes on many chats: each is stored and counted before the close, or refused with nothing stored', async () => {
-    const h = await routingHarness({ simultaneousChats: 40 });
-    await h.queue({ id: 'support', routingRule: 'all-agents' });
-    await h.agent('ann', { connected: true });
+    const h = await routingHarness({ simultaneousChats: 1 });
+    await h.queue({ id: 'support' });
+    // one chat per agent, so the races are the messages' and not sixteen closes of one agent's record
+    for (let n = 0; n < 16; n++) await h.agent(`agent-${n}`, { connected: true });
     const chatIds: string[] = [];
     for (let n = 0; n < 16; n++) {
       const chatId = await h.customerWrites('support');
-      expect(await h.dispatcher.accept('ann', chatId)).toEqual({ ok: true });
+      const [offeredTo] = (await h.chats.chat(chatId))?.offeredTo ?? [];
+      expect(await h.dispatcher.accept(offeredTo!, chatId)).toEqual({ ok: true });
       chatIds.push(chatId);
     }
     // when each chat's customer writes while the chat is being closed

@@ -66,14 +66,16 @@ export class DynamoChatStore implements ChatStore {
     try {
       await this.table.transact([
         // the customer's first message counts among the chat's messages in, as every later one does (append)
-        { Put: { TableName: '', Item: { ...newChatItem(chat), ...(first.message.direction === 'in' ? { messagesIn: 1 } : {}) }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: '', Item: { ...newChatItem(chat), ...(first.message.direction === 'in' ? { messagesIn: 1, lastInId: first.message.id } : {}) }, ConditionExpression: 'attribute_not_exists(pk)' } },
         {
           Put: {
             TableName: '',
             Item: { ...conv, openChatId: chat.id },
           },
         },
-        ...this.messageWrites(first, new Date(first.message.sentAt)),
+        // no delivery marker: the message's id derives from the delivery, so a redelivery finds it
+        // in this chat while it is open (append) and in it as the previous chat after (inPreviousChat)
+        ...this.messageWrites({ ...first, delivery: undefined }, new Date(first.message.sentAt)),
       ]);
       return true;
     } catch (error) {
