@@ -16,7 +16,7 @@ import { startRuntime } from '../local/runtime';
 import { startFakeGraph } from '../test/support/fake-graph';
 import { messengerText as customerMessage } from '../test/support/webhooks';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { PartitionHeat } from './partition-heat';
+import { PartitionHeat, type WriteCost } from './partition-heat';
 import {
   bench,
   clientFor,
@@ -64,6 +64,14 @@ export const prices = {
   secretsManagerCall: 0.05 / 1e4,
 };
 const priceDate = 'AWS list prices, us-east-1, on-demand, 2025';
+/** Goals per million inbound messages: (a) opening a new chat, (b) in a chat an agent holds. */
+const goalNewChat = 10;
+const goalAssigned = 5;
+/** (b) batched: customers of assigned chats writing at once, and how many times. */
+const batchedCustomers = 10;
+const batchedRounds = 3;
+/** Customers 5.. of the fake Graph API's profiles (0–4 open (a), 19 warms up). */
+const batchedFirst = 5;
 /** Memory of every function in the stack (lib/handler-function.ts). */
 const lambdaMemoryGb = 512 / 1024;
 const samplesPerCase = 5;
@@ -78,6 +86,15 @@ interface Call {
   operation: string;
   rru: number;
   wru: number;
+  /** DynamoDB: the units DynamoDB Local reported (wru and rru are AWS's, computed where Local differs). */
+  localRru?: number;
+  localWru?: number;
+  /** DynamoDB writes: what each item of the request cost. */
+  write?: WriteCost;
+  /** SQS ReceiveMessage: messages received; Lambda: records in the event. */
+  records?: number;
+  /** SQS: the queue's name. */
+  queue?: string;
   /** Billing units of the call where they are not 1 (SQS 64 KB chunks, WebSocket 32 KB chunks). */
   units: number;
   /** Lambda: milliseconds of the invocation. */
@@ -93,6 +110,7 @@ const record = (call: Omit<Call, 'rru' | 'wru' | 'units' | 'millis'> & Partial<C
 
 const capacity = z.object({ ReadCapacityUnits: z.number().optional(), WriteCapacityUnits: z.number().optional(), CapacityUnits: z.number().optional() });
 const dynamodbAnswer = z.object({ ConsumedCapacity: z.union([capacity, z.array(capacity)]).optional() });
+const readRequest = z.object({ ConsistentRead: z.boolean().optional(), ReturnConsumedCapacity: z.string().optional() });
 const receiveAnswer = z.object({ Messages: z.array(z.unknown()).optional() });
 const sqsRequest = z.object({ QueueUrl: z.string() });
 const readOperations = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
@@ -106,23 +124,43 @@ function jsonOf(buffer: Buffer): unknown {
 }
 
 /** What one proxied request was, or undefined to leave it uncounted (idle polling). */
-type Classify = (req: IncomingMessage, requestBody: Buffer, status: number, responseBody: Buffer) => Omit<Call, 'rru' | 'wru' | 'units' | 'millis'> & Partial<Call> | undefined;
+type Classify = (req: IncomingMessage, requestBody: Buffer, status: number, responseBody: Buffer, write?: WriteCost) => Omit<Call, 'rru' | 'wru' | 'units' | 'millis'> & Partial<Call> | undefined;
 
 const targetOperation = (req: IncomingMessage) => String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? 'unknown';
 
-const classifyDynamodb: Classify = (req, _body, _status, response) => {
+/**
+ * DynamoDB units: writes as AWS charges them, computed per item by bench/write-units.ts from the item
+ * before and after (DynamoDB Local under-reports transactions whose items are of equal size); reads as
+ * Local reports them, except a Query or Scan that returns nothing, which Local reports as 0 and AWS
+ * charges its minimum (0.5 RRU eventually consistent, 1 consistent): "even if no data exists",
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html#read-operation-consumption
+ * (GetItem and a Query of more than 4 KB were checked against Local: a 10 KB GetItem is 1.5 / 3 RRU
+ * and a Query of two 5 KB items 1.5 RRU on both, an absent item 0.5).
+ */
+const classifyDynamodb: Classify = (req, body, status, response, write) => {
   const operation = targetOperation(req);
   const parsed = dynamodbAnswer.safeParse(jsonOf(response));
   const consumed = parsed.success ? parsed.data.ConsumedCapacity : undefined;
-  let rru = 0;
-  let wru = 0;
+  let localRru = 0;
+  let localWru = 0;
   for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
     const units = c.CapacityUnits ?? (readOperations.has(operation) ? (c.ReadCapacityUnits ?? 0) : (c.WriteCapacityUnits ?? 0));
-    if (readOperations.has(operation)) rru += units;
-    else wru += units;
+    if (readOperations.has(operation)) localRru += units;
+    else localWru += units;
   }
-  return { service: 'DynamoDB', operation, rru, wru };
+  let rru = localRru;
+  if (status === 200 && (operation === 'Query' || operation === 'Scan') && localRru === 0) rru = readRequest.safeParse(jsonOf(body)).data?.ConsistentRead ? 1 : 0.5;
+  const wru = write ? write.wru : localWru;
+  return { service: 'DynamoDB', operation, rru, wru, localRru, localWru, write };
 };
+
+/** Reads are sent with ReturnConsumedCapacity TOTAL when the caller did not ask, so every read's units are seen. */
+function withReadCapacity(operation: string, body: Buffer): Buffer {
+  if (!readOperations.has(operation)) return body;
+  const input = jsonOf(body);
+  if (typeof input !== 'object' || input === null || readRequest.safeParse(input).data?.ReturnConsumedCapacity) return body;
+  return Buffer.from(JSON.stringify({ ...input, ReturnConsumedCapacity: 'TOTAL' }), 'utf8');
+}
 
 const classifySqs: Classify = (req, body, _status, response) => {
   const operation = targetOperation(req);
@@ -134,7 +172,9 @@ const classifySqs: Classify = (req, body, _status, response) => {
   // FIFO queues (inbound, outbound) and the standard timer queue are priced apart
   const queueUrl = sqsRequest.safeParse(jsonOf(body));
   const standard = queueUrl.success && !queueUrl.data.QueueUrl.endsWith('.fifo');
-  return { service: standard ? 'SQS standard' : 'SQS', operation, units: Math.max(1, Math.ceil(body.length / 65_536)) };
+  const records = operation === 'ReceiveMessage' ? (receiveAnswer.safeParse(jsonOf(response)).data?.Messages ?? []).length : undefined;
+  const queue = queueUrl.success ? queueUrl.data.QueueUrl.split('/').pop() : undefined;
+  return { service: standard ? 'SQS standard' : 'SQS', operation, units: Math.max(1, Math.ceil(body.length / 65_536)), records, queue };
 };
 
 const classifyControlPlane: Classify = (req) => {
@@ -164,27 +204,30 @@ async function countingProxy(target: string, classify: Classify, heat?: Partitio
   const server = createServer((req, res) => {
     void (async () => {
       const received = await readAll(req);
+      // DynamoDB writes: the items are read before and after (and held from other writes meanwhile), so their units are AWS's
       const observed = heat ? await heat.observe(targetOperation(req), received) : undefined;
-      const body = observed?.body ?? received;
-      const answer = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
-        const forwarded = request(
-          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: forwardedHeaders(req, upstream.host, body.length) },
-          (upstreamRes) => void readAll(upstreamRes).then((b) => resolve({ status: upstreamRes.statusCode ?? 502, headers: upstreamRes.headers, body: b }), reject),
-        );
-        forwarded.once('error', reject);
-        forwarded.end(body);
-      });
-      const call = classify(req, body, answer.status, answer.body);
+      const body = observed?.body ?? (heat ? withReadCapacity(targetOperation(req), received) : received);
+      let answer: { status: number; headers: IncomingMessage['headers']; body: Buffer };
+      try {
+        answer = await new Promise((resolve, reject) => {
+          const forwarded = request(
+            { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: forwardedHeaders(req, upstream.host, body.length) },
+            (upstreamRes) => void readAll(upstreamRes).then((b) => resolve({ status: upstreamRes.statusCode ?? 502, headers: upstreamRes.headers, body: b }), reject),
+          );
+          forwarded.once('error', reject);
+          forwarded.end(body);
+        });
+      } catch (error) {
+        observed?.abort();
+        throw error;
+      }
+      const write = observed ? await observed.after(answer.status, answer.body).catch((error: unknown) => void console.error(`  write units failed: ${String(error)}`)) : undefined;
+      const call = classify(req, body, answer.status, answer.body, write ?? undefined);
       if (call) record(call);
       const headers = { ...answer.headers, 'content-length': String(answer.body.length) };
       delete headers['transfer-encoding'];
       res.writeHead(answer.status, headers);
       res.end(answer.body);
-      if (observed) {
-        const attributed = observed.after(answer.status, answer.body).catch((error: unknown) => console.error(`  heat attribution failed: ${String(error)}`));
-        pendingAttributions.add(attributed);
-        void attributed.finally(() => pendingAttributions.delete(attributed));
-      }
     })().catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(502);
       res.end(String(error));
@@ -201,8 +244,6 @@ function forwardedHeaders(req: IncomingMessage, host: string, length: number): I
   return headers;
 }
 
-const pendingAttributions = new Set<Promise<void>>();
-
 /** Waits until no counted call has happened for `quietMs`. */
 async function quiesce(quietMs = 600): Promise<void> {
   while (performance.now() - lastCallAt < quietMs) await sleep(50);
@@ -211,32 +252,36 @@ async function quiesce(quietMs = 600): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Pricing
 
+type Row = { service: Service; operation: string; calls: number; rru: number; wru: number; localRru: number; localWru: number; units: number; millis: number };
+
 interface PerMessage {
-  rows: Array<{ service: Service; operation: string; calls: number; rru: number; wru: number; units: number; millis: number }>;
+  rows: Row[];
   dollars: Record<string, number>;
   total: number;
 }
 
-/** Averages the calls of `samples` messages and prices them. */
-function perMessage(samples: Call[][]): PerMessage {
-  const grouped = new Map<string, { service: Service; operation: string; calls: number; rru: number; wru: number; units: number; millis: number }>();
+/** Averages the calls of `samples` (holding `messages` messages, one each unless said) and prices them. */
+function perMessage(samples: Call[][], messages = samples.length): PerMessage {
+  const grouped = new Map<string, Row>();
   const lambdaBilledMs: number[] = [];
   for (const sample of samples) {
     for (const call of sample) {
       const key = `${call.service}|${call.operation}`;
-      const row = grouped.get(key) ?? { service: call.service, operation: call.operation, calls: 0, rru: 0, wru: 0, units: 0, millis: 0 };
-      row.calls += 1 / samples.length;
-      row.rru += call.rru / samples.length;
-      row.wru += call.wru / samples.length;
-      row.units += call.units / samples.length;
-      row.millis += call.millis / samples.length;
+      const row = grouped.get(key) ?? { service: call.service, operation: call.operation, calls: 0, rru: 0, wru: 0, localRru: 0, localWru: 0, units: 0, millis: 0 };
+      row.calls += 1 / messages;
+      row.rru += call.rru / messages;
+      row.wru += call.wru / messages;
+      row.localRru += (call.localRru ?? call.rru) / messages;
+      row.localWru += (call.localWru ?? call.wru) / messages;
+      row.units += call.units / messages;
+      row.millis += call.millis / messages;
       grouped.set(key, row);
       if (call.service === 'Lambda') lambdaBilledMs.push(Math.ceil(call.millis));
     }
   }
   const rows = [...grouped.values()].sort((a, b) => a.service.localeCompare(b.service) || a.operation.localeCompare(b.operation));
   const sum = (service: Service, pick: (r: (typeof rows)[number]) => number) => rows.filter((r) => r.service === service).reduce((a, r) => a + pick(r), 0);
-  const gbSeconds = lambdaBilledMs.reduce((a, b) => a + b, 0) / samples.length / 1000 * lambdaMemoryGb;
+  const gbSeconds = lambdaBilledMs.reduce((a, b) => a + b, 0) / messages / 1000 * lambdaMemoryGb;
   const dollars: Record<string, number> = {
     'API Gateway HTTP API (webhook request)': prices.httpApiRequest,
     'DynamoDB read request units': sum('DynamoDB', (r) => r.rru) * prices.dynamodbRru,
@@ -257,16 +302,46 @@ const round = (n: number, digits = 2) => (Math.abs(n) < 1e-9 ? '0' : n.toFixed(d
 function printCase(title: string, result: PerMessage): void {
   console.log(`\n  ${title}`);
   printTable(
-    ['service', 'operation', 'calls', 'RRU', 'WRU', 'billed units', 'ms (local)'],
+    ['service', 'operation', 'calls', 'RRU', 'WRU', 'RRU as Local reports', 'WRU as Local reports', 'billed units', 'ms (local)'],
     result.rows.map((r) => [
       r.service,
       r.operation,
       round(r.calls),
       r.service === 'DynamoDB' ? round(r.rru) : '',
       r.service === 'DynamoDB' ? round(r.wru) : '',
+      r.service === 'DynamoDB' ? round(r.localRru) : '',
+      r.service === 'DynamoDB' ? round(r.localWru) : '',
       r.service === 'SQS' || r.service === 'SQS standard' || r.service === 'WebSocket @connections' ? round(r.units) : '',
       r.service === 'Lambda' ? round(r.millis, 1) : '',
     ]),
+  );
+}
+
+/** The item's kind in a key: the leading word of each key part (CHAT#<id> | MSG#… → CHAT | MSG). */
+const keyKind = (key: string) => key.split(' | ').map((part) => part.split(/[#:]/)[0] || part).join('|');
+
+/** Every DynamoDB write request of a case, per message: what its items cost by AWS's rules and what Local reported. */
+function printWrites(title: string, samples: Call[][], messages = samples.length): void {
+  const grouped = new Map<string, { requests: number; wru: number; localWru: number; outcome: string }>();
+  for (const sample of samples) {
+    for (const call of sample) {
+      if (!call.write) continue;
+      const items = call.write.items
+        .map((i) => `${i.action} ${keyKind(i.key)} ${i.units.table}${Object.entries(i.units.indexes).map(([name, u]) => ` +${name} ${u}`).join('')}`)
+        .join(', ');
+      const key = `${call.operation}|${items || '(no item charged)'}|${call.write.outcome}`;
+      const row = grouped.get(key) ?? { requests: 0, wru: 0, localWru: 0, outcome: call.write.outcome };
+      row.requests += 1 / messages;
+      row.wru += call.write.wru / messages;
+      row.localWru += call.write.localWru / messages;
+      grouped.set(key, row);
+    }
+  }
+  console.log(`
+  ${title}: DynamoDB write requests per message`);
+  printTable(
+    ['operation', 'items (action, key kinds, table WRU + index WRU)', 'outcome', 'requests', 'WRU (AWS rules)', 'WRU as Local reports'],
+    [...grouped].map(([key, r]) => [key.split('|')[0] ?? '', key.split('|').slice(1, -1).join('|'), r.outcome, round(r.requests), round(r.wru), round(r.localWru)]),
   );
 }
 
@@ -309,10 +384,11 @@ export async function main(): Promise<void> {
       const handler = await loadFromFunctions(id);
       return async (event, context) => {
         const started = performance.now();
+        const records = z.object({ Records: z.array(z.unknown()) }).safeParse(event).data?.Records.length;
         try {
           return await handler(event, context);
         } finally {
-          record({ service: 'Lambda', operation: id, millis: performance.now() - started });
+          record({ service: 'Lambda', operation: id, millis: performance.now() - started, records });
         }
       };
     },
@@ -384,22 +460,82 @@ export async function main(): Promise<void> {
       );
     }
 
+    // (b) batched: customers of assigned chats write at the same moment, as at scale, so the event
+    // source mapping receives several at once and the router takes them in one invocation
+    const batchedChats = new Map<string, string>();
+    for (let n = 0; n < batchedCustomers; n++) {
+      const psid = customer(batchedFirst + n);
+      await postMessenger(runtime.baseUrl, messengerText(psid, `m_cost_batch_open_${n}`, `Olá 👋 ${n}`));
+      const offered = await nextOf('chatOffered', (f) => f.chat?.customer.id === psid);
+      const id = offered.chat?.id ?? '';
+      agent.send({ action: 'accept', chatId: id, requestId: `batch-accept-${n}` });
+      await agent.next('chatAssigned', 15_000);
+      batchedChats.set(id, psid);
+    }
+    const batched: Call[][] = [];
+    for (let r = 0; r < batchedRounds; r++) {
+      batched.push(
+        await measure(
+          async () => {
+            await Promise.all([...batchedChats.values()].map((psid, n) => postMessenger(runtime.baseUrl, messengerText(psid, `m_cost_batch_${r}_${n}`, `follow-up ${r} 😀 ${n}`))));
+          },
+          async () => {
+            const waiting = new Set(batchedChats.keys());
+            while (waiting.size > 0) waiting.delete((await nextOf('message', (f) => waiting.has(f.chatId ?? ''))).chatId ?? '');
+          },
+        ),
+      );
+    }
+    const batchedMessages = batchedRounds * batchedCustomers;
+    const inboundReceives = batched.flat().filter((c) => c.operation === 'ReceiveMessage' && c.service === 'SQS' && c.queue?.includes('inbound'));
+    const routerInvocations = batched.flat().filter((c) => c.service === 'Lambda' && c.operation === 'routing/router');
+    const sizes = (list: Call[]) => list.map((c) => c.records ?? 0).sort((x, y) => y - x);
+    const mean = (list: number[]) => list.reduce((x, y) => x + y, 0) / Math.max(1, list.length);
+
     const a = perMessage(opened);
     const b = perMessage(assigned);
-    note(`Warm handlers; each case averaged over ${samplesPerCase} messages. A "call" is one AWS API request as the handlers send it.`);
-    note('DynamoDB units are the ConsumedCapacity DynamoDB Local reports (it charges GSI writes and doubles transactional writes, as');
-    note('AWS does). SQS includes the event source mapping\'s receive and delete (empty polls excluded). Lambda time is measured');
+    const bBatched = perMessage(batched, batchedMessages);
+    note(`Warm handlers; (a) and (b) averaged over ${samplesPerCase} messages sent one at a time; (b) batched: ${batchedCustomers} customers of assigned`);
+    note(`chats write at the same moment, ${batchedRounds} times (${batchedMessages} messages). A "call" is one AWS API request as the handlers send it.`);
+    note('DynamoDB write units are computed by AWS\'s rules (bench/write-units.ts) from each written item before and after the write:');
+    note('DynamoDB Local under-reports transactions whose items are of equal size (1, 2 or 3 small Puts all report 2 WRU; AWS charges');
+    note('2 per item per KB, and as much again for each GSI written), so its own figure is shown beside ("as Local reports") only.');
+    note('A single write whose condition fails is charged the item\'s size, as AWS does; a cancelled transaction is counted as Local');
+    note('reports it (nothing): the AWS documentation does not say what a cancelled transaction consumes. Reads are Local\'s figures (they');
+    note('agree with AWS for GetItem and Query), except an empty Query, which Local reports as 0 and AWS charges 0.5 RRU (1 consistent).');
+    note('SQS includes the event source mapping\'s receive and delete (empty polls excluded). Lambda time is measured');
     note('locally against the emulators and billed at 512 MB, 1 ms granularity.');
     printCase('(a) a message that opens a new chat and is offered to an agent', a);
-    printCase('(b) a message in a chat already assigned to an agent', b);
+    printWrites('(a)', opened);
+    const decisions = opened.flatMap((sample) => sample.filter((c) => c.write?.items.some((i) => i.action === 'Put' && keyKind(i.key).endsWith('|OFFER'))));
+    note(
+      `The routing decision (the transaction writing the offer, the agent and the chat) costs ${round(mean(decisions.map((c) => c.wru)))} WRU by AWS's rules ` +
+        `(${round(mean(decisions.map((c) => c.localWru ?? 0)))} as Local reports), over ${decisions.length} decisions.`,
+    );
+    printCase('(b) a message in a chat already assigned to an agent, sent alone', b);
+    printWrites('(b) one at a time', assigned);
+    printCase(`(b) batched: ${batchedCustomers} customers of assigned chats writing at once, per message`, bBatched);
+    printWrites('(b) batched', batched, batchedMessages);
+    note(`(b) batched as it happened: ${inboundReceives.length} inbound ReceiveMessage calls for ${batchedMessages} messages, ${round(mean(sizes(inboundReceives)), 1)} messages each`);
+    note(`(sizes ${sizes(inboundReceives).join(' ')}); ${routerInvocations.length} router invocations, ${round(mean(sizes(routerInvocations)), 1)} records each (sizes ${sizes(routerInvocations).join(' ')}).`);
+    note('The 10 webhooks and up to 3 router invocations run at once in this one process on a shared machine, so each one\'s wall time');
+    note('includes the others\' CPU time: the batched Lambda GB-seconds are higher than Lambda, one invocation per instance, would bill.');
+    const fifo = await fifoBatchCheck(sqsEndpoint);
+    note(`The local event source mapping asks for up to ${fifo.asked} per ReceiveMessage; the SQS emulator returned ${fifo.received} of ${fifo.sent} messages`);
+    note(`waiting in ${fifo.sent} message groups of a FIFO queue in one receive (AWS FIFO returns up to 10 across groups)${fifo.received < Math.min(fifo.asked, fifo.sent) ? ': FEWER than AWS would' : ''}.`);
 
     console.log(`\n  Cost per million inbound messages (${priceDate}):`);
     printTable(
-      ['item', '(a) new chat, offered', '(b) assigned chat'],
+      ['item', '(a) new chat, offered', '(b) assigned, one at a time', '(b) assigned, batched'],
       [
-        ...Object.keys(a.dollars).map((item) => [item, `$${round((a.dollars[item] ?? 0) * 1e6)}`, `$${round((b.dollars[item] ?? 0) * 1e6)}`]),
-        ['total', `$${round(a.total * 1e6)}`, `$${round(b.total * 1e6)}`],
+        ...Object.keys(a.dollars).map((item) => [item, `$${round((a.dollars[item] ?? 0) * 1e6)}`, `$${round((b.dollars[item] ?? 0) * 1e6)}`, `$${round((bBatched.dollars[item] ?? 0) * 1e6)}`]),
+        ['total', `$${round(a.total * 1e6)}`, `$${round(b.total * 1e6)}`, `$${round(bBatched.total * 1e6)}`],
       ],
+    );
+    note(`goal: (a) a message opening a new chat ≤ $${goalNewChat.toFixed(2)} per million → $${round(a.total * 1e6)}, ${verdict(a.total * 1e6 <= goalNewChat)}`);
+    note(
+      `goal: (b) a message in an assigned chat ≤ $${goalAssigned.toFixed(2)} per million, judged batched as at scale → $${round(bBatched.total * 1e6)}, ${verdict(bBatched.total * 1e6 <= goalAssigned)}` +
+        ` (one at a time: $${round(b.total * 1e6)})`,
     );
     note('Prices: DynamoDB $0.625/M WRU, $0.125/M RRU; SQS FIFO $0.50/M, standard $0.40/M requests (64 KB); Lambda $0.20/M + $0.0000133334/GB-s arm64;');
     note('HTTP API $1.00/M; WebSocket $1.00/M messages (32 KB); EventBridge $1.00/M events; Secrets Manager $0.05/10k calls.');
@@ -591,20 +727,20 @@ async function heatRunWith(ctx: HeatContext, secondQueueId: string, run: number,
   while (Date.now() < drainUntil && (await busy())) await sleep(250);
   const undrained = await busy();
   await quiesce(1_500);
-  await Promise.all([...pendingAttributions]);
   heat.enabled = false;
   const wallMs = performance.now() - started;
   sqs.destroy();
   calls.splice(0);
   for (const agent of agents) agent.onFrame = undefined;
 
-  console.log(`\n  Partition heat (run ${run + 1} of ${heatAgentCounts.length}, ${agentCount} agents): write units per partition key over a mixed run (units as DynamoDB Local reports them)`);
+  console.log(`\n  Partition heat (run ${run + 1} of ${heatAgentCounts.length}, ${agentCount} agents): write units per partition key over a mixed run (units by AWS's rules)`);
   note(`${heatMessages} inbound messages in ${heatConversations} conversations across 2 Pages → 2 queues (${ctx.firstQueueId}, ${queue.id}); ${agentCount} agents, all in both queues`);
   note(`accepted ${accepts} offers, sent ${replies} replies, closed ${closes} chats; ${retries} deliveries retried after a non-200. ${heatWriters} conversations write at once.`);
   note(`wall time ${(wallMs / 1000).toFixed(1)} s (customers done after ${((written - started) / 1000).toFixed(1)} s, then the queues drained); ${heat.requests} write requests attributed.`);
   if (undrained) note('the queues were not empty after 30 minutes: the figures cover what was routed by then');
-  note('Units of each request (ReturnConsumedCapacity INDEXES) are shared among the partitions it wrote, by item size: the item\'s');
-  note('key for the table, the GSI partition attribute before and after the write for an index (keys and GSIs from DescribeTable).');
+  note('Units of each item written (computed by AWS\'s rules from the item before and after, as in the cost cases) go to the partitions');
+  note('it wrote: the item\'s key for the table, the GSI partition attribute before and after the write for an index (keys, GSIs and');
+  note('projections from DescribeTable); an index key change is a delete where the item leaves and a put where it lands.');
   note('"conversation" marks a conversation\'s own keys (naming one chat, customer or message of the run); "shared" is every other key.');
   const isOwn = (key: string) => key.split(/[#|:/]/).some((part) => own.has(part));
   let worst: { key: string; index: string; share: number } | undefined;
@@ -626,6 +762,32 @@ async function heatRunWith(ctx: HeatContext, secondQueueId: string, run: number,
     `goal: apart from a conversation's own keys, no partition key takes more than ${goalSharedKeyShare * 100}% of the writes → worst shared key ` +
       `${worst ? `${worst.key} in ${worst.index} with ${(worstShare * 100).toFixed(1)} %` : 'none'}, ${verdict(worstShare <= goalSharedKeyShare)}`,
   );
+}
+
+/**
+ * Whether the SQS emulator returns several messages of different message groups of a FIFO queue in one
+ * receive, as AWS FIFO does (up to 10): a queue of its own, straight on the emulator, uncounted.
+ */
+async function fifoBatchCheck(sqsEndpoint: string): Promise<{ asked: number; sent: number; received: number }> {
+  const { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
+  const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const asked = 10;
+  try {
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({ QueueName: `cost-batch-${Date.now().toString(36)}.fifo`, Attributes: { FifoQueue: 'true' } }),
+    );
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: Array.from({ length: asked }, (_, n) => ({ Id: String(n), MessageBody: `conversation ${n} 😀`, MessageGroupId: `group-${n}`, MessageDeduplicationId: `d-${n}` })),
+      }),
+    );
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: asked, WaitTimeSeconds: 1 }));
+    await sqs.send(new DeleteQueueCommand({ QueueUrl }));
+    return { asked, sent: asked, received: received.Messages?.length ?? 0 };
+  } finally {
+    sqs.destroy();
+  }
 }
 
 function customer(n: number): string {

@@ -1,31 +1,43 @@
 /**
- * Write units per partition key, for the cost benchmark's mixed run. Sits in its DynamoDB proxy: every
- * write request is sent with ReturnConsumedCapacity INDEXES, the items it touches are read before and
- * after it (consistently, straight from DynamoDB, uncounted), and the units DynamoDB reports for the
- * table and for each GSI are shared out among the partition keys written there: the item's own for the
- * table; for a GSI, the item's value of the index's partition attribute before and after the write
- * (the index is written where the item leaves and where it lands). Key attributes and indexes come
- * from DescribeTable, so the figures follow the data layout wherever it goes.
+ * Write units of every write request, by AWS's rules (bench/write-units.ts), and per partition key for
+ * the cost benchmark's mixed run. Sits in its DynamoDB proxy: every write request is sent with
+ * ReturnConsumedCapacity INDEXES (what DynamoDB Local reports is kept beside the computed figure), the
+ * items it touches are read before and after it (consistently, straight from DynamoDB, uncounted) while
+ * the proxy holds every other write of those items back, so the images are exactly the write's. The
+ * units are computed per item, for the table and each GSI (key schema, indexes and projections from
+ * DescribeTable), and, while `enabled`, shared out among the partition keys written: the item's own for
+ * the table; for a GSI, the item's value of the index's partition attribute before and after the write
+ * (the index is written where the item leaves and where it lands).
  */
 import { DescribeTableCommand, DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
+import { indexEntry, itemSize, writeUnits, type Image as UnitImage, type TableSchema, type WriteKind, type WriteUnits } from './write-units';
 
 type Key = Record<string, AttributeValue>;
 type Image = Record<string, AttributeValue> | undefined;
 
-interface Schema {
-  hash: string;
-  range?: string;
-  indexes: Array<{ name: string; hash: string; range?: string }>;
-}
-
 interface Touched {
   table: string;
   key: Key;
+  /** Put, Update, Delete or ConditionCheck (BatchWriteItem: Put or Delete). */
+  action: string;
   /** ConditionCheck in a transaction: consumes write units, changes nothing. */
   checkOnly: boolean;
+  /** A Put's item as sent: what a failed condition would have written. */
+  attempted: Image;
   before: Image;
   after: Image;
+  units?: WriteUnits;
+}
+
+/** What one write request cost: computed by AWS's rules, and as DynamoDB Local reported it. */
+export interface WriteCost {
+  operation: string;
+  /** ok; conditionFailed (a single-item write whose condition failed); cancelled (a transaction); error. */
+  outcome: 'ok' | 'conditionFailed' | 'cancelled' | 'error';
+  wru: number;
+  localWru: number;
+  items: Array<{ table: string; action: string; key: string; units: WriteUnits }>;
 }
 
 const writeOperations = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem']);
@@ -37,23 +49,27 @@ const consumedSchema = z.object({
   Table: units,
   GlobalSecondaryIndexes: z.record(z.string(), z.object({ CapacityUnits: z.number().optional() })).optional(),
 });
-const answerSchema = z.object({ ConsumedCapacity: z.union([consumedSchema, z.array(consumedSchema)]).optional() });
+const answerSchema = z.object({
+  ConsumedCapacity: z.union([consumedSchema, z.array(consumedSchema)]).optional(),
+  UnprocessedItems: z.record(z.string(), z.array(z.unknown())).optional(),
+});
+const errorSchema = z.object({ __type: z.string() });
 const itemOrKey = z.object({ TableName: z.string(), Item: z.record(z.string(), z.unknown()).optional(), Key: z.record(z.string(), z.unknown()).optional() });
 const transactSchema = z.object({
   TransactItems: z.array(z.object({ Put: itemOrKey.optional(), Update: itemOrKey.optional(), Delete: itemOrKey.optional(), ConditionCheck: itemOrKey.optional() })),
 });
-const batchSchema = z.object({
-  RequestItems: z.record(
-    z.string(),
-    z.array(z.object({ PutRequest: z.object({ Item: z.record(z.string(), z.unknown()) }).optional(), DeleteRequest: z.object({ Key: z.record(z.string(), z.unknown()) }).optional() })),
-  ),
-});
+const writeRequest = z.object({ PutRequest: z.object({ Item: z.record(z.string(), z.unknown()) }).optional(), DeleteRequest: z.object({ Key: z.record(z.string(), z.unknown()) }).optional() });
+const batchSchema = z.object({ RequestItems: z.record(z.string(), z.array(writeRequest)) });
+const projectionType = z.enum(['KEYS_ONLY', 'INCLUDE', 'ALL']);
 
 export class PartitionHeat {
+  /** Shares units among partition keys while on; units are computed for every write either way. */
   enabled = false;
   /** table → index ("table" for the base table) → partition key value → write units. */
   private readonly units = new Map<string, Map<string, Map<string, number>>>();
-  private readonly schemas = new Map<string, Promise<Schema>>();
+  private readonly schemas = new Map<string, Promise<TableSchema>>();
+  /** Item → the tail of the writes of it waiting in the proxy. */
+  private readonly locks = new Map<string, Promise<void>>();
   private readonly client: DynamoDBClient;
   requests = 0;
 
@@ -70,7 +86,7 @@ export class PartitionHeat {
     this.requests = 0;
   }
 
-  private schema(table: string): Promise<Schema> {
+  private schema(table: string): Promise<TableSchema> {
     let pending = this.schemas.get(table);
     if (!pending) {
       pending = (async () => {
@@ -81,7 +97,12 @@ export class PartitionHeat {
         });
         return {
           ...of(described?.KeySchema),
-          indexes: (described?.GlobalSecondaryIndexes ?? []).map((index) => ({ name: index.IndexName ?? '?', ...of(index.KeySchema) })),
+          indexes: (described?.GlobalSecondaryIndexes ?? []).map((index) => ({
+            name: index.IndexName ?? '?',
+            ...of(index.KeySchema),
+            projection: projectionType.catch('ALL').parse(index.Projection?.ProjectionType),
+            nonKeyAttributes: index.Projection?.NonKeyAttributes,
+          })),
         };
       })();
       this.schemas.set(table, pending);
@@ -90,71 +111,135 @@ export class PartitionHeat {
     return pending;
   }
 
+  /** Holds back every other write of these items until the returned release is called (in key order, so no deadlock). */
+  private async lock(keys: string[]): Promise<() => void> {
+    const releases: Array<() => void> = [];
+    for (const k of [...new Set(keys)].sort()) {
+      const previous = this.locks.get(k) ?? Promise.resolve();
+      let release: () => void = () => undefined;
+      const mine = new Promise<void>((resolve) => (release = resolve));
+      const tail = previous.then(() => mine);
+      this.locks.set(k, tail);
+      await previous;
+      releases.push(() => {
+        release();
+        if (this.locks.get(k) === tail) this.locks.delete(k);
+      });
+    }
+    return () => releases.forEach((r) => r());
+  }
+
   /**
    * Called with a request before it is forwarded: the body to forward (ReturnConsumedCapacity
-   * INDEXES on writes) and what to do with the answer, or undefined for a request not watched.
+   * INDEXES on writes) and, with the answer, what the write cost; undefined for a request that is no write.
+   * `after` (or `abort`, when no answer came) must be called: the items stay locked until then.
    */
-  async observe(operation: string, body: Buffer): Promise<{ body: Buffer; after(status: number, response: Buffer): Promise<void> } | undefined> {
-    if (!this.enabled || !writeOperations.has(operation)) return undefined;
+  async observe(operation: string, body: Buffer): Promise<{ body: Buffer; after(status: number, response: Buffer): Promise<WriteCost>; abort(): void } | undefined> {
+    if (!writeOperations.has(operation)) return undefined;
     let input: Record<string, unknown>;
+    let touched: Touched[];
     try {
       input = z.record(z.string(), z.unknown()).parse(JSON.parse(body.toString('utf8')));
+      touched = await this.touched(operation, input);
     } catch {
       return undefined;
     }
-    const touched = await this.touched(operation, input);
-    await Promise.all(touched.map(async (t) => (t.before = await this.read(t.table, t.key))));
+    const release = await this.lock(touched.map((t) => lockKey(t.table, t.key)));
+    try {
+      await Promise.all(touched.map(async (t) => (t.before = await this.read(t.table, t.key))));
+    } catch (error) {
+      release();
+      throw error;
+    }
     return {
       body: Buffer.from(JSON.stringify({ ...input, ReturnConsumedCapacity: 'INDEXES' }), 'utf8'),
+      abort: release,
       after: async (status, response) => {
-        if (status !== 200) return;
-        await Promise.all(touched.map(async (t) => (t.after = t.checkOnly ? t.before : await this.read(t.table, t.key))));
-        let answer: z.infer<typeof answerSchema>;
         try {
-          answer = answerSchema.parse(JSON.parse(response.toString('utf8')));
-        } catch {
-          return;
+          if (status === 200) await Promise.all(touched.map(async (t) => (t.after = t.checkOnly ? t.before : await this.read(t.table, t.key))));
+        } finally {
+          release();
         }
-        const consumed = answer.ConsumedCapacity;
-        this.requests += 1;
-        for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) await this.attribute(c, touched);
+        return this.cost(operation, touched, status, response);
       },
     };
   }
 
+  private async cost(operation: string, touched: Touched[], status: number, response: Buffer): Promise<WriteCost> {
+    const json = (() => {
+      try {
+        return JSON.parse(response.toString('utf8')) as unknown;
+      } catch {
+        return undefined;
+      }
+    })();
+    const answer = answerSchema.safeParse(json);
+    const consumed = answer.success ? answer.data.ConsumedCapacity : undefined;
+    const localWru = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce((a, c) => a + (c.CapacityUnits ?? 0), 0);
+    const errorType = status === 200 ? undefined : (errorSchema.safeParse(json).data?.__type.split('#').pop() ?? 'unknown');
+    const outcome: WriteCost['outcome'] =
+      status === 200 ? 'ok' : errorType === 'ConditionalCheckFailedException' ? 'conditionFailed' : errorType === 'TransactionCanceledException' ? 'cancelled' : 'error';
+    const transactional = operation === 'TransactWriteItems';
+    const unprocessed = new Set<string>();
+    if (answer.success) {
+      for (const [table, requests] of Object.entries(answer.data.UnprocessedItems ?? {})) {
+        for (const r of requests) {
+          const request = writeRequest.safeParse(r).data;
+          const item = request?.PutRequest?.Item ?? request?.DeleteRequest?.Key;
+          if (!item) continue;
+          const schema = await this.schema(table);
+          unprocessed.add(lockKey(table, keyOf(schema, item)));
+        }
+      }
+    }
+    const items: WriteCost['items'] = [];
+    for (const t of touched) {
+      const schema = await this.schema(t.table);
+      let kind: WriteKind | undefined;
+      if (outcome === 'ok' && !unprocessed.has(lockKey(t.table, t.key))) kind = t.checkOnly ? 'conditionCheck' : 'write';
+      // A failed condition still consumes the item's size (the larger of the stored item and the one the write would have made).
+      if (outcome === 'conditionFailed') kind = 'failedCondition';
+      // A cancelled transaction: counted as DynamoDB Local reports it (nothing); see the cost bench's notes.
+      if (!kind) continue;
+      t.after = kind === 'failedCondition' ? t.attempted : t.after;
+      t.units = writeUnits({ before: t.before as UnitImage, after: t.after as UnitImage, table: schema, transactional, kind });
+      items.push({ table: t.table, action: t.action, key: `${keyString(t.key[schema.hash])} | ${schema.range ? keyString(t.key[schema.range]) : ''}`, units: t.units });
+    }
+    const wru = outcome === 'cancelled' ? localWru : items.reduce((a, i) => a + i.units.total, 0);
+    if (this.enabled && items.length > 0) {
+      this.requests += 1;
+      for (const t of touched) if (t.units) await this.attribute(t, transactional);
+    }
+    return { operation, outcome, wru, localWru, items };
+  }
+
   private async touched(operation: string, input: Record<string, unknown>): Promise<Touched[]> {
     const out: Touched[] = [];
-    const add = async (table: string, itemOrKey: Record<string, unknown> | undefined, checkOnly = false) => {
+    const add = async (table: string, action: string, itemOrKey: Record<string, unknown> | undefined, checkOnly = false) => {
       if (!itemOrKey) return;
       const schema = await this.schema(table);
-      const key: Key = {};
-      for (const name of [schema.hash, schema.range]) if (name && itemOrKey[name] !== undefined) key[name] = itemOrKey[name] as AttributeValue;
-      out.push({ table, key, checkOnly, before: undefined, after: undefined });
+      out.push({ table, key: keyOf(schema, itemOrKey), action, checkOnly, attempted: action === 'Put' ? (itemOrKey as Key) : undefined, before: undefined, after: undefined });
     };
     if (operation === 'TransactWriteItems') {
       for (const item of transactSchema.parse(input).TransactItems) {
-        if (item.Put) await add(item.Put.TableName, item.Put.Item);
-        if (item.Update) await add(item.Update.TableName, item.Update.Key);
-        if (item.Delete) await add(item.Delete.TableName, item.Delete.Key);
-        if (item.ConditionCheck) await add(item.ConditionCheck.TableName, item.ConditionCheck.Key, true);
+        if (item.Put) await add(item.Put.TableName, 'Put', item.Put.Item);
+        if (item.Update) await add(item.Update.TableName, 'Update', item.Update.Key);
+        if (item.Delete) await add(item.Delete.TableName, 'Delete', item.Delete.Key);
+        if (item.ConditionCheck) await add(item.ConditionCheck.TableName, 'ConditionCheck', item.ConditionCheck.Key, true);
       }
     } else if (operation === 'BatchWriteItem') {
       for (const [table, requests] of Object.entries(batchSchema.parse(input).RequestItems)) {
-        for (const r of requests) await add(table, r.PutRequest?.Item ?? r.DeleteRequest?.Key);
+        for (const r of requests) await add(table, r.PutRequest ? 'Put' : 'Delete', r.PutRequest?.Item ?? r.DeleteRequest?.Key);
       }
     } else {
       const single = itemOrKey.parse(input);
-      await add(single.TableName, single.Item ?? single.Key);
+      await add(single.TableName, operation.replace(/Item$/, ''), single.Item ?? single.Key);
     }
     return out;
   }
 
   private async read(table: string, key: Key): Promise<Image> {
-    try {
-      return (await this.client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
-    } catch {
-      return undefined;
-    }
+    return (await this.client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
   }
 
   private add(table: string, index: string, key: string, wcu: number): void {
@@ -165,40 +250,30 @@ export class PartitionHeat {
     byKey.set(key, (byKey.get(key) ?? 0) + wcu);
   }
 
-  /** Shares the table's and each index's units of one answer among the partitions the request wrote, by item size. */
-  private async attribute(consumed: z.infer<typeof consumedSchema>, touched: Touched[]): Promise<void> {
-    const table = consumed.TableName ?? touched[0]?.table ?? '?';
-    const schema = await this.schema(table);
-    const mine = touched.filter((t) => t.table === table);
-    const indexUnits = Object.entries(consumed.GlobalSecondaryIndexes ?? {}).map(([name, u]) => [name, u.CapacityUnits ?? 0] as const);
-    const tableUnits = consumed.Table?.CapacityUnits ?? Math.max(0, (consumed.CapacityUnits ?? 0) - indexUnits.reduce((a, [, u]) => a + u, 0));
-    const share = (index: string, total: number, parts: Array<{ key: string; weight: number }>) => {
-      if (total <= 0) return;
-      const weights = parts.reduce((a, p) => a + p.weight, 0);
-      if (parts.length === 0 || weights <= 0) return this.add(table, index, '(not attributed)', total);
-      for (const p of parts) this.add(table, index, p.key, (total * p.weight) / weights);
-    };
-    share(
-      'table',
-      tableUnits,
-      mine.map((t) => ({ key: keyString(t.key[schema.hash]), weight: t.checkOnly ? 1 : Math.max(1, Math.ceil(Math.max(sizeOf(t.before), sizeOf(t.after)) / 1024)) })),
-    );
-    for (const [name, total] of indexUnits) {
+  /** Puts one item's computed units on the partitions it wrote: its own key in the table, the index keys it left and entered. */
+  private async attribute(t: Touched, transactional: boolean): Promise<void> {
+    const schema = await this.schema(t.table);
+    const computed = t.units;
+    if (!computed) return;
+    this.add(t.table, 'table', keyString(t.key[schema.hash]), computed.table);
+    for (const [name, total] of Object.entries(computed.indexes)) {
       const index = schema.indexes.find((i) => i.name === name);
-      const parts: Array<{ key: string; weight: number }> = [];
-      for (const t of mine) {
-        if (!index || t.checkOnly) continue;
-        const inIndex = (image: Image) => (image && image[index.hash] !== undefined && (!index.range || image[index.range] !== undefined) ? keyString(image[index.hash]) : undefined);
-        const from = inIndex(t.before);
-        const to = inIndex(t.after);
-        const weightOf = (image: Image) => Math.max(1, Math.ceil(sizeOf(image) / 1024));
-        if (from !== undefined && from === to) parts.push({ key: from, weight: Math.max(weightOf(t.before), weightOf(t.after)) });
-        else {
-          if (from !== undefined) parts.push({ key: from, weight: weightOf(t.before) });
-          if (to !== undefined) parts.push({ key: to, weight: weightOf(t.after) });
-        }
+      const from = index && indexEntry(t.before as UnitImage, schema, index);
+      const to = index && indexEntry(t.after as UnitImage, schema, index);
+      if (!index || (!from && !to)) {
+        this.add(t.table, name, '(not attributed)', total);
+        continue;
       }
-      share(name, total, parts);
+      const fromKey = from ? keyString(from[index.hash] as AttributeValue) : undefined;
+      const toKey = to ? keyString(to[index.hash] as AttributeValue) : undefined;
+      // a key change is a delete where the item leaves (its old entry's size) and a put where it lands
+      const leaving = from && to && JSON.stringify([from[index.hash], from[index.range ?? '']]) !== JSON.stringify([to[index.hash], to[index.range ?? '']])
+        ? Math.max(1, Math.ceil(itemSize(from) / 1024)) * (transactional ? 2 : 1)
+        : 0;
+      if (leaving > 0 && fromKey !== undefined && toKey !== undefined) {
+        this.add(t.table, name, fromKey, leaving);
+        this.add(t.table, name, toKey, total - leaving);
+      } else this.add(t.table, name, (toKey ?? fromKey) as string, total);
     }
   }
 
@@ -223,19 +298,13 @@ function keyString(value: AttributeValue | undefined): string {
   return JSON.stringify(value);
 }
 
-/** Item size as DynamoDB counts it, near enough: attribute names and values in UTF-8. */
-function sizeOf(image: Image): number {
-  if (!image) return 0;
-  return Object.entries(image).reduce((a, [name, value]) => a + Buffer.byteLength(name, 'utf8') + valueSize(value), 0);
+/** The key attributes of an item or key, as the request names them. */
+function keyOf(schema: TableSchema, itemOrKey: Record<string, unknown>): Key {
+  const key: Key = {};
+  for (const name of [schema.hash, schema.range]) if (name && itemOrKey[name] !== undefined) key[name] = itemOrKey[name] as AttributeValue;
+  return key;
 }
 
-function valueSize(value: AttributeValue): number {
-  if (value.S !== undefined) return Buffer.byteLength(value.S, 'utf8');
-  if (value.N !== undefined) return Math.ceil(value.N.length / 2) + 1;
-  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
-  if (value.L) return 3 + value.L.reduce((a, v) => a + 1 + valueSize(v), 0);
-  if (value.M) return 3 + Object.entries(value.M).reduce((a, [k, v]) => a + 1 + Buffer.byteLength(k, 'utf8') + valueSize(v), 0);
-  if (value.SS) return value.SS.reduce((a, s) => a + Buffer.byteLength(s, 'utf8'), 0);
-  if (value.NS) return value.NS.reduce((a, n) => a + n.length, 0);
-  return JSON.stringify(value).length;
+function lockKey(table: string, key: Key): string {
+  return `${table}|${Object.keys(key).sort().map((name) => `${name}=${keyString(key[name])}`).join('|')}`;
 }
