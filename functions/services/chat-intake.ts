@@ -129,7 +129,8 @@ export class ChatIntake {
     const contactId = await this.deps.contacts.contactOfCustomer(channel.id, customer.id);
     const sentAt = new Date(event.timestamp).toISOString();
     const opened = newChat({
-      id: randomUUID(),
+      // derived from the first message's delivery, as the message's id is: a retry opens the same chat (ChatStore.openChat)
+      id: delivery ? inboundMessageId(delivery, 'chat') : randomUUID(),
       channel,
       customer,
       state: initialState(event),
@@ -161,10 +162,11 @@ export class ChatIntake {
  * A customer message's id: derived from the platform's delivery id when there is one, so a
  * redelivery (a webhook retried after SQS's five-minute deduplication) writes the same message key
  * and is found a duplicate by the conditional put (ChatStore.append). UUID-shaped, as random ids are.
+ * The chat a message opens takes an id derived the same way (`of: 'chat'`), so a retry opens the same chat.
  */
-export function inboundMessageId(delivery: DeliveryRef | undefined): string {
+export function inboundMessageId(delivery: DeliveryRef | undefined, of: 'message' | 'chat' = 'message'): string {
   if (!delivery) return randomUUID();
-  const h = createHash('sha256').update(`${delivery.channelType}\n${delivery.channelKey}\n${delivery.deliveryId}`).digest('hex');
+  const h = createHash('sha256').update(`${of}\n${delivery.channelType}\n${delivery.channelKey}\n${delivery.deliveryId}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 

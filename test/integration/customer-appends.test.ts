@@ -31,11 +31,12 @@ const later = (h: RoutingHarness) => new Date(h.clock().getTime() + 1000).toISOS
 
 const customerTexts = async (h: RoutingHarness, chatId: string) => (await h.chats.messages(chatId, 100)).filter((m) => m.direction === 'in').map((m) => m.text);
 
-/** A table whose next message put fails as a throttled or timed-out call would, after the chat's update landed. */
+/** A table whose next put of an item (a message by default) fails as a throttled or timed-out call would. */
 class FailingPuts extends Table {
   failures = 1;
+  failOn: (item: Record<string, unknown>) => boolean = (item) => String(item.sk).startsWith('MSG#');
   override async put(...args: Parameters<Table['put']>): Promise<void> {
-    if (this.failures > 0 && String(args[0].sk).startsWith('MSG#')) {
+    if (this.failures > 0 && this.failOn(args[0])) {
       this.failures -= 1;
       throw Object.assign(new Error('Throughput exceeds the current capacity of your table or index.'), { name: 'ProvisionedThroughputExceededException' });
     }
@@ -84,6 +85,56 @@ describe('a customer message appended to an open chat, against DynamoDB Local', 
     expect(await chats.append(chatId, entry, h.clock())).toBe(false);
     expect(await customerTexts(h, chatId)).toEqual(['hello 👋🏽', 'مرحبا، هل من أحد هنا؟ 🇵🇹']);
     expect((await h.chats.chat(chatId))?.messagesIn).toBe(2);
+  });
+
+  it.each([
+    ['the chat', (item: Record<string, unknown>) => item.sk === 'CHAT'],
+    ['the conversation’s pointer', (item: Record<string, unknown>) => item.sk === 'CONV'],
+  ])('a new chat whose opening failed before %s was written opens whole on the retry, once', async (_step, failOn) => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    const template = (await h.chats.chat(await h.customerWrites('support')))!;
+    const failing = new FailingPuts(h.table.client, h.table.name);
+    failing.failOn = failOn;
+    const chats = new DynamoChatStore(failing);
+    const chat = { ...template, id: inboundMessageId(delivery('m_open'), 'chat'), customer: { id: 'cust-retry', name: 'Ana Lúcia' }, state: 'waiting' as const, offeredTo: [], version: 1 };
+    const first = { message: customerMessage(chat.id, 'm_open', 'Bom dia! Tenho uma dúvida 🇧🇷', later(h)), delivery: delivery('m_open') };
+    // when the first attempt fails part-way and the queue delivers the event again
+    await expect(chats.openChat(chat, first)).rejects.toThrow('Throughput exceeds');
+    expect(await chats.openChat(chat, first)).toBe(true);
+    // then the chat is open, once, with its message, and the customer's next message joins it
+    expect((await chats.openChatOf(chat.channelId, 'cust-retry'))?.id).toBe(chat.id);
+    expect(await writes(h, chat.id, 'm_open', 'Bom dia! Tenho uma dúvida 🇧🇷')).toBe(false);
+    expect(await writes(h, chat.id, 'm_next', 'Ainda aí? 👀', new Date(h.clock().getTime() + 2000).toISOString())).toBe(true);
+    expect((await chats.messages(chat.id)).map((m) => m.text)).toEqual(['Bom dia! Tenho uma dúvida 🇧🇷', 'Ainda aí? 👀']);
+    expect((await chats.chat(chat.id))?.messagesIn).toBe(2);
+  });
+
+  it('a message without a platform send time (each arrival stamped anew) is stored once when it comes again at once', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    const chatId = await h.customerWrites('support');
+    // when a button press arrives three times, each time stamped when it was received
+    const outcomes = [];
+    for (let n = 1; n <= 3; n++) outcomes.push(await writes(h, chatId, 'cb_4382', 'helpful:yes', new Date(h.clock().getTime() + n * 1000).toISOString()));
+    // then it is kept and counted once
+    expect(outcomes).toEqual([true, false, false]);
+    expect(await customerTexts(h, chatId)).toEqual(['hello 👋🏽', 'helpful:yes']);
+    expect((await h.chats.chat(chatId))?.messagesIn).toBe(2);
+  });
+
+  it('a redelivery of an older message is found before it is counted', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    const chatId = await h.customerWrites('support');
+    const first = later(h);
+    expect(await writes(h, chatId, 'm_a', 'primeiro 🇵🇹', first)).toBe(true);
+    expect(await writes(h, chatId, 'm_b', 'segundo 😀', new Date(h.clock().getTime() + 5000).toISOString())).toBe(true);
+    // when the first comes again after the second
+    expect(await writes(h, chatId, 'm_a', 'primeiro 🇵🇹', first)).toBe(false);
+    // then nothing changed
+    expect(await customerTexts(h, chatId)).toEqual(['hello 👋🏽', 'primeiro 🇵🇹', 'segundo 😀']);
+    expect((await h.chats.chat(chatId))?.messagesIn).toBe(3);
   });
 
   it('a message the platform stamped earlier than the newest one is stored, and does not move the chat’s times back', async () => {

@@ -22,7 +22,7 @@ const deliveryMemorySeconds = 7 * 24 * 3600;
 const conversationItem = z.object({ openChatId: z.optional(z.string()), lastChatId: z.optional(z.string()) });
 
 /** What a customer message's append reads back after its conditional write failed. */
-const counted = z.looseObject({ state: z.string(), lastInId: z.optional(z.string()), lastMessageAt: z.optional(z.string()) });
+const counted = z.looseObject({ state: z.string(), lastInId: z.optional(z.string()), lastInAt: z.optional(z.string()) });
 
 /** A new chat's item, with the index keys of its state. */
 export function newChatItem(chat: RoutedChat): Record<string, unknown> {
@@ -63,10 +63,14 @@ export class DynamoChatStore implements ChatStore {
   async openChat(chat: RoutedChat, first: NewMessage): Promise<boolean> {
     const conv = keys.conversation(chat.channelId, chat.customer.id);
     if (first.delivery && (await this.inPreviousChat(conv, first.message))) return false;
+    if (first.delivery && first.message.direction === 'in') {
+      await this.openInSteps(chat, first, conv);
+      return true;
+    }
     try {
       await this.table.transact([
         // the customer's first message counts among the chat's messages in, as every later one does (append)
-        { Put: { TableName: '', Item: { ...newChatItem(chat), ...(first.message.direction === 'in' ? { messagesIn: 1, lastInId: first.message.id } : {}) }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: '', Item: { ...newChatItem(chat), ...(first.message.direction === 'in' ? { messagesIn: 1, lastInId: first.message.id, lastInAt: first.message.sentAt } : {}) }, ConditionExpression: 'attribute_not_exists(pk)' } },
         {
           Put: {
             TableName: '',
@@ -82,6 +86,31 @@ export class DynamoChatStore implements ChatStore {
       if (first.delivery && lostRace(error) && (await this.seen(first.delivery))) return false;
       throw error;
     }
+  }
+
+  /**
+   * A customer's new chat in three conditional writes instead of a transaction, which would
+   * double each (ChatIntake derives both the chat's and the message's id from the platform's
+   * delivery, so a retry writes the same keys):
+   * 1. the message(s), which nothing reads before the chat exists;
+   * 2. the chat, from which on routing sees it;
+   * 3. the conversation's pointer to it, from which on the customer's next message joins it.
+   * A retry after a failure between them finds what was written (a write whose item exists is
+   * skipped) and writes the rest; the conversation's FIFO group holds its later messages meanwhile.
+   */
+  private async openInSteps(chat: RoutedChat, first: NewMessage, conv: { pk: string; sk: string }): Promise<void> {
+    const unlessWritten = async (write: Promise<void>) => {
+      try {
+        await write;
+      } catch (error) {
+        if (!lostRace(error)) throw error;
+      }
+    };
+    const isNew = { expression: 'attribute_not_exists(pk)' };
+    for (const part of [first.message, ...(first.continuation ?? [])]) await unlessWritten(this.table.put({ ...keys.message(part.chatId, part.sentAt, part.id), ...part }, isNew));
+    // the customer's first message counts among the chat's messages in, as every later one does (append)
+    await unlessWritten(this.table.put({ ...newChatItem(chat), messagesIn: 1, lastInId: first.message.id, lastInAt: first.message.sentAt }, isNew));
+    await this.table.put({ ...conv, openChatId: chat.id });
   }
 
   /**
@@ -163,38 +192,47 @@ export class DynamoChatStore implements ChatStore {
       this.table.update({
         ...k,
         // a customer who writes again has unblocked the bot
-        update: `SET ${withTimes ? 'lastMessageAt = :at, customerWroteAt = :at, ' : ''}lastActivityAt = :now, lastInId = :id ADD messagesIn :one REMOVE completionToken, customerBlocked`,
+        update: `SET ${withTimes ? 'lastMessageAt = :at, customerWroteAt = :at, ' : ''}lastActivityAt = :now, lastInId = :id, lastInAt = :at ADD messagesIn :one REMOVE completionToken, customerBlocked`,
         condition:
           'attribute_exists(pk) AND #state <> :closed AND (attribute_not_exists(lastInId) OR lastInId <> :id)' +
           // a message the platform stamped earlier than the newest one counted does not move the chat's times back
           (withTimes ? ' AND (attribute_not_exists(lastMessageAt) OR lastMessageAt <= :at)' : ''),
         names: { '#state': 'state' },
-        values: { ':now': now.toISOString(), ':one': 1, ':closed': 'closed', ':id': m.id, ...(withTimes ? { ':at': m.sentAt } : {}) },
+        values: { ':now': now.toISOString(), ':one': 1, ':closed': 'closed', ':id': m.id, ':at': m.sentAt },
       });
+    const put = async (sentAt: string): Promise<boolean> => {
+      try {
+        await this.table.put({ ...keys.message(m.chatId, sentAt, m.id), ...m, sentAt }, { expression: 'attribute_not_exists(pk)' });
+        return true;
+      } catch (error) {
+        if (lostRace(error)) return false;
+        throw error;
+      }
+    };
     try {
       await count(true);
+      return await put(m.sentAt);
     } catch (error) {
       if (!lostRace(error)) throw error;
-      const current = await this.table.get(counted, k.pk, k.sk, true);
-      if (!current) throw error;
-      // else counted by an earlier attempt that stopped before the message was put: finish it
-      if (current.lastInId !== m.id) {
-        if (current.state === 'closed') throw new ChatClosedMeanwhile(chatId);
-        if (current.lastMessageAt === undefined || current.lastMessageAt <= m.sentAt) throw error;
-        try {
-          await count(false);
-        } catch (again) {
-          if (lostRace(again) && (await this.table.get(counted, k.pk, k.sk, true))?.state === 'closed') throw new ChatClosedMeanwhile(chatId);
-          throw again;
-        }
-      }
     }
+    const current = await this.table.get(counted, k.pk, k.sk, true);
+    if (!current) throw new Error(`Chat ${chatId} is gone.`);
+    // the message counted last: a redelivery, or a retry after a failure between the two writes.
+    // Its key is the one counted (a platform without a send time stamps each arrival anew).
+    if (current.lastInId === m.id) return put(current.lastInAt ?? m.sentAt);
+    if (current.state === 'closed') throw new ChatClosedMeanwhile(chatId);
+    // stamped before the newest message: out of order, or a redelivery of an older one. Put first, so
+    // a redelivery is found before it is counted; a close that lands between takes the message back out.
+    if (!(await put(m.sentAt))) return false;
     try {
-      await this.table.put({ ...keys.message(m.chatId, m.sentAt, m.id), ...m }, { expression: 'attribute_not_exists(pk)' });
+      await count(false);
       return true;
     } catch (error) {
-      if (lostRace(error)) return false;
-      throw error;
+      if (!lostRace(error)) throw error;
+      if ((await this.table.get(counted, k.pk, k.sk, true))?.state !== 'closed') throw error;
+      const key = keys.message(m.chatId, m.sentAt, m.id);
+      await this.table.delete(key.pk, key.sk);
+      throw new ChatClosedMeanwhile(chatId);
     }
   }
 
