@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { isMessengerVerification } from '../domain/messenger';
-import { webhookAdapters } from '../composition-root';
+import { webhookAdapters } from './webhook-adapters';
 import { httpErrors, text, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
 import { pathId } from './queueable';

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { secretTokensEqual } from '../domain/signature';
 import { parseTelegramUpdate } from '../domain/telegram';
 import { secretNames } from '../domain/secret-names';
-import { clock, webhookAdapters } from '../composition-root';
+import { clock, webhookAdapters } from './webhook-adapters';
 import { NotFound, OmnichatError, ValidationFailed } from '../domain/errors';
 import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
