@@ -1,9 +1,9 @@
-import { AwsClient } from 'aws4fetch';
 import type { ClientBudget } from './client-budget';
+import { signedHeaders, type AwsCredentials } from './sigv4';
 
 /**
  * AWS calls of the AWS JSON protocols (DynamoDB, SQS, Secrets Manager) over `fetch`, signed with
- * SigV4 by `aws4fetch` from the function's environment credentials. The webhooks use it instead of
+ * SigV4 (`sigv4.ts`) from the function's environment credentials. The webhooks use it instead of
  * the AWS SDK, which was ~380 KB of each webhook bundle and most of its cold start; it does what
  * the SDK's clients did for them: the same endpoints (`AWS_ENDPOINT_URL_<SERVICE>`,
  * `AWS_ENDPOINT_URL`, else the regional endpoint), the same budget (a timeout per attempt, retries
@@ -129,8 +129,6 @@ export interface AwsJsonClientOptions {
 
 /** One AWS JSON service, called with signed `fetch` requests within a budget. */
 export class AwsJsonClient {
-  private signer: { key: string; client: AwsClient } | undefined;
-
   constructor(
     private readonly service: AwsJsonService,
     private readonly options: AwsJsonClientOptions,
@@ -139,31 +137,33 @@ export class AwsJsonClient {
   /** Calls `operation` with `input`; resolves with the parsed answer, or rejects with an AwsServiceError (or the last network error). */
   async call<T>(operation: string, input: unknown): Promise<T> {
     const env = this.options.env ?? process.env;
-    const url = awsEndpoint(this.service, env);
-    const aws = this.signerFor(env);
+    const url = new URL(awsEndpoint(this.service, env));
+    const credentials = credentialsOf(env);
+    const region = awsRegion(env);
     const body = JSON.stringify(input);
     const { maxAttempts, requestTimeoutMs } = this.options.budget;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt<T>(aws, url, operation, body, requestTimeoutMs);
+      const outcome = await this.attempt<T>(credentials, region, url, operation, body, requestTimeoutMs);
       if (!('error' in outcome)) return outcome.value;
       if (!outcome.retryable || attempt >= maxAttempts) throw outcome.error;
       await new Promise((resolve) => setTimeout(resolve, backoffMillis(attempt, outcome.throttled, this.options.random)));
     }
   }
 
-  private async attempt<T>(aws: AwsClient, url: string, operation: string, body: string, timeoutMs: number): Promise<{ value: T } | Failure> {
+  private async attempt<T>(credentials: AwsCredentials, region: string, url: URL, operation: string, body: string, timeoutMs: number): Promise<{ value: T } | Failure> {
     let status: number;
     let text: string;
     let errorHeader: string | null;
     // the timeout covers connecting, sending and reading the whole answer
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const request = await aws.sign(url, {
-        method: 'POST',
-        headers: { 'content-type': `application/x-amz-json-${this.service.jsonVersion}`, 'x-amz-target': `${this.service.targetPrefix}.${operation}` },
-        body,
-      });
-      const response = await fetch(request, { signal });
+      // signed on every attempt: the signature carries the time
+      const headers = signedHeaders(
+        { method: 'POST', url, headers: { 'content-type': `application/x-amz-json-${this.service.jsonVersion}`, 'x-amz-target': `${this.service.targetPrefix}.${operation}` }, body },
+        credentials,
+        { service: this.service.signingName, region },
+      );
+      const response = await fetch(url, { method: 'POST', headers, body, signal });
       status = response.status;
       errorHeader = response.headers.get('x-amzn-errortype');
       text = await response.text();
@@ -192,17 +192,11 @@ export class AwsJsonClient {
     const throttled = throttlingTypes.has(type) || status === 429;
     return { error: new AwsServiceError(type, message, status, operation), throttled, retryable: throttled || transientTypes.has(type) || status >= 500 };
   }
+}
 
-  private signerFor(env: Env): AwsClient {
-    const accessKeyId = env.AWS_ACCESS_KEY_ID;
-    const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-    if (!accessKeyId || !secretAccessKey) throw new AwsConfigurationError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set.');
-    const sessionToken = env.AWS_SESSION_TOKEN || undefined;
-    const region = awsRegion(env);
-    const key = [accessKeyId, secretAccessKey, sessionToken, region].join('\n');
-    if (this.signer?.key !== key) {
-      this.signer = { key, client: new AwsClient({ accessKeyId, secretAccessKey, sessionToken, region, service: this.service.signingName, retries: 0 }) };
-    }
-    return this.signer.client;
-  }
+function credentialsOf(env: Env): AwsCredentials {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) throw new AwsConfigurationError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set.');
+  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
 }
