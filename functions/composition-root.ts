@@ -42,7 +42,6 @@ import { DeadLetterQueues, FailureLog } from './adapters/dead-letters';
 import { DynamoAgentLog } from './adapters/dynamodb/agent-log';
 import { DynamoChatStore } from './adapters/dynamodb/chats';
 import { DynamoDirectory } from './adapters/dynamodb/directory';
-import { WebhookDirectory } from './adapters/dynamodb/webhook-directory';
 import { DynamoRoutingStore } from './adapters/dynamodb/routing-store';
 import { Table } from './adapters/dynamodb/table';
 import { DynamoReports } from './adapters/dynamodb/reports';
@@ -50,11 +49,10 @@ import { DynamoSurveys } from './adapters/dynamodb/surveys';
 import { Surveys } from './services/surveys';
 import { defaultServiceLevelSeconds } from './domain/model';
 import { EventBusPublisher } from './adapters/event-bus';
-import { InboundQueue, SqsOutboundQueue } from './adapters/queues';
+import { SqsOutboundQueue } from './adapters/queues';
 import { SqsTimers } from './adapters/timer-queue';
 import { Secrets } from './adapters/secrets';
-import { clientConfig, webhookBudget, workerBudget } from './adapters/client-budget';
-import { Remembered } from './adapters/remembered';
+import { clientConfig, workerBudget } from './adapters/client-budget';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3Attachments } from './adapters/s3-attachments';
 import { AgentUploads, AttachmentLinks } from './services/agent-uploads';
@@ -94,27 +92,6 @@ export const secrets = /* @__PURE__ */ once(
   () => new Secrets(instrumented(new SecretsManagerClient(clientConfig(workerBudget))), readEnv('SECRETS_PREFIX').SECRETS_PREFIX),
 );
 
-/** Apps and channels a webhook has found stay known this long; a failed refresh keeps using them this much longer. */
-const webhookLookupMillis = { freshMillis: 60_000, staleMillis: 15 * 60_000 };
-
-/**
- * What the webhooks use: clients that give up within the webhook's deadline (webhookBudget), and
- * the Meta app and channel lookups remembered like the secrets are, so a delivery for a known
- * channel needs no table read at all.
- */
-export const webhookAdapters = /* @__PURE__ */ once(() => {
-  const config = clientConfig(webhookBudget);
-  const found = new WebhookDirectory(Table.fromEnv(readEnv('TABLE_NAME').TABLE_NAME, config));
-  return {
-    /** Uncached, for the rare reads that must see the latest (the subscription handshake's verify token). */
-    directory: found,
-    messengerApps: new Remembered((appId) => found.messengerApp(appId), webhookLookupMillis),
-    channels: new Remembered((channelId) => found.channel(channelId), webhookLookupMillis),
-    /** Built on first use: the handshake never enqueues. */
-    inbound: () => new InboundQueue(new SQSClient(config), readEnv('INBOUND_QUEUE_URL').INBOUND_QUEUE_URL),
-    secrets: new Secrets(new SecretsManagerClient(config), readEnv('SECRETS_PREFIX').SECRETS_PREFIX),
-  };
-});
 export const outboundQueue = /* @__PURE__ */ once(() => new SqsOutboundQueue(sqs(), readEnv('OUTBOUND_QUEUE_URL').OUTBOUND_QUEUE_URL));
 
 export const socketNotifier: () => SocketNotifier = /* @__PURE__ */ once(() => {

@@ -31,8 +31,9 @@ export const withoutRuntimeSourceMaps: ReadonlySet<string> = new Set(['ingest/me
 
 /*
  * package.json declares the project's modules free of import-time side effects (`"sideEffects": false`),
- * so esbuild leaves out every module a handler imports but does not use: the webhooks import the
- * composition root and get only what `webhookAdapters()` builds, not every adapter's zod schemas.
+ * so esbuild leaves out every module a handler imports but does not use: a handler importing the
+ * composition root gets only what the getters it calls build, not every adapter's zod schemas (the
+ * webhooks have their own, SDK-free composition, functions/ingest/webhook-adapters.ts).
  * A module that must run for its effects alone has to be imported for something it exports.
  */
 

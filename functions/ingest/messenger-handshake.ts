@@ -1,9 +1,8 @@
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { isMessengerVerification } from '../domain/messenger';
-import { webhookAdapters } from '../composition-root';
-import { httpErrors, text, type HttpEvent, type HttpResult } from '../shared/http';
-import { logger } from '../shared/logger';
+import { webhookAdapters } from './webhook-adapters';
+import { httpErrorsLoggedTo, text, type HttpEvent, type HttpResult } from '../shared/http';
+import { logger } from './webhook-logger';
 import { pathId } from './queueable';
 import { answerWithin, webhookDeadlineMillis } from '../shared/deadline';
 
@@ -20,4 +19,4 @@ async function verifySubscription(event: HttpEvent): Promise<HttpResult> {
   return text(200, challenge);
 }
 
-export const handler = middy(verifySubscription).use(injectLambdaContext(logger)).use(httpErrors()).use(answerWithin(webhookDeadlineMillis));
+export const handler = logger.withLambdaContext(middy(verifySubscription).use(httpErrorsLoggedTo(logger)).use(answerWithin(webhookDeadlineMillis)));

@@ -1,12 +1,11 @@
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parseMessengerWebhook } from '../domain/messenger';
 import { verifyMetaSignature } from '../domain/signature';
 import { secretNames } from '../domain/secret-names';
-import { clock, webhookAdapters } from '../composition-root';
+import { clock, webhookAdapters } from './webhook-adapters';
 import { OmnichatError, ValidationFailed, NotFound } from '../domain/errors';
-import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
-import { logger } from '../shared/logger';
+import { httpErrorsLoggedTo, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
+import { logger } from './webhook-logger';
 import { pathId, queueable } from './queueable';
 import { answerWithin, webhookDeadlineMillis } from '../shared/deadline';
 
@@ -49,4 +48,4 @@ async function receiveMessengerWebhook(event: HttpEvent): Promise<HttpResult> {
   return text(200, 'EVENT_RECEIVED');
 }
 
-export const handler = middy(receiveMessengerWebhook).use(injectLambdaContext(logger)).use(httpErrors()).use(answerWithin(webhookDeadlineMillis));
+export const handler = logger.withLambdaContext(middy(receiveMessengerWebhook).use(httpErrorsLoggedTo(logger)).use(answerWithin(webhookDeadlineMillis)));

@@ -1,12 +1,11 @@
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { secretTokensEqual } from '../domain/signature';
 import { parseTelegramUpdate } from '../domain/telegram';
 import { secretNames } from '../domain/secret-names';
-import { clock, webhookAdapters } from '../composition-root';
+import { clock, webhookAdapters } from './webhook-adapters';
 import { NotFound, OmnichatError, ValidationFailed } from '../domain/errors';
-import { httpErrors, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
-import { logger } from '../shared/logger';
+import { httpErrorsLoggedTo, jsonOf, text, webhookBody, type HttpEvent, type HttpResult } from '../shared/http';
+import { logger } from './webhook-logger';
 import { pathId, queueable } from './queueable';
 import { answerWithin, webhookDeadlineMillis } from '../shared/deadline';
 
@@ -41,4 +40,4 @@ async function receiveTelegramUpdate(event: HttpEvent): Promise<HttpResult> {
   return text(200, 'OK');
 }
 
-export const handler = middy(receiveTelegramUpdate).use(injectLambdaContext(logger)).use(httpErrors()).use(answerWithin(webhookDeadlineMillis));
+export const handler = logger.withLambdaContext(middy(receiveTelegramUpdate).use(httpErrorsLoggedTo(logger)).use(answerWithin(webhookDeadlineMillis)));

@@ -58,20 +58,33 @@ export function jsonOf(body: Buffer): unknown {
   }
 }
 
+/** What error answers need of a logger: Powertools' (`shared/logger.ts`), or the webhooks' smaller one (`shared/json-logger.ts`). */
+export interface ErrorLog {
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
 /**
  * Every HTTP answer to an error: `{ error: { code, message, details? } }` (docs/api.md). Below 500
  * the error's own; 5xx (and anything not an `OmnichatError`, as 500 `internal_error`) with a fixed
  * message, the error and its causes going to the logs only.
  */
 export function errorResponse(error: unknown): HttpResult {
+  return errorResponseLoggedTo(logger, error);
+}
+
+/** `errorResponse`, logging to `log`. */
+export function errorResponseLoggedTo(log: ErrorLog, error: unknown): HttpResult {
   const answer = errorAnswer(error);
-  if (answer.internal) logger.error('request failed', { status: answer.status, code: answer.code, errors: causeChain(error) });
+  if (answer.internal) log.error('request failed', { status: answer.status, code: answer.code, errors: causeChain(error) });
   return json(answer.status, { error: { code: answer.code, message: answer.message, ...(answer.details ? { details: answer.details } : {}) } });
 }
 
 /** Maps typed errors to HTTP answers in one place (middy `onError`), for every HTTP entry: admin API, webhooks, file links. */
-export const httpErrors = (): MiddlewareObj<HttpEvent, HttpResult> => ({
+export const httpErrors = (): MiddlewareObj<HttpEvent, HttpResult> => httpErrorsLoggedTo(logger);
+
+/** `httpErrors`, logging to `log` (the webhooks, which do without Powertools' Logger). */
+export const httpErrorsLoggedTo = (log: ErrorLog): MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: async (request) => {
-    request.response = errorResponse(request.error);
+    request.response = errorResponseLoggedTo(log, request.error);
   },
 });

@@ -15,7 +15,8 @@ export type WebhookApp = z.infer<typeof webhookAppSchema>;
 export type WebhookChannel = z.infer<typeof webhookChannelSchema>;
 
 export class WebhookDirectory {
-  constructor(private readonly table: Table) {}
+  /** `table`: the SDK table, or the webhooks' `FetchTable`. */
+  constructor(private readonly table: Pick<Table, 'get'>) {}
 
   messengerApp(appId: string): Promise<WebhookApp | undefined> {
     const k = keys.messengerApp(appId);
