@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { idsInBody, processFifoBatch } from '../adapters/fifo-batch';
+import { withInvocationMemo } from '../adapters/invocation-memo';
 import type { FailureIds } from '../adapters/dead-letters';
 import { outboundJobSchema } from '../domain/model';
 import { delivery, failureLog, retryAfter, telegramPacer } from '../composition-root';
@@ -39,7 +40,7 @@ async function sendRecord(record: SQSRecord): Promise<void> {
 async function send(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   // pauses end well before the function times out
   pacer.waitNoLaterThan(Date.now() + context.getRemainingTimeInMillis() - 5000);
-  const response = await processFifoBatch(event, context, sendRecord, { source: 'outbound', failures: failureLog(), describe: idsOf });
+  const response = await withInvocationMemo(() => processFifoBatch(event, context, sendRecord, { source: 'outbound', failures: failureLog(), describe: idsOf }));
   await retries.apply(event, response);
   return response;
 }

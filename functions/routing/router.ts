@@ -5,6 +5,7 @@ import * as z from 'zod/mini';
 import { inboundEnvelopeSchema } from '../domain/inbound';
 import { OmnichatError } from '../domain/errors';
 import { idsInBody, processFifoBatch } from '../adapters/fifo-batch';
+import { withInvocationMemo } from '../adapters/invocation-memo';
 import type { FailureIds } from '../adapters/dead-letters';
 import { chatIntake, failureLog } from '../composition-root';
 import { logger } from '../shared/logger';
@@ -62,7 +63,8 @@ async function routeRecord(record: SQSRecord, context?: Context): Promise<void> 
  * Each failure is logged at ERROR and recorded with its ids so admins find it among the dead letters.
  */
 async function route(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  return processFifoBatch(event, context, routeRecord, { source: 'inbound', failures: failureLog(), describe: idsOf });
+  // a batch reads each channel, queue and the settings once (adapters/invocation-memo.ts)
+  return withInvocationMemo(() => processFifoBatch(event, context, routeRecord, { source: 'inbound', failures: failureLog(), describe: idsOf }));
 }
 
 export const handler = middy(route).use(injectLambdaContext(logger)).use(publishMetrics());

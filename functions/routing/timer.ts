@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { withInvocationMemo } from '../adapters/invocation-memo';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { automatedMessages, dispatcher, timers, waitingLine } from '../composition-root';
 import { timerMessage } from '../adapters/timer-queue';
@@ -47,7 +48,7 @@ async function fireTimer(record: SQSRecord): Promise<void> {
 /** Consumes the timer queue; a failing timer is retried alone and ends in the timer DLQ after its retries. */
 async function fire(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   // a processor per call: it holds the batch, and the local runtime's pollers run batches at once
-  return processPartialResponse(event, fireRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
+  return withInvocationMemo(() => processPartialResponse(event, fireRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false }));
 }
 
 export const handler = middy(fire).use(injectLambdaContext(logger)).use(publishMetrics());

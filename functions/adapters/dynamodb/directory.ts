@@ -15,6 +15,7 @@ import {
 } from '../../domain/model';
 import type { Directory, Outcome, Page, PageRequest } from '../../domain/ports';
 import { agentView } from '../../domain/routing';
+import { forgetForInvocation, rememberedForInvocation } from '../invocation-memo';
 import { indexKeys, keys } from './keys';
 import { partitionPage } from './page-tokens';
 import { lostRace, type Table } from './table';
@@ -30,12 +31,15 @@ const listingKey = z.object({ pk: z.string().check(z.startsWith('AGENT#')), sk: 
 export class DynamoDirectory implements Directory {
   constructor(private readonly table: Table) {}
 
-  async settings(): Promise<Settings> {
-    const item = await this.table.get(z.partial(settingsSchema), keys.settings().pk, keys.settings().sk);
-    return { ...defaultSettings, ...item };
+  settings(): Promise<Settings> {
+    return rememberedForInvocation('settings', async () => {
+      const item = await this.table.get(z.partial(settingsSchema), keys.settings().pk, keys.settings().sk);
+      return { ...defaultSettings, ...item };
+    });
   }
 
   async saveSettings(settings: Settings): Promise<void> {
+    forgetForInvocation();
     await this.table.put({ ...keys.settings(), ...settings });
   }
 
@@ -56,12 +60,12 @@ export class DynamoDirectory implements Directory {
 
   channel(id: string): Promise<Channel | undefined> {
     const k = keys.channel(id);
-    return this.table.get(channelSchema, k.pk, k.sk);
+    return rememberedForInvocation(`channel:${id}`, () => this.table.get(channelSchema, k.pk, k.sk));
   }
 
   async channelOfPage(pageId: string): Promise<Channel | undefined> {
     const k = keys.page(pageId);
-    const page = await this.table.get(pageItem, k.pk, k.sk);
+    const page = await rememberedForInvocation(`page:${pageId}`, () => this.table.get(pageItem, k.pk, k.sk));
     return page ? this.channel(page.channelId) : undefined;
   }
 
@@ -78,6 +82,7 @@ export class DynamoDirectory implements Directory {
   }
 
   async saveChannel(channel: Channel): Promise<void> {
+    forgetForInvocation();
     await this.table.put(
       { ...keys.channel(channel.id), ...channel, kindPk: indexKeys.kind('CHANNEL'), kindSk: `${channel.createdAt}#${channel.id}` },
       { expression: 'attribute_exists(pk)' },
@@ -86,7 +91,7 @@ export class DynamoDirectory implements Directory {
 
   queue(id: string): Promise<Queue | undefined> {
     const k = keys.queue(id);
-    return this.table.get(queueSchema, k.pk, k.sk);
+    return rememberedForInvocation(`queue:${id}`, () => this.table.get(queueSchema, k.pk, k.sk));
   }
 
   async listQueues(): Promise<Queue[]> {
@@ -94,6 +99,7 @@ export class DynamoDirectory implements Directory {
   }
 
   async saveQueue(queue: Queue): Promise<void> {
+    forgetForInvocation();
     await this.table.put({ ...keys.queue(queue.id), ...queue, kindPk: indexKeys.kind('QUEUE'), kindSk: `${queue.createdAt}#${queue.id}` });
   }
 
