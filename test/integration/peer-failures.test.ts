@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { RoutedChat } from '../../functions/domain/model';
+import { inboundMessageId } from '../../functions/services/chat-intake';
 import { routingHarness } from '../support/routing-harness';
 
 /**
@@ -16,10 +17,11 @@ describe('faults of other products that must not happen here', () => {
     for (let round = 0; round < 10; round += 1) {
       const customerId = `psid-${randomUUID()}`;
       const sentAt = new Date().toISOString();
-      // five router invocations, each with its own new chat, all for the same Messenger mid
+      // five router invocations, all for the same Messenger mid: each derives the chat's and the message's ids from it, as ChatIntake does
+      const delivery = { channelType: 'messenger', channelKey: 'page-1', deliveryId: `m_${customerId}` };
       const attempts = Array.from({ length: 5 }, () => {
         const chat: RoutedChat = {
-          id: randomUUID(),
+          id: inboundMessageId(delivery, 'chat'),
           channelId: 'channel-1',
           channelType: 'messenger',
           queueId: 'support',
@@ -34,8 +36,8 @@ describe('faults of other products that must not happen here', () => {
           offeredTo: [],
           skipped: [],
         };
-        const message = { id: randomUUID(), chatId: chat.id, direction: 'in' as const, text: 'Olá 👋🏽 🇵🇹', sentAt, status: 'received' as const };
-        return { chat, first: { message, delivery: { channelType: 'messenger', channelKey: 'page-1', deliveryId: `m_${customerId}` } } };
+        const message = { id: inboundMessageId(delivery), chatId: chat.id, direction: 'in' as const, text: 'Olá 👋🏽 🇵🇹', sentAt, status: 'received' as const };
+        return { chat, first: { message, delivery } };
       });
       const opened = await Promise.all(attempts.map((a) => h.chats.openChat(a.chat, a.first).catch((error: unknown) => error)));
       expect(opened.filter((o) => o === true)).toHaveLength(1);

@@ -63,10 +63,7 @@ export class DynamoChatStore implements ChatStore {
   async openChat(chat: RoutedChat, first: NewMessage): Promise<boolean> {
     const conv = keys.conversation(chat.channelId, chat.customer.id);
     if (first.delivery && (await this.inPreviousChat(conv, first.message))) return false;
-    if (first.delivery && first.message.direction === 'in') {
-      await this.openInSteps(chat, first, conv);
-      return true;
-    }
+    if (first.delivery && first.message.direction === 'in') return this.openInSteps(chat, first, conv);
     try {
       await this.table.transact([
         // the customer's first message counts among the chat's messages in, as every later one does (append)
@@ -97,8 +94,10 @@ export class DynamoChatStore implements ChatStore {
    * 3. the conversation's pointer to it, from which on the customer's next message joins it.
    * A retry after a failure between them finds what was written (a write whose item exists is
    * skipped) and writes the rest; the conversation's FIFO group holds its later messages meanwhile.
+   * The pointer is written only where none is: of the same delivery handled twice at once, one
+   * opens the chat and the other is a duplicate.
    */
-  private async openInSteps(chat: RoutedChat, first: NewMessage, conv: { pk: string; sk: string }): Promise<void> {
+  private async openInSteps(chat: RoutedChat, first: NewMessage, conv: { pk: string; sk: string }): Promise<boolean> {
     const unlessWritten = async (write: Promise<void>) => {
       try {
         await write;
@@ -110,7 +109,14 @@ export class DynamoChatStore implements ChatStore {
     for (const part of [first.message, ...(first.continuation ?? [])]) await unlessWritten(this.table.put({ ...keys.message(part.chatId, part.sentAt, part.id), ...part }, isNew));
     // the customer's first message counts among the chat's messages in, as every later one does (append)
     await unlessWritten(this.table.put({ ...newChatItem(chat), messagesIn: 1, lastInId: first.message.id, lastInAt: first.message.sentAt }, isNew));
-    await this.table.put({ ...conv, openChatId: chat.id });
+    try {
+      await this.table.put({ ...conv, openChatId: chat.id }, { expression: 'attribute_not_exists(openChatId)' });
+      return true;
+    } catch (error) {
+      // the same delivery, handled at the same moment elsewhere, opened this chat: one of them opens it
+      if (lostRace(error) && (await this.table.get(conversationItem, conv.pk, conv.sk, true))?.openChatId === chat.id) return false;
+      throw error;
+    }
   }
 
   /**
