@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoAdminStore } from '../../functions/adapters/dynamodb/admin-store';
 import { DynamoChatStore } from '../../functions/adapters/dynamodb/chats';
 import { Table } from '../../functions/adapters/dynamodb/table';
 import { ChatClosedMeanwhile, type DeliveryRef } from '../../functions/domain/ports';
@@ -174,6 +176,45 @@ describe('a customer message appended to an open chat, against DynamoDB Local', 
     // while a new message opens the next chat
     const fresh = customerMessage(next.id, 'm_new', 'Hello again 😀', h.clock().toISOString());
     expect(await h.chats.openChat(next, { message: fresh, delivery: delivery('m_new') })).toBe(true);
+  });
+
+  it('the chat as read, listed and closed carries the customer’s counters, which a message writes in its conversation’s small item', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    const chatId = await h.customerWrites('support');
+    expect(await h.dispatcher.accept('ann', chatId)).toEqual({ ok: true });
+    h.advance(90);
+    const last = h.clock().toISOString();
+    expect(await writes(h, chatId, 'm_c1', 'Tenho mais uma pergunta 🙋🏽‍♀️', last)).toBe(true);
+    // read by id, and listed by the admin API, the open chat shows the customer's last message time and count
+    expect(await h.chats.chat(chatId)).toMatchObject({ lastMessageAt: last, customerWroteAt: last, messagesIn: 2 });
+    const listed = await new DynamoAdminStore(h.table).chatsInState('assigned', {}, { limit: 10 });
+    expect(listed.items.find((c) => c.id === chatId)).toMatchObject({ lastMessageAt: last, messagesIn: 2 });
+    // the chat item itself was not written by the message: its size (over 1 KB with a real customer) costs nothing per message
+    const raw = await h.table.client.send(new GetCommand({ TableName: h.table.name, Key: { pk: `CHAT#${chatId}`, sk: 'CHAT' }, ConsistentRead: true }));
+    expect(raw.Item?.messagesIn).toBe(1);
+    // closing keeps the counters with the chat
+    expect(await h.dispatcher.close(chatId, 'agent', 'ann')).toEqual({ ok: true });
+    const closedRaw = await h.table.client.send(new GetCommand({ TableName: h.table.name, Key: { pk: `CHAT#${chatId}`, sk: 'CHAT' }, ConsistentRead: true }));
+    expect(closedRaw.Item).toMatchObject({ state: 'closed', messagesIn: 2, lastMessageAt: last, customerWroteAt: last });
+    expect(await h.chats.chat(chatId)).toMatchObject({ state: 'closed', messagesIn: 2, lastMessageAt: last });
+  });
+
+  it('a close that read the chat before a customer message landed decides again, and keeps that message’s count', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    const chatId = await h.customerWrites('support');
+    expect(await h.dispatcher.accept('ann', chatId)).toEqual({ ok: true });
+    const stale = (await h.chats.chat(chatId))!;
+    expect(await writes(h, chatId, 'm_between', 'Espera! 🛑')).toBe(true);
+    // a close on the chat as read before the message loses, as a routing race does
+    const agent = await h.store.agent('ann');
+    expect(await h.store.closeChat({ chat: stale, agent, settings: await h.directory.settings(), reason: 'agent', now: h.clock() })).toBe('lost');
+    // and the dispatcher's close, reading again, keeps it
+    expect(await h.dispatcher.close(chatId, 'agent', 'ann')).toEqual({ ok: true });
+    expect(await h.chats.chat(chatId)).toMatchObject({ state: 'closed', messagesIn: 2 });
   });
 
   it('messages racing closes on many chats: each is stored and counted before the close, or refused with nothing stored', async () => {

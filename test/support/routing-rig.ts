@@ -132,7 +132,7 @@ export async function routingRig<S extends RoutingStores>(stores: S, settings: P
     /** The customer writes again in an open chat (which stops a running completion timeout). */
     async customerWritesAgain(chatId: string): Promise<void> {
       const message = { id: randomUUID(), chatId, direction: 'in' as const, text: 'Ещё вопрос 🇵🇹', sentAt: now.toISOString(), status: 'received' as const };
-      await chats.append(chatId, { message }, now);
+      await chats.append(chatId, { message, whileOpen: true }, now);
     },
     /** The agent replies in a chat they hold, which arms the queue's completion timeout, as the socket action does. */
     async agentReplies(chatId: string): Promise<boolean> {

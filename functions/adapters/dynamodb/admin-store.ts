@@ -12,6 +12,7 @@ import {
 } from '../../domain/model';
 import type { AdminStore, Page, PageRequest } from '../../domain/ports';
 import { AgentStillBusy, KeptChanging } from '../../domain/errors';
+import { withConversations } from './chats';
 import { indexKeys, keys } from './keys';
 import { pageOf, partitionPage, shardedPage } from './page-tokens';
 import { lostRace, type Item, type Table, type TransactItem } from './table';
@@ -195,7 +196,7 @@ export class DynamoAdminStore implements AdminStore {
       const part = await this.filteredChatKeys({ index: 'byKind', pkName: 'kindPk', pk }, filter, limit, startKey);
       return { entries: part.items.map((key) => ({ key, value: { pk: key.pk, sk: key.sk } })), ...(part.lastKey ? { lastKey: part.lastKey } : {}) };
     });
-    const items = await this.table.getMany(routedChatSchema, listed.items);
+    const items = await withConversations(this.table, await this.table.getMany(routedChatSchema, listed.items));
     return listed.next ? { items, next: listed.next } : { items };
   }
 
@@ -260,7 +261,7 @@ export class DynamoAdminStore implements AdminStore {
     startKey: Item | undefined,
   ): Promise<{ items: RoutedChat[]; lastKey?: Item }> {
     const found = await this.filteredChatKeys(where, filter, limit, startKey);
-    const items = await this.table.getMany(routedChatSchema, found.items);
+    const items = await withConversations(this.table, await this.table.getMany(routedChatSchema, found.items));
     return found.lastKey ? { items, lastKey: found.lastKey } : { items };
   }
 

@@ -19,10 +19,47 @@ import { lostRace, type Table, type TransactItem } from './table';
 /** How long a platform delivery id is remembered; Meta retries for hours, Telegram for a day. */
 const deliveryMemorySeconds = 7 * 24 * 3600;
 
-const conversationItem = z.object({ openChatId: z.optional(z.string()), lastChatId: z.optional(z.string()) });
+/**
+ * The conversation item (`CONV#<channel>#<customer>`): its open chat, and that chat's customer-side
+ * counters. Every customer message writes them here, in this item of a few hundred bytes (1 WRU),
+ * instead of in the chat item (over 1 KB with the customer's name, picture link and index keys:
+ * 2 WRU); a close copies them into the chat. The close race is decided here too: a close removes
+ * `openChatId`, and a message is counted only while it names the chat.
+ */
+const conversationItem = z.object({
+  openChatId: z.optional(z.string()),
+  lastChatId: z.optional(z.string()),
+  messagesIn: z.optional(z.number()),
+  lastMessageAt: z.optional(z.string()),
+  customerWroteAt: z.optional(z.string()),
+  lastActivityAt: z.optional(z.string()),
+  lastInId: z.optional(z.string()),
+  lastInAt: z.optional(z.string()),
+});
+type ConversationItem = z.infer<typeof conversationItem>;
 
-/** What a customer message's append reads back after its conditional write failed. */
-const counted = z.looseObject({ state: z.string(), lastInId: z.optional(z.string()), lastInAt: z.optional(z.string()) });
+/** The chat item with the two attributes its merge with the conversation reads. */
+const storedChat = z.extend(routedChatSchema, { customerBlockedAt: z.optional(z.string()), completionIn: z.optional(z.number()) });
+
+const later = (a: string | undefined, b: string | undefined) => (a === undefined ? b : b === undefined ? a : a > b ? a : b);
+
+/** An open chat as its two items say: the chat's, with the customer-side counters of its conversation. */
+export function withConversation(stored: z.infer<typeof storedChat>, conv: ConversationItem | undefined): RoutedChat {
+  const { customerBlockedAt, completionIn, ...chat } = stored;
+  if (!conv || conv.openChatId !== chat.id) return chat;
+  const merged: RoutedChat = {
+    ...chat,
+    lastMessageAt: later(chat.lastMessageAt, conv.lastMessageAt) ?? chat.lastMessageAt,
+    ...(conv.messagesIn !== undefined ? { messagesIn: conv.messagesIn } : {}),
+    ...(conv.customerWroteAt !== undefined ? { customerWroteAt: conv.customerWroteAt } : {}),
+    ...(later(chat.lastActivityAt, conv.lastActivityAt) !== undefined ? { lastActivityAt: later(chat.lastActivityAt, conv.lastActivityAt) } : {}),
+  };
+  // the customer wrote after the agent's reply armed the completion timeout: it no longer runs
+  if (merged.completionToken !== undefined && (conv.messagesIn ?? 0) > (completionIn ?? 0)) delete merged.completionToken;
+  // a customer who writes again has unblocked the bot
+  if (merged.customerBlocked && conv.lastActivityAt !== undefined && customerBlockedAt !== undefined && conv.lastActivityAt > customerBlockedAt) delete merged.customerBlocked;
+  return merged;
+}
 
 /** A new chat's item, with the index keys of its state. */
 export function newChatItem(chat: RoutedChat): Record<string, unknown> {
@@ -40,20 +77,47 @@ export function newChatItem(chat: RoutedChat): Record<string, unknown> {
   };
 }
 
+/** Chats of a list, the open ones with their conversations' counters: one batch read of the conversations. */
+export async function withConversations(table: Table, chats: RoutedChat[]): Promise<RoutedChat[]> {
+  const open = chats.filter((c) => c.state !== 'closed');
+  if (open.length === 0) return chats;
+  const convKeys = [...new Map(open.map((c) => [`${c.channelId}#${c.customer.id}`, keys.conversation(c.channelId, c.customer.id)])).values()];
+  const convs = await table.getMany(z.extend(conversationItem, { pk: z.string() }), convKeys);
+  const byPk = new Map(convs.map((c) => [c.pk, c]));
+  return chats.map((c) => (c.state === 'closed' ? c : withConversation(c, byPk.get(keys.conversation(c.channelId, c.customer.id).pk))));
+}
+
+/** A conversation's item as a chat opens: it names the chat and starts its customer-side counters. */
+function openConversation(chat: RoutedChat, first: NewMessage): ConversationItem {
+  const m = first.message;
+  return {
+    openChatId: chat.id,
+    // the customer's first message counts among the chat's messages in, as every later one does (append)
+    ...(m.direction === 'in' ? { messagesIn: 1, lastMessageAt: m.sentAt, customerWroteAt: m.sentAt, lastInId: m.id, lastInAt: m.sentAt } : {}),
+  };
+}
+
 /** Chats, their conversations and their messages. */
 export class DynamoChatStore implements ChatStore {
   constructor(private readonly table: Table) {}
 
+  /** A chat; while it is open, with its conversation's customer-side counters (a second read). */
   async chat(id: string, consistent = true): Promise<RoutedChat | undefined> {
     const k = keys.chat(id);
-    return this.table.get(routedChatSchema, k.pk, k.sk, consistent);
+    const stored = await this.table.get(storedChat, k.pk, k.sk, consistent);
+    if (!stored || stored.state === 'closed') return stored && withConversation(stored, undefined);
+    const c = keys.conversation(stored.channelId, stored.customer.id);
+    return withConversation(stored, await this.table.get(conversationItem, c.pk, c.sk, consistent));
   }
 
   /** The open chat of a customer's conversation on a channel, if any. */
   async openChatOf(channelId: string, customerId: string): Promise<RoutedChat | undefined> {
     const k = keys.conversation(channelId, customerId);
     const conv = await this.table.get(conversationItem, k.pk, k.sk, true);
-    return conv?.openChatId ? this.chat(conv.openChatId) : undefined;
+    if (!conv?.openChatId) return undefined;
+    const c = keys.chat(conv.openChatId);
+    const stored = await this.table.get(storedChat, c.pk, c.sk, true);
+    return stored && withConversation(stored, conv);
   }
 
   /**
@@ -67,13 +131,8 @@ export class DynamoChatStore implements ChatStore {
     try {
       await this.table.transact([
         // the customer's first message counts among the chat's messages in, as every later one does (append)
-        { Put: { TableName: '', Item: { ...newChatItem(chat), ...(first.message.direction === 'in' ? { messagesIn: 1, lastInId: first.message.id, lastInAt: first.message.sentAt } : {}) }, ConditionExpression: 'attribute_not_exists(pk)' } },
-        {
-          Put: {
-            TableName: '',
-            Item: { ...conv, openChatId: chat.id },
-          },
-        },
+        { Put: { TableName: '', Item: { ...newChatItem(chat), ...(first.message.direction === 'in' ? { messagesIn: 1 } : {}) }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: '', Item: { ...conv, ...openConversation(chat, first) } } },
         // no delivery marker: the message's id derives from the delivery, so a redelivery finds it
         // in this chat while it is open (append) and in it as the previous chat after (inPreviousChat)
         ...this.messageWrites({ ...first, delivery: undefined }, new Date(first.message.sentAt)),
@@ -108,9 +167,9 @@ export class DynamoChatStore implements ChatStore {
     const isNew = { expression: 'attribute_not_exists(pk)' };
     for (const part of [first.message, ...(first.continuation ?? [])]) await unlessWritten(this.table.put({ ...keys.message(part.chatId, part.sentAt, part.id), ...part }, isNew));
     // the customer's first message counts among the chat's messages in, as every later one does (append)
-    await unlessWritten(this.table.put({ ...newChatItem(chat), messagesIn: 1, lastInId: first.message.id, lastInAt: first.message.sentAt }, isNew));
+    await unlessWritten(this.table.put({ ...newChatItem(chat), messagesIn: 1 }, isNew));
     try {
-      await this.table.put({ ...conv, openChatId: chat.id }, { expression: 'attribute_not_exists(openChatId)' });
+      await this.table.put({ ...conv, ...openConversation(chat, first) }, { expression: 'attribute_not_exists(openChatId)' });
       return true;
     } catch (error) {
       // the same delivery, handled at the same moment elsewhere, opened this chat: one of them opens it
@@ -133,19 +192,19 @@ export class DynamoChatStore implements ChatStore {
 
   /** Appends a message to a chat; false when the delivery was seen before. */
   async append(chatId: string, entry: NewMessage, now: Date): Promise<boolean> {
-    if (entry.message.direction === 'in' && entry.whileOpen && !entry.continuation?.length) return this.appendCustomerMessage(chatId, entry, now);
+    if (entry.message.direction === 'in' && entry.whileOpen) {
+      return entry.continuation?.length ? this.appendCustomerParts(chatId, entry, now) : this.appendCustomerMessage(chatId, entry, now);
+    }
     const updates: TransactItem[] = [];
     if (entry.message.direction === 'in') {
+      // a customer's message to a chat not read as open (a survey's answer to a closed chat): counted on the chat itself
       updates.push({
         Update: {
           TableName: '',
           Key: keys.chat(chatId),
-          // a customer who writes again has unblocked the bot
           UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :at, lastActivityAt = :now ADD messagesIn :one REMOVE completionToken, customerBlocked',
-          // a message for an open chat loses to a close that landed first (the caller opens a new chat)
-          ConditionExpression: entry.whileOpen ? 'attribute_exists(pk) AND #state <> :closed' : 'attribute_exists(pk)',
-          ...(entry.whileOpen ? { ExpressionAttributeNames: { '#state': 'state' } } : {}),
-          ExpressionAttributeValues: { ':at': entry.message.sentAt, ':now': now.toISOString(), ':one': 1, ...(entry.whileOpen ? { ':closed': 'closed' } : {}) },
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': entry.message.sentAt, ':now': now.toISOString(), ':one': 1 },
         },
       });
     } else if (entry.message.agentId !== undefined) {
@@ -172,7 +231,6 @@ export class DynamoChatStore implements ChatStore {
       return true;
     } catch (error) {
       if (entry.delivery && lostRace(error) && (await this.seen(entry.delivery))) return false;
-      if (entry.whileOpen && lostRace(error) && (await this.chat(chatId))?.state === 'closed') throw new ChatClosedMeanwhile(chatId);
       if (entry.heldBy !== undefined && lostRace(error)) {
         const now = await this.chat(chatId);
         if (now && (now.state !== 'assigned' || now.agentId !== entry.heldBy)) throw new ChatNoLongerHeld(chatId);
@@ -181,11 +239,35 @@ export class DynamoChatStore implements ChatStore {
     }
   }
 
+  /** The conversation item's key of a chat: as the caller read it, or read. */
+  private async conversationKeyOf(chatId: string, entry: NewMessage): Promise<{ pk: string; sk: string }> {
+    if (entry.conversation) return keys.conversation(entry.conversation.channelId, entry.conversation.customerId);
+    const k = keys.chat(chatId);
+    const chat = await this.table.get(z.looseObject({ channelId: z.string(), customer: z.looseObject({ id: z.string() }) }), k.pk, k.sk);
+    if (!chat) throw new Error(`Chat ${chatId} is not stored.`);
+    return keys.conversation(chat.channelId, chat.customer.id);
+  }
+
+  /** The update of a customer message's counters, on condition that the conversation still names the chat open. */
+  private countIn(conv: { pk: string; sk: string }, chatId: string, m: StoredMessage, now: Date, opts: { withTimes: boolean; once: boolean }) {
+    return {
+      ...conv,
+      update: `SET ${opts.withTimes ? 'lastMessageAt = :at, customerWroteAt = :at, ' : ''}lastActivityAt = :now, lastInId = :id, lastInAt = :at ADD messagesIn :one`,
+      condition:
+        'openChatId = :chat' +
+        (opts.once ? ' AND (attribute_not_exists(lastInId) OR lastInId <> :id)' : '') +
+        // a message the platform stamped earlier than the newest one counted does not move the chat's times back
+        (opts.withTimes ? ' AND (attribute_not_exists(lastMessageAt) OR lastMessageAt <= :at)' : ''),
+      values: { ':now': now.toISOString(), ':one': 1, ':chat': chatId, ':id': m.id, ':at': m.sentAt },
+    };
+  }
+
   /**
    * A customer's message to an open chat in two conditional writes and no transaction (a
    * transaction would double both, and a delivery marker would be a third write):
-   * 1. the chat's counters move, on condition that it is not closed and that this message was not
-   *    counted already (`lastInId`): the close race is decided here, by DynamoDB;
+   * 1. the conversation's counters of the chat move, on condition that it still names the chat
+   *    open and that this message was not counted already (`lastInId`): the close race is decided
+   *    here, by DynamoDB (a close removes `openChatId`);
    * 2. the message is put, on condition that it is new. Its id derives from the platform's delivery
    *    id (ChatIntake), so a redelivery writes the same key and is found a duplicate.
    * A retry after a failure between the two finds step 1 done (`lastInId` is this message) and
@@ -193,19 +275,7 @@ export class DynamoChatStore implements ChatStore {
    */
   private async appendCustomerMessage(chatId: string, entry: NewMessage, now: Date): Promise<boolean> {
     const m = entry.message;
-    const k = keys.chat(chatId);
-    const count = (withTimes: boolean) =>
-      this.table.update({
-        ...k,
-        // a customer who writes again has unblocked the bot
-        update: `SET ${withTimes ? 'lastMessageAt = :at, customerWroteAt = :at, ' : ''}lastActivityAt = :now, lastInId = :id, lastInAt = :at ADD messagesIn :one REMOVE completionToken, customerBlocked`,
-        condition:
-          'attribute_exists(pk) AND #state <> :closed AND (attribute_not_exists(lastInId) OR lastInId <> :id)' +
-          // a message the platform stamped earlier than the newest one counted does not move the chat's times back
-          (withTimes ? ' AND (attribute_not_exists(lastMessageAt) OR lastMessageAt <= :at)' : ''),
-        names: { '#state': 'state' },
-        values: { ':now': now.toISOString(), ':one': 1, ':closed': 'closed', ':id': m.id, ':at': m.sentAt },
-      });
+    const conv = await this.conversationKeyOf(chatId, entry);
     const put = async (sentAt: string): Promise<boolean> => {
       try {
         await this.table.put({ ...keys.message(m.chatId, sentAt, m.id), ...m, sentAt }, { expression: 'attribute_not_exists(pk)' });
@@ -216,29 +286,58 @@ export class DynamoChatStore implements ChatStore {
       }
     };
     try {
-      await count(true);
+      await this.table.update(this.countIn(conv, chatId, m, now, { withTimes: true, once: true }));
       return await put(m.sentAt);
     } catch (error) {
       if (!lostRace(error)) throw error;
     }
-    const current = await this.table.get(counted, k.pk, k.sk, true);
-    if (!current) throw new Error(`Chat ${chatId} is gone.`);
+    const current = await this.table.get(conversationItem, conv.pk, conv.sk, true);
+    if (current?.openChatId !== chatId) throw new ChatClosedMeanwhile(chatId);
     // the message counted last: a redelivery, or a retry after a failure between the two writes.
     // Its key is the one counted (a platform without a send time stamps each arrival anew).
     if (current.lastInId === m.id) return put(current.lastInAt ?? m.sentAt);
-    if (current.state === 'closed') throw new ChatClosedMeanwhile(chatId);
     // stamped before the newest message: out of order, or a redelivery of an older one. Put first, so
     // a redelivery is found before it is counted; a close that lands between takes the message back out.
     if (!(await put(m.sentAt))) return false;
     try {
-      await count(false);
+      await this.table.update(this.countIn(conv, chatId, m, now, { withTimes: false, once: true }));
       return true;
     } catch (error) {
       if (!lostRace(error)) throw error;
-      if ((await this.table.get(counted, k.pk, k.sk, true))?.state !== 'closed') throw error;
+      if ((await this.table.get(conversationItem, conv.pk, conv.sk, true))?.openChatId === chatId) throw error;
       const key = keys.message(m.chatId, m.sentAt, m.id);
       await this.table.delete(key.pk, key.sk);
       throw new ChatClosedMeanwhile(chatId);
+    }
+  }
+
+  /** A long customer text stored as consecutive parts: counted and stored in one transaction, all or nothing, with a delivery marker. */
+  private async appendCustomerParts(chatId: string, entry: NewMessage, now: Date): Promise<boolean> {
+    const m = entry.message;
+    const conv = await this.conversationKeyOf(chatId, entry);
+    const count = this.countIn(conv, chatId, m, now, { withTimes: false, once: false });
+    try {
+      await this.table.transact([
+        {
+          Update: {
+            TableName: '',
+            Key: conv,
+            UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :at, lastActivityAt = :now, lastInId = :id, lastInAt = :at ADD messagesIn :one',
+            ConditionExpression: count.condition,
+            ExpressionAttributeValues: count.values,
+          },
+        },
+        // with its delivery marker: a redelivery may carry another time (the parts' keys) and this path is rare (texts over 32 KiB)
+        ...this.messageWrites(entry, now),
+      ]);
+      return true;
+    } catch (error) {
+      if (!lostRace(error)) throw error;
+      if (entry.delivery && (await this.seen(entry.delivery))) return false;
+      if ((await this.table.get(conversationItem, conv.pk, conv.sk, true))?.openChatId !== chatId) throw new ChatClosedMeanwhile(chatId);
+      const k = keys.message(m.chatId, m.sentAt, m.id);
+      if (await this.table.get(z.looseObject({ id: z.string() }), k.pk, k.sk, true)) return false;
+      throw error;
     }
   }
 

@@ -13,7 +13,8 @@
  *   AGENT#<id>          | CONN#<connectionId> live WebSocket connection
  *   AGENT#<id>          | EVT#<cursor>        event log for `sync` (TTL); the newest cursor is the log's last item
  *   CONN#<connectionId> | CONN                connection → agent
- *   CONV#<channelId>#<customerId> | CONV      conversation → its open chat
+ *   CONV#<channelId>#<customerId> | CONV      conversation → its open chat, and that chat's customer-side counters
+ *                                           (messagesIn, lastMessageAt, customerWroteAt …) while it is open
  *   CHAT#<id>           | CHAT                chat; waitPk/waitSk while waiting; agentPk while assigned;
  *                                           custPk/custSk (byCustomer) from its creation on
  *   CHAT#<id>           | OFFER#<agentId>     pending offer; agentPk/agentSk

@@ -252,12 +252,19 @@ export class DynamoRoutingStore implements RoutingStore {
       ...(input.wrapUp?.disposition ? { disposition: input.wrapUp.disposition } : {}),
       ...(input.wrapUp?.tags && input.wrapUp.tags.length > 0 ? { tags: input.wrapUp.tags } : {}),
     };
+    // the customer-side counters, kept in the conversation while the chat was open (ChatStore), stay with the chat
+    const counters = {
+      lastMessageAt: chat.lastMessageAt,
+      ...(chat.messagesIn !== undefined ? { messagesIn: chat.messagesIn } : {}),
+      ...(chat.customerWroteAt !== undefined ? { customerWroteAt: chat.customerWroteAt } : {}),
+      ...(chat.lastActivityAt !== undefined ? { lastActivityAt: chat.lastActivityAt } : {}),
+    };
     const writes: TransactItem[] = [
       this.chatUpdate(
         chat,
         {
-          set: { state: 'closed', offeredTo: [], closedAt: now.toISOString(), closeReason: input.reason, kindPk: indexKeys.chatsOfState('closed', chat.id), ...wrapUp },
-          remove: ['waitPk', 'waitSk', 'agentPk', 'agentSk', 'completionToken'],
+          set: { state: 'closed', offeredTo: [], closedAt: now.toISOString(), closeReason: input.reason, kindPk: indexKeys.chatsOfState('closed', chat.id), ...counters, ...wrapUp },
+          remove: ['waitPk', 'waitSk', 'agentPk', 'agentSk', 'completionToken', 'completionIn'],
         },
         input.quiet ? quietSince(chat) : undefined,
       ),
@@ -267,8 +274,9 @@ export class DynamoRoutingStore implements RoutingStore {
           Key: keys.conversation(chat.channelId, chat.customer.id),
           // the closed chat stays named: a late redelivery of one of its messages is found there (ChatStore.openChat)
           UpdateExpression: 'SET lastChatId = :chat REMOVE openChatId',
-          ConditionExpression: 'openChatId = :chat',
-          ExpressionAttributeValues: { ':chat': chat.id },
+          // and no customer message was counted since the chat was read: the counters copied above are its last
+          ConditionExpression: 'openChatId = :chat AND (attribute_not_exists(messagesIn) OR messagesIn = :in)',
+          ExpressionAttributeValues: { ':chat': chat.id, ':in': chat.messagesIn ?? 0 },
         },
       },
     ];
@@ -428,7 +436,10 @@ export class DynamoRoutingStore implements RoutingStore {
 
   /** Arms (token) or disarms (undefined) the completion timeout of an assigned chat. */
   async setCompletionToken(chat: RoutedChat, token: string | undefined): Promise<Outcome> {
-    return this.attempt([this.chatUpdate(chat, token ? { set: { completionToken: token }, remove: [] } : { set: {}, remove: ['completionToken'] })]);
+    // with the customer's message count it was armed at: a customer message after it disarms it (ChatStore's merge)
+    return this.attempt([
+      this.chatUpdate(chat, token ? { set: { completionToken: token, completionIn: chat.messagesIn ?? 0 }, remove: [] } : { set: {}, remove: ['completionToken', 'completionIn'] }),
+    ]);
   }
 
   /** The one way an offer is written: a new offer item, listed under the agent in `byAgent`. */
@@ -511,17 +522,11 @@ interface Condition {
 }
 
 /**
- * Neither side wrote since the chat was read: its message counts (grown by every customer and
- * agent message, in the message's own write) are still the ones read.
+ * The agent side wrote nothing since the chat was read: its reply count (grown by every agent
+ * message, in the message's own write) is still the one read. The customer side is the close's
+ * condition on the conversation (its `messagesIn`, which every customer message grows).
  */
 function quietSince(chat: RoutedChat): Condition {
-  const names: Record<string, string> = { '#qin': 'messagesIn', '#qout': 'messagesOut' };
-  const values: Record<string, unknown> = {};
-  const parts = (['in', 'out'] as const).map((side) => {
-    const count = side === 'in' ? chat.messagesIn : chat.messagesOut;
-    if (count === undefined) return `attribute_not_exists(#q${side})`;
-    values[`:q${side}`] = count;
-    return `#q${side} = :q${side}`;
-  });
-  return { expression: `(${parts.join(' AND ')})`, names, values };
+  if (chat.messagesOut === undefined) return { expression: 'attribute_not_exists(#qout)', names: { '#qout': 'messagesOut' }, values: {} };
+  return { expression: '#qout = :qout', names: { '#qout': 'messagesOut' }, values: { ':qout': chat.messagesOut } };
 }
