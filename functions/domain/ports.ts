@@ -125,8 +125,8 @@ export interface NewMessage {
   delivery?: DeliveryRef;
   /** A customer message for a chat read as open: if a close landed first, `append` throws `ChatClosedMeanwhile` and stores nothing. */
   whileOpen?: boolean;
-  /** The chat's channel and customer, when the caller has read the chat (the store then need not read it again). */
-  conversation?: { channelId: string; customerId: string };
+  /** The chat's channel, customer and customer message count, when the caller has read the chat (the store then need not read it again). */
+  conversation?: { channelId: string; customerId: string; messagesIn?: number };
   /** An agent's reply: stored only while the chat is assigned to this agent, else `append` throws `ChatNoLongerHeld` and stores nothing. */
   heldBy?: string;
 }

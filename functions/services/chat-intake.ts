@@ -107,7 +107,7 @@ export class ChatIntake {
     const [message, ...continuation] = inboundMessages(open.id, event, refused, delivery);
     if (!message) return 'ignored';
     try {
-      if (!(await chats.append(open.id, { message, continuation, delivery, whileOpen: true, conversation: { channelId: open.channelId, customerId: open.customer.id } }, this.deps.clock()))) return 'duplicate';
+      if (!(await chats.append(open.id, { message, continuation, delivery, whileOpen: true, conversation: { channelId: open.channelId, customerId: open.customer.id, messagesIn: open.messagesIn } }, this.deps.clock()))) return 'duplicate';
     } catch (error) {
       // the chat closed (an inactivity or completion timeout, an agent) after it was read: the message opens the next chat
       if (error instanceof ChatClosedMeanwhile) return this.openChat(channel, event, delivery, refused);

@@ -217,6 +217,22 @@ describe('a customer message appended to an open chat, against DynamoDB Local', 
     expect(await h.chats.chat(chatId)).toMatchObject({ state: 'closed', messagesIn: 2 });
   });
 
+  it('a chat open before its conversation kept the counters goes on counting from the chat’s own count', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    const chatId = await h.customerWrites('support');
+    const chat = (await h.chats.chat(chatId))!;
+    // as a table written before: the chat counted 7 messages, the conversation only names it
+    await h.table.update({ pk: `CHAT#${chatId}`, sk: 'CHAT', update: 'SET messagesIn = :n', values: { ':n': 7 } });
+    await h.table.put({ pk: `CONV#${chat.channelId}#${chat.customer.id}`, sk: 'CONV', openChatId: chatId });
+    const before = (await h.chats.chat(chatId))!;
+    expect(before.messagesIn).toBe(7);
+    const message = customerMessage(chatId, 'm_after_upgrade', 'Voltei 👋🏽', later(h));
+    const conversation = { channelId: chat.channelId, customerId: chat.customer.id, messagesIn: before.messagesIn };
+    expect(await h.chats.append(chatId, { message, delivery: delivery('m_after_upgrade'), whileOpen: true, conversation }, h.clock())).toBe(true);
+    expect((await h.chats.chat(chatId))?.messagesIn).toBe(8);
+  });
+
   it('messages racing closes on many chats: each is stored and counted before the close, or refused with nothing stored', async () => {
     const h = await routingHarness({ simultaneousChats: 1 });
     await h.queue({ id: 'support' });

@@ -249,16 +249,18 @@ export class DynamoChatStore implements ChatStore {
   }
 
   /** The update of a customer message's counters, on condition that the conversation still names the chat open. */
-  private countIn(conv: { pk: string; sk: string }, chatId: string, m: StoredMessage, now: Date, opts: { withTimes: boolean; once: boolean }) {
+  private countIn(conv: { pk: string; sk: string }, chatId: string, m: StoredMessage, now: Date, opts: { withTimes: boolean; once: boolean; base: number }) {
+    const base = opts.base;
     return {
       ...conv,
-      update: `SET ${opts.withTimes ? 'lastMessageAt = :at, customerWroteAt = :at, ' : ''}lastActivityAt = :now, lastInId = :id, lastInAt = :at ADD messagesIn :one`,
+      // a conversation written before it kept the counters starts from the chat's own count
+      update: `SET ${opts.withTimes ? 'lastMessageAt = :at, customerWroteAt = :at, ' : ''}lastActivityAt = :now, lastInId = :id, lastInAt = :at, messagesIn = if_not_exists(messagesIn, :base) + :one`,
       condition:
         'openChatId = :chat' +
         (opts.once ? ' AND (attribute_not_exists(lastInId) OR lastInId <> :id)' : '') +
         // a message the platform stamped earlier than the newest one counted does not move the chat's times back
         (opts.withTimes ? ' AND (attribute_not_exists(lastMessageAt) OR lastMessageAt <= :at)' : ''),
-      values: { ':now': now.toISOString(), ':one': 1, ':chat': chatId, ':id': m.id, ':at': m.sentAt },
+      values: { ':now': now.toISOString(), ':one': 1, ':chat': chatId, ':id': m.id, ':at': m.sentAt, ':base': base },
     };
   }
 
@@ -286,7 +288,7 @@ export class DynamoChatStore implements ChatStore {
       }
     };
     try {
-      await this.table.update(this.countIn(conv, chatId, m, now, { withTimes: true, once: true }));
+      await this.table.update(this.countIn(conv, chatId, m, now, { withTimes: true, once: true, base: entry.conversation?.messagesIn ?? 0 }));
       return await put(m.sentAt);
     } catch (error) {
       if (!lostRace(error)) throw error;
@@ -300,7 +302,7 @@ export class DynamoChatStore implements ChatStore {
     // a redelivery is found before it is counted; a close that lands between takes the message back out.
     if (!(await put(m.sentAt))) return false;
     try {
-      await this.table.update(this.countIn(conv, chatId, m, now, { withTimes: false, once: true }));
+      await this.table.update(this.countIn(conv, chatId, m, now, { withTimes: false, once: true, base: entry.conversation?.messagesIn ?? 0 }));
       return true;
     } catch (error) {
       if (!lostRace(error)) throw error;
@@ -315,14 +317,14 @@ export class DynamoChatStore implements ChatStore {
   private async appendCustomerParts(chatId: string, entry: NewMessage, now: Date): Promise<boolean> {
     const m = entry.message;
     const conv = await this.conversationKeyOf(chatId, entry);
-    const count = this.countIn(conv, chatId, m, now, { withTimes: false, once: false });
+    const count = this.countIn(conv, chatId, m, now, { withTimes: false, once: false, base: entry.conversation?.messagesIn ?? 0 });
     try {
       await this.table.transact([
         {
           Update: {
             TableName: '',
             Key: conv,
-            UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :at, lastActivityAt = :now, lastInId = :id, lastInAt = :at ADD messagesIn :one',
+            UpdateExpression: 'SET lastMessageAt = :at, customerWroteAt = :at, lastActivityAt = :now, lastInId = :id, lastInAt = :at, messagesIn = if_not_exists(messagesIn, :base) + :one',
             ConditionExpression: count.condition,
             ExpressionAttributeValues: count.values,
           },
