@@ -139,6 +139,24 @@ describe('a customer message appended to an open chat, against DynamoDB Local', 
     expect((await h.chats.chat(chatId))?.messagesIn).toBe(3);
   });
 
+  it('a new chat whose pointer landed although its answer was lost (the SDK retried the put) is opened, not taken for a duplicate', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    const template = (await h.chats.chat(await h.customerWrites('support')))!;
+    /** Writes the conversation's pointer, then sends the same put again as the SDK does when the first answer was lost. */
+    class LostAnswer extends Table {
+      override async put(...args: Parameters<Table['put']>): Promise<void> {
+        await super.put(...args);
+        if (args[0].sk === 'CONV') await super.put(...args);
+      }
+    }
+    const chats = new DynamoChatStore(new LostAnswer(h.table.client, h.table.name));
+    const chat = { ...template, id: inboundMessageId(delivery('m_lost_answer'), 'chat'), customer: { id: 'cust-lost-answer', name: '李雷' }, state: 'waiting' as const, offeredTo: [], version: 1 };
+    const first = { message: customerMessage(chat.id, 'm_lost_answer', '你好，我的订单还没到 📦', later(h)), delivery: delivery('m_lost_answer') };
+    expect(await chats.openChat(chat, first)).toBe(true);
+    expect((await chats.openChatOf(chat.channelId, 'cust-lost-answer'))?.id).toBe(chat.id);
+  });
+
   it('a message the platform stamped earlier than the newest one is stored, and does not move the chat’s times back', async () => {
     const h = await routingHarness();
     await h.queue({ id: 'support' });

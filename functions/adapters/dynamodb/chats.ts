@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
 import {
   automatedMessagesSchema,
@@ -35,6 +36,8 @@ const conversationItem = z.object({
   lastActivityAt: z.optional(z.string()),
   lastInId: z.optional(z.string()),
   lastInAt: z.optional(z.string()),
+  /** The attempt that wrote the pointer (see openInSteps). */
+  openedBy: z.optional(z.string()),
 });
 type ConversationItem = z.infer<typeof conversationItem>;
 
@@ -168,13 +171,18 @@ export class DynamoChatStore implements ChatStore {
     for (const part of [first.message, ...(first.continuation ?? [])]) await unlessWritten(this.table.put({ ...keys.message(part.chatId, part.sentAt, part.id), ...part }, isNew));
     // the customer's first message counts among the chat's messages in, as every later one does (append)
     await unlessWritten(this.table.put({ ...newChatItem(chat), messagesIn: 1 }, isNew));
+    // this attempt's mark: a put that landed although its answer was lost (the SDK then retries it and
+    // the retry's condition fails) is told from the same delivery opened by another handler at once
+    const openedBy = randomUUID();
     try {
-      await this.table.put({ ...conv, ...openConversation(chat, first) }, { expression: 'attribute_not_exists(openChatId)' });
+      await this.table.put({ ...conv, ...openConversation(chat, first), openedBy }, { expression: 'attribute_not_exists(openChatId)' });
       return true;
     } catch (error) {
-      // the same delivery, handled at the same moment elsewhere, opened this chat: one of them opens it
-      if (lostRace(error) && (await this.table.get(conversationItem, conv.pk, conv.sk, true))?.openChatId === chat.id) return false;
-      throw error;
+      if (!lostRace(error)) throw error;
+      const current = await this.table.get(conversationItem, conv.pk, conv.sk, true);
+      if (current?.openChatId !== chat.id) throw error;
+      // ours after all, or the same delivery opened elsewhere at the same moment: one of them opens it
+      return current.openedBy === openedBy;
     }
   }
 
