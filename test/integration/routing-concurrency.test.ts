@@ -130,7 +130,7 @@ describe('routing under concurrent invocations, read back from DynamoDB Local', 
     for (const chat of end.chats) expect({ chat: chat.id, wins: wins.get(chat.id) ?? 0 }).toEqual({ chat: chat.id, wins: chat.state === 'assigned' ? 1 : 0 });
     expect(end.chats.filter((c) => c.state === 'assigned').length).toBeGreaterThan(0);
     expect(new Set(chatIds).size).toBe(200);
-  }, 150_000);
+  }, 300_000);
 
   it('Rocket.Chat #22206, one chat taken by two agents: lets exactly one of three agents win an all-agents chat they all accept at once, twenty times over', async () => {
     const h = await routingHarness({ simultaneousChats: 1 });
