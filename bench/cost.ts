@@ -504,6 +504,8 @@ export async function main(): Promise<void> {
             let release = () => {};
             inboundReceivesHeld = new Promise<void>((resolve) => (release = resolve));
             inboundReceivesOneByOne = { last: Promise.resolve() };
+            // a long poll already waiting at the queue (1 s) would take the first message alone: let it come back empty
+            await new Promise((resolve) => setTimeout(resolve, 1_500));
             try {
               for (const [n, psid] of [...batchedChats.values()].entries()) await postMessenger(runtime.baseUrl, messengerText(psid, `m_cost_batch_${r}_${n}`, `follow-up ${r} 😀 ${n}`));
             } finally {
