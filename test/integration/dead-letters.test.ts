@@ -25,6 +25,35 @@ function record(messageId: string, group: string, receiveCount: number, body: st
 }
 
 describe('dead letters against DynamoDB Local and the SQS emulator', () => {
+  it('runs the conversations of a batch side by side, each in its own order, and a failure holds back only its own', async () => {
+    const table = new Table(DynamoDBDocumentClient.from(dynamodb(), { marshallOptions: { removeUndefinedValues: true } }), await createTestTable());
+    const failures = new FailureLog(table, () => new Date());
+    const describe = (r: SQSRecord) => ({ messageId: r.messageId, messageGroupId: r.attributes.MessageGroupId, conversation: r.attributes.MessageGroupId });
+    const order: string[] = [];
+    let bStarted = () => {};
+    const bHasStarted = new Promise<void>((resolve) => (bStarted = resolve));
+    const handle = async (r: SQSRecord) => {
+      order.push(`start ${r.messageId}`);
+      // conversation A's first message waits until conversation B's has started: run one after the other, this batch never ends
+      if (r.messageId === 'a1') await bHasStarted;
+      if (r.messageId === 'b1') bStarted();
+      if (r.body.includes('poison')) throw new Error(`cannot read ${r.body}`);
+      order.push(`end ${r.messageId}`);
+    };
+    const response = await processFifoBatch(
+      { Records: [record('a1', 'conv-a', 1, 'Olá 👋🏽'), record('a2', 'conv-a', 1, 'poison 😀'), record('a3', 'conv-a', 1, 'after'), record('b1', 'conv-b', 1, 'Привет'), record('b2', 'conv-b', 1, '你好')] },
+      context,
+      handle,
+      { source: 'inbound', failures, describe },
+    );
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['a2', 'a3']);
+    // each conversation in its order: a2 only after a1 ended, b2 only after b1 ended; a3 never started
+    expect(order.indexOf('start a2')).toBeGreaterThan(order.indexOf('end a1'));
+    expect(order.indexOf('start b2')).toBeGreaterThan(order.indexOf('end b1'));
+    expect(order).not.toContain('start a3');
+    expect(await failures.get('inbound', 'a3')).toMatchObject({ error: heldBackError });
+  });
+
   it('records a failing message with its ids and error, lists it only after its last attempt, and forgets it once it goes through', async () => {
     const table = new Table(DynamoDBDocumentClient.from(dynamodb(), { marshallOptions: { removeUndefinedValues: true } }), await createTestTable());
     const failures = new FailureLog(table, () => new Date());
