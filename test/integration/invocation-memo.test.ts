@@ -74,11 +74,16 @@ describe('configuration read once per consumer invocation, against DynamoDB Loca
     expect(await directory.createChannel(channel)).toBe('done');
     let release = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let firstRead = () => {};
+    const read = new Promise<void>((resolve) => (firstRead = resolve));
     const slow = withInvocationMemo(async () => {
       await directory.channel(channel.id);
+      firstRead();
       await gate;
       return (await directory.channel(channel.id))?.name;
     });
+    // the rename lands after the slow invocation's first read, and before its second
+    await read;
     await directory.saveChannel({ ...channel, name: 'Renamed 😀' });
     const fresh = await withInvocationMemo(async () => (await directory.channel(channel.id))?.name);
     release();
