@@ -106,6 +106,12 @@ export const agentRecordSchema = z.object({
   /** Grows on every write that changes routing facts; writes are conditional on it. */
   rev: z.number().check(z.int()),
   createdAt: z.string(),
+  /**
+   * The agent's pending offers by chat id, kept with the agent (whose item every offer, accept and
+   * withdrawal rewrites anyway for its load) rather than in an item of their own. Read and written
+   * by the routing store only; absent when there are none.
+   */
+  offers: z.optional(z.record(z.string(), z.object({ offeredAt: z.string(), expiresAt: z.optional(z.string()) }))),
 });
 export type AgentRecord = z.infer<typeof agentRecordSchema>;
 

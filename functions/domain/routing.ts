@@ -113,7 +113,7 @@ export function waitRank(chat: { id: string; createdAt: string }): string {
 
 /** An agent as agents and admins see one: the status derived from presence and connections. */
 export function agentView(record: AgentRecord): Agent {
-  const { presence, connections, queues: _queues, rev: _rev, ...rest } = record;
+  const { presence, connections, queues: _queues, rev: _rev, offers: _offers, ...rest } = record;
   return { ...rest, status: effectiveStatus(presence, connections), connections };
 }
 

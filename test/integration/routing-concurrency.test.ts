@@ -26,7 +26,12 @@ async function snapshot(h: RoutingHarness): Promise<Snapshot> {
     const page = await h.table.client.send(new ScanCommand({ TableName: h.table.name, ExclusiveStartKey: startKey, ConsistentRead: true }));
     for (const item of page.Items ?? []) {
       const sk = String(item.sk);
-      if (sk === 'AGENT') out.agents.push(agentRecordSchema.parse(item));
+      if (sk === 'AGENT') {
+        const agent = agentRecordSchema.parse(item);
+        out.agents.push(agent);
+        // pending offers are kept in the agent's item
+        for (const [chatId, offer] of Object.entries(agent.offers ?? {})) out.offers.push({ chatId, agentId: agent.id, ...offer });
+      }
       else if (sk === 'CHAT') out.chats.push(routedChatSchema.parse(item));
       else if (sk.startsWith('OFFER#')) out.offers.push(offerSchema.parse(item));
       else if (sk.startsWith('MEMBER#')) out.memberships.push(membershipItem.parse(item));

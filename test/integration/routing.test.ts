@@ -1,4 +1,25 @@
-import { routingHarness } from '../support/routing-harness';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { routingHarness, type RoutingHarness } from '../support/routing-harness';
+
+/** Every item of a chat's partition (the chat, its messages, any offer item of its own). */
+async function chatPartition(h: RoutingHarness, chatId: string): Promise<string[]> {
+  const found = await h.table.client.send(new QueryCommand({ TableName: h.table.name, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `CHAT#${chatId}` }, ConsistentRead: true }));
+  return (found.Items ?? []).map((i) => String(i.sk));
+}
+
+/** Turns an agent's pending offer into the offer item of earlier versions: a table written before offers were kept with the agent. */
+async function asOfferItem(h: RoutingHarness, agentId: string, chatId: string): Promise<void> {
+  const agent = await h.table.client.send(new GetCommand({ TableName: h.table.name, Key: { pk: `AGENT#${agentId}`, sk: 'AGENT' }, ConsistentRead: true }));
+  const offer = (agent.Item?.offers as Record<string, { offeredAt: string; expiresAt?: string }>)[chatId];
+  expect(offer).toBeDefined();
+  await h.table.client.send(new UpdateCommand({ TableName: h.table.name, Key: { pk: `AGENT#${agentId}`, sk: 'AGENT' }, UpdateExpression: 'REMOVE offers.#c', ExpressionAttributeNames: { '#c': chatId } }));
+  await h.table.client.send(
+    new PutCommand({
+      TableName: h.table.name,
+      Item: { pk: `CHAT#${chatId}`, sk: `OFFER#${agentId}`, chatId, agentId, ...offer, agentPk: `AGENT#${agentId}`, agentSk: `OFFER#${chatId}` },
+    }),
+  );
+}
 
 describe('routing against DynamoDB Local', () => {
   it('offers a new chat to the connected agent with the fewest chats, with an expiry and an accept timer', async () => {
@@ -267,5 +288,61 @@ describe('transfer', () => {
     expect(h.offersTo(free)).toContain(chatId);
     expect(await h.dispatcher.accept(free, chatId)).toEqual({ ok: true });
     expect(await h.chats.chat(chatId)).toMatchObject({ agentId: free, state: 'assigned' });
+  });
+
+  it('keeps a pending offer in the agent\'s item, with no item of its own, and forgets it on accept and on withdrawal', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    const accepted = await h.customerWrites('support');
+    const withdrawn = await h.customerWrites('support');
+    // then: both offers are the agent's, each with its expiry; the chats' partitions hold no offer item
+    const agent = await h.store.agent('ann');
+    expect(agent?.offers).toEqual({
+      [accepted]: { offeredAt: '2026-03-01T09:00:00.000Z', expiresAt: '2026-03-01T09:05:00.000Z' },
+      [withdrawn]: { offeredAt: '2026-03-01T09:00:00.000Z', expiresAt: '2026-03-01T09:05:00.000Z' },
+    });
+    expect(agent?.load).toBe(2);
+    for (const chatId of [accepted, withdrawn]) expect((await chatPartition(h, chatId)).filter((sk) => sk.startsWith('OFFER#'))).toEqual([]);
+    expect((await h.store.offersOf('ann')).map((o) => o.chatId)).toEqual([accepted, withdrawn].sort());
+    expect(await h.store.offer(withdrawn, 'ann')).toEqual({ chatId: withdrawn, agentId: 'ann', offeredAt: '2026-03-01T09:00:00.000Z', expiresAt: '2026-03-01T09:05:00.000Z' });
+    // when
+    expect(await h.dispatcher.accept('ann', accepted)).toEqual({ ok: true });
+    const timer = h.timers.armed.get(`accept-${withdrawn}-ann`);
+    if (timer?.payload.kind !== 'acceptTimeout') throw new Error('no accept timer');
+    await h.dispatcher.acceptTimedOut(withdrawn, 'ann', timer.payload.version);
+    // then: no offer is left, and the load is the one chat held
+    const after = await h.store.agent('ann');
+    expect(after?.offers).toBeUndefined();
+    expect(after?.load).toBe(1);
+    expect(await h.store.offersOf('ann')).toEqual([]);
+    expect(await h.chats.chat(withdrawn)).toMatchObject({ state: 'waiting', offeredTo: [], skipped: ['ann'] });
+  });
+
+  it('accepts, withdraws and lists an offer left as an item of its own by an earlier version, beside offers kept with the agent', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.queue({ id: 'sales', routingRule: 'all-agents' });
+    await h.agent('ann', { simultaneousChats: 3 });
+    await h.dispatcher.connected('ann', 'conn-ann');
+    const old = await h.customerWrites('support');
+    const oldToo = await h.customerWrites('sales');
+    await asOfferItem(h, 'ann', old);
+    await asOfferItem(h, 'ann', oldToo);
+    const fresh = await h.customerWrites('sales');
+    // then: all three are listed and found, one way or the other
+    expect((await h.store.offersOf('ann')).map((o) => o.chatId)).toEqual([old, oldToo, fresh].sort());
+    expect(await h.store.offer(old, 'ann')).toMatchObject({ chatId: old, agentId: 'ann', expiresAt: '2026-03-01T09:05:00.000Z' });
+    expect(Object.keys((await h.store.agent('ann'))?.offers ?? {})).toEqual([fresh]);
+    // when: the old offer is accepted, the other old one withdrawn as the agent goes offline
+    expect(await h.dispatcher.accept('ann', old)).toEqual({ ok: true });
+    expect((await chatPartition(h, old)).filter((sk) => sk.startsWith('OFFER#'))).toEqual([]);
+    await h.dispatcher.disconnected('conn-ann');
+    // then
+    expect(await h.store.offersOf('ann')).toEqual([]);
+    expect((await chatPartition(h, oldToo)).filter((sk) => sk.startsWith('OFFER#'))).toEqual([]);
+    expect(await h.chats.chat(old)).toMatchObject({ state: 'assigned', agentId: 'ann' });
+    for (const chatId of [oldToo, fresh]) expect(await h.chats.chat(chatId)).toMatchObject({ state: 'waiting', offeredTo: [] });
+    expect((await h.store.agent('ann'))?.load).toBe(1);
   });
 });

@@ -7,7 +7,8 @@
  *   CHANNEL#<id>        | CHANNEL             channel
  *   PAGE#<pageId>       | PAGE                Messenger Page → channel id
  *   QUEUE#<id>          | QUEUE               chat queue
- *   AGENT#<id>          | AGENT               agent: presence, load, capacity, queues, last taken (in no index: rewritten on every routing change)
+ *   AGENT#<id>          | AGENT               agent: presence, load, capacity, queues, last taken, pending offers by chat id
+ *                                           (in no index: rewritten on every routing change)
  *   AGENT#<id>          | LISTING             the agent's entry in the byKind `AGENT` list; written when the agent is saved, never by routing
  *   AGENT#<id>          | MEMBER#<queueId>    queue membership; readyPk/readySk while the agent can take a chat
  *   AGENT#<id>          | CONN#<connectionId> live WebSocket connection
@@ -17,7 +18,8 @@
  *                                           (messagesIn, lastMessageAt, customerWroteAt …) while it is open
  *   CHAT#<id>           | CHAT                chat; waitPk/waitSk while waiting; agentPk while assigned;
  *                                           custPk/custSk (byCustomer) from its creation on
- *   CHAT#<id>           | OFFER#<agentId>     pending offer; agentPk/agentSk
+ *   CHAT#<id>           | OFFER#<agentId>     pending offer as earlier versions wrote it (agentPk/agentSk): read, accepted and
+ *                                           withdrawn as before, never written now (offers are kept in the agent item)
  *   CHAT#<id>           | MSG#<sentAt>#<id>   message
  *   CHAT#<id>           | WATCH#<connectionId> a supervisor's connection watching the chat (TTL)
  *   SIGNAL#<chatId>     | typing / seen       when the last indicator went to the customer (TTL; signal-gate.ts)

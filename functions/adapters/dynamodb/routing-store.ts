@@ -71,9 +71,15 @@ export class DynamoRoutingStore implements RoutingStore {
     return waitingPage(this.table, queueId, { limit, after });
   }
 
+  /** The agent's pending offers, by chat id: those kept in the agent's item, and any offer item written before they were. */
   async offersOf(agentId: string): Promise<Offer[]> {
-    const { items } = await this.table.queryPartition(offerSchema, { index: 'byAgent', pk: indexKeys.byAgent(agentId), skPrefix: 'OFFER#' });
-    return items;
+    const [agent, { items: legacy }] = await Promise.all([
+      this.agent(agentId),
+      this.table.queryPartition(offerSchema, { index: 'byAgent', pk: indexKeys.byAgent(agentId), skPrefix: 'OFFER#' }),
+    ]);
+    const kept = Object.entries(agent?.offers ?? {}).map(([chatId, o]) => ({ chatId, agentId, ...o }));
+    const found = [...kept, ...legacy.filter((o) => !agent?.offers?.[o.chatId])];
+    return found.sort((a, b) => (a.chatId < b.chatId ? -1 : a.chatId > b.chatId ? 1 : 0));
   }
 
   async chatIdsHeldBy(agentId: string): Promise<string[]> {
@@ -82,6 +88,9 @@ export class DynamoRoutingStore implements RoutingStore {
   }
 
   async offer(chatId: string, agentId: string): Promise<Offer | undefined> {
+    const kept = (await this.agent(agentId))?.offers?.[chatId];
+    if (kept) return { chatId, agentId, ...kept };
+    // an offer made before offers were kept with the agent
     const k = keys.offer(chatId, agentId);
     return this.table.get(offerSchema, k.pk, k.sk, true);
   }
@@ -99,9 +108,10 @@ export class DynamoRoutingStore implements RoutingStore {
    * same is not rewritten (a second connection, a presence already set); saving an agent
    * (`refresh`) rewrites them all, so a new simultaneousChats reaches the ready index.
    */
-  private agentWrites(before: AgentRecord | undefined, written: AgentRecord, settings: Settings, refresh = false): TransactItem[] {
-    // statusSince moves when the status (active / inactive / offline) changes
-    const after = withStatusSince(before, written, this.clock());
+  private agentWrites(before: AgentRecord | undefined, written: AgentRecord, settings: Settings, refresh = false, offers: OfferChange = {}): TransactItem[] {
+    // statusSince moves when the status (active / inactive / offline) changes; the offers are the
+    // ones read with the agent (`before`) and this write's change, whatever the caller's copy holds
+    const after = withOffers(withStatusSince(before, written, this.clock()), before?.offers, offers);
     const membership = (agent: AgentRecord, queueId: string) => {
       const candidate = candidateOf(agent, settings);
       return {
@@ -173,8 +183,7 @@ export class DynamoRoutingStore implements RoutingStore {
     // all-agents chats stay in the waiting index until accepted, so agents who become ready later get them too
     const leaveWaiting = input.rule === 'available-agent';
     return this.attempt([
-      ...this.agentWrites(agent, after, settings),
-      this.newOffer(chat.id, agent.id, now, input.expiresAt),
+      ...this.agentWrites(agent, after, settings, false, { add: newOffer(chat.id, now, input.expiresAt) }),
       this.chatUpdate(chat, {
         set: { state: 'offered', offeredTo: [...chat.offeredTo, agent.id], kindPk: indexKeys.chatsOfState('offered', chat.id) },
         remove: leaveWaiting ? ['waitPk', 'waitSk'] : [],
@@ -188,8 +197,7 @@ export class DynamoRoutingStore implements RoutingStore {
     if (chat.state !== 'offered' || !chat.offeredTo.includes(agent.id)) return 'lost';
     const after: AgentRecord = { ...agent, lastTakenAt: now.toISOString() };
     return this.attempt([
-      ...this.agentWrites(agent, after, settings),
-      { Delete: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' } },
+      ...this.offerTaken(agent, after, settings, chat.id),
       this.chatUpdate(chat, {
         set: {
           state: 'assigned',
@@ -218,8 +226,7 @@ export class DynamoRoutingStore implements RoutingStore {
     const skipped = input.reason === 'timeout' && !chat.skipped.includes(agent.id) ? [...chat.skipped, agent.id] : chat.skipped;
     const backToWaiting = input.requeue && chat.state === 'offered' && offeredTo.length === 0 && chat.queueId !== null;
     return this.attempt([
-      ...this.agentWrites(agent, after, settings),
-      { Delete: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' } },
+      ...this.offerTaken(agent, after, settings, chat.id),
       ...(input.requeue
         ? [
             this.chatUpdate(chat, {
@@ -312,8 +319,7 @@ export class DynamoRoutingStore implements RoutingStore {
     if (!canTakeChat(candidateOf(to, settings)) || from.id === to.id) return 'lost';
     return this.attempt([
       ...this.agentWrites(from, { ...from, load: Math.max(0, from.load - 1) }, settings),
-      ...this.agentWrites(to, { ...to, load: to.load + 1 }, settings),
-      this.newOffer(chat.id, to.id, now, input.expiresAt),
+      ...this.agentWrites(to, { ...to, load: to.load + 1 }, settings, false, { add: newOffer(chat.id, now, input.expiresAt) }),
       this.chatUpdate(chat, {
         set: { state: 'offered', agentId: null, offeredTo: [to.id], skipped: [], kindPk: indexKeys.chatsOfState('offered', chat.id), ...(input.note ? { transferNote: input.note } : {}) },
         remove: ['agentPk', 'agentSk', 'completionToken', 'waitPk', 'waitSk', ...(input.note ? [] : ['transferNote'])],
@@ -329,11 +335,7 @@ export class DynamoRoutingStore implements RoutingStore {
       if (chat.state !== 'assigned' || chat.agentId !== from.id) return 'lost';
       writes.push(...this.agentWrites(from, { ...from, load: Math.max(0, from.load - 1) }, settings));
     }
-    for (const agent of withdraw) {
-      writes.push(...this.agentWrites(agent, { ...agent, load: Math.max(0, agent.load - 1) }, settings), {
-        Delete: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' },
-      });
-    }
+    for (const agent of withdraw) writes.push(...this.offerTaken(agent, { ...agent, load: Math.max(0, agent.load - 1) }, settings, chat.id));
     if ('queueId' in to) {
       writes.push(
         this.chatUpdate(chat, {
@@ -359,17 +361,21 @@ export class DynamoRoutingStore implements RoutingStore {
     if (to.as === 'offer') {
       if (holdsOffer) {
         // the offer they hold stays as it is; only the others went
-        writes.push({ ConditionCheck: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' } });
+        writes.push(
+          agent.offers?.[chat.id]
+            ? { ConditionCheck: { TableName: '', Key: keys.agent(agent.id), ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': 'rev' }, ExpressionAttributeValues: { ':rev': agent.rev } } }
+            : { ConditionCheck: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' } },
+        );
       } else {
         if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
-        writes.push(...this.agentWrites(agent, { ...agent, load: agent.load + 1 }, settings), this.newOffer(chat.id, agent.id, now, to.expiresAt));
+        writes.push(...this.agentWrites(agent, { ...agent, load: agent.load + 1 }, settings, false, { add: newOffer(chat.id, now, to.expiresAt) }));
       }
       writes.push(this.chatUpdate(chat, { set: { state: 'offered', agentId: null, offeredTo: [agent.id], skipped: [], kindPk: indexKeys.chatsOfState('offered', chat.id) }, remove: leave }));
       return this.attempt(writes);
     }
     // straight to the agent: an offer they held becomes the chat itself (their load stays), else their load grows
-    writes.push(...this.agentWrites(agent, { ...agent, load: holdsOffer ? agent.load : agent.load + 1, lastTakenAt: now.toISOString() }, settings));
-    if (holdsOffer) writes.push({ Delete: { TableName: '', Key: keys.offer(chat.id, agent.id), ConditionExpression: 'attribute_exists(pk)' } });
+    const taking: AgentRecord = { ...agent, load: holdsOffer ? agent.load : agent.load + 1, lastTakenAt: now.toISOString() };
+    writes.push(...(holdsOffer ? this.offerTaken(agent, taking, settings, chat.id) : this.agentWrites(agent, taking, settings)));
     writes.push(
       this.chatUpdate(chat, {
         set: {
@@ -442,23 +448,17 @@ export class DynamoRoutingStore implements RoutingStore {
     ]);
   }
 
-  /** The one way an offer is written: a new offer item, listed under the agent in `byAgent`. */
-  private newOffer(chatId: string, agentId: string, now: Date, expiresAt: Date | undefined): TransactItem {
-    return {
-      Put: {
-        TableName: '',
-        Item: {
-          ...keys.offer(chatId, agentId),
-          chatId,
-          agentId,
-          offeredAt: now.toISOString(),
-          ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
-          agentPk: indexKeys.byAgent(agentId),
-          agentSk: `OFFER#${chatId}`,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
+  /**
+   * The agent's write that ends their offer of a chat (accepted, withdrawn, or turned into the chat
+   * itself): the offer leaves the agent's item in the same write, or, made before offers were kept
+   * there, its own item is deleted beside it.
+   */
+  private offerTaken(before: AgentRecord, after: AgentRecord, settings: Settings, chatId: string): TransactItem[] {
+    if (before.offers?.[chatId]) return this.agentWrites(before, after, settings, false, { remove: chatId });
+    return [
+      ...this.agentWrites(before, after, settings),
+      { Delete: { TableName: '', Key: keys.offer(chatId, before.id), ConditionExpression: 'attribute_exists(pk)' } },
+    ];
   }
 
   /** A conditional update of a chat at the version it was read; bumps the version. */
@@ -529,4 +529,26 @@ interface Condition {
 function quietSince(chat: RoutedChat): Condition {
   if (chat.messagesOut === undefined) return { expression: 'attribute_not_exists(#qout)', names: { '#qout': 'messagesOut' }, values: {} };
   return { expression: '#qout = :qout', names: { '#qout': 'messagesOut' }, values: { ':qout': chat.messagesOut } };
+}
+
+/** What a write does to the agent's pending offers (`AgentRecord.offers`). */
+interface OfferChange {
+  add?: { chatId: string; offeredAt: string; expiresAt?: string };
+  remove?: string;
+}
+
+function newOffer(chatId: string, now: Date, expiresAt: Date | undefined): NonNullable<OfferChange['add']> {
+  return { chatId, offeredAt: now.toISOString(), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) };
+}
+
+/** The agent as written: the offers read with it (`kept`) and the change; no attribute when none is left. */
+function withOffers(agent: AgentRecord, kept: AgentRecord['offers'], change: OfferChange): AgentRecord {
+  const offers = { ...kept };
+  if (change.remove !== undefined) delete offers[change.remove];
+  if (change.add) {
+    const { chatId, ...offer } = change.add;
+    offers[chatId] = offer;
+  }
+  const { offers: _copied, ...rest } = agent;
+  return Object.keys(offers).length > 0 ? { ...rest, offers } : rest;
 }
