@@ -108,10 +108,11 @@ export const agentRecordSchema = z.object({
   createdAt: z.string(),
   /**
    * The agent's pending offers by chat id, kept with the agent (whose item every offer, accept and
-   * withdrawal rewrites anyway for its load) rather than in an item of their own. Read and written
-   * by the routing store only; absent when there are none.
+   * withdrawal rewrites anyway for its load) rather than in an item of their own, each with the
+   * chat's version it was made against. Read and written by the routing store only; absent when
+   * there are none. One the chat does not list is a decision under way or stopped halfway.
    */
-  offers: z.optional(z.record(z.string(), z.object({ offeredAt: z.string(), expiresAt: z.optional(z.string()) }))),
+  offers: z.optional(z.record(z.string(), z.object({ offeredAt: z.string(), expiresAt: z.optional(z.string()), chatVersion: z.optional(z.number().check(z.int())) }))),
 });
 export type AgentRecord = z.infer<typeof agentRecordSchema>;
 

@@ -226,6 +226,11 @@ export interface RoutingStore {
   /** A connection closed: the count falls and the connection is forgotten, together; `lost` if it was forgotten already. */
   disconnectAgent(agent: AgentRecord, connectionId: string, settings: Settings): Promise<Outcome>;
   offerChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; rule: RoutingRule; now: Date; expiresAt?: Date }): Promise<Outcome>;
+  /**
+   * Takes back an offer the agent holds and the chat does not list (a decision that lost the
+   * chat, or stopped halfway); nothing when the chat lists it or the agent holds none.
+   */
+  releaseOffer(chatId: string, agentId: string, settings: Settings): Promise<void>;
   acceptChat(input: { chat: RoutedChat; agent: AgentRecord; settings: Settings; now: Date }): Promise<Outcome>;
   withdrawOffer(input: {
     chat: RoutedChat;

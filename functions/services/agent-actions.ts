@@ -261,7 +261,8 @@ export class AgentActions {
     const offered = await Promise.all(
       offers.map(async (o) => {
         const chat = await chats.chat(o.chatId);
-        if (!chat) return undefined;
+        // an offer the chat does not list is a decision under way (or stopped halfway): not the agent's to accept
+        if (!chat || chat.state !== 'offered' || !chat.offeredTo.includes(agentId)) return undefined;
         const { type: _t, ...offer } = offeredEvent(chat, o.expiresAt, await this.deps.dispatcher.previewOf(chat.id)) as Extract<AgentEvent, { type: 'chatOffered' }>;
         return offer;
       }),

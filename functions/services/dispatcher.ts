@@ -215,15 +215,14 @@ export class Dispatcher {
         const expiresAt = offerExpiry(queue.routingRule, now, settings);
         // whatever comes of it, the ready list read before may no longer be what the index holds
         ready.read = undefined;
+        // armed before the offer is written: should the decision stop halfway, it takes back what the agent holds
+        if (expiresAt) await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId: chat.id, agentId: agent.id, version: current.version + 1 });
         const outcome = await store.offerChat({ chat: current, agent, settings, rule: queue.routingRule, now, expiresAt });
         if (outcome === 'lost') {
           lost = true;
           break;
         }
         current = { ...current, state: 'offered', version: current.version + 1, offeredTo: [...current.offeredTo, agent.id] };
-        if (expiresAt) {
-          await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId: chat.id, agentId: agent.id, version: current.version });
-        }
         await notifier.notify(agent.id, offeredEvent(current, expiresAt, preview));
         await this.deps.reports?.offered(current, agent.id, now);
         const metrics = this.deps.metrics ?? noMetrics;
@@ -286,7 +285,15 @@ export class Dispatcher {
     const settings = await directory.settings();
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const [chat, agent, offer] = await Promise.all([chats.chat(chatId), store.agent(agentId), store.offer(chatId, agentId)]);
-      if (!chat || !agent || !offer) return false;
+      if (!agent || !offer) return false;
+      if (expectVersion !== undefined && !(chat?.state === 'offered' && chat.offeredTo.includes(agentId))) {
+        // the accept timer of a decision that stopped between its two writes: the agent holds an
+        // offer the chat never listed (nobody was told of it); taken back, the agent is ready again
+        await store.releaseOffer(chatId, agentId, settings);
+        await this.agentReady(agentId);
+        return false;
+      }
+      if (!chat) return false;
       if (expectVersion !== undefined && chat.version !== expectVersion) return false;
       const outcome = await store.withdrawOffer({ chat, agent, settings, reason, requeue, now: clock(), presence });
       if (outcome === 'lost') continue;

@@ -299,8 +299,8 @@ describe('transfer', () => {
     // then: both offers are the agent's, each with its expiry; the chats' partitions hold no offer item
     const agent = await h.store.agent('ann');
     expect(agent?.offers).toEqual({
-      [accepted]: { offeredAt: '2026-03-01T09:00:00.000Z', expiresAt: '2026-03-01T09:05:00.000Z' },
-      [withdrawn]: { offeredAt: '2026-03-01T09:00:00.000Z', expiresAt: '2026-03-01T09:05:00.000Z' },
+      [accepted]: { offeredAt: '2026-03-01T09:00:00.000Z', expiresAt: '2026-03-01T09:05:00.000Z', chatVersion: 1 },
+      [withdrawn]: { offeredAt: '2026-03-01T09:00:00.000Z', expiresAt: '2026-03-01T09:05:00.000Z', chatVersion: 1 },
     });
     expect(agent?.load).toBe(2);
     for (const chatId of [accepted, withdrawn]) expect((await chatPartition(h, chatId)).filter((sk) => sk.startsWith('OFFER#'))).toEqual([]);

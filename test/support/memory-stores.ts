@@ -193,6 +193,9 @@ export class MemoryRoutingStore implements RoutingStore {
     );
   }
 
+  /** Offers here are made in one step (offerChat is atomic), so none is ever held that its chat does not list. */
+  async releaseOffer(): Promise<void> {}
+
   async offerChat(input: { chat: ChatItem; agent: AgentItem; settings: Settings; rule: RoutingRule; now: Date; expiresAt?: Date }): Promise<Outcome> {
     const { chat, agent, settings, now } = input;
     if (!canTakeChat(candidateOf(agent, settings))) return 'lost';

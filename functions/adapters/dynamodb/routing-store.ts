@@ -26,6 +26,8 @@ const membershipItem = z.object({
   lastTakenAt: z.optional(z.string()),
 });
 
+const chatVersion = z.object({ version: z.number(), state: z.string(), offeredTo: z.array(z.string()) });
+
 const kindEntry = z.object({ kindSk: z.string(), queueId: z.optional(z.nullable(z.string())) });
 
 // Held chats are the chat items themselves (agentPk/agentSk set on accept), named by `id`.
@@ -77,7 +79,7 @@ export class DynamoRoutingStore implements RoutingStore {
       this.agent(agentId),
       this.table.queryPartition(offerSchema, { index: 'byAgent', pk: indexKeys.byAgent(agentId), skPrefix: 'OFFER#' }),
     ]);
-    const kept = Object.entries(agent?.offers ?? {}).map(([chatId, o]) => ({ chatId, agentId, ...o }));
+    const kept = Object.entries(agent?.offers ?? {}).map(([chatId, o]) => asOffer(chatId, agentId, o));
     const found = [...kept, ...legacy.filter((o) => !agent?.offers?.[o.chatId])];
     return found.sort((a, b) => (a.chatId < b.chatId ? -1 : a.chatId > b.chatId ? 1 : 0));
   }
@@ -89,7 +91,7 @@ export class DynamoRoutingStore implements RoutingStore {
 
   async offer(chatId: string, agentId: string): Promise<Offer | undefined> {
     const kept = (await this.agent(agentId))?.offers?.[chatId];
-    if (kept) return { chatId, agentId, ...kept };
+    if (kept) return asOffer(chatId, agentId, kept);
     // an offer made before offers were kept with the agent
     const k = keys.offer(chatId, agentId);
     return this.table.get(offerSchema, k.pk, k.sk, true);
@@ -109,42 +111,66 @@ export class DynamoRoutingStore implements RoutingStore {
    * (`refresh`) rewrites them all, so a new simultaneousChats reaches the ready index.
    */
   private agentWrites(before: AgentRecord | undefined, written: AgentRecord, settings: Settings, refresh = false, offers: OfferChange = {}): TransactItem[] {
+    const { agent, memberships } = this.agentParts(before, written, settings, refresh, offers);
+    return [agent, ...memberships];
+  }
+
+  /**
+   * An agent's write in two parts: the agent item (conditioned on the version read) and the rest
+   * (listing entry, memberships). Each membership names the agent version it was written for
+   * (`agentRev`), so that written after the agent item, outside a transaction (`followUp`), an
+   * older one never overwrites a newer.
+   */
+  private agentParts(
+    before: AgentRecord | undefined,
+    written: AgentRecord,
+    settings: Settings,
+    refresh = false,
+    offers: OfferChange = {},
+  ): { agent: TransactItem; after: AgentRecord; memberships: TransactItem[] } {
     // statusSince moves when the status (active / inactive / offline) changes; the offers are the
     // ones read with the agent (`before`) and this write's change, whatever the caller's copy holds
-    const after = withOffers(withStatusSince(before, written, this.clock()), before?.offers, offers);
-    const membership = (agent: AgentRecord, queueId: string) => {
-      const candidate = candidateOf(agent, settings);
-      return {
-        ...keys.membership(agent.id, queueId),
-        agentId: agent.id,
-        queueId,
-        ...(canTakeChat(candidate)
-          ? { readyPk: indexKeys.ready(queueId, agent.id), readySk: readyRank(candidate), load: agent.load, capacity: capacityOf(agent, settings), lastTakenAt: agent.lastTakenAt }
-          : {}),
-      };
-    };
-    const writes: TransactItem[] = [
-      {
-        Put: {
-          TableName: '',
-          // no index key: this item is rewritten on every routing change of the agent
-          Item: { ...keys.agent(after.id), ...after, rev: (before?.rev ?? 0) + 1 },
-          ConditionExpression: before ? 'rev = :rev' : 'attribute_not_exists(pk)',
-          ExpressionAttributeValues: before ? { ':rev': before.rev } : undefined,
-        },
+    const rev = (before?.rev ?? 0) + 1;
+    const after = { ...withOffers(withStatusSince(before, written, this.clock()), before?.offers, offers), rev };
+    const agent: TransactItem = {
+      Put: {
+        TableName: '',
+        // no index key: this item is rewritten on every routing change of the agent
+        Item: { ...keys.agent(after.id), ...after },
+        ConditionExpression: before ? 'rev = :rev' : 'attribute_not_exists(pk)',
+        ExpressionAttributeValues: before ? { ':rev': before.rev } : undefined,
       },
-    ];
+    };
+    const memberships: TransactItem[] = [];
     // the agent's entry in the byKind list, written when the agent is created or saved, never by routing
-    if (!before || refresh) writes.push({ Put: { TableName: '', Item: agentListingItem(after) } });
+    if (!before || refresh) memberships.push({ Put: { TableName: '', Item: agentListingItem(after) } });
     for (const queueId of after.queues) {
-      const item = membership(after, queueId);
-      const unchanged = !refresh && before?.queues.includes(queueId) && JSON.stringify(membership(before, queueId)) === JSON.stringify(item);
-      if (!unchanged) writes.push({ Put: { TableName: '', Item: item } });
+      const item = membershipOf(after, queueId, settings);
+      const unchanged = !refresh && before?.queues.includes(queueId) && JSON.stringify(membershipOf(before, queueId, settings)) === JSON.stringify(item);
+      if (!unchanged) memberships.push({ Put: { TableName: '', Item: { ...item, agentRev: rev } } });
     }
     for (const queueId of before?.queues ?? []) {
-      if (!after.queues.includes(queueId)) writes.push({ Delete: { TableName: '', Key: keys.membership(after.id, queueId) } });
+      if (!after.queues.includes(queueId)) memberships.push({ Delete: { TableName: '', Key: keys.membership(after.id, queueId) } });
     }
-    return writes;
+    return { agent, after, memberships };
+  }
+
+  /**
+   * Writes memberships after the agent item they follow, each alone: one written for an older
+   * version of the agent than the one it finds loses (a later write already put the newer).
+   */
+  private async followUp(memberships: TransactItem[], rev: number): Promise<void> {
+    const newer = { ConditionExpression: 'attribute_not_exists(agentRev) OR agentRev < :rev', ExpressionAttributeValues: { ':rev': rev } };
+    await Promise.all(
+      memberships.map(async (write) => {
+        const alone: TransactItem = write.Put ? { Put: { ...write.Put, ...newer } } : write.Delete ? { Delete: { ...write.Delete, ...newer } } : write;
+        try {
+          await this.table.write(alone);
+        } catch (error) {
+          if (!lostRace(error)) throw error;
+        }
+      }),
+    );
   }
 
   /** Saves an agent read at `before` (undefined: a new agent); `lost` if it changed since. */
@@ -175,20 +201,76 @@ export class DynamoRoutingStore implements RoutingStore {
 
   // ---- chat transitions ----------------------------------------------------------------
 
-  /** Offers a chat to one agent: the agent's load grows by one, the chat becomes offered. */
+  /**
+   * Offers a chat to one agent: the agent's load grows by one, the chat becomes offered.
+   *
+   * Under available-agent (the routing decision of every new chat, whose offer always has an
+   * accept timeout) in two conditional writes rather than one transaction, which would double
+   * both: first the agent (load and the offer, at the version read: capacity is decided there),
+   * their ready entries after it; then the chat (at its version: one owner is decided there).
+   * An agent whose offer the chat then does not take has it taken back (`releaseOffer`). An offer
+   * the agent holds and the chat does not list is a decision stopped between the two writes: the
+   * same decision again finishes it without counting it twice, and the accept timeout, armed
+   * before, or the agent going offline takes it back otherwise.
+   */
   async offerChat(input: Parameters<RoutingStore['offerChat']>[0]): Promise<Outcome> {
     const { chat, agent, settings, now } = input;
-    if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
-    const after: AgentRecord = { ...agent, load: agent.load + 1 };
     // all-agents chats stay in the waiting index until accepted, so agents who become ready later get them too
     const leaveWaiting = input.rule === 'available-agent';
-    return this.attempt([
-      ...this.agentWrites(agent, after, settings, false, { add: newOffer(chat.id, now, input.expiresAt) }),
-      this.chatUpdate(chat, {
-        set: { state: 'offered', offeredTo: [...chat.offeredTo, agent.id], kindPk: indexKeys.chatsOfState('offered', chat.id) },
-        remove: leaveWaiting ? ['waitPk', 'waitSk'] : [],
-      }),
-    ]);
+    const chatWrite = this.chatUpdate(chat, {
+      set: { state: 'offered', offeredTo: [...chat.offeredTo, agent.id], kindPk: indexKeys.chatsOfState('offered', chat.id) },
+      remove: leaveWaiting ? ['waitPk', 'waitSk'] : [],
+    });
+    const offer = newOffer(chat.id, now, input.expiresAt, chat.version);
+    if (input.rule !== 'available-agent' || !input.expiresAt) {
+      if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
+      return this.attempt([...this.agentWrites(agent, { ...agent, load: agent.load + 1 }, settings, false, { add: offer }), chatWrite]);
+    }
+    const halfMade = agent.offers?.[chat.id] !== undefined && !chat.offeredTo.includes(agent.id);
+    if (!halfMade) {
+      if (!canTakeChat(candidateOf(agent, settings)) || (chat.queueId !== null && !agent.queues.includes(chat.queueId))) {
+        // listed as ready where they cannot take it: the ready entries are put right
+        await this.repairMemberships(agent, settings, chat.queueId);
+        return 'lost';
+      }
+      const { agent: agentWrite, after, memberships } = this.agentParts(agent, { ...agent, load: agent.load + 1 }, settings, false, { add: offer });
+      if ((await this.attemptAlone(agentWrite)) === 'lost') return 'lost';
+      await this.followUp(memberships, after.rev);
+    }
+    if ((await this.attemptAlone(chatWrite)) === 'done') return 'done';
+    await this.releaseOffer(chat.id, agent.id, settings);
+    return 'lost';
+  }
+
+  /**
+   * Takes back an offer an agent holds that its chat does not list (a decision that lost the chat,
+   * or stopped between its two writes): the agent's load and offer, in one transaction with a check
+   * that the chat is still as read. If the chat is still at the version the offer was made against,
+   * its version is moved on, so that the decision, should it still be under way, cannot land.
+   */
+  async releaseOffer(chatId: string, agentId: string, settings: Settings): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const [agent, chat] = await Promise.all([this.agent(agentId), this.table.get(chatVersion, keys.chat(chatId).pk, keys.chat(chatId).sk, true)]);
+      const offer = agent?.offers?.[chatId];
+      if (!agent || !offer) return;
+      if (chat && chat.state === 'offered' && chat.offeredTo.includes(agentId)) return;
+      const { agent: agentWrite, after, memberships } = this.agentParts(agent, { ...agent, load: Math.max(0, agent.load - 1) }, settings, false, { remove: chatId });
+      const check: TransactItem[] = !chat
+        ? []
+        : offer.chatVersion === chat.version
+          ? [{ Update: { TableName: '', Key: keys.chat(chatId), UpdateExpression: 'SET #v = :next', ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': chat.version, ':next': chat.version + 1 } } }]
+          : [{ ConditionCheck: { TableName: '', Key: keys.chat(chatId), ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': chat.version } } }];
+      if ((await this.attempt([agentWrite, ...check])) === 'lost') continue;
+      await this.followUp(memberships, after.rev);
+      return;
+    }
+  }
+
+  /** Puts an agent's ready entries right from the agent as read (and drops one of a queue they are not in). */
+  private async repairMemberships(agent: AgentRecord, settings: Settings, queueId: string | null): Promise<void> {
+    const writes: TransactItem[] = agent.queues.map((q) => ({ Put: { TableName: '', Item: { ...membershipOf(agent, q, settings), agentRev: agent.rev } } }));
+    if (queueId !== null && !agent.queues.includes(queueId)) writes.push({ Delete: { TableName: '', Key: keys.membership(agent.id, queueId) } });
+    await this.followUp(writes, agent.rev);
   }
 
   /** The agent takes an offered chat; fails (`lost`) if the offer was withdrawn or taken. */
@@ -319,7 +401,7 @@ export class DynamoRoutingStore implements RoutingStore {
     if (!canTakeChat(candidateOf(to, settings)) || from.id === to.id) return 'lost';
     return this.attempt([
       ...this.agentWrites(from, { ...from, load: Math.max(0, from.load - 1) }, settings),
-      ...this.agentWrites(to, { ...to, load: to.load + 1 }, settings, false, { add: newOffer(chat.id, now, input.expiresAt) }),
+      ...this.agentWrites(to, { ...to, load: to.load + 1 }, settings, false, { add: newOffer(chat.id, now, input.expiresAt, chat.version) }),
       this.chatUpdate(chat, {
         set: { state: 'offered', agentId: null, offeredTo: [to.id], skipped: [], kindPk: indexKeys.chatsOfState('offered', chat.id), ...(input.note ? { transferNote: input.note } : {}) },
         remove: ['agentPk', 'agentSk', 'completionToken', 'waitPk', 'waitSk', ...(input.note ? [] : ['transferNote'])],
@@ -368,7 +450,7 @@ export class DynamoRoutingStore implements RoutingStore {
         );
       } else {
         if (!canTakeChat(candidateOf(agent, settings))) return 'lost';
-        writes.push(...this.agentWrites(agent, { ...agent, load: agent.load + 1 }, settings, false, { add: newOffer(chat.id, now, to.expiresAt) }));
+        writes.push(...this.agentWrites(agent, { ...agent, load: agent.load + 1 }, settings, false, { add: newOffer(chat.id, now, to.expiresAt, chat.version) }));
       }
       writes.push(this.chatUpdate(chat, { set: { state: 'offered', agentId: null, offeredTo: [agent.id], skipped: [], kindPk: indexKeys.chatsOfState('offered', chat.id) }, remove: leave }));
       return this.attempt(writes);
@@ -487,6 +569,16 @@ export class DynamoRoutingStore implements RoutingStore {
     };
   }
 
+  private async attemptAlone(write: TransactItem): Promise<Outcome> {
+    try {
+      await this.table.write(write);
+      return 'done';
+    } catch (error) {
+      if (lostRace(error)) return 'lost';
+      throw error;
+    }
+  }
+
   private async attempt(writes: TransactItem[]): Promise<Outcome> {
     try {
       await this.table.transact(writes);
@@ -533,12 +625,12 @@ function quietSince(chat: RoutedChat): Condition {
 
 /** What a write does to the agent's pending offers (`AgentRecord.offers`). */
 interface OfferChange {
-  add?: { chatId: string; offeredAt: string; expiresAt?: string };
+  add?: { chatId: string; offeredAt: string; expiresAt?: string; chatVersion: number };
   remove?: string;
 }
 
-function newOffer(chatId: string, now: Date, expiresAt: Date | undefined): NonNullable<OfferChange['add']> {
-  return { chatId, offeredAt: now.toISOString(), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) };
+function newOffer(chatId: string, now: Date, expiresAt: Date | undefined, chatVersion: number): NonNullable<OfferChange['add']> {
+  return { chatId, offeredAt: now.toISOString(), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}), chatVersion };
 }
 
 /** The agent as written: the offers read with it (`kept`) and the change; no attribute when none is left. */
@@ -551,4 +643,21 @@ function withOffers(agent: AgentRecord, kept: AgentRecord['offers'], change: Off
   }
   const { offers: _copied, ...rest } = agent;
   return Object.keys(offers).length > 0 ? { ...rest, offers } : rest;
+}
+
+/** An agent's membership of a queue as the agent's state makes it: in the queue's ready list while they can take a chat. */
+function membershipOf(agent: AgentRecord, queueId: string, settings: Settings): Record<string, unknown> {
+  const candidate = candidateOf(agent, settings);
+  return {
+    ...keys.membership(agent.id, queueId),
+    agentId: agent.id,
+    queueId,
+    ...(canTakeChat(candidate)
+      ? { readyPk: indexKeys.ready(queueId, agent.id), readySk: readyRank(candidate), load: agent.load, capacity: capacityOf(agent, settings), lastTakenAt: agent.lastTakenAt }
+      : {}),
+  };
+}
+
+function asOffer(chatId: string, agentId: string, kept: NonNullable<AgentRecord['offers']>[string]): Offer {
+  return { chatId, agentId, offeredAt: kept.offeredAt, ...(kept.expiresAt ? { expiresAt: kept.expiresAt } : {}) };
 }

@@ -169,6 +169,20 @@ export class Table {
     });
   }
 
+  /** One write of the form a transaction takes (Put, Update or Delete), sent alone; a failed condition is `ConditionalCheckFailedException`. */
+  async write(item: TransactItem): Promise<void> {
+    const { Put, Update, Delete } = withTable(item, this.name);
+    const out = Put
+      ? await this.client.send(new PutCommand({ ...Put, ReturnConsumedCapacity: 'TOTAL' }))
+      : Update
+        ? await this.client.send(new UpdateCommand({ ...Update, ReturnConsumedCapacity: 'TOTAL' }))
+        : Delete
+          ? await this.client.send(new DeleteCommand({ ...Delete, ReturnConsumedCapacity: 'TOTAL' }))
+          : undefined;
+    if (!out) throw new Error('Table.write takes a Put, an Update or a Delete');
+    this.count(out.ConsumedCapacity, 'write');
+  }
+
   /** All-or-nothing write; a failed condition surfaces as `TransactionCanceledException`. */
   async transact(items: TransactItem[]): Promise<void> {
     const out = await this.client.send(
