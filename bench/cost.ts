@@ -542,10 +542,14 @@ export async function main(): Promise<void> {
     note('locally against the emulators and billed at 512 MB, 1 ms granularity.');
     printCase('(a) a message that opens a new chat and is offered to an agent', a);
     printWrites('(a)', opened);
-    const decisions = opened.flatMap((sample) => sample.filter((c) => c.write?.items.some((i) => i.action === 'Put' && keyKind(i.key).endsWith('|OFFER'))));
+    // the routing decision: the agent (load and offer), their ready entries and the chat's move to offered
+    const decisionWrite = (c: Call) =>
+      c.write?.items.some((i) => ['AGENT|AGENT', 'AGENT|MEMBER'].includes(keyKind(i.key)) || (i.action === 'Update' && keyKind(i.key) === 'CHAT|CHAT')) ?? false;
+    const decisions = opened.map((sample) => sample.filter(decisionWrite)).filter((writes) => writes.length > 0);
+    const total = (writes: Call[], units: (c: Call) => number) => writes.reduce((sum, c) => sum + units(c), 0);
     note(
-      `The routing decision (the transaction writing the offer, the agent and the chat) costs ${round(mean(decisions.map((c) => c.wru)))} WRU by AWS's rules ` +
-        `(${round(mean(decisions.map((c) => c.localWru ?? 0)))} as Local reports), over ${decisions.length} decisions.`,
+      `The routing decision (the writes of the agent with the offer, their ready entry and the chat) costs ${round(mean(decisions.map((d) => total(d, (c) => c.wru))))} WRU by AWS's rules ` +
+        `(${round(mean(decisions.map((d) => total(d, (c) => c.localWru ?? 0))))} as Local reports) in ${round(mean(decisions.map((d) => d.length)))} requests, over ${decisions.length} decisions.`,
     );
     printCase('(b) a message in a chat already assigned to an agent, sent alone', b);
     printWrites('(b) one at a time', assigned);
