@@ -161,4 +161,26 @@ describe('a routing decision stopped between its two writes, against DynamoDB Lo
     expect(ann?.offers?.[chatId]?.chatVersion).toBe(2);
     expect(h.offersTo('ann')).toEqual([chatId]);
   });
+
+  it('is taken back, not finished, once the agent has stopped taking chats', async () => {
+    const h = await routingHarness();
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    const chatId = randomUUID();
+    breakChatWrite(h);
+    await expect(h.customerWrites('support', undefined, chatId)).rejects.toThrow('socket hang up');
+    await h.dispatcher.setPresence('ann', 'inactive');
+    // when: the chat is routed again with ann's record in hand (as a decision that read her before)
+    const ann = await h.store.agent('ann');
+    const chat = await h.chats.chat(chatId);
+    if (!ann || !chat) throw new Error('missing');
+    const settings = await h.directory.settings();
+    const outcome = await h.store.offerChat({ chat, agent: ann, settings, rule: 'available-agent', now: h.clock(), expiresAt: new Date(h.clock().getTime() + 300_000) });
+    // then
+    expect(outcome).toBe('lost');
+    const after = await h.store.agent('ann');
+    expect(after).toMatchObject({ load: 0, presence: 'inactive' });
+    expect(after?.offers).toBeUndefined();
+    expect(await h.chats.chat(chatId)).toMatchObject({ state: 'waiting', offeredTo: [] });
+  });
 });

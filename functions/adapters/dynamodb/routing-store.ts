@@ -227,6 +227,11 @@ export class DynamoRoutingStore implements RoutingStore {
       return this.attempt([...this.agentWrites(agent, { ...agent, load: agent.load + 1 }, settings, false, { add: offer }), chatWrite]);
     }
     const halfMade = agent.offers?.[chat.id] !== undefined && !chat.offeredTo.includes(agent.id);
+    if (halfMade && candidateOf(agent, settings).status !== 'active') {
+      // what an agent who stopped taking chats since holds is taken back, not finished
+      await this.releaseOffer(chat.id, agent.id, settings);
+      return 'lost';
+    }
     if (!halfMade) {
       if (!canTakeChat(candidateOf(agent, settings)) || (chat.queueId !== null && !agent.queues.includes(chat.queueId))) {
         // listed as ready where they cannot take it: the ready entries are put right
