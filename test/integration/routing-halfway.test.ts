@@ -28,6 +28,31 @@ function breakChatWrite(h: RoutingHarness, how: { gate?: Promise<void> } = {}): 
   return { reached };
 }
 
+/** Ann alone in a queue, and a decision offering her a new chat that stopped (a reset connection) after her offer was written. */
+async function halfMadeDecision(): Promise<{ h: RoutingHarness; chatId: string }> {
+  const h = await routingHarness();
+  await h.queue({ id: 'support' });
+  await h.agent('ann', { connected: true });
+  const chatId = randomUUID();
+  breakChatWrite(h);
+  await expect(h.customerWrites('support', undefined, chatId)).rejects.toThrow('socket hang up');
+  return { h, chatId };
+}
+
+/** Ann alone in a queue, and a decision offering her a new chat that waits, her offer written, before writing the chat. */
+async function stalledDecision(): Promise<{ h: RoutingHarness; chatId: string; release: () => void; deciding: Promise<string> }> {
+  const h = await routingHarness();
+  await h.queue({ id: 'support' });
+  await h.agent('ann', { connected: true });
+  const chatId = randomUUID();
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const { reached } = breakChatWrite(h, { gate });
+  const deciding = h.customerWrites('support', undefined, chatId);
+  await reached;
+  return { h, chatId, release, deciding };
+}
+
 function acceptTimer(h: RoutingHarness, chatId: string, agentId: string): number {
   const timer = h.timers.armed.get(`accept-${chatId}-${agentId}`);
   if (timer?.payload.kind !== 'acceptTimeout') throw new Error(`no accept timer for ${agentId}`);
@@ -36,12 +61,7 @@ function acceptTimer(h: RoutingHarness, chatId: string, agentId: string): number
 
 describe('a routing decision stopped between its two writes, against DynamoDB Local', () => {
   it('is finished by the same decision again, the agent counted once', async () => {
-    const h = await routingHarness();
-    await h.queue({ id: 'support' });
-    await h.agent('ann', { connected: true });
-    const chatId = randomUUID();
-    breakChatWrite(h);
-    await expect(h.customerWrites('support', undefined, chatId)).rejects.toThrow('socket hang up');
+    const { h, chatId } = await halfMadeDecision();
     // the agent holds it, the chat does not list it, nobody was told
     expect(Object.keys((await h.store.agent('ann'))?.offers ?? {})).toEqual([chatId]);
     expect((await h.store.agent('ann'))?.load).toBe(1);
@@ -110,15 +130,7 @@ describe('a routing decision stopped between its two writes, against DynamoDB Lo
   });
 
   it('cannot land once taken back: a decision stalled past its accept timeout offers the chat afresh, counted once', async () => {
-    const h = await routingHarness();
-    await h.queue({ id: 'support' });
-    await h.agent('ann', { connected: true });
-    const chatId = randomUUID();
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const { reached } = breakChatWrite(h, { gate });
-    const deciding = h.customerWrites('support', undefined, chatId);
-    await reached;
+    const { h, chatId, release, deciding } = await stalledDecision();
     // the timer fires while the decision waits before writing the chat: what ann held is taken back,
     // the chat's version moved on, and ann, ready again, is offered the chat afresh (against version 2)
     await h.dispatcher.acceptTimedOut(chatId, 'ann', acceptTimer(h, chatId, 'ann'));
@@ -138,15 +150,7 @@ describe('a routing decision stopped between its two writes, against DynamoDB Lo
   });
 
   it('cannot land once taken back: what the agent held is released while the decision waits, and its chat write then loses', async () => {
-    const h = await routingHarness();
-    await h.queue({ id: 'support' });
-    await h.agent('ann', { connected: true });
-    const chatId = randomUUID();
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const { reached } = breakChatWrite(h, { gate });
-    const deciding = h.customerWrites('support', undefined, chatId);
-    await reached;
+    const { h, chatId, release, deciding } = await stalledDecision();
     // when: the offer ann holds is taken back (the chat is still at the version it was made against) …
     await h.store.releaseOffer(chatId, 'ann', await h.directory.settings());
     expect((await h.store.agent('ann'))?.load).toBe(0);
@@ -163,12 +167,7 @@ describe('a routing decision stopped between its two writes, against DynamoDB Lo
   });
 
   it('is taken back, not finished, once the agent has stopped taking chats', async () => {
-    const h = await routingHarness();
-    await h.queue({ id: 'support' });
-    await h.agent('ann', { connected: true });
-    const chatId = randomUUID();
-    breakChatWrite(h);
-    await expect(h.customerWrites('support', undefined, chatId)).rejects.toThrow('socket hang up');
+    const { h, chatId } = await halfMadeDecision();
     await h.dispatcher.setPresence('ann', 'inactive');
     // when: the chat is routed again with ann's record in hand (as a decision that read her before)
     const ann = await h.store.agent('ann');

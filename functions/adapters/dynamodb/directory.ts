@@ -18,7 +18,7 @@ import { agentView } from '../../domain/routing';
 import { forgetForInvocation, rememberedForInvocation } from '../invocation-memo';
 import { indexKeys, keys } from './keys';
 import { partitionPage } from './page-tokens';
-import { lostRace, type Table } from './table';
+import { outcomeOf, type Table } from './table';
 
 /**
  * The configuration admins keep (settings, Meta apps, channels, queues, agents) as the
@@ -175,12 +175,4 @@ export class DynamoDirectory implements Directory {
 }
 
 /** A create conditioned on the item not existing: `lost` when it (or, in a transaction, one of its items) exists. */
-async function created(write: Promise<void>): Promise<Outcome> {
-  try {
-    await write;
-    return 'done';
-  } catch (error) {
-    if (lostRace(error)) return 'lost';
-    throw error;
-  }
-}
+const created = outcomeOf;

@@ -13,7 +13,7 @@ import { table as shape } from '../../shared/resources';
 import { byAvailability, canTakeChat, candidateOf, capacityOf, readyRank, withStatusSince, type Candidate } from '../../domain/routing';
 import { indexKeys, keys, ttlAfter } from './keys';
 import { shardedPage } from './page-tokens';
-import { lostRace, type Table, type TransactItem } from './table';
+import { lostRace, outcomeOf, type Table, type TransactItem } from './table';
 
 /** Connections outlive API Gateway's two-hour limit by a margin; stale ones also go on GoneException. */
 const connectionRetentionSeconds = 3 * 3600;
@@ -574,26 +574,16 @@ export class DynamoRoutingStore implements RoutingStore {
     };
   }
 
-  private async attemptAlone(write: TransactItem): Promise<Outcome> {
-    try {
-      await this.table.write(write);
-      return 'done';
-    } catch (error) {
-      if (lostRace(error)) return 'lost';
-      throw error;
-    }
+  /** One write alone (not in a transaction); `lost` on its condition. */
+  private attemptAlone(write: TransactItem): Promise<Outcome> {
+    return outcomeOf(this.table.write(write));
   }
 
-  private async attempt(writes: TransactItem[]): Promise<Outcome> {
-    try {
-      await this.table.transact(writes);
-      return 'done';
-    } catch (error) {
-      if (lostRace(error)) return 'lost';
-      throw error;
-    }
+  private attempt(writes: TransactItem[]): Promise<Outcome> {
+    return outcomeOf(this.table.transact(writes));
   }
 }
+
 
 /** The agent's entry in the byKind `AGENT` list (`keys.agentListing`): what lists agents, apart from the agent item routing rewrites. */
 export function agentListingItem(agent: Pick<AgentRecord, 'id' | 'createdAt'>): Record<string, unknown> {

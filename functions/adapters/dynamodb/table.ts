@@ -219,3 +219,14 @@ export function lostRace(error: unknown): boolean {
   const name = (error as { name?: string } | null)?.name;
   return name === 'ConditionalCheckFailedException' || name === 'TransactionConflictException';
 }
+
+/** `done` when a conditional write lands, `lost` when it loses on its condition or to a concurrent transaction. */
+export async function outcomeOf(write: Promise<void>): Promise<'done' | 'lost'> {
+  try {
+    await write;
+    return 'done';
+  } catch (error) {
+    if (lostRace(error)) return 'lost';
+    throw error;
+  }
+}
