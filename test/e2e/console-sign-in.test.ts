@@ -174,8 +174,11 @@ describe('signing in to the console through the hosted sign-in', () => {
 
     // when she signs out, the refresh token is revoked, the hosted session ends and the console asks to sign in again
     const refreshToken = JSON.parse((await page.evaluate(() => sessionStorage.getItem('omnichat.session'))) ?? '{}').refreshToken;
+    // (the console shows its sign-in at once; the page it comes back to from the hosted sign-out is the one to wait for)
+    const back = page.waitForResponse((r) => r.request().isNavigationRequest() && r.url().startsWith(`${demo.baseUrl}/console/`), { timeout: 15_000 });
     await page.locator('#sign-out').click();
-    await page.waitForURL(`${demo.baseUrl}/console/`);
+    await back;
+    await page.waitForLoadState('load');
     await page.locator('#hosted-sign-in').waitFor();
     expect(hosted.logouts).toBe(1);
     expect(hosted.revoked).toEqual([refreshToken]);
