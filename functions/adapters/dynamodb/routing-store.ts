@@ -232,6 +232,7 @@ export class DynamoRoutingStore implements RoutingStore {
       await this.releaseOffer(chat.id, agent.id, settings);
       return 'lost';
     }
+    let readyEntries: Promise<void> = Promise.resolve();
     if (!halfMade) {
       if (!canTakeChat(candidateOf(agent, settings)) || (chat.queueId !== null && !agent.queues.includes(chat.queueId))) {
         // listed as ready where they cannot take it: the ready entries are put right
@@ -240,9 +241,11 @@ export class DynamoRoutingStore implements RoutingStore {
       }
       const { agent: agentWrite, after, memberships } = this.agentParts(agent, { ...agent, load: agent.load + 1 }, settings, false, { add: offer });
       if ((await this.attemptAlone(agentWrite)) === 'lost') return 'lost';
-      await this.followUp(memberships, after.rev);
+      // the ready entries beside the chat's write: each is ordered by the agent version it names, not by when it lands
+      readyEntries = this.followUp(memberships, after.rev);
     }
-    if ((await this.attemptAlone(chatWrite)) === 'done') return 'done';
+    const [outcome] = await Promise.all([this.attemptAlone(chatWrite), readyEntries]);
+    if (outcome === 'done') return 'done';
     await this.releaseOffer(chat.id, agent.id, settings);
     return 'lost';
   }
