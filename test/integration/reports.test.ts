@@ -1,6 +1,7 @@
 import { DynamoReports } from '../../functions/adapters/dynamodb/reports';
 import type { RoutedChat } from '../../functions/domain/model';
 import { bucketRows, histogramRelativeError } from '../../functions/domain/report';
+import { withInvocationMemo } from '../../functions/adapters/invocation-memo';
 import { dynamoStores } from '../support/routing-harness';
 
 const t = (hhmmss: string) => new Date(`2026-03-01T${hhmmss}.000Z`);
@@ -115,6 +116,44 @@ describe('report figures on DynamoDB Local', () => {
     expect(rows[0]!.serviceLevel.answeredWithin).toBe(waits.filter((w) => w <= 30).length);
     const ann = bucketRows(await reports.hours({ agentId: 'ann' }, t('12:00:00'), t('23:00:00')), 'day');
     expect(ann[0]!.accepted).toBe(60);
+  });
+
+  it('inside a consumer invocation, one write per item and hour carries every figure of the batch, written before the invocation ends', async () => {
+    const { reports, table } = await reportsOnTable(30);
+    const waits = [12, 95, 40, 400, 3, 61, 7, 250, 30, 31];
+    const before = { ...table.capacity };
+    let writesInside = -1;
+    const answer = await withInvocationMemo(async () => {
+      for (const [i, wait] of waits.entries()) {
+        const created = new Date(t('14:00:00').getTime() + i * 1000);
+        const c = chat(`b${i}`, { createdAt: created.toISOString(), customer: { id: `cust-b${i}`, name: i % 2 ? 'Мария 🇺🇦' : '佐藤 🙏' } });
+        await reports.chatCreated(c);
+        await reports.offered(c, i % 2 ? 'ann' : 'bob', created);
+        await reports.accepted(c, i % 2 ? 'ann' : 'bob', new Date(created.getTime() + wait * 1000));
+      }
+      // the 15h chat goes to another hour's item
+      await reports.chatCreated(chat('b-late', { createdAt: t('15:00:01').toISOString() }));
+      writesInside = table.capacity.requests - before.requests;
+      return 'done';
+    });
+    expect(answer).toBe('done');
+    expect(writesInside).toBe(0);
+    // queue 14h, queue 15h, ann 14h, bob 14h: one update each (no second update: each item's first write sets the longest wait)
+    expect(table.capacity.requests - before.requests).toBe(4);
+
+    const rows = bucketRows(await reports.hours({ queueId: 'support' }, t('00:00:00'), new Date('2026-03-02T00:00:00.000Z')), 'hour');
+    expect(rows.map((r) => r.created)).toEqual([10, 1]);
+    expect(rows[0]).toMatchObject({ offered: 10, accepted: 10, serviceLevel: { answeredWithin: waits.filter((w) => w <= 30).length } });
+    expect(rows[0]!.waitSeconds.max).toBe(400);
+    const ann = bucketRows(await reports.hours({ agentId: 'ann' }, t('00:00:00'), new Date('2026-03-02T00:00:00.000Z')), 'hour');
+    expect(ann[0]).toMatchObject({ created: 0, offered: 5, accepted: 5 });
+    expect(ann[0]!.waitSeconds.max).toBe(Math.max(...waits.filter((_, i) => i % 2)));
+
+    // a later invocation's longer wait still raises the hour's longest wait, and adds to its counts
+    await withInvocationMemo(async () => reports.accepted(chat('b-next', { createdAt: t('14:10:00').toISOString() }), 'bob', t('14:20:00')));
+    const again = bucketRows(await reports.hours({ queueId: 'support' }, t('14:00:00'), t('15:00:00')), 'hour');
+    expect(again[0]).toMatchObject({ accepted: 11 });
+    expect(again[0]!.waitSeconds.max).toBe(600);
   });
 
   it('reads only the hours asked for', async () => {

@@ -17,6 +17,7 @@ import {
 import { logger } from '../../shared/logger';
 import { lostRace, type Table } from './table';
 import { ttlAfter } from './keys';
+import { gatherForInvocation } from '../invocation-memo';
 
 /**
  *   REPORT#Q#<queueId> | <hour ISO>   a queue's figures for one hour
@@ -121,41 +122,38 @@ export class DynamoReports implements ReportRecorder, ReportReader {
     const targets: string[] = [];
     if (chat.queueId) targets.push(reportKeys.queue(chat.queueId));
     if (agentId && !opts.queueOnly) targets.push(reportKeys.agent(agentId));
+    const increments = incrementsOf(addition);
+    if (Object.keys(increments.adds).length === 0 && increments.waitMax === undefined) return;
     await Promise.all(
-      targets.map((pk) =>
-        this.add(pk, hour, addition, at).catch((error: unknown) => {
-          logger.warn('report figure not added', { chatId: chat.id, pk, error: error instanceof Error ? error.message : String(error) });
-          this.onFailure(error);
-        }),
-      ),
+      targets.map(async (pk) => {
+        const write = (gathered: Increments) => this.add(pk, hour, gathered, at).catch((error: unknown) => this.failed(pk, hour, error, chat.id));
+        // inside a queue consumer's invocation, one write per (item, hour) when its work is done
+        if (!gatherForInvocation(`report|${pk}|${hour}`, increments, mergeIncrements, write)) await write(increments);
+      }),
     );
   }
 
+  private failed(pk: string, hour: string, error: unknown, chatId: string): void {
+    logger.warn('report figure not added', { pk, hour, chatId, error: error instanceof Error ? error.message : String(error) });
+    this.onFailure(error);
+  }
+
   /** One atomic update of an hour's item; concurrent ones add up. */
-  private async add(pk: string, hour: string, addition: Addition, at: Date): Promise<void> {
+  private async add(pk: string, hour: string, increments: Increments, at: Date): Promise<void> {
     const names: Record<string, string> = { '#ttl': 'ttl' };
     const values: Record<string, unknown> = { ':ttl': ttlAfter(at, keepSeconds) };
     const adds: string[] = [];
     const sets: string[] = ['#ttl = if_not_exists(#ttl, :ttl)'];
-    let i = 0;
-    const addOne = (attribute: string, value: number) => {
-      if (value === 0) return;
+    for (const [i, [attribute, value]] of Object.entries(increments.adds).entries()) {
       names[`#a${i}`] = attribute;
       values[`:a${i}`] = value;
       adds.push(`#a${i} :a${i}`);
-      i++;
-    };
-    for (const [metric, value] of Object.entries(addition.counts ?? {})) addOne(metric, value);
-    for (const [dispositionId, value] of Object.entries(addition.dispositions ?? {})) addOne(`${dispositionPrefix}${dispositionId}`, value);
-    for (const [metric, seconds] of Object.entries(addition.samples ?? {}) as [TimedMetric, number][]) {
-      addOne(`${histogramPrefix[metric]}${bucketOf(seconds)}`, 1);
     }
-    const wait = addition.samples?.wait;
+    const wait = increments.waitMax;
     if (wait !== undefined) {
       sets.push('waitMax = if_not_exists(waitMax, :wait)');
       values[':wait'] = wait;
     }
-    if (adds.length === 0 && wait === undefined) return;
     const after = await this.table.update({
       pk,
       sk: hour,
@@ -172,6 +170,33 @@ export class DynamoReports implements ReportRecorder, ReportReader {
       }
     }
   }
+}
+
+/** What one or more events add to an hour's item: a number per attribute, and the longest wait among them. */
+interface Increments {
+  adds: Record<string, number>;
+  waitMax?: number;
+}
+
+function incrementsOf(addition: Addition): Increments {
+  const adds: Record<string, number> = {};
+  const addOne = (attribute: string, value: number) => {
+    if (value !== 0) adds[attribute] = (adds[attribute] ?? 0) + value;
+  };
+  for (const [metric, value] of Object.entries(addition.counts ?? {})) addOne(metric, value);
+  for (const [dispositionId, value] of Object.entries(addition.dispositions ?? {})) addOne(`${dispositionPrefix}${dispositionId}`, value);
+  for (const [metric, seconds] of Object.entries(addition.samples ?? {}) as [TimedMetric, number][]) {
+    addOne(`${histogramPrefix[metric]}${bucketOf(seconds)}`, 1);
+  }
+  const wait = addition.samples?.wait;
+  return wait === undefined ? { adds } : { adds, waitMax: wait };
+}
+
+function mergeIncrements(into: Increments, more: Increments): Increments {
+  const adds = { ...into.adds };
+  for (const [attribute, value] of Object.entries(more.adds)) adds[attribute] = (adds[attribute] ?? 0) + value;
+  const waits = [into.waitMax, more.waitMax].filter((w): w is number => w !== undefined);
+  return waits.length ? { adds, waitMax: Math.max(...waits) } : { adds };
 }
 
 function countersOf(item: Record<string, unknown>): ReportCounters {
