@@ -31,6 +31,9 @@ export class PlatformUnavailable extends OmnichatError {
 }
 
 /** A channel as the management API shows it: each public field named here, so a stored field is not public by accident. */
+/** A channel that ever had a chat is kept (its chats name it): deactivated, never deleted. */
+const hasChats = (channelId: string) => new Conflict('channel_has_chats', `Channel ${channelId} has chats; deactivate it instead (PATCH active: false).`);
+
 export const channelView = z.object(channelSchema.shape).pick({
   id: true,
   type: true,
@@ -389,7 +392,11 @@ export const channelRoutes = [
     async handle({ params }, deps) {
       const channel = await existingChannel(deps, params.channelId);
       if (await deps.admin.channelHasChats(channel.id)) {
-        throw new Conflict('channel_has_chats', `Channel ${channel.id} has chats; deactivate it instead (PATCH active: false).`);
+        throw hasChats(channel.id);
+      }
+      // deleted first, so that one refused (a chat came in meanwhile) leaves the bot's webhook and secrets as they were
+      if ((await deps.admin.deleteChannel(channel)) === 'hasChats') {
+        throw hasChats(channel.id);
       }
       const tokenName = secretNames.channelToken(deps.secrets.prefix, channel.id);
       if (channel.type === 'telegram') {
@@ -398,7 +405,6 @@ export const channelRoutes = [
         if (token) await deps.telegram.deleteWebhook(token).catch((error: unknown) => logger.warn('deleteWebhook failed', { channelId: channel.id, error: error instanceof Error ? error.name : 'unknown' }));
         await deps.secrets.remove(telegramWebhookSecretName(deps.secrets.prefix, channel.id));
       }
-      await deps.admin.deleteChannel(channel);
       await deps.secrets.remove(tokenName);
     },
   }),

@@ -336,7 +336,8 @@ export interface AdminStore {
   queueHasWaitingChats(queueId: string): Promise<boolean>;
   deleteQueue(id: string): Promise<boolean>;
   deleteMessengerApp(appId: string): Promise<boolean>;
-  deleteChannel(channel: { id: string; pageId?: string }): Promise<void>;
+  /** `hasChats`, deleting nothing, when a chat came in through the channel meanwhile. */
+  deleteChannel(channel: { id: string; pageId?: string }): Promise<'deleted' | 'hasChats'>;
   deleteAgent(agentId: string): Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import { Supervision } from '../../functions/services/supervision';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { DynamoAdminStore } from '../../functions/adapters/dynamodb/admin-store';
+import { ChannelDeletedMeanwhile, DynamoChatStore } from '../../functions/adapters/dynamodb/chats';
 import { GraphApi } from '../../functions/adapters/graph-api';
 import { Secrets } from '../../functions/adapters/secrets';
 import { secretNames } from '../../functions/domain/secret-names';
@@ -60,27 +61,33 @@ async function setup(settings: { simultaneousChats?: number } = {}) {
   };
   /** A customer's chat on a channel, as the router opens it. */
   const openChatOn = async (channelId: string, queueId: string | null = null, customerId: string = randomUUID()) => {
-    const now = new Date().toISOString();
-    const chat: RoutedChat = {
-      id: randomUUID(),
-      channelId,
-      channelType: 'messenger',
-      queueId,
-      state: 'bot',
-      agentId: null,
-      customer: { id: customerId, name: 'Pat' },
-      contactId: null,
-      language: null,
-      createdAt: now,
-      lastMessageAt: now,
-      version: 1,
-      offeredTo: [],
-      skipped: [],
-    };
-    await h.chats.openChat(chat, { message: { id: randomUUID(), chatId: chat.id, direction: 'in', text: 'hi there', sentAt: now, status: 'received' } });
+    const chat = newRoutedChat(channelId, { queueId, customer: { id: customerId, name: 'Pat' }, channelType: 'messenger' });
+    await h.chats.openChat(chat, { message: { id: randomUUID(), chatId: chat.id, direction: 'in', text: 'hi there', sentAt: chat.createdAt, status: 'received' } });
     return chat;
   };
   return { h, api, admin, secrets, openChatOn };
+}
+
+/** A customer's chat on a channel, as the router opens it (state `bot`: nothing routes it). */
+function newRoutedChat(channelId: string, given: Partial<RoutedChat> = {}): RoutedChat {
+  const now = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    channelId,
+    channelType: 'telegram',
+    queueId: null,
+    state: 'bot',
+    agentId: null,
+    customer: { id: randomUUID(), name: 'Дарья' },
+    contactId: null,
+    language: null,
+    createdAt: now,
+    lastMessageAt: now,
+    version: 1,
+    offeredTo: [],
+    skipped: [],
+    ...given,
+  };
 }
 
 function code(body: unknown): string {
@@ -284,12 +291,12 @@ describe('chat actions, quick replies, contacts and chats', () => {
 
   it('links a chat and its customer to a contact', async () => {
     const { api, admin, openChatOn } = await setup();
-    const chat = await openChatOn('ch-1', null, 'psid-7');
+    const chat = await openChatOn('channel-1', null, 'psid-7');
     const contact = (await api('POST', '/api/contacts', { name: 'Pat Doe', email: 'pat@example.com' })).body;
     expect((await api('POST', `/api/chats/${chat.id}/contact`, { contactId: 'missing' })).status).toBe(404);
     const linked = await api('POST', `/api/chats/${chat.id}/contact`, { contactId: contact.id });
     expect(linked.body).toMatchObject({ id: chat.id, contactId: contact.id });
-    expect(await admin.contactOfCustomer('ch-1', 'psid-7')).toBe(contact.id);
+    expect(await admin.contactOfCustomer('channel-1', 'psid-7')).toBe(contact.id);
     expect((await api('GET', `/api/chats/${chat.id}`)).body).toMatchObject({ contactId: contact.id, messages: [expect.objectContaining({ text: 'hi there' })] });
   });
 
@@ -298,7 +305,7 @@ describe('chat actions, quick replies, contacts and chats', () => {
     await h.queue({ id: 'q1' });
     await h.agent('ann', { connected: true });
     const offered = await h.customerWrites('q1');
-    const botChat = await openChatOn('ch-1');
+    const botChat = await openChatOn('channel-1');
     expect((await api('GET', '/api/chats?state=bot')).body.items.map((c: { id: string }) => c.id)).toEqual([botChat.id]);
     expect((await api('GET', '/api/chats?state=offered&queueId=q1')).body.items.map((c: { id: string }) => c.id)).toEqual([offered]);
     await h.dispatcher.accept('ann', offered);
@@ -317,7 +324,7 @@ describe('lists and unique creates, as the stores decide them', () => {
     await h.queue({ id: 'q1' });
     await h.agent('ann', { connected: true });
     const offered = await h.customerWrites('q1');
-    const bots = [await openChatOn('ch-1'), await openChatOn('ch-1'), await openChatOn('ch-1')]
+    const bots = [await openChatOn('channel-1'), await openChatOn('channel-1'), await openChatOn('channel-1')]
       .sort((a, b) => `${a.createdAt}#${a.id}`.localeCompare(`${b.createdAt}#${b.id}`))
       .map((c) => c.id);
     for (const limit of [1, 2, 3, 4, 5]) {
@@ -369,10 +376,55 @@ describe('lists and unique creates, as the stores decide them', () => {
     const channels = await Promise.all(Array.from({ length: 4 }, () => api('POST', '/api/channels', { type: 'messenger', appId: '777888', pageId: '105123', pageAccessToken: pageToken })));
     expect(channels.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
     for (const r of channels.filter((x) => x.status === 409)) expect(code(r.body)).toBe('page_in_use');
-    const listed = (await api('GET', '/api/channels')).body.items as { id: string }[];
+    // besides the channel the harness's customers write through
+    const listed = ((await api('GET', '/api/channels')).body.items as { id: string }[]).filter((c) => c.id !== 'channel-1');
     expect(listed.map((c) => c.id)).toEqual([channels.find((r) => r.status === 201)?.body.id]);
     expect((await h.directory.channelOfPage('105123'))?.id).toBe(listed[0]?.id);
     expect(await secrets.get(secretNames.channelToken(secrets.prefix, listed[0]?.id ?? ''))).toBe(pageToken);
+  });
+
+  it('a chat opening and its channel being deleted at once: the table lets one of them happen, never a chat on a deleted channel', async () => {
+    const { h, admin } = await setup();
+    const outcomes = { deleted: 0, kept: 0 };
+    for (let round = 0; round < 16; round++) {
+      const channelId = `race-${round}-${randomUUID()}`;
+      await h.directory.createChannel({
+        id: channelId,
+        type: 'telegram',
+        name: 'Бот поддержки 🤖',
+        active: true,
+        queueId: null,
+        language: null,
+        provisioningState: 'running',
+        lastError: null,
+        humanAgentTag: false,
+        createdAt: new Date().toISOString(),
+      });
+      // a fresh store, as a fresh function instance: it has marked no channel yet
+      const chats = new DynamoChatStore(h.table);
+      const chat = newRoutedChat(channelId);
+      const [opened, deleted] = await Promise.all([
+        chats.openChat(chat, { message: { id: randomUUID(), chatId: chat.id, direction: 'in', text: 'Привет! Есть кто? 👋', sentAt: chat.createdAt, status: 'received' } }).catch((error: unknown) => error),
+        admin.deleteChannel({ id: channelId }),
+      ]);
+      const stored = await h.table.get(z.looseObject({ pk: z.string() }), `CHAT#${chat.id}`, 'CHAT', true);
+      if (deleted === 'deleted') {
+        outcomes.deleted++;
+        expect(opened).toBeInstanceOf(ChannelDeletedMeanwhile);
+        expect(stored).toBeUndefined();
+        expect(await h.directory.channel(channelId)).toBeUndefined();
+      } else {
+        outcomes.kept++;
+        expect(deleted).toBe('hasChats');
+        expect(opened).toBe(true);
+        expect(await h.directory.channel(channelId)).toBeDefined();
+        expect(await admin.channelHasChats(channelId)).toBe(true);
+        // no byChannel entry: the channel's CHATS item says it has chats
+        expect(stored).toBeDefined();
+        expect(stored?.channelPk).toBeUndefined();
+      }
+    }
+    expect(outcomes.deleted + outcomes.kept).toBe(16);
   });
 
   it('reports a taken Meta app or Page as a lost create at the store', async () => {

@@ -23,7 +23,9 @@ describe('moving items written before the index partitions were sharded', () => 
     // and the same items as the unsharded layout wrote them
     const chatKey = keys.chat(chatId);
     const chat = await table.get(anyItem, chatKey.pk, chatKey.sk, true);
-    await table.put({ ...chat, kindPk: 'CHATS#waiting', waitPk: 'WAIT#q1', channelPk: 'CHANNEL#channel-1' });
+    await table.put({ ...chat, kindPk: 'CHATS#waiting', waitPk: 'WAIT#q1', channelPk: 'CHANNEL#channel-1', channelSk: `${String(chat?.createdAt)}#${chatId}` });
+    // earlier versions listed a channel's chats in byChannel and wrote no CHATS item
+    await table.delete(keys.channelChats('channel-1').pk, keys.channelChats('channel-1').sk);
     const memberKey = keys.membership('ann-😀', 'q2');
     const member = await table.get(anyItem, memberKey.pk, memberKey.sk, true);
     await table.put({ ...member, readyPk: 'READY#q2' });

@@ -12,7 +12,7 @@
  * Nothing here starts or reaches DynamoDB Local.
  */
 import { randomUUID } from 'node:crypto';
-import type { Queue, RoutedChat, Settings } from '../../functions/domain/model';
+import type { Channel, Queue, RoutedChat, Settings } from '../../functions/domain/model';
 import { defaultSettings } from '../../functions/domain/model';
 import type { AgentEvent, AgentNotifier, ChatStore, EventPublisher, TimerPayload, Timers } from '../../functions/domain/ports';
 import { Dispatcher, type DispatcherDeps } from '../../functions/services/dispatcher';
@@ -53,7 +53,7 @@ export class RecordingEvents implements EventPublisher {
 export interface RoutingStores {
   store: DispatcherDeps['store'] & MembershipDeps['store'];
   chats: DispatcherDeps['chats'] & Pick<ChatStore, 'append' | 'openChat'>;
-  directory: DispatcherDeps['directory'] & MembershipDeps['directory'] & { saveSettings(settings: Settings): Promise<void> };
+  directory: DispatcherDeps['directory'] & MembershipDeps['directory'] & { saveSettings(settings: Settings): Promise<void>; createChannel?(channel: Channel): Promise<unknown> };
   log: DispatcherDeps['log'];
 }
 
@@ -68,6 +68,19 @@ export async function routingRig<S extends RoutingStores>(stores: S, settings: P
   const dispatcher = new Dispatcher({ store, chats, directory, log, notifier, timers, events, clock });
   const membership = new Membership({ store, directory, dispatcher, clock });
   await directory.saveSettings({ ...defaultSettings, ...settings });
+  // the channel the rig's customers write through: a chat opens only on a channel that exists
+  await directory.createChannel?.({
+    id: 'channel-1',
+    type: 'messenger',
+    name: 'Acme Suporte 😀',
+    active: true,
+    queueId: null,
+    language: null,
+    provisioningState: 'running',
+    lastError: null,
+    humanAgentTag: false,
+    createdAt: now.toISOString(),
+  });
 
   return {
     directory: stores.directory as S['directory'],

@@ -175,8 +175,13 @@ export class DynamoAdminStore implements AdminStore {
     return this.shardedChats(chatListingOrder, filter, page);
   }
 
-  /** True when at least one chat (of any state) came in through the channel: any of its byChannel shards holds one. */
+  /**
+   * True when at least one chat (of any state) came in through the channel: its `CHATS` item is
+   * there or, for chats opened by earlier versions, any of its byChannel shards holds one.
+   */
   async channelHasChats(channelId: string): Promise<boolean> {
+    const mark = keys.channelChats(channelId);
+    if (await this.table.get(keyOnly, mark.pk, mark.sk, true)) return true;
     return this.anyIn('byChannel', indexKeys.byChannelShards(channelId));
   }
 
@@ -210,12 +215,23 @@ export class DynamoAdminStore implements AdminStore {
     return this.deleteExisting(keys.messengerApp(appId));
   }
 
-  /** Removes a channel and, for Messenger, its Page lookup, in one transaction. */
-  async deleteChannel(channel: { id: string; pageId?: string }): Promise<void> {
-    await this.table.transact([
-      { Delete: { TableName: '', Key: keys.channel(channel.id), ConditionExpression: 'attribute_exists(pk)' } },
-      ...(channel.pageId ? [{ Delete: { TableName: '', Key: keys.page(channel.pageId) } }] : []),
-    ]);
+  /**
+   * Removes a channel and, for Messenger, its Page lookup, in one transaction; only while no chat
+   * has come in through it (its `CHATS` item, written before a chat, is absent): `hasChats` if one has.
+   */
+  async deleteChannel(channel: { id: string; pageId?: string }): Promise<'deleted' | 'hasChats'> {
+    const mark = keys.channelChats(channel.id);
+    try {
+      await this.table.transact([
+        { Delete: { TableName: '', Key: keys.channel(channel.id), ConditionExpression: 'attribute_exists(pk)' } },
+        { ConditionCheck: { TableName: '', Key: mark, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ...(channel.pageId ? [{ Delete: { TableName: '', Key: keys.page(channel.pageId) } }] : []),
+      ]);
+      return 'deleted';
+    } catch (error) {
+      if (lostRace(error) && (await this.table.get(keyOnly, mark.pk, mark.sk, true))) return 'hasChats';
+      throw error;
+    }
   }
 
   /**

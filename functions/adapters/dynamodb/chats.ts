@@ -13,6 +13,7 @@ import {
   type StoredMessage,
 } from '../../domain/model';
 import { ChatClosedMeanwhile, ChatNoLongerHeld, type ChatStore, type DeliveryRef, type NewMessage, type Outcome } from '../../domain/ports';
+import { OmnichatError } from '../../domain/errors';
 import { bytesOf, frameBudgetBytes, historyCursor } from '../../domain/frame-budget';
 import { indexKeys, keys, ttlAfter } from './keys';
 import { lostRace, type Table, type TransactItem } from './table';
@@ -71,8 +72,6 @@ export function newChatItem(chat: RoutedChat): Record<string, unknown> {
     ...chat,
     kindPk: indexKeys.chatsOfState(chat.state, chat.id),
     kindSk: `${chat.createdAt}#${chat.id}`,
-    channelPk: indexKeys.byChannel(chat.channelId, chat.id),
-    channelSk: `${chat.createdAt}#${chat.id}`,
     // the customer's history: set once, never moved, so later writes of the chat write no index entry
     custPk: indexKeys.byCustomer(chat.channelId, chat.customer.id),
     custSk: `${chat.createdAt}#${chat.id}`,
@@ -100,9 +99,39 @@ function openConversation(chat: RoutedChat, first: NewMessage): ConversationItem
   };
 }
 
+/** The channel was deleted after the event was read: a retry finds no channel and drops the event as of an unknown channel. */
+export class ChannelDeletedMeanwhile extends OmnichatError {
+  constructor(channelId: string) {
+    super(`Channel ${channelId} was deleted while a chat was opened on it.`, { code: 'channel_deleted', status: 409 });
+  }
+}
+
 /** Chats, their conversations and their messages. */
 export class DynamoChatStore implements ChatStore {
+  /** Channels whose `CHATS` item this instance has written: the item is never removed while the channel lives. */
+  private readonly channelsWithChats = new Set<string>();
+
   constructor(private readonly table: Table) {}
+
+  /**
+   * Marks the channel as having chats (keys.channelChats) before its chat is written, in one
+   * transaction with a check that the channel is there. Deleting the channel is conditioned on the
+   * mark being absent, so whichever comes first, no chat is left naming a deleted channel. One
+   * transaction per channel and function instance, instead of a byChannel index entry per chat.
+   */
+  private async markChannel(channelId: string): Promise<void> {
+    if (this.channelsWithChats.has(channelId)) return;
+    try {
+      await this.table.transact([
+        { ConditionCheck: { TableName: '', Key: keys.channel(channelId), ConditionExpression: 'attribute_exists(pk)' } },
+        { Put: { TableName: '', Item: keys.channelChats(channelId) } },
+      ]);
+    } catch (error) {
+      if (lostRace(error)) throw new ChannelDeletedMeanwhile(channelId);
+      throw error;
+    }
+    this.channelsWithChats.add(channelId);
+  }
 
   /** A chat; while it is open, with its conversation's customer-side counters (a second read). */
   async chat(id: string, consistent = true): Promise<RoutedChat | undefined> {
@@ -130,6 +159,7 @@ export class DynamoChatStore implements ChatStore {
   async openChat(chat: RoutedChat, first: NewMessage): Promise<boolean> {
     const conv = keys.conversation(chat.channelId, chat.customer.id);
     if (first.delivery && (await this.inPreviousChat(conv, first.message))) return false;
+    await this.markChannel(chat.channelId);
     if (first.delivery && first.message.direction === 'in') return this.openInSteps(chat, first, conv);
     try {
       await this.table.transact([
@@ -516,6 +546,7 @@ export class DynamoChatStore implements ChatStore {
   /** Opens a chat that starts with no message (the bot passed us a thread we had not seen); false if one is open already. */
   async openEmptyChat(chat: RoutedChat): Promise<boolean> {
     const conv = keys.conversation(chat.channelId, chat.customer.id);
+    await this.markChannel(chat.channelId);
     try {
       await this.table.transact([
         { Put: { TableName: '', Item: newChatItem(chat), ConditionExpression: 'attribute_not_exists(pk)' } },

@@ -5,6 +5,8 @@
  *   SETTINGS            | SETTINGS            product settings
  *   MAPP#<appId>        | MAPP                Meta app (secret in Secrets Manager)
  *   CHANNEL#<id>        | CHANNEL             channel
+ *   CHANNEL#<id>        | CHATS               a chat came in through the channel: written before its first chat (once per
+ *                                           function instance), never removed; a channel with it is never deleted
  *   PAGE#<pageId>       | PAGE                Messenger Page → channel id
  *   QUEUE#<id>          | QUEUE               chat queue
  *   AGENT#<id>          | AGENT               agent: presence, load, capacity, queues, last taken, pending offers by chat id
@@ -17,7 +19,8 @@
  *   CONV#<channelId>#<customerId> | CONV      conversation → its open chat, and that chat's customer-side counters
  *                                           (messagesIn, lastMessageAt, customerWroteAt …) while it is open
  *   CHAT#<id>           | CHAT                chat; waitPk/waitSk while waiting; agentPk while assigned;
- *                                           custPk/custSk (byCustomer) from its creation on
+ *                                           custPk/custSk (byCustomer) from its creation on; channelPk/channelSk
+ *                                           (byChannel) only on chats opened by earlier versions
  *   CHAT#<id>           | OFFER#<agentId>     pending offer as earlier versions wrote it (agentPk/agentSk): read, accepted and
  *                                           withdrawn as before, never written now (offers are kept in the agent item)
  *   CHAT#<id>           | MSG#<sentAt>#<id>   message
@@ -30,6 +33,7 @@ export const keys = {
   settings: () => ({ pk: 'SETTINGS', sk: 'SETTINGS' }),
   messengerApp: (appId: string) => ({ pk: `MAPP#${appId}`, sk: 'MAPP' }),
   channel: (id: string) => ({ pk: `CHANNEL#${id}`, sk: 'CHANNEL' }),
+  channelChats: (id: string) => ({ pk: `CHANNEL#${id}`, sk: 'CHATS' }),
   page: (pageId: string) => ({ pk: `PAGE#${pageId}`, sk: 'PAGE' }),
   queue: (id: string) => ({ pk: `QUEUE#${id}`, sk: 'QUEUE' }),
   agent: (id: string) => ({ pk: `AGENT#${id}`, sk: 'AGENT' }),
@@ -60,10 +64,9 @@ export const shardCounts = {
   /** byKind `CHATS#<state>#<nn>`, by chat id. */
   chatsOfState: 16,
   /**
-   * byChannel `CHANNEL#<id>#<nn>`, by chat id. 32: written once per new chat and read only when a
-   * channel is deleted, so more shards cost nothing on a message's path; at 16 one shard of a Page
-   * took 5.5 % of the index's writes in the heat run. Entries written under 16 stay in 00–15, which
-   * the readers still query.
+   * byChannel `CHANNEL#<id>#<nn>`, by chat id: written once per new chat by earlier versions (now the
+   * channel's `CHATS` item says it has chats) and read only when a channel is deleted. Entries
+   * written under 16 shards stay in 00–15, which the readers still query.
    */
   byChannel: 32,
   /** waiting `WAIT#<queue>#<nn>`, by chat id. */
