@@ -110,6 +110,9 @@ export class Dispatcher {
     const settings = await directory.settings();
     // the queue's ready agents, read once per pass until an offer is written (ReadyMemo)
     const ready: ReadyMemo = {};
+    // A new chat with nobody ready waits, and so does every chat ahead of it: the ready list,
+    // read first, spares the 16 queries of the waiting head when all agents are busy.
+    if (extra.chat?.queueId === queueId && !extra.agent && (await this.candidates(queue, extra.chat, settings, undefined, ready)).length === 0) return;
     let after: string | undefined;
     do {
       const page = await store.waitingChats(queueId, waitingPage, after);

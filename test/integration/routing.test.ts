@@ -79,6 +79,34 @@ describe('routing against DynamoDB Local', () => {
     expect((await h.store.agent('ann'))?.load).toBe(1);
   });
 
+  it('a new chat with every agent busy reads the ready list and not the waiting head; with an agent free, the oldest waiting chat still goes first', async () => {
+    const h = await routingHarness({ simultaneousChats: 1 });
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    const first = await h.customerWrites('support', 'Zoë 🇵🇹');
+    await h.dispatcher.accept('ann', first);
+    const waitingReads = jest.spyOn(h.store, 'waitingChats');
+    const readyReads = jest.spyOn(h.store, 'readyCandidates');
+    // when two more customers write while ann is full
+    const older = await h.customerWrites('support', 'Мария');
+    const younger = await h.customerWrites('support', '佐藤');
+    // then each read the ready list once, found nobody, and left the waiting head unread
+    expect(readyReads).toHaveBeenCalledTimes(2);
+    expect(waitingReads).not.toHaveBeenCalled();
+    expect((await h.chats.chat(older))?.state).toBe('waiting');
+    expect((await h.chats.chat(younger))?.state).toBe('waiting');
+    // when bob connects with room for one
+    await h.agent('bob', { connected: true });
+    // then the oldest waiting chat went to bob, not a younger one, and the next customer waits behind the younger
+    expect(h.offersTo('bob')).toEqual([older]);
+    const youngest = await h.customerWrites('support', 'Ahmed 🙏');
+    expect((await h.chats.chat(youngest))?.state).toBe('waiting');
+    await h.dispatcher.close(first, 'agent', 'ann');
+    expect(h.offersTo('ann')).toEqual([first, younger]);
+    waitingReads.mockRestore();
+    readyReads.mockRestore();
+  });
+
   it('offers waiting chats oldest first when an agent connects', async () => {
     const h = await routingHarness();
     await h.queue({ id: 'support' });
