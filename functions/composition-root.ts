@@ -44,6 +44,7 @@ import { DynamoChatStore } from './adapters/dynamodb/chats';
 import { DynamoDirectory } from './adapters/dynamodb/directory';
 import { DynamoRoutingStore } from './adapters/dynamodb/routing-store';
 import { Table } from './adapters/dynamodb/table';
+import { invocationRoutingPasses } from './adapters/invocation-memo';
 import { DynamoReports } from './adapters/dynamodb/reports';
 import { DynamoSurveys } from './adapters/dynamodb/surveys';
 import { Surveys } from './services/surveys';
@@ -161,6 +162,7 @@ export const dispatcher: () => Dispatcher = /* @__PURE__ */ once(
       watchers: watchers(),
       reports: reports(),
       waitingLine: waitingLineStore(),
+      passes: invocationRoutingPasses,
     }),
 );
 

@@ -42,6 +42,7 @@ export class SocketNotifier implements AgentConnections {
     // with their newest messages (sync's snapshot, then `history`): logging them again per agent
     // would be a second write of every message. They go out live, without a cursor.
     const frame = isStateEvent(fitted) ? JSON.stringify({ ...fitted, cursor: await this.log.append(agentId, fitted, this.clock()) }) : JSON.stringify(fitted);
+    // read only once the event is logged: a connection not among these opens after it, and its `sync` finds it
     const connections = await this.log.connectionsOf(agentId);
     await Promise.all(connections.map((c) => this.post(agentId, c, frame)));
   }

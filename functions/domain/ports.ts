@@ -52,6 +52,22 @@ export interface AgentNotifier {
   notify(agentId: string, event: AgentEvent): Promise<void>;
 }
 
+/** What a routing pass of a queue is told besides what the eventually consistent indexes show: chats just created, agents who just gained capacity. */
+export interface RouteHints {
+  chats: RoutedChat[];
+  agents: AgentRecord[];
+}
+
+/**
+ * Routing passes of one queue, joined within an invocation: a pass asked for while one runs is
+ * done, with the hints of every such request, by one further pass, instead of racing the running
+ * one over the same chats and agents (ten new chats of a batch would otherwise be ten passes, each
+ * trying to offer the same oldest chats to the same agents). Without it, every request is a pass.
+ */
+export interface RoutingPasses {
+  join(queueId: string, hints: RouteHints, pass: (hints: RouteHints) => Promise<void>): Promise<void>;
+}
+
 /**
  * One-time timers: a delayed message on the timer queue, in AWS and locally alike. A timer fires
  * once (at least once: a duplicate delivery is possible), never before `at`. There is no

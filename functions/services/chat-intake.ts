@@ -125,8 +125,11 @@ export class ChatIntake {
 
   private async openChat(channel: Channel, event: CustomerMessage, delivery: DeliveryRef | undefined, refused = 0): Promise<IntakeOutcome> {
     const { chats, dispatcher, events } = this.deps;
-    const customer = await this.deps.profiles.customerOf(channel, event.customer);
-    const contactId = await this.deps.contacts.contactOfCustomer(channel.id, customer.id);
+    // the customer's id is the platform's, whatever the profile adds: both reads at once
+    const [customer, contactId] = await Promise.all([
+      this.deps.profiles.customerOf(channel, event.customer),
+      this.deps.contacts.contactOfCustomer(channel.id, event.customer.id),
+    ]);
     const sentAt = new Date(event.timestamp).toISOString();
     const opened = newChat({
       // derived from the first message's delivery, as the message's id is: a retry opens the same chat (ChatStore.openChat)

@@ -1,6 +1,6 @@
 import { type AgentRecord, type CloseReason, type Queue, type RoutedChat, type Settings, type TransferNote, type WithdrawReason, type ChatPreview, chatView, previewOf } from '../domain/model';
 import { type Candidate, canTakeChat, candidateOf, completionDeadline, effectiveStatus, inactivityDeadline, offerExpiry, offerTargets, waitRank } from '../domain/routing';
-import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type ReportRecorder, type RoutingStore, type Timers } from '../domain/ports';
+import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type ReportRecorder, type RouteHints, type RoutingPasses, type RoutingStore, type Timers } from '../domain/ports';
 import { productMetrics } from '../shared/metric-names';
 import { isOpen, nextOpening, type WaitingLineStore } from '../domain/hours';
 import type { WrapUp } from '../domain/wrap-up';
@@ -27,6 +27,8 @@ export interface DispatcherDeps {
   watchers?: WatchersPort;
   /** Queue hours: one opening timer per closed queue and opening; without it a closed queue arms one per routing pass. */
   waitingLine?: Pick<WaitingLineStore, 'oncePerOpening'>;
+  /** Joins the routing passes of a queue asked for at once; without it each is a pass of its own. */
+  passes?: RoutingPasses;
 }
 
 /** Passes a chat's frames on to the supervisors watching it (nothing, at no cost, for an unwatched chat). */
@@ -102,24 +104,33 @@ export class Dispatcher {
    * created, an agent who just gained capacity.
    */
   async routeQueue(queueId: string, extra: { chat?: RoutedChat; agent?: AgentRecord } = {}): Promise<void> {
+    const hints: RouteHints = { chats: extra.chat ? [extra.chat] : [], agents: extra.agent ? [extra.agent] : [] };
+    const { passes } = this.deps;
+    return passes ? passes.join(queueId, hints, (joined) => this.routePass(queueId, joined)) : this.routePass(queueId, hints);
+  }
+
+  private async routePass(queueId: string, hints: RouteHints): Promise<void> {
     const { directory, store } = this.deps;
     const queue = await directory.queue(queueId);
     if (!queue) return;
+    const newChats = hints.chats.filter((c) => c.queueId === queueId);
     // outside its hours a queue offers nothing: its chats wait for the opening (held chats are untouched)
-    if (!isOpen(queue.hours, this.deps.clock())) return this.waitForOpening(queue, extra.chat);
+    if (!isOpen(queue.hours, this.deps.clock())) return this.waitForOpening(queue, newChats.find((c) => c.state === 'waiting'));
     const settings = await directory.settings();
     // the queue's ready agents, read once per pass until an offer is written (ReadyMemo)
     const ready: ReadyMemo = {};
+    const agents = new Map(hints.agents.map((a) => [a.id, a]));
     // A new chat with nobody ready waits, and so does every chat ahead of it: the ready list,
     // read first, spares the 16 queries of the waiting head when all agents are busy.
-    if (extra.chat?.queueId === queueId && !extra.agent && (await this.candidates(queue, extra.chat, settings, undefined, ready)).length === 0) return;
+    const [first] = newChats;
+    if (first && agents.size === 0 && (await this.candidates(queue, first, settings, agents, ready)).length === 0) return;
     let after: string | undefined;
     do {
       const page = await store.waitingChats(queueId, waitingPage, after);
-      // the newest chat belongs at the end of the last page
-      const waiting = page.next ? page.items : mergeWaiting(page.items, extra.chat, queueId);
+      // the newest chats belong at the end of the last page
+      const waiting = page.next ? page.items : mergeWaiting(page.items, newChats);
       for (const chat of waiting) {
-        const placed = await this.routeChat(queue, chat.id, settings, extra.agent, ready);
+        const placed = await this.routeChat(queue, chat.id, settings, agents, ready);
         // Under available-agent, if the oldest chat finds nobody, no younger chat may jump ahead;
         // under either rule, once nobody is ready there is nothing more to offer.
         if (placed === 'nobody_ready' || (placed === 'waits' && queue.routingRule === 'available-agent')) return;
@@ -196,13 +207,13 @@ export class Dispatcher {
   }
 
   /** Offers one chat under its queue's rule: placed (or nothing to do), still waiting, or nobody ready at all. */
-  private async routeChat(queue: Queue, chatId: string, settings: Settings, hint?: AgentRecord, ready: ReadyMemo = {}): Promise<'placed' | 'waits' | 'nobody_ready'> {
+  private async routeChat(queue: Queue, chatId: string, settings: Settings, hints: Map<string, AgentRecord>, ready: ReadyMemo = {}): Promise<'placed' | 'waits' | 'nobody_ready'> {
     const { store, chats, notifier, timers, clock } = this.deps;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const chat = await chats.chat(chatId);
       if (!chat || chat.queueId !== queue.id || (chat.state !== 'waiting' && chat.state !== 'offered')) return 'placed';
       if (queue.routingRule === 'available-agent' && chat.state === 'offered') return 'placed';
-      const candidates = await this.candidates(queue, chat, settings, hint, ready);
+      const candidates = await this.candidates(queue, chat, settings, hints, ready);
       if (candidates.length === 0) return 'nobody_ready';
       const targets = offerTargets(queue.routingRule, candidates, { offeredTo: new Set(chat.offeredTo), skipped: new Set(chat.skipped) });
       if (targets.length === 0) return chat.state === 'offered' ? 'placed' : 'waits';
@@ -213,7 +224,7 @@ export class Dispatcher {
         const agent = await store.agent(target.agentId);
         if (!agent) continue;
         // keep the hint current, so an agent who just filled up stops being offered chats
-        if (hint?.id === agent.id) hint = agent;
+        if (hints.has(agent.id)) hints.set(agent.id, agent);
         const now = clock();
         const expiresAt = offerExpiry(queue.routingRule, now, settings);
         // whatever comes of it, the ready list read before may no longer be what the index holds
@@ -237,12 +248,12 @@ export class Dispatcher {
     return 'waits';
   }
 
-  private async candidates(queue: Queue, chat: RoutedChat, settings: Settings, hint?: AgentRecord, ready: ReadyMemo = {}): Promise<Candidate[]> {
+  private async candidates(queue: Queue, chat: RoutedChat, settings: Settings, hints: ReadonlyMap<string, AgentRecord>, ready: ReadyMemo = {}): Promise<Candidate[]> {
     const limit = queue.routingRule === 'all-agents' ? 1000 : 5 + chat.skipped.length + chat.offeredTo.length;
     const memo = ready.read && (ready.read.limit >= limit || ready.read.candidates.length < ready.read.limit) ? ready.read : undefined;
     const found = memo ? memo.candidates.slice(0, limit) : await this.deps.store.readyCandidates(queue.id, limit);
     if (!memo) ready.read = { limit, candidates: [...found] };
-    if (hint && hint.queues.includes(queue.id) && !found.some((c) => c.agentId === hint.id)) found.push(candidateOf(hint, settings));
+    for (const hint of hints.values()) if (hint.queues.includes(queue.id) && !found.some((c) => c.agentId === hint.id)) found.push(candidateOf(hint, settings));
     return found;
   }
 
@@ -632,7 +643,9 @@ export class Dispatcher {
   }
 }
 
-function mergeWaiting(found: readonly RoutedChat[], extra: RoutedChat | undefined, queueId: string): RoutedChat[] {
-  const all = extra && extra.queueId === queueId && !found.some((c) => c.id === extra.id) ? [...found, extra] : [...found];
-  return all.sort((a, b) => (waitRank(a) < waitRank(b) ? -1 : 1));
+function mergeWaiting(found: readonly RoutedChat[], extra: readonly RoutedChat[]): RoutedChat[] {
+  // what the index found wins over a hint of the same chat
+  const byId = new Map(extra.map((c) => [c.id, c]));
+  for (const chat of found) byId.set(chat.id, chat);
+  return [...byId.values()].sort((a, b) => (waitRank(a) < waitRank(b) ? -1 : 1));
 }

@@ -1,4 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { invocationRoutingPasses, withInvocationMemo } from '../../functions/adapters/invocation-memo';
 import { routingHarness, type RoutingHarness } from '../support/routing-harness';
 
 /** Every item of a chat's partition (the chat, its messages, any offer item of its own). */
@@ -105,6 +106,23 @@ describe('routing against DynamoDB Local', () => {
     expect(h.offersTo('ann')).toEqual([first, younger]);
     waitingReads.mockRestore();
     readyReads.mockRestore();
+  });
+
+  it('ten customers writing in one invocation: their passes are joined, each chat is offered once to its own agent and no decision is lost', async () => {
+    const h = await routingHarness({}, { passes: invocationRoutingPasses });
+    await h.queue({ id: 'support' });
+    const agents = Array.from({ length: 10 }, (_, i) => `agent-${i}`);
+    for (const id of agents) await h.agent(id, { connected: true });
+    const customers = ['Zoë 😀', 'Мария', '佐藤 🙏', 'أحمد', 'דנה', 'Ngozi', 'Søren', 'Łucja', 'राहुल', 'Chloé 🇫🇷'];
+    // when: as the router's batch does, every record at once
+    const chatIds = await withInvocationMemo(() => Promise.all(customers.map((c) => h.customerWrites('support', c))));
+    // then
+    const offered = agents.map((a) => h.offersTo(a));
+    expect(offered.every((o) => o.length === 1)).toBe(true);
+    expect(new Set(offered.flat())).toEqual(new Set(chatIds));
+    // one accept timer per decision: a decision that lost a race would have armed one more
+    expect(h.timers.all.filter((t) => t.payload.kind === 'acceptTimeout')).toHaveLength(10);
+    for (const id of chatIds) expect((await h.chats.chat(id))?.state).toBe('offered');
   });
 
   it('offers waiting chats oldest first when an agent connects', async () => {

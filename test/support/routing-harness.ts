@@ -16,7 +16,7 @@ import { DynamoRoutingStore } from '../../functions/adapters/dynamodb/routing-st
 import { Table } from '../../functions/adapters/dynamodb/table';
 import type { Settings } from '../../functions/domain/model';
 import { createTestTable, dynamodb } from './aws';
-import { routingRig } from './routing-rig';
+import { routingRig, type RigOptions } from './routing-rig';
 
 export { RecordingEvents, RecordingNotifier, RecordingTimers, timerKey } from './routing-rig';
 
@@ -26,11 +26,11 @@ export async function dynamoStores(clock?: () => Date) {
   return { table, directory: new DynamoDirectory(table), chats: new DynamoChatStore(table), store: new DynamoRoutingStore(table, clock), log: new DynamoAgentLog(table) };
 }
 
-export async function routingHarness(settings: Partial<Settings> = {}) {
+export async function routingHarness(settings: Partial<Settings> = {}, options: RigOptions = {}) {
   // the store stamps agents' statusSince by the rig's clock, which exists once the rig does
   let clock: () => Date = () => new Date();
   const stores = await dynamoStores(() => clock());
-  const rig = await routingRig(stores, settings);
+  const rig = await routingRig(stores, settings, options);
   clock = rig.clock;
   return { table: stores.table, ...rig };
 }

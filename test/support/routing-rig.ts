@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, Queue, RoutedChat, Settings } from '../../functions/domain/model';
 import { defaultSettings } from '../../functions/domain/model';
-import type { AgentEvent, AgentNotifier, ChatStore, EventPublisher, TimerPayload, Timers } from '../../functions/domain/ports';
+import type { AgentEvent, AgentNotifier, ChatStore, EventPublisher, RoutingPasses, TimerPayload, Timers } from '../../functions/domain/ports';
 import { Dispatcher, type DispatcherDeps } from '../../functions/services/dispatcher';
 import { Membership, type MembershipDeps } from '../../functions/services/membership';
 
@@ -57,7 +57,13 @@ export interface RoutingStores {
   log: DispatcherDeps['log'];
 }
 
-export async function routingRig<S extends RoutingStores>(stores: S, settings: Partial<Settings> = {}) {
+/** How the rig's dispatcher is wired beyond its stores. */
+export interface RigOptions {
+  /** Joins routing passes of a queue, as the functions do within an invocation. */
+  passes?: RoutingPasses;
+}
+
+export async function routingRig<S extends RoutingStores>(stores: S, settings: Partial<Settings> = {}, options: RigOptions = {}) {
   const { store, chats, directory, log } = stores;
   const notifier = new RecordingNotifier();
   const timers = new RecordingTimers();
@@ -65,7 +71,7 @@ export async function routingRig<S extends RoutingStores>(stores: S, settings: P
   let now = new Date('2026-03-01T09:00:00.000Z');
   let arrivals = 0;
   const clock = () => now;
-  const dispatcher = new Dispatcher({ store, chats, directory, log, notifier, timers, events, clock });
+  const dispatcher = new Dispatcher({ store, chats, directory, log, notifier, timers, events, clock, ...(options.passes ? { passes: options.passes } : {}) });
   const membership = new Membership({ store, directory, dispatcher, clock });
   await directory.saveSettings({ ...defaultSettings, ...settings });
   // the channel the rig's customers write through: a chat opens only on a channel that exists
