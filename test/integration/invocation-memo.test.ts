@@ -22,20 +22,22 @@ function pageChannel(name: string): Channel {
 
 describe('configuration read once per consumer invocation, against DynamoDB Local', () => {
   it('a batch of records reads a Page’s channel and the settings once; outside an invocation every read goes to the table', async () => {
-    const { table, directory } = await dynamoStores();
+    const { table, directory, chats } = await dynamoStores();
     const channel = pageChannel('Atendimento 🇧🇷 Loja');
     expect(await directory.createChannel(channel)).toBe('done');
+    await chats.saveAutomatedMessages(channel.id, { languages: { 'pt-BR': { greeting: 'Olá! Já vamos atender 🙏' } }, allAgentsBusyAfterSeconds: 120 });
     const requests = () => table.capacity.requests;
 
     // inside one invocation: ten records of the Page
     const before = requests();
     const seen = await withInvocationMemo(async () => {
       const found = [];
-      for (let n = 0; n < 10; n++) found.push(await directory.channelOfPage(channel.pageId!), await directory.settings());
+      for (let n = 0; n < 10; n++) found.push(await directory.channelOfPage(channel.pageId!), await directory.settings(), await chats.automatedMessages(channel.id));
       return found;
     });
-    expect(requests() - before).toBe(3); // the Page, its channel, the settings
+    expect(requests() - before).toBe(4); // the Page, its channel, the settings, its automated messages
     expect(seen.filter((x) => x && 'name' in x).map((c) => (c as Channel).name)).toEqual(Array(10).fill('Atendimento 🇧🇷 Loja'));
+    expect(seen.filter((x) => x && 'languages' in x).map((m) => JSON.stringify(m))).toEqual(Array(10).fill(JSON.stringify({ languages: { 'pt-BR': { greeting: 'Olá! Já vamos atender 🙏' } }, allAgentsBusyAfterSeconds: 120 })));
 
     // outside: each read is a request
     const outside = requests();

@@ -14,6 +14,7 @@ import {
 } from '../../domain/model';
 import { ChatClosedMeanwhile, ChatNoLongerHeld, type ChatStore, type DeliveryRef, type NewMessage, type Outcome } from '../../domain/ports';
 import { OmnichatError } from '../../domain/errors';
+import { forgetForInvocation, rememberedForInvocation } from '../invocation-memo';
 import { bytesOf, frameBudgetBytes, historyCursor } from '../../domain/frame-budget';
 import { indexKeys, keys, ttlAfter } from './keys';
 import { lostRace, type Table, type TransactItem } from './table';
@@ -502,11 +503,13 @@ export class DynamoChatStore implements ChatStore {
     await this.table.put({ pk: `PROFILE#${channelId}#${customerId}`, sk: 'PROFILE', ...profile, ttl: ttlAfter(new Date(profile.fetchedAt), keepSeconds) });
   }
 
+  /** A channel's automated messages: configuration, read once per invocation of a queue consumer as the channel is. */
   automatedMessages(channelId: string): Promise<AutomatedMessageTexts | undefined> {
-    return this.table.get(automatedMessagesSchema, `AUTOMSG#${channelId}`, 'AUTOMSG');
+    return rememberedForInvocation(`automsg:${channelId}`, () => this.table.get(automatedMessagesSchema, `AUTOMSG#${channelId}`, 'AUTOMSG'));
   }
 
   async saveAutomatedMessages(channelId: string, settings: AutomatedMessageTexts): Promise<void> {
+    forgetForInvocation();
     await this.table.put({ pk: `AUTOMSG#${channelId}`, sk: 'AUTOMSG', ...settings });
   }
 
