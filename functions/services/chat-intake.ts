@@ -107,7 +107,12 @@ export class ChatIntake {
     const [message, ...continuation] = inboundMessages(open.id, event, refused, delivery);
     if (!message) return 'ignored';
     try {
-      if (!(await chats.append(open.id, { message, continuation, delivery, whileOpen: true, conversation: { channelId: open.channelId, customerId: open.customer.id, messagesIn: open.messagesIn } }, this.deps.clock()))) return 'duplicate';
+      if (!(await chats.append(open.id, { message, continuation, delivery, whileOpen: true, conversation: { channelId: open.channelId, customerId: open.customer.id, messagesIn: open.messagesIn } }, this.deps.clock()))) {
+        // the same delivery again: perhaps the retry of a record that stored its chat and then failed
+        // to route it (a throttled write, the routing pass it joined failing), so the chat is routed now
+        if (open.state === 'waiting' && open.queueId) await this.deps.dispatcher.routeQueue(open.queueId);
+        return 'duplicate';
+      }
     } catch (error) {
       // the chat closed (an inactivity or completion timeout, an agent) after it was read: the message opens the next chat
       if (error instanceof ChatClosedMeanwhile) return this.openChat(channel, event, delivery, refused);

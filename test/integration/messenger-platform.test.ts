@@ -120,6 +120,22 @@ describe('Messenger platform events in the router', () => {
     expect(p.h.offersTo('ann')).toEqual([chat.id]);
   });
 
+  it('a record retried after its chat was stored but not routed routes the chat, and stores nothing twice', async () => {
+    // given the routing of the new chat failing once, after the chat and its message were stored
+    const p = await platform();
+    const routing = jest.spyOn(p.dispatcher, 'routeQueue').mockRejectedValueOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    await expect(p.handle(fixture('text-message.json'))).rejects.toThrow('Rate exceeded');
+    const chat = await p.openChat();
+    expect(chat.state).toBe('waiting');
+    expect(p.h.offersTo('ann')).toEqual([]);
+    // when SQS delivers the record again
+    expect(await p.handle(fixture('text-message.json'))).toEqual(['duplicate']);
+    // then the chat is offered, with its one message
+    expect(p.h.offersTo('ann')).toEqual([chat.id]);
+    expect((await p.h.chats.messages(chat.id)).map((m) => m.id)).toHaveLength(1);
+    routing.mockRestore();
+  });
+
   it('fetches a customer’s profile once and reuses it for the next chat', async () => {
     // given a first chat, closed
     const p = await platform();
