@@ -53,6 +53,8 @@ async function measure(client: DynamoDBClient, shape: Shape) {
   const membership = new Membership({ store, directory, dispatcher, clock });
   const settings = { ...defaultSettings, simultaneousChats: 2 };
   await directory.saveSettings(settings);
+  // the channel the customers write through: a chat opens only on a channel that exists
+  await directory.createChannel({ id: 'channel-1', type: 'messenger', name: 'Bench Page', active: true, queueId: null, language: null, provisioningState: 'running', lastError: null, humanAgentTag: false, createdAt: now.toISOString() });
   const queueIds = Array.from({ length: shape.queues }, (_, i) => `queue-${String(i).padStart(2, '0')}`);
   for (const [i, id] of queueIds.entries()) {
     await membership.saveQueue({ id, name: id, routingRule: i % 2 ? 'all-agents' : 'available-agent', completionTimeoutSeconds: null, members: { users: [], groups: [] }, createdAt: now.toISOString() });

@@ -66,6 +66,8 @@ async function measure(client: DynamoDBClient, size: number): Promise<Figures> {
   const membership = new Membership({ store, directory, dispatcher, clock });
   const settings = { ...defaultSettings, simultaneousChats: 2 };
   await directory.saveSettings(settings);
+  // the channel the customers write through: a chat opens only on a channel that exists
+  await directory.createChannel({ id: 'channel-1', type: 'messenger', name: 'Bench Page', active: true, queueId: 'support', language: null, provisioningState: 'running', lastError: null, humanAgentTag: false, createdAt: now.toISOString() });
   await membership.saveQueue({ id: 'support', name: 'support', routingRule: 'available-agent', completionTimeoutSeconds: null, members: { users: [], groups: ['agents'] }, createdAt: now.toISOString() });
 
   // Agents written straight to the store (connected, active, room for every decision), a few at a time.
