@@ -16,6 +16,7 @@ import { startAwsControlPlane, region } from '../support/aws';
 import { graphErrors, startFakeGraph, type FakeGraph } from '../support/fake-graph';
 import { startFakeTelegram, type FakeTelegram } from '../support/fake-telegram';
 import { routingHarness, type RoutingHarness } from '../support/routing-harness';
+import { runningChannel } from '../support/routing-rig';
 import { adminEvent, errorAnswer } from './admin-requests';
 import { type AdminStore } from '../../functions/domain/ports';
 
@@ -388,18 +389,7 @@ describe('lists and unique creates, as the stores decide them', () => {
     const outcomes = { deleted: 0, kept: 0 };
     for (let round = 0; round < 16; round++) {
       const channelId = `race-${round}-${randomUUID()}`;
-      await h.directory.createChannel({
-        id: channelId,
-        type: 'telegram',
-        name: 'Бот поддержки 🤖',
-        active: true,
-        queueId: null,
-        language: null,
-        provisioningState: 'running',
-        lastError: null,
-        humanAgentTag: false,
-        createdAt: new Date().toISOString(),
-      });
+      await h.directory.createChannel(runningChannel(channelId, { type: 'telegram', name: 'Бот поддержки 🤖' }));
       // a fresh store, as a fresh function instance: it has marked no channel yet
       const chats = new DynamoChatStore(h.table);
       const chat = newRoutedChat(channelId);

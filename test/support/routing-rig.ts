@@ -57,6 +57,23 @@ export interface RoutingStores {
   log: DispatcherDeps['log'];
 }
 
+/** An active, running channel with no queue (Messenger unless `given` says otherwise). */
+export function runningChannel(id: string, given: Partial<Channel> = {}): Channel {
+  return {
+    id,
+    type: 'messenger',
+    name: id,
+    active: true,
+    queueId: null,
+    language: null,
+    provisioningState: 'running',
+    lastError: null,
+    humanAgentTag: false,
+    createdAt: new Date().toISOString(),
+    ...given,
+  };
+}
+
 /** How the rig's dispatcher is wired beyond its stores. */
 export interface RigOptions {
   /** Joins routing passes of a queue, as the functions do within an invocation. */
@@ -75,18 +92,7 @@ export async function routingRig<S extends RoutingStores>(stores: S, settings: P
   const membership = new Membership({ store, directory, dispatcher, clock });
   await directory.saveSettings({ ...defaultSettings, ...settings });
   // the channel the rig's customers write through: a chat opens only on a channel that exists
-  await directory.createChannel?.({
-    id: 'channel-1',
-    type: 'messenger',
-    name: 'Acme Suporte 😀',
-    active: true,
-    queueId: null,
-    language: null,
-    provisioningState: 'running',
-    lastError: null,
-    humanAgentTag: false,
-    createdAt: now.toISOString(),
-  });
+  await directory.createChannel?.(runningChannel('channel-1', { name: 'Acme Suporte 😀', createdAt: now.toISOString() }));
 
   return {
     directory: stores.directory as S['directory'],
