@@ -34,7 +34,6 @@ interface Joined<T> {
 
 interface Gathered<T> {
   value: T;
-  merge: (into: T, more: T) => T;
   write: (value: T) => Promise<void>;
 }
 
@@ -77,7 +76,7 @@ export function gatherForInvocation<T>(key: string, value: T, merge: (into: T, m
   if (!gathered) return false;
   const earlier = gathered.get(key) as Gathered<T> | undefined;
   if (earlier) earlier.value = merge(earlier.value, value);
-  else gathered.set(key, { value, merge, write } as Gathered<unknown>);
+  else gathered.set(key, { value, write } as Gathered<unknown>);
   return true;
 }
 
