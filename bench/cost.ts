@@ -383,7 +383,7 @@ export async function main(): Promise<void> {
     pages: { [bench.pageId]: { name: 'Bench Page', token: bench.pageToken }, [secondPage.id]: { name: 'Bench Page B', token: secondPage.token } },
     profiles: Object.fromEntries([
       // as Meta answers: full names and a signed profile picture link, which the chat keeps
-      ...Array.from({ length: newBatchedFirst + batchedCustomers * batchedRounds }, (_, n) => [customer(n), { first_name: 'Maria Fernanda', last_name: `Oliveira ${n}`, profile_pic: profilePic(customer(n)) }]),
+      ...Array.from({ length: newBatchedFirst + 2 * batchedCustomers * batchedRounds }, (_, n) => [customer(n), { first_name: 'Maria Fernanda', last_name: `Oliveira ${n}`, profile_pic: profilePic(customer(n)) }]),
       ...heatAgentCounts.flatMap((_, run) => Array.from({ length: heatConversations }, (_, n) => [heatCustomer(n, run), { first_name: 'Zoë', last_name: `Ølsen ${n}`, profile_pic: profilePic(heatCustomer(n, run)) }])),
     ]),
   });
@@ -553,25 +553,35 @@ export async function main(): Promise<void> {
       }
       return offered;
     };
-    const openedBatched: Call[][] = [];
-    for (let r = 0; r < batchedRounds; r++) {
-      const psids = Array.from({ length: batchedCustomers }, (_, n) => customer(newBatchedFirst + r * batchedCustomers + n));
-      let offered: { socket: AgentSocket; chatId: string }[] = [];
-      openedBatched.push(
-        await measureBatch(
-          async () => {
-            for (const [n, psid] of psids.entries()) await postMessenger(runtime.baseUrl, messengerText(psid, `m_cost_new_batch_${r}_${n}`, `Olá, preciso de ajuda 🙏 ${n}`));
-          },
-          async () => {
-            offered = await offersOnDesk(new Set(psids));
-          },
-        ),
-      );
-      for (const [n, { socket, chatId }] of offered.entries()) {
-        socket.send({ action: 'accept', chatId, requestId: `desk-accept-${r}-${n}` });
-        await socket.next('chatAssigned', 15_000);
+    /** Rounds of new customers writing together, each chat offered on the desk and accepted after the round (uncounted). */
+    const openOnDesk = async (label: string, first: number, measureRound: (post: () => Promise<void>, until: () => Promise<void>) => Promise<Call[]>, post: (sends: (() => Promise<void>)[]) => Promise<void>) => {
+      const samples: Call[][] = [];
+      for (let r = 0; r < batchedRounds; r++) {
+        const psids = Array.from({ length: batchedCustomers }, (_, n) => customer(first + r * batchedCustomers + n));
+        let offered: { socket: AgentSocket; chatId: string }[] = [];
+        samples.push(
+          await measureRound(
+            () => post(psids.map((psid, n) => () => postMessenger(runtime.baseUrl, messengerText(psid, `m_cost_${label}_${r}_${n}`, `Olá, preciso de ajuda 🙏 ${n}`)))),
+            async () => {
+              offered = await offersOnDesk(new Set(psids));
+            },
+          ),
+        );
+        for (const [n, { socket, chatId }] of offered.entries()) {
+          socket.send({ action: 'accept', chatId, requestId: `desk-accept-${label}-${r}-${n}` });
+          await socket.next('chatAssigned', 15_000);
+        }
       }
-    }
+      return samples;
+    };
+    // one after another while the router's receives wait: one invocation takes them all
+    const openedBatched = await openOnDesk('new_batch', newBatchedFirst, measureBatch, async (sends) => {
+      for (const send of sends) await send();
+    });
+    // all at once, received as they come: the router's pollers take them in several invocations at the same moment
+    const openedConcurrently = await openOnDesk('new_concurrent', newBatchedFirst + batchedCustomers * batchedRounds, measure, async (sends) => {
+      await Promise.all(sends.map((send) => send()));
+    });
     for (const socket of desk) socket.send({ action: 'setStatus', status: 'inactive', requestId: 'desk-leaves' });
     await Promise.all(desk.map((socket) => socket.next('statusChanged', 10_000)));
     await Promise.all(desk.map((socket) => socket.close()));
@@ -585,6 +595,7 @@ export async function main(): Promise<void> {
     const b = perMessage(assigned);
     const bBatched = perMessage(batched, batchedMessages);
     const aBatched = perMessage(openedBatched, batchedMessages);
+    const aConcurrent = perMessage(openedConcurrently, batchedMessages);
     note(`Warm handlers; (a) and (b) averaged over ${samplesPerCase} messages sent one at a time; batched: ${batchedCustomers} customers (of assigned`);
     note(`chats for (b), new ones for (a)) write at the same moment, ${batchedRounds} times (${batchedMessages} messages each). A "call" is one AWS API request as the handlers send it.`);
     note('DynamoDB write units are computed by AWS\'s rules (bench/write-units.ts) from each written item before and after the write:');
@@ -614,6 +625,12 @@ export async function main(): Promise<void> {
     printWrites('(a) batched', openedBatched, batchedMessages);
     const newReceives = openedBatched.flat().filter((c) => c.operation === 'ReceiveMessage' && c.service === 'SQS' && c.queue?.includes('inbound'));
     note(`(a) batched as it happened: ${newReceives.length} inbound ReceiveMessage calls, sizes ${sizes(newReceives).join(' ')}.`);
+    printCase(`(a) concurrent: ${batchedCustomers} new customers write at once and the router's pollers take them as they come, per message`, aConcurrent);
+    printWrites('(a) concurrent', openedConcurrently, batchedMessages);
+    const concurrentInvocations = openedConcurrently.flat().filter((c) => c.service === 'Lambda' && c.operation === 'routing/router');
+    note(`(a) concurrent as it happened: ${concurrentInvocations.length} router invocations for ${batchedMessages} messages (records each: ${sizes(concurrentInvocations).join(' ')}),`);
+    note('several at the same moment (the local event source mapping polls with 3 pollers): their routing passes of the one queue race,');
+    note('and the table decides. Passes are joined within an invocation, not across invocations.');
     note(`(b) batched as it happened: ${inboundReceives.length} inbound ReceiveMessage calls for ${batchedMessages} messages, ${round(mean(sizes(inboundReceives)), 1)} messages each`);
     note(`(sizes ${sizes(inboundReceives).join(' ')}); ${routerInvocations.length} router invocations, ${round(mean(sizes(routerInvocations)), 1)} records each (sizes ${sizes(routerInvocations).join(' ')}).`);
     note('The webhooks are posted one after another while the router\'s receives wait at the proxy, then its pollers receive one at a');
@@ -625,10 +642,10 @@ export async function main(): Promise<void> {
 
     console.log(`\n  Cost per million inbound messages (${priceDate}):`);
     printTable(
-      ['item', '(a) new chat, offered, one at a time', '(a) batched', '(b) assigned, one at a time', '(b) batched'],
+      ['item', '(a) new chat, offered, one at a time', '(a) batched', '(a) concurrent', '(b) assigned, one at a time', '(b) batched'],
       [
-        ...Object.keys(a.dollars).map((item) => [item, ...[a, aBatched, b, bBatched].map((c) => `$${round((c.dollars[item] ?? 0) * 1e6)}`)]),
-        ['total', ...[a, aBatched, b, bBatched].map((c) => `$${round(c.total * 1e6)}`)],
+        ...Object.keys(a.dollars).map((item) => [item, ...[a, aBatched, aConcurrent, b, bBatched].map((c) => `$${round((c.dollars[item] ?? 0) * 1e6)}`)]),
+        ['total', ...[a, aBatched, aConcurrent, b, bBatched].map((c) => `$${round(c.total * 1e6)}`)],
       ],
     );
     note(
