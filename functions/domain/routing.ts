@@ -106,6 +106,31 @@ export function isQueueMember(queue: Pick<Queue, 'members'>, agent: Pick<Agent, 
   return queue.members.users.includes(agent.id) || agent.groups.some((g) => queue.members.groups.includes(g));
 }
 
+/**
+ * How long after it opens a chat is left to its own router's pass by the passes of other new chats.
+ * In AWS that pass starts within milliseconds of the chat's write; should it fail, the record's retry
+ * routes the chat again (its message is then a duplicate whose chat waits), and any agent becoming
+ * ready routes every waiting chat, this one included.
+ */
+export const ownPassSeconds = 10;
+
+/**
+ * Whether a routing pass that runs for new chats alone (`own`, no agent who just became ready)
+ * leaves `chat` to the pass of the router that opened it. Routers in other invocations open chats
+ * of the same queue at the same moment; were each to offer the oldest waiting chat first, they would
+ * all decide the same chat with the same or the next agent, and all but one would lose the race
+ * and decide again. A chat that a pass has already been through (offered, skipped by someone), or
+ * that has waited longer than `ownPassSeconds`, is no longer left: it goes first, as the rule says.
+ */
+export function leftToItsOwnPass(
+  chat: { id: string; state: string; createdAt: string; offeredTo: readonly string[]; skipped: readonly string[] },
+  own: ReadonlySet<string>,
+  now: Date,
+): boolean {
+  if (own.has(chat.id) || chat.state !== 'waiting' || chat.offeredTo.length > 0 || chat.skipped.length > 0) return false;
+  return now.getTime() - Date.parse(chat.createdAt) < ownPassSeconds * 1000;
+}
+
 /** Waiting chats leave oldest first; `createdAt` then id makes the order total. */
 export function waitRank(chat: { id: string; createdAt: string }): string {
   return `${chat.createdAt}#${chat.id}`;

@@ -1,5 +1,5 @@
 import { type AgentRecord, type CloseReason, type Queue, type RoutedChat, type Settings, type TransferNote, type WithdrawReason, type ChatPreview, chatView, previewOf } from '../domain/model';
-import { type Candidate, canTakeChat, candidateOf, completionDeadline, effectiveStatus, inactivityDeadline, offerExpiry, offerTargets, waitRank } from '../domain/routing';
+import { type Candidate, byAvailability, canTakeChat, candidateOf, completionDeadline, effectiveStatus, inactivityDeadline, leftToItsOwnPass, offerExpiry, offerTargets, waitRank } from '../domain/routing';
 import { type AgentEvent, type AgentLog, type AgentNotifier, type ChatStore, type Directory, type EventPublisher, type ProductMetrics, type ReportRecorder, type RouteHints, type RoutingPasses, type RoutingStore, type Timers } from '../domain/ports';
 import { productMetrics } from '../shared/metric-names';
 import { isOpen, nextOpening, type WaitingLineStore } from '../domain/hours';
@@ -71,7 +71,8 @@ const maxTransactItems = 100;
  * the agent and is conditioned on it.
  */
 interface ReadyMemo {
-  read?: { limit: number; candidates: Candidate[] };
+  /** `patched`: changed by what the pass learned since it was read (`learned`). */
+  read?: { limit: number; candidates: Candidate[]; patched?: boolean };
 }
 /** Waiting chats looked at per pass of a queue. */
 const waitingPage = 25;
@@ -117,19 +118,22 @@ export class Dispatcher {
     // outside its hours a queue offers nothing: its chats wait for the opening (held chats are untouched)
     if (!isOpen(queue.hours, this.deps.clock())) return this.waitForOpening(queue, newChats.find((c) => c.state === 'waiting'));
     const settings = await directory.settings();
-    // the queue's ready agents, read once per pass until an offer is written (ReadyMemo)
+    // the queue's ready agents, read once per pass and kept up to date with what the pass learns (ReadyMemo)
     const ready: ReadyMemo = {};
     const agents = new Map(hints.agents.map((a) => [a.id, a]));
     // A new chat with nobody ready waits, and so does every chat ahead of it: the ready list,
     // read first, spares the 16 queries of the waiting head when all agents are busy.
     const [first] = newChats;
     if (first && agents.size === 0 && (await this.candidates(queue, first, settings, agents, ready)).length === 0) return;
+    // a pass for new chats alone leaves the chats other routers opened moments ago to their own passes
+    const own = agents.size === 0 && newChats.length > 0 ? new Set(newChats.map((c) => c.id)) : undefined;
     let after: string | undefined;
     do {
       const page = await store.waitingChats(queueId, waitingPage, after);
       // the newest chats belong at the end of the last page
       const waiting = page.next ? page.items : mergeWaiting(page.items, newChats);
       for (const chat of waiting) {
+        if (own && leftToItsOwnPass(chat, own, this.deps.clock())) continue;
         const placed = await this.routeChat(queue, chat.id, settings, agents, ready);
         // Under available-agent, if the oldest chat finds nobody, no younger chat may jump ahead;
         // under either rule, once nobody is ready there is nothing more to offer.
@@ -209,6 +213,8 @@ export class Dispatcher {
   /** Offers one chat under its queue's rule: placed (or nothing to do), still waiting, or nobody ready at all. */
   private async routeChat(queue: Queue, chatId: string, settings: Settings, hints: Map<string, AgentRecord>, ready: ReadyMemo = {}): Promise<'placed' | 'waits' | 'nobody_ready'> {
     const { store, chats, notifier, timers, clock } = this.deps;
+    // the offer's preview (the customer's first message) does not change: read once, beside the first agent
+    let previewRead: Promise<ChatPreview | undefined> | undefined;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const chat = await chats.chat(chatId);
       if (!chat || chat.queueId !== queue.id || (chat.state !== 'waiting' && chat.state !== 'offered')) return 'placed';
@@ -219,25 +225,41 @@ export class Dispatcher {
       if (targets.length === 0) return chat.state === 'offered' ? 'placed' : 'waits';
       let current = chat;
       let lost = false;
-      const preview = await this.previewOf(chat.id);
+      previewRead ??= this.previewOf(chat.id);
       for (const target of targets) {
-        const agent = await store.agent(target.agentId);
-        if (!agent) continue;
-        // keep the hint current, so an agent who just filled up stops being offered chats
-        if (hints.has(agent.id)) hints.set(agent.id, agent);
         const now = clock();
         const expiresAt = offerExpiry(queue.routingRule, now, settings);
-        // whatever comes of it, the ready list read before may no longer be what the index holds
-        ready.read = undefined;
-        // armed before the offer is written: should the decision stop halfway, it takes back what the agent holds
-        if (expiresAt) await timers.arm(expiresAt, { kind: 'acceptTimeout', chatId: chat.id, agentId: agent.id, version: current.version + 1 });
-        const outcome = await store.offerChat({ chat: current, agent, settings, rule: queue.routingRule, now, expiresAt });
-        if (outcome === 'lost') {
+        // The accept timer is armed before the offer is written (should the decision stop halfway, it
+        // takes back what the agent holds) and at the same time as the agent is read: the fewer round
+        // trips between reading the chat and writing it, the fewer decisions another router's wins.
+        // A timer armed for an agent who is gone finds no offer and does nothing.
+        const [agent] = await Promise.all([
+          store.agent(target.agentId),
+          expiresAt ? timers.arm(expiresAt, { kind: 'acceptTimeout', chatId: chat.id, agentId: target.agentId, version: current.version + 1 }) : undefined,
+          previewRead,
+        ]);
+        if (!agent) {
+          this.learned(ready, hints, target.agentId, undefined, settings);
+          continue;
+        }
+        if (ready.read?.patched && !canTakeChat(candidateOf(agent, settings))) {
+          // the list this pass kept after a race was behind: another router filled the agent meanwhile
+          this.learned(ready, hints, agent.id, agent, settings);
           lost = true;
           break;
         }
+        const outcome = await store.offerChat({ chat: current, agent, settings, rule: queue.routingRule, now, expiresAt });
+        if (outcome === 'lost') {
+          // Another router changed the agent or the chat meanwhile. The chat is read again at the top;
+          // of the ready list only this agent is, so the next decision does not choose them blindly
+          // again, and the 16 queries of the list are not repeated for every race.
+          this.learned(ready, hints, agent.id, await store.agent(agent.id), settings);
+          lost = true;
+          break;
+        }
+        this.learned(ready, hints, agent.id, { ...agent, load: agent.load + 1 }, settings);
         current = { ...current, state: 'offered', version: current.version + 1, offeredTo: [...current.offeredTo, agent.id] };
-        await notifier.notify(agent.id, offeredEvent(current, expiresAt, preview));
+        await notifier.notify(agent.id, offeredEvent(current, expiresAt, await previewRead));
         await this.deps.reports?.offered(current, agent.id, now);
         const metrics = this.deps.metrics ?? noMetrics;
         metrics.count(productMetrics.offers);
@@ -246,6 +268,34 @@ export class Dispatcher {
       if (!lost) return 'placed';
     }
     return 'waits';
+  }
+
+  /**
+   * Puts what this pass now knows of an agent (after its own offer, or read again after a lost race)
+   * into the ready list it read, instead of reading the list again: a pass offering several chats, or
+   * losing a race, then queries the index once. An agent who can no longer take chats leaves the list.
+   * If the list held only the first `limit` agents of the index, it is read again when an agent leaves
+   * it or falls behind its last, as the next best agent may be beyond it.
+   */
+  private learned(ready: ReadyMemo, hints: Map<string, AgentRecord>, agentId: string, agent: AgentRecord | undefined, settings: Settings): void {
+    if (agent && hints.has(agentId)) hints.set(agentId, agent);
+    else if (!agent) hints.delete(agentId);
+    const read = ready.read;
+    if (!read) return;
+    const at = read.candidates.findIndex((c) => c.agentId === agentId);
+    if (at < 0) return;
+    read.patched = true;
+    const truncated = read.candidates.length >= read.limit;
+    const now = agent ? candidateOf(agent, settings) : undefined;
+    const [worst] = read.candidates.filter((c) => c.agentId !== agentId).sort(byAvailability).slice(-1);
+    read.candidates.splice(at, 1);
+    if (now && canTakeChat(now)) {
+      // agents beyond a truncated list rank after its last: one who falls behind it may no longer be among the best
+      if (truncated && worst && byAvailability(now, worst) > 0) ready.read = undefined;
+      else read.candidates = [...read.candidates, now].sort(byAvailability);
+      return;
+    }
+    if (truncated) ready.read = undefined;
   }
 
   private async candidates(queue: Queue, chat: RoutedChat, settings: Settings, hints: ReadonlyMap<string, AgentRecord>, ready: ReadyMemo = {}): Promise<Candidate[]> {

@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { invocationRoutingPasses, withInvocationMemo } from '../../functions/adapters/invocation-memo';
+import { ownPassSeconds } from '../../functions/domain/routing';
 import { routingHarness, type RoutingHarness } from '../support/routing-harness';
 
 /** Every item of a chat's partition (the chat, its messages, any offer item of its own). */
@@ -123,6 +124,43 @@ describe('routing against DynamoDB Local', () => {
     // one accept timer per decision: a decision that lost a race would have armed one more
     expect(h.timers.all.filter((t) => t.payload.kind === 'acceptTimeout')).toHaveLength(10);
     for (const id of chatIds) expect((await h.chats.chat(id))?.state).toBe('offered');
+  });
+
+  it('a new chat\'s pass leaves a chat another router opened moments ago to that router, and offers it first once it has waited its window', async () => {
+    const h = await routingHarness({ simultaneousChats: 2 });
+    await h.queue({ id: 'support' });
+    await h.agent('ann', { connected: true });
+    // another router has just opened Мария's chat and is about to offer it
+    const theirs = await h.customerWrites('support', 'Мария', undefined, false);
+    // when Zoë writes through this router at the same moment
+    const mine = await h.customerWrites('support', 'Zoë 😀');
+    // then this pass offered its own chat and left the other to its router: they do not race for it
+    expect(h.offersTo('ann')).toEqual([mine]);
+    expect((await h.chats.chat(theirs))?.state).toBe('waiting');
+    // when that router never offers it (it stopped) and 佐藤 writes after the window
+    h.advance(ownPassSeconds);
+    const later = await h.customerWrites('support', '佐藤 🙏');
+    // then the chat that waited goes first, and the younger waits behind it (ann holds two)
+    expect(h.offersTo('ann')).toEqual([mine, theirs]);
+    expect((await h.chats.chat(later))?.state).toBe('waiting');
+  });
+
+  it('an agent who connects to many waiting chats is offered them from one read of the ready list', async () => {
+    const h = await routingHarness({ simultaneousChats: 3 });
+    await h.queue({ id: 'support' });
+    await h.agent('ann');
+    await h.agent('bob');
+    const waiting = [];
+    for (const customer of ['Zoë 😀', 'Мария', '佐藤 🙏', 'أحمد', 'דנה']) waiting.push(await h.customerWrites('support', customer));
+    await h.dispatcher.connected('bob', 'conn-bob');
+    const readyReads = jest.spyOn(h.store, 'readyCandidates');
+    // when ann connects, with bob holding three offers and ann room for three
+    await h.dispatcher.connected('ann', 'conn-ann');
+    // then ann got the two chats left, and the pass read the ready list once, learning each offer as it wrote it
+    expect(h.offersTo('bob')).toEqual(waiting.slice(0, 3));
+    expect(h.offersTo('ann')).toEqual(waiting.slice(3));
+    expect(readyReads).toHaveBeenCalledTimes(1);
+    readyReads.mockRestore();
   });
 
   it('offers waiting chats oldest first when an agent connects', async () => {

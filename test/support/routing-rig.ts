@@ -130,8 +130,11 @@ export async function routingRig<S extends RoutingStores>(stores: S, settings: P
       await membership.saveAgent({ id, displayName: id, groups: opts.groups ?? ['agents'], simultaneousChats: opts.simultaneousChats });
       if (opts.connected) await dispatcher.connected(id, `conn-${id}-${randomUUID()}`);
     },
-    /** A customer's first message opens a chat in the queue and routes it, as the router does. */
-    async customerWrites(queueId: string, customerId: string = randomUUID(), chatId: string = randomUUID()): Promise<string> {
+    /**
+     * A customer's first message opens a chat in the queue and routes it, as the router does;
+     * `route: false` leaves it unrouted, as a chat another router has just opened and not yet offered.
+     */
+    async customerWrites(queueId: string, customerId: string = randomUUID(), chatId: string = randomUUID(), route = true): Promise<string> {
       const chat: RoutedChat = {
         id: chatId,
         channelId: 'channel-1',
@@ -151,7 +154,7 @@ export async function routingRig<S extends RoutingStores>(stores: S, settings: P
       };
       const first = { id: randomUUID(), chatId: chat.id, direction: 'in' as const, text: 'hello 👋🏽', sentAt: now.toISOString(), status: 'received' as const };
       await chats.openChat(chat, { message: first });
-      await dispatcher.routeQueue(queueId, { chat });
+      if (route) await dispatcher.routeQueue(queueId, { chat });
       return chat.id;
     },
     /** The customer writes again in an open chat (which stops a running completion timeout). */

@@ -6,7 +6,9 @@ import {
   completionDeadline,
   effectiveStatus,
   isQueueMember,
+  leftToItsOwnPass,
   offerExpiry,
+  ownPassSeconds,
   offerTargets,
   readyRank,
   type Candidate,
@@ -134,5 +136,33 @@ describe('completion timeout', () => {
     const at = new Date('2026-01-01T10:00:00.000Z');
     expect(completionDeadline({ completionTimeoutSeconds: 60 }, at)?.toISOString()).toBe('2026-01-01T10:01:00.000Z');
     expect(completionDeadline({ completionTimeoutSeconds: null }, at)).toBeUndefined();
+  });
+});
+
+describe('chats opened by other routers at the same moment', () => {
+  const now = new Date('2026-03-01T09:00:10.000Z');
+  const opened = (secondsAgo: number, extra: Partial<{ state: string; offeredTo: string[]; skipped: string[] }> = {}) => ({
+    id: `chat-${secondsAgo}`,
+    state: 'waiting',
+    createdAt: new Date(now.getTime() - secondsAgo * 1000).toISOString(),
+    offeredTo: [],
+    skipped: [],
+    ...extra,
+  });
+
+  it('leaves a chat opened moments ago by another router to that router\'s pass', () => {
+    expect(leftToItsOwnPass(opened(0.2), new Set(['mine']), now)).toBe(true);
+    expect(leftToItsOwnPass(opened(ownPassSeconds - 0.001), new Set(['mine']), now)).toBe(true);
+  });
+
+  it('routes its own chats, and a chat that has waited its window, first as the rule says', () => {
+    expect(leftToItsOwnPass(opened(0.2), new Set(['chat-0.2']), now)).toBe(false);
+    expect(leftToItsOwnPass(opened(ownPassSeconds), new Set(['mine']), now)).toBe(false);
+    expect(leftToItsOwnPass(opened(3600), new Set(['mine']), now)).toBe(false);
+  });
+
+  it('does not leave a chat a pass has already been through: offered, or skipped by an agent who let it time out', () => {
+    expect(leftToItsOwnPass(opened(0.2, { state: 'offered', offeredTo: ['ann'] }), new Set(['mine']), now)).toBe(false);
+    expect(leftToItsOwnPass(opened(0.2, { skipped: ['bob'] }), new Set(['mine']), now)).toBe(false);
   });
 });
